@@ -1,0 +1,486 @@
+import { catalogFor, type Catalog, type PrivilegeDef } from '../catalog/catalog';
+import { ACCESS_RIGHT_MASK, DIRECT_REPORT_RIGHTS, type AccessRight } from '../model/accessRights';
+import { depthOfLevel, type Depth } from '../model/depth';
+import type { Id, OrgState } from '../model/org';
+import { principalsOf, type Principals } from './principals';
+import { assignmentsOf, roleTableOf, type Assignments, type RoleTable } from './roleTable';
+import { recordIndexOf, shareIndexOf, type RecordIndex, type ShareIndex } from './recordIndex';
+
+/** One way a user holds a role: directly, or through a team (as the team, or as themselves when the role is inherited). */
+export interface Grant {
+  readonly role: number;
+  readonly scope: number;
+  /** Team index, or -1 for a role held directly. */
+  readonly team: number;
+  /** true: the grant acts as the user (Basic covers the user's own, team and shared records). false: only as the team. */
+  readonly userContext: boolean;
+}
+
+export type Reach = 'organization' | 'businessunit-and-below' | 'businessunit' | 'owner' | 'team-owner' | 'share' | 'hierarchy';
+
+export interface AccessPath {
+  readonly roleid: Id;
+  readonly rolename: string;
+  readonly depth: Depth;
+  readonly via: 'direct' | 'team';
+  readonly teamid?: Id;
+  readonly teamname?: string;
+  /** A team role with isinherited = 1 acting as the member's own role. */
+  readonly inheritedfromteam?: boolean;
+  readonly scopebusinessunitid: Id;
+  readonly scopebusinessunitname: string;
+  readonly reach: Reach;
+  readonly sharedwith?: Id;
+  readonly accessrightsmask?: number;
+  readonly reportid?: Id;
+  readonly managerlevel?: number;
+}
+
+type RecordReach = Pick<AccessPath, 'reach' | 'sharedwith' | 'accessrightsmask' | 'reportid' | 'managerlevel'>;
+
+export interface Explanation {
+  readonly allowed: boolean;
+  /** The deepest depth the user holds the privilege at, whatever the record. */
+  readonly depth: Depth | null;
+  readonly privilege: string | null;
+  readonly paths: readonly AccessPath[];
+  /** Why access is denied (empty when allowed). */
+  readonly reasons: readonly string[];
+}
+
+export interface UnitReach {
+  /** Deepest level (0..4) reaching each unit, by unit index. */
+  readonly levels: Uint8Array;
+  /** Records of the entity reached in each unit. */
+  readonly counts: Int32Array;
+}
+
+export interface ReachTotal {
+  readonly level: number;
+  readonly records: number;
+}
+
+const byState = new WeakMap<OrgState, AccessEngine>();
+
+/**
+ * Answers who can do what over one state of the model. Built from indexes memoised on the
+ * state's tables, so building the engine for the state after a role edit is cheap.
+ */
+export class AccessEngine {
+  readonly catalog: Catalog;
+  readonly principals: Principals;
+  readonly roles: RoleTable;
+  readonly assignments: Assignments;
+  readonly records: RecordIndex;
+  readonly shares: ShareIndex;
+  private readonly grantCache: (readonly Grant[] | undefined)[];
+  private readonly levelCache = new Map<string, Uint8Array>();
+  private readonly unitCountCache = new Map<number, { counts: Int32Array; prefix: Int32Array }>();
+  private ownerMaps?: { user: Int32Array; team: Int32Array; unit: Int32Array; isTeam: Uint8Array; principal: Int32Array };
+
+  static of(state: OrgState): AccessEngine {
+    let e = byState.get(state);
+    if (!e) {
+      e = new AccessEngine(state);
+      byState.set(state, e);
+    }
+    return e;
+  }
+
+  private constructor(readonly state: OrgState) {
+    this.catalog = catalogFor(state.entities);
+    this.principals = principalsOf(state);
+    this.roles = roleTableOf(state.roles, this.catalog);
+    this.assignments = assignmentsOf(state.systemuserroles, state.teamroles, this.principals, this.roles);
+    this.records = recordIndexOf(state.records);
+    this.shares = shareIndexOf(state.shares, this.records);
+    this.grantCache = new Array(this.principals.userIds.length);
+  }
+
+  userIndex(id: Id): number | undefined {
+    return this.principals.userIndex.get(id);
+  }
+
+  /** A disabled user, or a user of a disabled unit, has no access. */
+  isActive(u: number): boolean {
+    const p = this.principals;
+    return !p.userDisabled[u] && p.userUnit[u] >= 0 && !p.tree.disabled[p.userUnit[u]];
+  }
+
+  grants(u: number): readonly Grant[] {
+    const cached = this.grantCache[u];
+    if (cached) return cached;
+    const p = this.principals;
+    const out: Grant[] = [];
+    const direct = this.assignments.userRoles[u];
+    for (let k = 0; k < direct.length; k += 2) out.push({ role: direct[k], scope: direct[k + 1], team: -1, userContext: true });
+    for (const t of p.userTeams[u]) {
+      if (p.teamType[t] === 1) continue; // access teams hold no roles
+      const tr = this.assignments.teamRoles[t];
+      for (let k = 0; k < tr.length; k += 2) {
+        out.push({ role: tr[k], scope: tr[k + 1], team: t, userContext: false });
+        if (this.roles.inherited[tr[k]]) out.push({ role: tr[k], scope: p.userUnit[u], team: t, userContext: true });
+      }
+    }
+    this.grantCache[u] = out;
+    return out;
+  }
+
+  /** The deepest level of every privilege for a user (0 for a disabled user); shared between users holding the same roles. */
+  effectiveLevels(u: number): Uint8Array {
+    const P = this.catalog.privileges.length;
+    if (!this.isActive(u)) return new Uint8Array(P);
+    const grants = this.grants(u);
+    const roleIds: number[] = [];
+    for (const g of grants) roleIds.push(g.role);
+    roleIds.sort((a, b) => a - b);
+    const key = roleIds.join(',');
+    let levels = this.levelCache.get(key);
+    if (!levels) {
+      levels = new Uint8Array(P);
+      let last = -1;
+      for (const r of roleIds) {
+        if (r === last) continue;
+        last = r;
+        const row = this.roles.levels[r];
+        for (let i = 0; i < P; i++) if (row[i] > levels[i]) levels[i] = row[i];
+      }
+      this.levelCache.set(key, levels);
+    }
+    return levels;
+  }
+
+  levelOf(u: number, privilege: number): number {
+    if (!this.isActive(u)) return 0;
+    let best = 0;
+    for (const g of this.grants(u)) {
+      const l = this.roles.levels[g.role][privilege];
+      if (l > best) best = l;
+    }
+    return best;
+  }
+
+  // ---- records and owners ------------------------------------------------------------------
+
+  private owners() {
+    if (this.ownerMaps) return this.ownerMaps;
+    const p = this.principals;
+    const r = this.records;
+    const user = new Int32Array(p.userIds.length).fill(-1);
+    const team = new Int32Array(p.teamIds.length).fill(-1);
+    const unit = new Int32Array(r.ownerIds.length).fill(-1);
+    const isTeam = new Uint8Array(r.ownerIds.length);
+    const principal = new Int32Array(r.ownerIds.length).fill(-1);
+    r.ownerIds.forEach((id, o) => {
+      const ui = p.userIndex.get(id);
+      if (ui !== undefined) {
+        user[ui] = o;
+        unit[o] = p.userUnit[ui];
+        principal[o] = ui;
+        return;
+      }
+      const ti = p.teamIndex.get(id);
+      if (ti !== undefined) {
+        team[ti] = o;
+        unit[o] = p.teamUnit[ti];
+        isTeam[o] = 1;
+        principal[o] = ti;
+      }
+    });
+    this.ownerMaps = { user, team, unit, isTeam, principal };
+    return this.ownerMaps;
+  }
+
+  /** The owning business unit of a record, by record number. */
+  recordUnit(rec: number): number {
+    return this.owners().unit[this.records.owner[rec]];
+  }
+
+  /** Records of an entity per unit, and prefix sums over the unit tour for subtree totals. */
+  unitCounts(entity: number): { counts: Int32Array; prefix: Int32Array } {
+    let c = this.unitCountCache.get(entity);
+    if (c) return c;
+    const tree = this.principals.tree;
+    const U = tree.ids.length;
+    const counts = new Int32Array(U);
+    const perOwner = this.records.ownerCounts[entity];
+    const unit = this.owners().unit;
+    for (let o = 0; o < perOwner.length; o++) if (perOwner[o] && unit[o] >= 0) counts[unit[o]] += perOwner[o];
+    const prefix = new Int32Array(U + 1);
+    for (let pos = 0; pos < U; pos++) prefix[pos + 1] = prefix[pos] + counts[tree.order[pos]];
+    c = { counts, prefix };
+    this.unitCountCache.set(entity, c);
+    return c;
+  }
+
+  // ---- reach: how many records a user reaches, overall or per unit ----------------------------
+
+  /**
+   * The records of `entity` a user reaches with `right`: whole units through Local/Deep/Global
+   * grants, plus (at any depth, since a depth includes Basic) records owned by or shared with
+   * the user or the user's teams, plus reports' records under hierarchy security.
+   */
+  reach(u: number, privilege: PrivilegeDef, entity: string, right: AccessRight, perUnit?: UnitReach): ReachTotal {
+    if (!this.isActive(u)) return { level: 0, records: 0 };
+    const p = this.principals;
+    const tree = p.tree;
+    const ent = this.records.entityIndex.get(entity);
+    const pi = privilege.index;
+    let level = 0;
+    let global = false;
+    let userContext = false;
+    const deep: number[] = [];
+    const local: number[] = [];
+    const teamContexts: number[] = [];
+    for (const g of this.grants(u)) {
+      const l = this.roles.levels[g.role][pi];
+      if (!l) continue;
+      if (l > level) level = l;
+      if (l === 4) global = true;
+      else if (l === 3) deep.push(g.scope);
+      else if (l === 2) local.push(g.scope);
+      if (g.userContext) userContext = true;
+      else teamContexts.push(g.team);
+    }
+    if (!level) return { level: 0, records: 0 };
+    const U = tree.ids.length;
+    if (global) {
+      if (perUnit) {
+        perUnit.levels.fill(4);
+        if (ent !== undefined) perUnit.counts.set(this.unitCounts(ent).counts);
+      }
+      return { level, records: ent === undefined ? 0 : this.records.entityTotals[ent] };
+    }
+    // Whole units: Deep scopes are subtrees (laminar intervals of the tour), Local scopes single units.
+    deep.sort((a, b) => tree.tin[a] - tree.tin[b]);
+    const kept: number[] = [];
+    for (const s of deep) {
+      const last = kept[kept.length - 1];
+      if (last === undefined || tree.tin[s] >= tree.tout[last]) kept.push(s);
+    }
+    const covered = (unit: number): boolean => {
+      const t = tree.tin[unit];
+      for (const s of kept) if (t >= tree.tin[s] && t < tree.tout[s]) return true;
+      for (const s of local) if (s === unit) return true;
+      return false;
+    };
+    let records = 0;
+    const counts = ent === undefined ? undefined : this.unitCounts(ent);
+    if (perUnit) {
+      for (const s of local) perUnit.levels[s] = Math.max(perUnit.levels[s], 2);
+      for (const s of kept) for (let pos = tree.tin[s]; pos < tree.tout[s]; pos++) perUnit.levels[tree.order[pos]] = 3;
+    }
+    if (counts) {
+      for (const s of kept) records += counts.prefix[tree.tout[s]] - counts.prefix[tree.tin[s]];
+      const seen = new Set<number>();
+      for (const s of local) {
+        if (seen.has(s)) continue;
+        seen.add(s);
+        let inDeep = false;
+        for (const d of kept) if (tree.tin[s] >= tree.tin[d] && tree.tin[s] < tree.tout[d]) inDeep = true;
+        if (!inDeep) records += counts.counts[s];
+      }
+      if (perUnit) for (let x = 0; x < U; x++) if (perUnit.levels[x] >= 2) perUnit.counts[x] = counts.counts[x];
+    }
+    // Basic: owners and share principals in reach.
+    const owners = this.owners();
+    const ownerSet: number[] = [];
+    const principals: Id[] = [];
+    const addOwner = (o: number) => {
+      if (o >= 0 && !ownerSet.includes(o)) ownerSet.push(o);
+    };
+    if (userContext) {
+      addOwner(owners.user[u]);
+      principals.push(p.userIds[u]);
+      for (const t of p.userTeams[u]) {
+        addOwner(owners.team[t]);
+        principals.push(p.teamIds[t]);
+      }
+      if (perUnit && p.userUnit[u] >= 0 && perUnit.levels[p.userUnit[u]] < 1) perUnit.levels[p.userUnit[u]] = 1;
+    }
+    for (const t of teamContexts) {
+      addOwner(owners.team[t]);
+      if (!principals.includes(p.teamIds[t])) principals.push(p.teamIds[t]);
+      if (perUnit && perUnit.levels[p.teamUnit[t]] < 1) perUnit.levels[p.teamUnit[t]] = 1;
+    }
+    const ownerCounts = ent === undefined ? undefined : this.records.ownerCounts[ent];
+    const addOwned = (o: number) => {
+      if (!ownerCounts) return;
+      const c = ownerCounts[o];
+      const unit = owners.unit[o];
+      if (!c || unit < 0 || covered(unit)) return;
+      records += c;
+      if (perUnit) {
+        perUnit.counts[unit] += c;
+        if (perUnit.levels[unit] < 1) perUnit.levels[unit] = 1;
+      }
+    };
+    for (const o of ownerSet) addOwned(o);
+    // Reports' records under hierarchy security, which needs the privilege in the user's own context.
+    const hs = this.state.organization.hierarchysecurity;
+    if (hs.enabled && userContext && ownerCounts) {
+      const direct = (DIRECT_REPORT_RIGHTS as readonly string[]).includes(right);
+      let frontier: Int32Array | number[] = p.reports[u];
+      for (let depth = 1; depth <= hs.depth && frontier.length; depth++) {
+        const next: number[] = [];
+        for (const r of frontier) {
+          if (depth === 1 ? direct : right === 'Read') {
+            const o = owners.user[r];
+            if (o >= 0 && !ownerSet.includes(o)) {
+              ownerSet.push(o);
+              addOwned(o);
+            }
+          }
+          for (const rr of p.reports[r]) next.push(rr);
+        }
+        frontier = next;
+      }
+    }
+    // Shared records not already counted.
+    if (ent !== undefined) {
+      const bit = ACCESS_RIGHT_MASK[right];
+      let seen: Set<number> | undefined;
+      for (const id of principals) {
+        const list = this.shares.byPrincipal.get(id);
+        if (!list) continue;
+        for (let k = 0; k < list.records.length; k++) {
+          const rec = list.records[k];
+          if (!(list.masks[k] & bit) || this.records.entity[rec] !== ent) continue;
+          const o = this.records.owner[rec];
+          if (ownerSet.includes(o)) continue;
+          const unit = owners.unit[o];
+          if (unit < 0 || covered(unit)) continue;
+          seen ??= new Set();
+          if (seen.has(rec)) continue;
+          seen.add(rec);
+          records++;
+          if (perUnit) {
+            perUnit.counts[unit]++;
+            if (perUnit.levels[unit] < 1) perUnit.levels[unit] = 1;
+          }
+        }
+      }
+    }
+    return { level, records };
+  }
+
+  // ---- explain ------------------------------------------------------------------------------
+
+  /** Every path that grants `right` on `entity` (or on one record) to a user, or why none does. */
+  explain(userId: Id, entity: string, right: AccessRight, recordId?: Id): Explanation {
+    const p = this.principals;
+    const u = p.userIndex.get(userId);
+    const user = this.state.systemusers.get(userId);
+    if (u === undefined || !user) return deny(null, null, [`user ${userId} does not exist`]);
+    const priv = this.catalog.privilegeFor(entity, right);
+    if (!priv) {
+      const known = this.catalog.entities.has(entity);
+      return deny(null, null, [known ? `${entity} has no ${right} privilege` : `unknown table "${entity}"`]);
+    }
+    const level = this.levelOf(u, priv.index);
+    const depth = depthOfLevel(level);
+    if (user.isdisabled) return deny(priv.name, null, [`${user.fullname} is disabled; disabled users have no access`]);
+    if (!this.isActive(u)) return deny(priv.name, null, [`${user.fullname}'s business unit is disabled, so the user cannot sign in`]);
+    let rec: number | undefined;
+    if (recordId !== undefined) {
+      rec = this.records.index.get(recordId);
+      if (rec === undefined) return deny(priv.name, depth, [`record ${recordId} does not exist`]);
+      const recEntity = this.records.entityNames[this.records.entity[rec]];
+      if (recEntity !== entity) return deny(priv.name, depth, [`record ${recordId} is a ${recEntity}, not a ${entity}`]);
+    }
+    const paths: AccessPath[] = [];
+    const grants = this.grants(u);
+    for (const g of grants) {
+      const l = this.roles.levels[g.role][priv.index];
+      if (!l) continue;
+      const base = this.pathBase(g, l);
+      if (rec === undefined) {
+        paths.push({ ...base, reach: l === 4 ? 'organization' : l === 3 ? 'businessunit-and-below' : l === 2 ? 'businessunit' : 'owner' });
+        continue;
+      }
+      for (const reach of this.recordReaches(u, g, l, rec, right)) paths.push({ ...base, ...reach });
+    }
+    if (paths.length) return { allowed: true, depth, privilege: priv.name, paths, reasons: [] };
+    return deny(priv.name, depth, this.denialReasons(u, priv, grants, rec));
+  }
+
+  check(userId: Id, entity: string, right: AccessRight, recordId?: Id): boolean {
+    return this.explain(userId, entity, right, recordId).allowed;
+  }
+
+  private pathBase(g: Grant, level: number) {
+    const roleid = this.roles.ids[g.role];
+    const scopeId = this.principals.tree.ids[g.scope];
+    const base = {
+      roleid,
+      rolename: this.state.roles.get(roleid)!.name,
+      depth: depthOfLevel(level)!,
+      via: g.team < 0 ? ('direct' as const) : ('team' as const),
+      scopebusinessunitid: scopeId,
+      scopebusinessunitname: this.state.businessunits.get(scopeId)?.name ?? scopeId,
+    };
+    if (g.team < 0) return base;
+    const teamid = this.principals.teamIds[g.team];
+    return { ...base, teamid, teamname: this.state.teams.get(teamid)?.name ?? teamid, ...(g.userContext ? { inheritedfromteam: true } : {}) };
+  }
+
+  private recordReaches(u: number, g: Grant, level: number, rec: number, right: AccessRight): RecordReach[] {
+    const p = this.principals;
+    const tree = p.tree;
+    const unit = this.recordUnit(rec);
+    const out: RecordReach[] = [];
+    if (level === 4) return [{ reach: 'organization' }];
+    if (level === 3 && unit >= 0 && tree.tin[unit] >= tree.tin[g.scope] && tree.tin[unit] < tree.tout[g.scope]) return [{ reach: 'businessunit-and-below' }];
+    if (level === 2 && unit === g.scope) return [{ reach: 'businessunit' }];
+    const owners = this.owners();
+    const o = this.records.owner[rec];
+    const ownerPrincipal = owners.principal[o];
+    if (g.userContext) {
+      if (!owners.isTeam[o] && ownerPrincipal === u) out.push({ reach: 'owner' });
+      else if (owners.isTeam[o] && p.userTeams[u].includes(ownerPrincipal)) out.push({ reach: 'team-owner' });
+    } else if (owners.isTeam[o] && ownerPrincipal === g.team) out.push({ reach: 'team-owner' });
+    const bit = ACCESS_RIGHT_MASK[right];
+    for (const s of this.shares.byRecord.get(rec) ?? []) {
+      if (!(s.accessrightsmask & bit)) continue;
+      const toUser = s.principalid === p.userIds[u];
+      const team = p.teamIndex.get(s.principalid);
+      const toTeam = team !== undefined && (g.userContext ? p.userTeams[u].includes(team) : team === g.team);
+      if ((toUser && g.userContext) || toTeam) out.push({ reach: 'share', sharedwith: s.principalid, accessrightsmask: s.accessrightsmask });
+    }
+    const hs = this.state.organization.hierarchysecurity;
+    if (hs.enabled && g.userContext && !owners.isTeam[o] && ownerPrincipal >= 0) {
+      let m = p.manager[ownerPrincipal];
+      for (let lvl = 1; lvl <= hs.depth && m >= 0; lvl++, m = p.manager[m]) {
+        if (m !== u) continue;
+        if (lvl === 1 ? (DIRECT_REPORT_RIGHTS as readonly string[]).includes(right) : right === 'Read') {
+          out.push({ reach: 'hierarchy', reportid: p.userIds[ownerPrincipal], managerlevel: lvl });
+        }
+        break;
+      }
+    }
+    return out;
+  }
+
+  private denialReasons(u: number, priv: PrivilegeDef, grants: readonly Grant[], rec: number | undefined): string[] {
+    const held = grants.filter((g) => this.roles.levels[g.role][priv.index] > 0);
+    if (!held.length) return [`no role of the user grants ${priv.name}${grants.length ? '' : ' (the user holds no roles, directly or through teams)'}`];
+    const reasons: string[] = [];
+    const unitName = (x: number) => this.state.businessunits.get(this.principals.tree.ids[x])?.name ?? '?';
+    const recUnit = rec === undefined ? -1 : this.recordUnit(rec);
+    const ownerId = rec === undefined ? '' : this.records.ownerIds[this.records.owner[rec]];
+    const ownerName = this.state.systemusers.get(ownerId)?.fullname ?? `team ${this.state.teams.get(ownerId)?.name ?? ownerId}`;
+    for (const g of held) {
+      const b: Partial<AccessPath> & ReturnType<AccessEngine['pathBase']> = this.pathBase(g, this.roles.levels[g.role][priv.index]);
+      const via = g.team < 0 ? 'directly' : `through team ${b.teamname}`;
+      reasons.push(
+        `${b.rolename} (${via}) grants ${priv.name} at ${b.depth} in ${unitName(g.scope)}, but the record is in ${unitName(recUnit)}, owned by ${ownerName}, and not shared with ${g.userContext ? 'the user or the user\'s teams' : `team ${b.teamname}`} for this right`,
+      );
+    }
+    void u;
+    return reasons;
+  }
+}
+
+function deny(privilege: string | null, depth: Depth | null, reasons: string[]): Explanation {
+  return { allowed: false, depth, privilege, paths: [], reasons };
+}

@@ -1,0 +1,92 @@
+import type { DataRecord, Id, Share } from '../model/org';
+import { memoByRefs } from './memo';
+
+/**
+ * Records in columns, numbered densely, with counts per (entity, owner). Owners keep their own
+ * numbering so this index survives changes to users, teams and units: a record's unit is always
+ * its owner's, looked up when needed.
+ */
+export interface RecordIndex {
+  readonly index: ReadonlyMap<Id, number>;
+  readonly ids: readonly Id[];
+  readonly entity: Int32Array;
+  readonly owner: Int32Array;
+  readonly entityNames: readonly string[];
+  readonly entityIndex: ReadonlyMap<string, number>;
+  readonly ownerIds: readonly Id[];
+  readonly ownerIndex: ReadonlyMap<Id, number>;
+  /** entity -> records per owner. */
+  readonly ownerCounts: readonly Int32Array[];
+  readonly entityTotals: Int32Array;
+}
+
+export const recordIndexOf = memoByRefs((records: ReadonlyMap<Id, DataRecord>): RecordIndex => {
+  const n = records.size;
+  const index = new Map<Id, number>();
+  const ids: Id[] = new Array(n);
+  const entity = new Int32Array(n);
+  const owner = new Int32Array(n);
+  const entityNames: string[] = [];
+  const entityIndex = new Map<string, number>();
+  const ownerIds: Id[] = [];
+  const ownerIndex = new Map<Id, number>();
+  let i = 0;
+  for (const r of records.values()) {
+    let e = entityIndex.get(r.entity);
+    if (e === undefined) {
+      e = entityNames.length;
+      entityNames.push(r.entity);
+      entityIndex.set(r.entity, e);
+    }
+    let o = ownerIndex.get(r.ownerid);
+    if (o === undefined) {
+      o = ownerIds.length;
+      ownerIds.push(r.ownerid);
+      ownerIndex.set(r.ownerid, o);
+    }
+    ids[i] = r.recordid;
+    index.set(r.recordid, i);
+    entity[i] = e;
+    owner[i] = o;
+    i++;
+  }
+  const ownerCounts = entityNames.map(() => new Int32Array(ownerIds.length));
+  const entityTotals = new Int32Array(entityNames.length);
+  for (let k = 0; k < n; k++) {
+    ownerCounts[entity[k]][owner[k]]++;
+    entityTotals[entity[k]]++;
+  }
+  return { index, ids, entity, owner, entityNames, entityIndex, ownerIds, ownerIndex, ownerCounts, entityTotals };
+});
+
+/** Shares by principal and by record, as record numbers with their AccessRights masks. */
+export interface ShareIndex {
+  readonly byPrincipal: ReadonlyMap<Id, { readonly records: Int32Array; readonly masks: Int32Array }>;
+  readonly byRecord: ReadonlyMap<number, readonly Share[]>;
+}
+
+export const shareIndexOf = memoByRefs((shares: ReadonlyMap<string, Share>, records: RecordIndex): ShareIndex => {
+  const lists = new Map<Id, number[]>();
+  const byRecord = new Map<number, Share[]>();
+  for (const s of shares.values()) {
+    const rec = records.index.get(s.recordid);
+    if (rec === undefined) continue;
+    let l = lists.get(s.principalid);
+    if (!l) lists.set(s.principalid, (l = []));
+    l.push(rec, s.accessrightsmask);
+    let r = byRecord.get(rec);
+    if (!r) byRecord.set(rec, (r = []));
+    r.push(s);
+  }
+  const byPrincipal = new Map<Id, { records: Int32Array; masks: Int32Array }>();
+  for (const [id, l] of lists) {
+    const records = new Int32Array(l.length / 2);
+    const masks = new Int32Array(l.length / 2);
+    for (let k = 0; k < records.length; k++) {
+      records[k] = l[2 * k];
+      masks[k] = l[2 * k + 1];
+    }
+    byPrincipal.set(id, { records, masks });
+  }
+  return { byPrincipal, byRecord };
+});

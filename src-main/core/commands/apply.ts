@@ -1,0 +1,114 @@
+import { commandSchema, type Command, type CommandOf, type CommandType } from './schema';
+import { Draft, type Change } from './draft';
+import { isRefusal, type HandlerContext, type Outcome } from './context';
+import { catalogFor } from '../catalog/catalog';
+import { refusalFromZod, type Refusal } from '../result';
+import type { OrgState } from '../model/org';
+import * as businessUnits from './businessUnits';
+import * as users from './users';
+import * as teams from './teams';
+import * as roles from './roles';
+import * as fieldSecurity from './fieldSecurity';
+import * as records from './records';
+import * as organization from './organization';
+
+type Handler<T extends CommandType> = (d: Draft, c: CommandOf<T>, ctx: HandlerContext) => Outcome;
+
+// A missing handler is a type error: the map must cover every command in schema.ts.
+const handlers: { [T in CommandType]: Handler<T> } = {
+  createBusinessUnit: businessUnits.createBusinessUnit,
+  updateBusinessUnit: businessUnits.updateBusinessUnit,
+  moveBusinessUnit: businessUnits.moveBusinessUnit,
+  setBusinessUnitDisabled: businessUnits.setBusinessUnitDisabled,
+  deleteBusinessUnit: businessUnits.deleteBusinessUnit,
+  createUser: users.createUser,
+  updateUser: users.updateUser,
+  moveUser: users.moveUser,
+  setUserDisabled: users.setUserDisabled,
+  createTeam: teams.createTeam,
+  updateTeam: teams.updateTeam,
+  deleteTeam: teams.deleteTeam,
+  addTeamMember: teams.addTeamMember,
+  removeTeamMember: teams.removeTeamMember,
+  createRole: roles.createRole,
+  updateRole: roles.updateRole,
+  deleteRole: roles.deleteRole,
+  setRolePrivilege: roles.setRolePrivilege,
+  assignRole: roles.assignRole,
+  removeRole: roles.removeRole,
+  createFieldSecurityProfile: fieldSecurity.createFieldSecurityProfile,
+  updateFieldSecurityProfile: fieldSecurity.updateFieldSecurityProfile,
+  deleteFieldSecurityProfile: fieldSecurity.deleteFieldSecurityProfile,
+  setFieldPermission: fieldSecurity.setFieldPermission,
+  removeFieldPermission: fieldSecurity.removeFieldPermission,
+  assignFieldSecurityProfile: fieldSecurity.assignFieldSecurityProfile,
+  removeFieldSecurityProfile: fieldSecurity.removeFieldSecurityProfile,
+  createRecord: records.createRecord,
+  assignRecord: records.assignRecord,
+  deleteRecord: records.deleteRecord,
+  shareRecord: records.shareRecord,
+  unshareRecord: records.unshareRecord,
+  setHierarchySecurity: organization.setHierarchySecurity,
+  addCustomEntity: organization.addCustomEntity,
+};
+
+export interface Applied {
+  readonly command: Command;
+  readonly state: OrgState;
+  /** Rows written, with before and after values: what the journal, audit log and undo record. */
+  readonly changes: readonly Change[];
+  readonly summary: string;
+}
+
+export type ApplyResult = { readonly ok: true; readonly value: Applied } | { readonly ok: false; readonly error: Refusal };
+
+/** Validates an untrusted command, then applies it completely or refuses it and changes nothing. */
+export function apply(state: OrgState, input: unknown): ApplyResult {
+  const parsed = commandSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error) };
+  const command = parsed.data;
+  const draft = new Draft(state);
+  const handler = handlers[command.type] as Handler<CommandType>;
+  const outcome = handler(draft, command as CommandOf<CommandType>, { catalog: catalogFor(state.entities) });
+  if (isRefusal(outcome)) return { ok: false, error: outcome };
+  return { ok: true, value: { command, state: draft.changes.length ? draft.finish() : state, changes: draft.changes, summary: outcome } };
+}
+
+export type ApplyAllResult =
+  | { readonly ok: true; readonly state: OrgState; readonly applied: readonly Applied[] }
+  | { readonly ok: false; readonly index: number; readonly error: Refusal };
+
+/** Applies commands in order, all or nothing: the first refusal is reported with its position. */
+export function applyAll(state: OrgState, inputs: readonly unknown[]): ApplyAllResult {
+  const applied: Applied[] = [];
+  let current = state;
+  for (let i = 0; i < inputs.length; i++) {
+    const r = apply(current, inputs[i]);
+    if (!r.ok) return { ok: false, index: i, error: r.error };
+    applied.push(r.value);
+    current = r.value.state;
+  }
+  return { ok: true, state: current, applied };
+}
+
+/** Fields that a create command may leave out and that are filled with fresh ids before applying. */
+const NEW_ID_FIELDS: Partial<Record<CommandType, readonly string[]>> = {
+  createBusinessUnit: ['businessunitid', 'defaultteamid'],
+  createUser: ['systemuserid'],
+  createTeam: ['teamid'],
+  createRole: ['roleid'],
+  createFieldSecurityProfile: ['fieldsecurityprofileid'],
+  createRecord: ['recordid'],
+};
+
+/**
+ * Fills the ids a create command left out. The core has no randomness, so the caller passes the
+ * generator; the filled command is what gets journaled, so a replay creates the same ids.
+ */
+export function withIds<T extends { type: string }>(command: T, newId: () => string): T {
+  const fields = NEW_ID_FIELDS[command.type as CommandType];
+  if (!fields) return command;
+  const out: Record<string, unknown> = { ...command };
+  for (const f of fields) if (out[f] === undefined) out[f] = newId();
+  return out as T;
+}
