@@ -15,7 +15,7 @@ function principal<K extends string, T extends z.ZodRawShape>(type: K, shape: T)
   return z
     .object({ type: z.literal(type), systemuserid: optionalId, teamid: optionalId, ...shape })
     .strict()
-    .refine((c: { systemuserid?: string; teamid?: string }) => (c.systemuserid === undefined) !== (c.teamid === undefined), {
+    .refine((c) => ((c as { systemuserid?: unknown }).systemuserid === undefined) !== ((c as { teamid?: unknown }).teamid === undefined), {
       message: 'give exactly one of systemuserid or teamid',
       path: ['systemuserid'],
     });

@@ -176,3 +176,14 @@ export function emptyOrg(name: string): OrgState {
     shares: new Map(),
   };
 }
+
+/** A new organization: its root business unit and that unit's default team (ids come from the caller). */
+export function newOrganization(args: { name: string; rootbusinessunitid: Id; rootname?: string; defaultteamid: Id }): OrgState {
+  const base = emptyOrg(args.name);
+  const rootname = args.rootname ?? args.name;
+  return {
+    ...base,
+    businessunits: new Map([[args.rootbusinessunitid, { businessunitid: args.rootbusinessunitid, name: rootname, parentbusinessunitid: null, isdisabled: false }]]),
+    teams: new Map([[args.defaultteamid, { teamid: args.defaultteamid, name: rootname, teamtype: 0, businessunitid: args.rootbusinessunitid, administratorid: null, isdefault: true }]]),
+  };
+}
