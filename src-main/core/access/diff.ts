@@ -5,6 +5,7 @@ import type { AccessRight } from '../model/accessRights';
 import type { Id, OrgState } from '../model/org';
 import type { Refusal } from '../result';
 import { AccessEngine } from './engine';
+import { packedLevel } from './roleTable';
 
 export interface AccessChange {
   readonly systemuserid: Id;
@@ -127,13 +128,13 @@ function impactOf(a: Applied, before: OrgState): Impact[] {
 function compareUser(before: AccessEngine, after: AccessEngine, userId: Id, privileges: Set<string> | 'all', out: AccessChange[]): void {
   const ub = before.userIndex(userId);
   const ua = after.userIndex(userId);
-  const lb = ub === undefined ? undefined : before.effectiveLevels(ub);
-  const la = ua === undefined ? undefined : after.effectiveLevels(ua);
   const candidates: PrivilegeDef[] = [];
   if (privileges === 'all') {
+    const lb = ub === undefined ? undefined : before.effectiveLevels(ub);
+    const la = ua === undefined ? undefined : after.effectiveLevels(ua);
     for (const def of after.catalog.privileges) {
       const b = lb && before.catalog.privilege(def.name);
-      if ((b && lb![b.index]) || (la && la[def.index])) candidates.push(def);
+      if ((b && packedLevel(lb!, b.index)) || (la && packedLevel(la, def.index))) candidates.push(def);
     }
   } else {
     for (const name of privileges) {

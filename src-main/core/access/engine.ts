@@ -3,7 +3,7 @@ import { ACCESS_RIGHT_MASK, DIRECT_REPORT_RIGHTS, type AccessRight } from '../mo
 import { depthOfLevel, type Depth } from '../model/depth';
 import type { Id, OrgState } from '../model/org';
 import { principalsOf, type Principals } from './principals';
-import { assignmentsOf, roleTableOf, type Assignments, type RoleTable } from './roleTable';
+import { assignmentsOf, packedWords, roleTableOf, type Assignments, type RoleTable } from './roleTable';
 import { recordIndexOf, shareIndexOf, type RecordIndex, type ShareIndex } from './recordIndex';
 
 /** One way a user holds a role: directly, or through a team (as the team, or as themselves when the role is inherited). */
@@ -74,7 +74,7 @@ export class AccessEngine {
   readonly records: RecordIndex;
   readonly shares: ShareIndex;
   private readonly grantCache: (readonly Grant[] | undefined)[];
-  private readonly levelCache = new Map<string, Uint8Array>();
+  private readonly levelCache: (Uint32Array | undefined)[];
   private readonly unitCountCache = new Map<number, { counts: Int32Array; prefix: Int32Array }>();
   private ownerMaps?: { user: Int32Array; team: Int32Array; unit: Int32Array; isTeam: Uint8Array; principal: Int32Array };
 
@@ -91,10 +91,11 @@ export class AccessEngine {
     this.catalog = catalogFor(state.entities);
     this.principals = principalsOf(state);
     this.roles = roleTableOf(state.roles, this.catalog);
-    this.assignments = assignmentsOf(state.systemuserroles, state.teamroles, this.principals, this.roles);
+    this.assignments = assignmentsOf(state.systemuserroles, state.teamroles, this.principals, this.roles.numbering);
     this.records = recordIndexOf(state.records);
     this.shares = shareIndexOf(state.shares, this.records);
     this.grantCache = new Array(this.principals.userIds.length);
+    this.levelCache = new Array(this.principals.userIds.length);
   }
 
   userIndex(id: Id): number | undefined {
@@ -126,27 +127,22 @@ export class AccessEngine {
     return out;
   }
 
-  /** The deepest level of every privilege for a user (0 for a disabled user); shared between users holding the same roles. */
-  effectiveLevels(u: number): Uint8Array {
-    const P = this.catalog.privileges.length;
-    if (!this.isActive(u)) return new Uint8Array(P);
-    const grants = this.grants(u);
-    const roleIds: number[] = [];
-    for (const g of grants) roleIds.push(g.role);
-    roleIds.sort((a, b) => a - b);
-    const key = roleIds.join(',');
-    let levels = this.levelCache.get(key);
-    if (!levels) {
-      levels = new Uint8Array(P);
-      let last = -1;
-      for (const r of roleIds) {
-        if (r === last) continue;
-        last = r;
-        const row = this.roles.levels[r];
-        for (let i = 0; i < P; i++) if (row[i] > levels[i]) levels[i] = row[i];
+  /**
+   * The deepest level of every privilege for a user, packed (read it with packedLevel); all zero
+   * for a disabled user. The union of roles is a bitwise OR of their packed rows.
+   */
+  effectiveLevels(u: number): Uint32Array {
+    const cached = this.levelCache[u];
+    if (cached) return cached;
+    const words = packedWords(this.catalog.privileges.length);
+    const levels = new Uint32Array(words);
+    if (this.isActive(u)) {
+      for (const g of this.grants(u)) {
+        const row = this.roles.packed[g.role];
+        for (let i = 0; i < words; i++) levels[i] |= row[i];
       }
-      this.levelCache.set(key, levels);
     }
+    this.levelCache[u] = levels;
     return levels;
   }
 

@@ -4,31 +4,69 @@ import type { Id, OrgState, Role } from '../model/org';
 import { memoByRefs } from './memo';
 import type { Principals } from './principals';
 
-/** Each role's privileges as one level (0 None .. 4 Global) per catalog privilege. */
-export interface RoleTable {
+/** Roles numbered densely. Kept as the same object while the set of roles is unchanged, so privilege edits don't renumber. */
+export interface RoleNumbering {
   readonly ids: readonly Id[];
   readonly index: ReadonlyMap<Id, number>;
+}
+
+/**
+ * Each role's privileges as one level (0 None .. 4 Global) per catalog privilege, and the same
+ * packed four bits a privilege as cumulative masks (level L = L low bits set), so the union of
+ * roles is a bitwise OR.
+ */
+export interface RoleTable extends RoleNumbering {
+  readonly numbering: RoleNumbering;
   readonly levels: readonly Uint8Array[];
+  readonly packed: readonly Uint32Array[];
   readonly inherited: Uint8Array;
 }
 
-export const roleTableOf = memoByRefs((roles: ReadonlyMap<Id, Role>, catalog: Catalog): RoleTable => {
+/** Words of a packed privilege row: eight privileges per 32-bit word. */
+export const packedWords = (privileges: number): number => Math.ceil(privileges / 8);
+export const packedLevel = (packed: Uint32Array, privilege: number): number => {
+  const nibble = (packed[privilege >>> 3] >>> ((privilege & 7) << 2)) & 15;
+  return nibble === 0 ? 0 : 32 - Math.clz32(nibble);
+};
+
+let lastNumbering: RoleNumbering = { ids: [], index: new Map() };
+function numberingOf(roles: ReadonlyMap<Id, Role>): RoleNumbering {
+  const prev = lastNumbering;
+  if (prev.ids.length === roles.size) {
+    let i = 0;
+    let same = true;
+    for (const id of roles.keys()) if (prev.ids[i++] !== id) { same = false; break; }
+    if (same) return prev;
+  }
   const ids = [...roles.keys()];
   const index = new Map<Id, number>();
+  ids.forEach((id, i) => index.set(id, i));
+  lastNumbering = { ids, index };
+  return lastNumbering;
+}
+
+export const roleTableOf = memoByRefs((roles: ReadonlyMap<Id, Role>, catalog: Catalog): RoleTable => {
+  const numbering = numberingOf(roles);
+  const { ids, index } = numbering;
   const P = catalog.privileges.length;
   const inherited = new Uint8Array(ids.length);
+  const packed: Uint32Array[] = [];
   const levels = ids.map((id, i) => {
-    index.set(id, i);
     const role = roles.get(id)!;
     inherited[i] = role.isinherited;
     const row = new Uint8Array(P);
+    const words = new Uint32Array(packedWords(P));
     for (const [name, depth] of Object.entries(role.privileges)) {
       const def = catalog.privilege(name);
-      if (def) row[def.index] = depthLevel(depth);
+      if (!def) continue;
+      const l = depthLevel(depth);
+      row[def.index] = l;
+      words[def.index >>> 3] |= ((1 << l) - 1) << ((def.index & 7) << 2);
     }
+    packed.push(words);
     return row;
   });
-  return { ids, index, levels, inherited };
+  return { numbering, ids, index, levels, packed, inherited };
 });
 
 /** Role assignments as flat (role, scope unit) pairs per user and per team. */
@@ -59,7 +97,7 @@ function holders(nRoles: number, rows: { who: number; role: number }[]): Int32Ar
 }
 
 export const assignmentsOf = memoByRefs(
-  (userRoleRows: OrgState['systemuserroles'], teamRoleRows: OrgState['teamroles'], p: Principals, roles: RoleTable): Assignments => {
+  (userRoleRows: OrgState['systemuserroles'], teamRoleRows: OrgState['teamroles'], p: Principals, roles: RoleNumbering): Assignments => {
     const u: { who: number; role: number; scope: number }[] = [];
     for (const a of userRoleRows.values()) {
       const who = p.userIndex.get(a.systemuserid);
