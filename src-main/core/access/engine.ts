@@ -4,6 +4,7 @@ import { depthOfLevel, type Depth } from '../model/depth';
 import type { Id, OrgState } from '../model/org';
 import { principalsOf, type Principals } from './principals';
 import { assignmentsOf, packedWords, roleTableOf, type Assignments, type RoleTable } from './roleTable';
+import { memoByRefs } from './memo';
 import { recordIndexOf, shareIndexOf, type RecordIndex, type ShareIndex } from './recordIndex';
 
 /** One way a user holds a role: directly, or through a team (as the team, or as themselves when the role is inherited). */
@@ -62,6 +63,9 @@ export interface ReachTotal {
 
 const byState = new WeakMap<OrgState, AccessEngine>();
 
+/** Grants depend only on assignments, memberships and isinherited flags: states that share those share the cache. */
+const grantCacheOf = memoByRefs((_a: Assignments, p: Principals, _inherited: Uint8Array): (readonly Grant[] | undefined)[] => new Array(p.userIds.length));
+
 /**
  * Answers who can do what over one state of the model. Built from indexes memoised on the
  * state's tables, so building the engine for the state after a role edit is cheap.
@@ -94,7 +98,7 @@ export class AccessEngine {
     this.assignments = assignmentsOf(state.systemuserroles, state.teamroles, this.principals, this.roles.numbering);
     this.records = recordIndexOf(state.records);
     this.shares = shareIndexOf(state.shares, this.records);
-    this.grantCache = new Array(this.principals.userIds.length);
+    this.grantCache = grantCacheOf(this.assignments, this.principals, this.roles.inherited);
     this.levelCache = new Array(this.principals.userIds.length);
   }
 
@@ -391,7 +395,7 @@ export class AccessEngine {
       if (!l) continue;
       const base = this.pathBase(g, l);
       if (rec === undefined) {
-        paths.push({ ...base, reach: l === 4 ? 'organization' : l === 3 ? 'businessunit-and-below' : l === 2 ? 'businessunit' : 'owner' });
+        paths.push({ ...base, reach: l === 4 ? 'organization' : l === 3 ? 'businessunit-and-below' : l === 2 ? 'businessunit' : g.userContext ? 'owner' : 'team-owner' });
         continue;
       }
       for (const reach of this.recordReaches(u, g, l, rec, right)) paths.push({ ...base, ...reach });

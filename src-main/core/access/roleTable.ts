@@ -45,27 +45,39 @@ function numberingOf(roles: ReadonlyMap<Id, Role>): RoleNumbering {
   return lastNumbering;
 }
 
+/** A role's rows, cached per role object: an edit replaces one role, and the others' rows are reused. */
+const rowsOf = memoByRefs((role: Role, catalog: Catalog): { levels: Uint8Array; packed: Uint32Array } => {
+  const P = catalog.privileges.length;
+  const levels = new Uint8Array(P);
+  const packed = new Uint32Array(packedWords(P));
+  for (const [name, depth] of Object.entries(role.privileges)) {
+    const def = catalog.privilege(name);
+    if (!def) continue;
+    const l = depthLevel(depth);
+    levels[def.index] = l;
+    packed[def.index >>> 3] |= ((1 << l) - 1) << ((def.index & 7) << 2);
+  }
+  return { levels, packed };
+});
+
+let lastInherited = new Uint8Array(0);
+
 export const roleTableOf = memoByRefs((roles: ReadonlyMap<Id, Role>, catalog: Catalog): RoleTable => {
   const numbering = numberingOf(roles);
   const { ids, index } = numbering;
-  const P = catalog.privileges.length;
-  const inherited = new Uint8Array(ids.length);
-  const packed: Uint32Array[] = [];
-  const levels = ids.map((id, i) => {
+  let inherited = new Uint8Array(ids.length);
+  const packed: Uint32Array[] = new Array(ids.length);
+  const levels: Uint8Array[] = new Array(ids.length);
+  ids.forEach((id, i) => {
     const role = roles.get(id)!;
     inherited[i] = role.isinherited;
-    const row = new Uint8Array(P);
-    const words = new Uint32Array(packedWords(P));
-    for (const [name, depth] of Object.entries(role.privileges)) {
-      const def = catalog.privilege(name);
-      if (!def) continue;
-      const l = depthLevel(depth);
-      row[def.index] = l;
-      words[def.index >>> 3] |= ((1 << l) - 1) << ((def.index & 7) << 2);
-    }
-    packed.push(words);
-    return row;
+    const rows = rowsOf(role, catalog);
+    levels[i] = rows.levels;
+    packed[i] = rows.packed;
   });
+  // Same flags, same object: grants (which depend on them) can then be reused across states.
+  if (lastInherited.length === inherited.length && lastInherited.every((v, i) => v === inherited[i])) inherited = lastInherited;
+  else lastInherited = inherited;
   return { numbering, ids, index, levels, packed, inherited };
 });
 

@@ -1,0 +1,29 @@
+import { parse, required } from '../args';
+import { loadOrg, print } from '../io';
+import { CliError } from '../errors';
+import { diff as accessDiff } from '../../core/access/diff';
+import { loadCommands, refusalText } from './apply';
+import type { CliCommand } from '../command';
+
+export const diff: CliCommand = {
+  name: 'diff',
+  summary: 'what a set of commands would grant and remove, per user × entity × right (applies nothing)',
+  usage: 'roleatlas diff --org FILE --commands FILE [--json]',
+  run(argv) {
+    const { values } = parse(argv, { org: { type: 'string' }, commands: { type: 'string' }, json: { type: 'boolean' } }, 'diff');
+    const state = loadOrg(required(values, 'org', 'diff'));
+    const commands = loadCommands(required(values, 'commands', 'diff'));
+    const r = accessDiff(state, commands);
+    if (!r.ok) throw new CliError(refusalText(commands, r.index, r.error.message));
+    if (values.json) {
+      print(JSON.stringify({ changes: r.changes }, null, 2));
+      return;
+    }
+    if (!r.changes.length) print('No user gains or loses access.');
+    for (const c of r.changes) {
+      const what = c.entity ? `${c.right} ${c.entity}` : c.privilege;
+      const records = c.entity ? `, records ${c.recordsBefore} → ${c.recordsAfter}` : '';
+      print(`${c.fullname}: ${what}: ${c.depthBefore ?? 'None'} → ${c.depthAfter ?? 'None'}${records}`);
+    }
+  },
+};
