@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import { CHANNELS } from '../bridge/contract';
+import { OrgSession } from '../session/orgSession';
+import { FABRIKAM as F, fabrikam } from '../session/fabrikam.fixture';
+import { createDispatch } from './dispatch';
+import { handlersFor, registerIpc } from './register';
+import { isOwnRenderer } from './sender';
+
+const dispatchOver = () => createDispatch(handlersFor({ session: new OrgSession(fabrikam()) }));
+
+describe('dispatch', () => {
+  it('answers a valid request with the service value', async () => {
+    const r = await dispatchOver()('access:explain', { systemuserid: F.ada, entity: 'account', right: 'Read' });
+    expect(r).toMatchObject({ ok: true, value: { allowed: true, depth: 'Global' } });
+  });
+
+  it('rejects a request with a bad field, naming the field', async () => {
+    const r = await dispatchOver()('access:explain', { systemuserid: F.ada, entity: 'account', right: 'Peek' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'invalid-request', path: 'right' } });
+    if (!r.ok) expect(r.error.message).toMatch(/^access:explain: right: /);
+  });
+
+  it('rejects a field the channel does not know', async () => {
+    const r = await dispatchOver()('org:summary', { everything: true });
+    expect(r).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
+  });
+
+  it('rejects an invalid command before it reaches the session, pointing inside the command', async () => {
+    const r = await dispatchOver()('org:apply', { command: { type: 'createBusinessUnit', name: '', parentbusinessunitid: F.root } });
+    expect(r).toMatchObject({ ok: false, error: { code: 'invalid-request', path: 'command.name' } });
+  });
+
+  it('returns a refusal of the core as an error value with the path inside the command', async () => {
+    const r = await dispatchOver()('org:apply', { command: { type: 'deleteRole', roleid: 'role-missing' } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.path).toMatch(/^command\./);
+  });
+
+  it('turns a thrown error into an internal error value', async () => {
+    const session = new OrgSession(fabrikam());
+    session.summary = () => {
+      throw new Error('disk on fire');
+    };
+    const r = await createDispatch(handlersFor({ session }))('org:summary', {});
+    expect(r).toEqual({ ok: false, error: { code: 'internal', message: 'org:summary failed: disk on fire' } });
+  });
+});
+
+describe('the sender check', () => {
+  const origin = { rendererDir: '/opt/roleatlas/out/renderer', devServerUrl: 'http://localhost:5173' };
+
+  it('accepts our built renderer and the dev server', () => {
+    expect(isOwnRenderer('file:///opt/roleatlas/out/renderer/index.html', origin)).toBe(true);
+    expect(isOwnRenderer('http://localhost:5173/', origin)).toBe(true);
+  });
+
+  it('refuses other files, other sites and destroyed frames', () => {
+    expect(isOwnRenderer('file:///opt/roleatlas/out/renderer/../../secrets.html', origin)).toBe(false);
+    expect(isOwnRenderer('file:///opt/roleatlas/out/renderer-evil/index.html', origin)).toBe(false);
+    expect(isOwnRenderer('https://example.com/', origin)).toBe(false);
+    expect(isOwnRenderer('http://localhost:5174/', origin)).toBe(false);
+    expect(isOwnRenderer(undefined, origin)).toBe(false);
+    expect(isOwnRenderer('http://localhost:5173/', { rendererDir: origin.rendererDir })).toBe(false);
+  });
+});
+
+describe('registerIpc', () => {
+  type Listener = (event: IpcMainInvokeEvent, request: unknown) => unknown;
+  const fakeIpc = () => {
+    const handlers = new Map<string, Listener>();
+    const ipc = {
+      handle: (channel: string, listener: Listener) => void handlers.set(channel, listener),
+      removeHandler: (channel: string) => void handlers.delete(channel),
+    } as unknown as Pick<IpcMain, 'handle' | 'removeHandler'>;
+    return { ipc, handlers };
+  };
+  const eventFrom = (url: string) => ({ senderFrame: { url } }) as unknown as IpcMainInvokeEvent;
+  const quiet = { error: () => {}, warn: () => {} };
+  const origin = { rendererDir: '/opt/roleatlas/out/renderer' };
+
+  it('registers every channel of the contract and removes them all again', () => {
+    const { ipc, handlers } = fakeIpc();
+    const unregister = registerIpc(ipc, { session: new OrgSession(fabrikam()) }, origin, quiet);
+    expect([...handlers.keys()].sort()).toEqual([...CHANNELS].sort());
+    unregister();
+    expect(handlers.size).toBe(0);
+  });
+
+  it('answers our own window and refuses any other frame', async () => {
+    const { ipc, handlers } = fakeIpc();
+    registerIpc(ipc, { session: new OrgSession(fabrikam()) }, origin, quiet);
+    const summary = handlers.get('org:summary')!;
+    expect(await summary(eventFrom('file:///opt/roleatlas/out/renderer/index.html'), {})).toMatchObject({ ok: true, value: { name: 'Fabrikam' } });
+    expect(await summary(eventFrom('https://example.com/'), {})).toMatchObject({ ok: false, error: { code: 'forbidden-sender' } });
+  });
+});

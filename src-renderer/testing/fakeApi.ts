@@ -1,0 +1,22 @@
+import { buildApi, type RoleAtlasApi } from '../../src-main/bridge/contract';
+import type { OrgState } from '../../src-main/core/model/org';
+import { createDispatch } from '../../src-main/ipc/dispatch';
+import { handlersFor } from '../../src-main/ipc/register';
+import { OrgSession } from '../../src-main/session/orgSession';
+
+/**
+ * window.api over the real contract, dispatch and services, without Electron: only the transport
+ * is replaced, and results are structured-cloned as IPC would.
+ */
+export function fakeApi(state: OrgState): { api: RoleAtlasApi; session: OrgSession } {
+  const session = new OrgSession(state);
+  const dispatch = createDispatch(handlersFor({ session }), (channel, error) => {
+    throw new Error(`${channel} threw in a test`, { cause: error });
+  });
+  return { api: buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))), session };
+}
+
+/** Puts a stand-in at window.api (the preload's place). */
+export function installApi(api: RoleAtlasApi): void {
+  Object.defineProperty(globalThis, 'api', { value: api, configurable: true, writable: true });
+}
