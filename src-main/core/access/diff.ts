@@ -6,6 +6,7 @@ import type { Id, OrgState } from '../model/org';
 import type { Refusal } from '../result';
 import { AccessEngine } from './engine';
 import { packedLevel } from './roleTable';
+import { itemsOf } from './principals';
 
 export interface AccessChange {
   readonly systemuserid: Id;
@@ -35,7 +36,7 @@ function membersOf(engines: AccessEngine[], teamId: Id, into: Set<Id>): void {
   for (const e of engines) {
     const t = e.principals.teamIndex.get(teamId);
     if (t === undefined) continue;
-    for (const u of e.principals.teamMembers[t]) into.add(e.principals.userIds[u]);
+    for (const u of itemsOf(e.principals.teamMembers, t)) into.add(e.principals.userIds[u]);
   }
 }
 
@@ -52,7 +53,7 @@ function holdersOf(engines: AccessEngine[], roleId: Id): Set<Id> {
     const r = e.roles.index.get(roleId);
     if (r === undefined) continue;
     for (const u of e.assignments.roleUsers[r]) users.add(e.principals.userIds[u]);
-    for (const t of e.assignments.roleTeams[r]) for (const u of e.principals.teamMembers[t]) users.add(e.principals.userIds[u]);
+    for (const t of e.assignments.roleTeams[r]) for (const u of itemsOf(e.principals.teamMembers, t)) users.add(e.principals.userIds[u]);
   }
   return users;
 }
@@ -111,6 +112,9 @@ function impactOf(a: Applied, before: OrgState): Impact[] {
         { users: 'all', privileges },
       ];
     }
+    case 'createUser':
+      // A new user joins the unit's default team at once, and with it that team's roles.
+      return [{ users: new Set([c.systemuserid!]), privileges: 'all' }];
     case 'updateUser':
       return before.organization.hierarchysecurity.enabled ? [{ users: 'all', privileges: 'all' }] : [];
     case 'moveBusinessUnit':

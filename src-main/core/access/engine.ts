@@ -2,7 +2,7 @@ import { catalogFor, type Catalog, type PrivilegeDef } from '../catalog/catalog'
 import { ACCESS_RIGHT_MASK, DIRECT_REPORT_RIGHTS, type AccessRight } from '../model/accessRights';
 import { depthOfLevel, type Depth } from '../model/depth';
 import type { Id, OrgState } from '../model/org';
-import { principalsOf, type Principals } from './principals';
+import { hasItem, itemsOf, principalsOf, type Principals } from './principals';
 import { assignmentsOf, packedWords, roleTableOf, type Assignments, type RoleTable } from './roleTable';
 import { memoByRefs } from './memo';
 import { recordIndexOf, shareIndexOf, type RecordIndex, type ShareIndex } from './recordIndex';
@@ -63,8 +63,68 @@ export interface ReachTotal {
 
 const byState = new WeakMap<OrgState, AccessEngine>();
 
-/** Grants depend only on assignments, memberships and isinherited flags: states that share those share the cache. */
-const grantCacheOf = memoByRefs((_a: Assignments, p: Principals, _inherited: Uint8Array): (readonly Grant[] | undefined)[] => new Array(p.userIds.length));
+/** Every user's grants in compressed rows: grants of user u are the rows start[u] .. start[u+1]-1. */
+export interface GrantRows {
+  readonly start: Int32Array;
+  readonly role: Int32Array;
+  readonly scope: Int32Array;
+  readonly team: Int32Array;
+  readonly userContext: Uint8Array;
+}
+
+/**
+ * Built for all users in two passes. Grants depend only on assignments, memberships and the
+ * isinherited flags, so states that share those (a privilege edit, say) share the rows.
+ */
+const grantRowsOf = memoByRefs((a: Assignments, p: Principals, inherited: Uint8Array): GrantRows => {
+  const nu = p.userIds.length;
+  const { userRoles, teamRoles } = a;
+  const start = new Int32Array(nu + 1);
+  for (let u = 0; u < nu; u++) {
+    let n = userRoles.start[u + 1] - userRoles.start[u];
+    for (let k = p.userTeams.start[u]; k < p.userTeams.start[u + 1]; k++) {
+      const t = p.userTeams.list[k];
+      if (p.teamType[t] === 1) continue; // access teams hold no roles
+      for (let j = teamRoles.start[t]; j < teamRoles.start[t + 1]; j++) n += inherited[teamRoles.role[j]] ? 2 : 1;
+    }
+    start[u + 1] = start[u] + n;
+  }
+  const total = start[nu];
+  const role = new Int32Array(total);
+  const scope = new Int32Array(total);
+  const team = new Int32Array(total);
+  const userContext = new Uint8Array(total);
+  for (let u = 0; u < nu; u++) {
+    let at = start[u];
+    for (let j = userRoles.start[u]; j < userRoles.start[u + 1]; j++, at++) {
+      role[at] = userRoles.role[j];
+      scope[at] = userRoles.scope[j];
+      team[at] = -1;
+      userContext[at] = 1;
+    }
+    for (let k = p.userTeams.start[u]; k < p.userTeams.start[u + 1]; k++) {
+      const t = p.userTeams.list[k];
+      if (p.teamType[t] === 1) continue;
+      for (let j = teamRoles.start[t]; j < teamRoles.start[t + 1]; j++) {
+        const r = teamRoles.role[j];
+        role[at] = r;
+        scope[at] = teamRoles.scope[j];
+        team[at] = t;
+        userContext[at] = 0;
+        at++;
+        // isinherited = 1: the team's role also acts as the member's own, scoped to the member's unit.
+        if (inherited[r]) {
+          role[at] = r;
+          scope[at] = p.userUnit[u];
+          team[at] = t;
+          userContext[at] = 1;
+          at++;
+        }
+      }
+    }
+  }
+  return { start, role, scope, team, userContext };
+});
 
 /**
  * Answers who can do what over one state of the model. Built from indexes memoised on the
@@ -77,8 +137,8 @@ export class AccessEngine {
   readonly assignments: Assignments;
   readonly records: RecordIndex;
   readonly shares: ShareIndex;
-  private readonly grantCache: (readonly Grant[] | undefined)[];
-  private readonly levelCache: (Uint32Array | undefined)[];
+  private grantRowCache?: GrantRows;
+  private levelRows?: { readonly words: number; readonly done: Uint8Array; readonly levels: Uint32Array };
   private readonly unitCountCache = new Map<number, { counts: Int32Array; prefix: Int32Array }>();
   private ownerMaps?: { user: Int32Array; team: Int32Array; unit: Int32Array; isTeam: Uint8Array; principal: Int32Array };
 
@@ -98,8 +158,6 @@ export class AccessEngine {
     this.assignments = assignmentsOf(state.systemuserroles, state.teamroles, this.principals, this.roles.numbering);
     this.records = recordIndexOf(state.records);
     this.shares = shareIndexOf(state.shares, this.records);
-    this.grantCache = grantCacheOf(this.assignments, this.principals, this.roles.inherited);
-    this.levelCache = new Array(this.principals.userIds.length);
   }
 
   userIndex(id: Id): number | undefined {
@@ -112,49 +170,50 @@ export class AccessEngine {
     return !p.userDisabled[u] && p.userUnit[u] >= 0 && !p.tree.disabled[p.userUnit[u]];
   }
 
-  grants(u: number): readonly Grant[] {
-    const cached = this.grantCache[u];
-    if (cached) return cached;
-    const p = this.principals;
+  get grantRows(): GrantRows {
+    return (this.grantRowCache ??= grantRowsOf(this.assignments, this.principals, this.roles.inherited));
+  }
+
+  /** A user's grants as objects (for explanations; hot paths read grantRows). */
+  grants(u: number): Grant[] {
+    const g = this.grantRows;
     const out: Grant[] = [];
-    const direct = this.assignments.userRoles[u];
-    for (let k = 0; k < direct.length; k += 2) out.push({ role: direct[k], scope: direct[k + 1], team: -1, userContext: true });
-    for (const t of p.userTeams[u]) {
-      if (p.teamType[t] === 1) continue; // access teams hold no roles
-      const tr = this.assignments.teamRoles[t];
-      for (let k = 0; k < tr.length; k += 2) {
-        out.push({ role: tr[k], scope: tr[k + 1], team: t, userContext: false });
-        if (this.roles.inherited[tr[k]]) out.push({ role: tr[k], scope: p.userUnit[u], team: t, userContext: true });
-      }
-    }
-    this.grantCache[u] = out;
+    for (let k = g.start[u]; k < g.start[u + 1]; k++) out.push({ role: g.role[k], scope: g.scope[k], team: g.team[k], userContext: g.userContext[k] === 1 });
     return out;
   }
 
   /**
    * The deepest level of every privilege for a user, packed (read it with packedLevel); all zero
-   * for a disabled user. The union of roles is a bitwise OR of their packed rows.
+   * for a disabled user. The union of roles is a bitwise OR of their packed rows; rows of all
+   * users live in one buffer.
    */
   effectiveLevels(u: number): Uint32Array {
-    const cached = this.levelCache[u];
-    if (cached) return cached;
-    const words = packedWords(this.catalog.privileges.length);
-    const levels = new Uint32Array(words);
-    if (this.isActive(u)) {
-      for (const g of this.grants(u)) {
-        const row = this.roles.packed[g.role];
-        for (let i = 0; i < words; i++) levels[i] |= row[i];
+    const nu = this.principals.userIds.length;
+    const rows = (this.levelRows ??= (() => {
+      const words = packedWords(this.catalog.privileges.length);
+      return { words, done: new Uint8Array(nu), levels: new Uint32Array(nu * words) };
+    })());
+    const { words, levels } = rows;
+    const base = u * words;
+    if (!rows.done[u]) {
+      rows.done[u] = 1;
+      if (this.isActive(u)) {
+        const g = this.grantRows;
+        for (let k = g.start[u]; k < g.start[u + 1]; k++) {
+          const row = this.roles.packed[g.role[k]];
+          for (let i = 0; i < words; i++) levels[base + i] |= row[i];
+        }
       }
     }
-    this.levelCache[u] = levels;
-    return levels;
+    return levels.subarray(base, base + words);
   }
 
   levelOf(u: number, privilege: number): number {
     if (!this.isActive(u)) return 0;
+    const g = this.grantRows;
     let best = 0;
-    for (const g of this.grants(u)) {
-      const l = this.roles.levels[g.role][privilege];
+    for (let k = g.start[u]; k < g.start[u + 1]; k++) {
+      const l = this.roles.levels[g.role[k]][privilege];
       if (l > best) best = l;
     }
     return best;
@@ -232,15 +291,16 @@ export class AccessEngine {
     const deep: number[] = [];
     const local: number[] = [];
     const teamContexts: number[] = [];
-    for (const g of this.grants(u)) {
-      const l = this.roles.levels[g.role][pi];
+    const g = this.grantRows;
+    for (let k = g.start[u]; k < g.start[u + 1]; k++) {
+      const l = this.roles.levels[g.role[k]][pi];
       if (!l) continue;
       if (l > level) level = l;
       if (l === 4) global = true;
-      else if (l === 3) deep.push(g.scope);
-      else if (l === 2) local.push(g.scope);
-      if (g.userContext) userContext = true;
-      else teamContexts.push(g.team);
+      else if (l === 3) deep.push(g.scope[k]);
+      else if (l === 2) local.push(g.scope[k]);
+      if (g.userContext[k]) userContext = true;
+      else teamContexts.push(g.team[k]);
     }
     if (!level) return { level: 0, records: 0 };
     const U = tree.ids.length;
@@ -292,7 +352,7 @@ export class AccessEngine {
     if (userContext) {
       addOwner(owners.user[u]);
       principals.push(p.userIds[u]);
-      for (const t of p.userTeams[u]) {
+      for (const t of itemsOf(p.userTeams, u)) {
         addOwner(owners.team[t]);
         principals.push(p.teamIds[t]);
       }
@@ -320,7 +380,7 @@ export class AccessEngine {
     const hs = this.state.organization.hierarchysecurity;
     if (hs.enabled && userContext && ownerCounts) {
       const direct = (DIRECT_REPORT_RIGHTS as readonly string[]).includes(right);
-      let frontier: Int32Array | number[] = p.reports[u];
+      let frontier: Int32Array | number[] = itemsOf(p.reports, u);
       for (let depth = 1; depth <= hs.depth && frontier.length; depth++) {
         const next: number[] = [];
         for (const r of frontier) {
@@ -331,7 +391,7 @@ export class AccessEngine {
               addOwned(o);
             }
           }
-          for (const rr of p.reports[r]) next.push(rr);
+          for (const rr of itemsOf(p.reports, r)) next.push(rr);
         }
         frontier = next;
       }
@@ -437,14 +497,14 @@ export class AccessEngine {
     const ownerPrincipal = owners.principal[o];
     if (g.userContext) {
       if (!owners.isTeam[o] && ownerPrincipal === u) out.push({ reach: 'owner' });
-      else if (owners.isTeam[o] && p.userTeams[u].includes(ownerPrincipal)) out.push({ reach: 'team-owner' });
+      else if (owners.isTeam[o] && hasItem(p.userTeams, u, ownerPrincipal)) out.push({ reach: 'team-owner' });
     } else if (owners.isTeam[o] && ownerPrincipal === g.team) out.push({ reach: 'team-owner' });
     const bit = ACCESS_RIGHT_MASK[right];
     for (const s of this.shares.byRecord.get(rec) ?? []) {
       if (!(s.accessrightsmask & bit)) continue;
       const toUser = s.principalid === p.userIds[u];
       const team = p.teamIndex.get(s.principalid);
-      const toTeam = team !== undefined && (g.userContext ? p.userTeams[u].includes(team) : team === g.team);
+      const toTeam = team !== undefined && (g.userContext ? hasItem(p.userTeams, u, team) : team === g.team);
       if ((toUser && g.userContext) || toTeam) out.push({ reach: 'share', sharedwith: s.principalid, accessrightsmask: s.accessrightsmask });
     }
     const hs = this.state.organization.hierarchysecurity;

@@ -15,22 +15,36 @@ export interface Principals {
   readonly teamIndex: ReadonlyMap<Id, number>;
   readonly teamUnit: Int32Array;
   readonly teamType: Uint8Array;
-  readonly userTeams: readonly Int32Array[];
-  readonly teamMembers: readonly Int32Array[];
-  /** Direct reports of each user. */
-  readonly reports: readonly Int32Array[];
+  /** Teams of each user (default team included), members of each team, direct reports of each user. */
+  readonly userTeams: Adjacency;
+  readonly teamMembers: Adjacency;
+  readonly reports: Adjacency;
 }
 
-function groupBy(n: number, pairs: Int32Array, count: number, side: 0 | 1): Int32Array[] {
-  const sizes = new Int32Array(n);
-  for (let i = 0; i < count; i++) sizes[pairs[2 * i + side]]++;
-  const out = Array.from({ length: n }, (_, k) => new Int32Array(sizes[k]));
-  const fill = new Int32Array(n);
-  for (let i = 0; i < count; i++) {
-    const k = pairs[2 * i + side];
-    out[k][fill[k]++] = pairs[2 * i + (1 - side)];
-  }
-  return out;
+/**
+ * A one-to-many relation in compressed rows: the items of k are list[start[k] .. start[k+1]-1].
+ * Two typed arrays instead of one small array per user keep building it cheap at 50,000 users.
+ */
+export interface Adjacency {
+  readonly start: Int32Array;
+  readonly list: Int32Array;
+}
+
+export const itemsOf = (a: Adjacency, k: number): Int32Array => a.list.subarray(a.start[k], a.start[k + 1]);
+
+export function hasItem(a: Adjacency, k: number, item: number): boolean {
+  for (let i = a.start[k]; i < a.start[k + 1]; i++) if (a.list[i] === item) return true;
+  return false;
+}
+
+function groupBy(n: number, pairs: Int32Array, count: number, side: 0 | 1): Adjacency {
+  const start = new Int32Array(n + 1);
+  for (let i = 0; i < count; i++) start[pairs[2 * i + side] + 1]++;
+  for (let k = 0; k < n; k++) start[k + 1] += start[k];
+  const fill = start.slice(0, n);
+  const list = new Int32Array(count);
+  for (let i = 0; i < count; i++) list[fill[pairs[2 * i + side]]++] = pairs[2 * i + (1 - side)];
+  return { start, list };
 }
 
 const build = memoByRefs(

@@ -81,56 +81,75 @@ export const roleTableOf = memoByRefs((roles: ReadonlyMap<Id, Role>, catalog: Ca
   return { numbering, ids, index, levels, packed, inherited };
 });
 
-/** Role assignments as flat (role, scope unit) pairs per user and per team. */
+/** Role assignments: (role, scope unit) rows per user and per team, in compressed rows. */
+export interface AssignmentRows {
+  readonly start: Int32Array;
+  readonly role: Int32Array;
+  readonly scope: Int32Array;
+}
+
 export interface Assignments {
-  readonly userRoles: readonly Int32Array[];
-  readonly teamRoles: readonly Int32Array[];
+  readonly userRoles: AssignmentRows;
+  readonly teamRoles: AssignmentRows;
   /** Users and teams holding each role directly. */
   readonly roleUsers: readonly Int32Array[];
   readonly roleTeams: readonly Int32Array[];
 }
 
-function collect(n: number, rows: { who: number; role: number; scope: number }[]): Int32Array[] {
-  const sizes = new Int32Array(n);
-  for (const r of rows) sizes[r.who] += 2;
-  const out = Array.from({ length: n }, (_, k) => new Int32Array(sizes[k]));
-  const fill = new Int32Array(n);
-  for (const r of rows) {
-    out[r.who][fill[r.who]++] = r.role;
-    out[r.who][fill[r.who]++] = r.scope;
+function rowsFor(n: number, who: number[], role: number[], scope: number[]): AssignmentRows {
+  const start = new Int32Array(n + 1);
+  for (const w of who) start[w + 1]++;
+  for (let k = 0; k < n; k++) start[k + 1] += start[k];
+  const fill = start.slice(0, n);
+  const r = new Int32Array(who.length);
+  const s = new Int32Array(who.length);
+  for (let i = 0; i < who.length; i++) {
+    const at = fill[who[i]]++;
+    r[at] = role[i];
+    s[at] = scope[i];
   }
-  return out;
+  return { start, role: r, scope: s };
 }
 
-function holders(nRoles: number, rows: { who: number; role: number }[]): Int32Array[] {
+function holders(nRoles: number, who: number[], role: number[]): Int32Array[] {
   const lists: number[][] = Array.from({ length: nRoles }, () => []);
-  for (const r of rows) lists[r.role].push(r.who);
+  for (let i = 0; i < who.length; i++) lists[role[i]].push(who[i]);
   return lists.map((l) => Int32Array.from(new Set(l)));
 }
 
 export const assignmentsOf = memoByRefs(
   (userRoleRows: OrgState['systemuserroles'], teamRoleRows: OrgState['teamroles'], p: Principals, roles: RoleNumbering): Assignments => {
-    const u: { who: number; role: number; scope: number }[] = [];
+    const uw: number[] = [];
+    const ur: number[] = [];
+    const us: number[] = [];
     for (const a of userRoleRows.values()) {
       const who = p.userIndex.get(a.systemuserid);
       const role = roles.index.get(a.roleid);
       if (who === undefined || role === undefined) continue;
       const scope = a.businessunitid === null ? p.userUnit[who] : (p.tree.index.get(a.businessunitid) ?? -1);
-      if (scope >= 0) u.push({ who, role, scope });
+      if (scope < 0) continue;
+      uw.push(who);
+      ur.push(role);
+      us.push(scope);
     }
-    const t: { who: number; role: number; scope: number }[] = [];
+    const tw: number[] = [];
+    const tr: number[] = [];
+    const ts: number[] = [];
     for (const a of teamRoleRows.values()) {
       const who = p.teamIndex.get(a.teamid);
       const role = roles.index.get(a.roleid);
       if (who === undefined || role === undefined) continue;
       const scope = a.businessunitid === null ? p.teamUnit[who] : (p.tree.index.get(a.businessunitid) ?? -1);
-      if (scope >= 0) t.push({ who, role, scope });
+      if (scope < 0) continue;
+      tw.push(who);
+      tr.push(role);
+      ts.push(scope);
     }
     return {
-      userRoles: collect(p.userIds.length, u),
-      teamRoles: collect(p.teamIds.length, t),
-      roleUsers: holders(roles.ids.length, u),
-      roleTeams: holders(roles.ids.length, t),
+      userRoles: rowsFor(p.userIds.length, uw, ur, us),
+      teamRoles: rowsFor(p.teamIds.length, tw, tr, ts),
+      roleUsers: holders(roles.ids.length, uw, ur),
+      roleTeams: holders(roles.ids.length, tw, tr),
     };
   },
 );
