@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.{ts,tsx}', 'test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
+    // The JSON report is what .ci/run counts for its closing "N passed, N failed" line.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });
