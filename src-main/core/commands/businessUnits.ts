@@ -105,8 +105,13 @@ export function deleteBusinessUnit(d: Draft, c: CommandOf<'deleteBusinessUnit'>)
     (a) => roleIds.has(a.roleid) || a.businessunitid === id,
   );
   if (held.length) return why(`${held.length} role assignment(s) use its roles or are scoped to it`);
+  const unitTeams = new Set([...d.table('teams').values()].filter((t) => t.businessunitid === id).map((t) => t.teamid));
+  const owned = [...d.table('records').values()].filter((r) => unitTeams.has(r.ownerid)).length;
+  if (owned) return why(`its default team owns ${owned} record(s); assign them to another owner first`);
   for (const team of d.table('teams').values()) {
     if (team.businessunitid !== id) continue;
+    // The default team's own roles go with it, as deleteTeam removes a team's roles.
+    for (const [key, a] of d.table('teamroles')) if (a.teamid === team.teamid) d.delete('teamroles', key);
     for (const [key, tp] of d.table('teamprofiles')) if (tp.teamid === team.teamid) d.delete('teamprofiles', key);
     for (const [key, s] of d.table('shares')) if (s.principalid === team.teamid) d.delete('shares', key);
     d.delete('teams', team.teamid);
