@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parse, required } from '../args';
-import { loadOrg, print, readJson, writeOrg } from '../io';
+import { print, readJson, writeOrg } from '../io';
+import { loadSource, SOURCE_OPTIONS } from '../source';
 import { CliError } from '../errors';
 import { applyAll, withIds } from '../../core/commands/apply';
 import type { CliCommand } from '../command';
@@ -22,8 +23,8 @@ export const apply: CliCommand = {
   summary: 'apply a JSON array of commands, all or nothing, and write the result',
   usage: 'roleatlas apply --org FILE --commands FILE --out FILE',
   run(argv) {
-    const { values } = parse(argv, { org: { type: 'string' }, commands: { type: 'string' }, out: { type: 'string' } }, 'apply');
-    const state = loadOrg(required(values, 'org', 'apply'));
+    const { values } = parse(argv, { ...SOURCE_OPTIONS, commands: { type: 'string' }, out: { type: 'string' } }, 'apply');
+    const { state } = loadSource(values, 'apply');
     const commands = loadCommands(required(values, 'commands', 'apply'));
     const out = required(values, 'out', 'apply');
     const r = applyAll(state, commands);

@@ -1,5 +1,6 @@
 import { parse, required, rightOption } from '../args';
-import { loadOrg, print } from '../io';
+import { print } from '../io';
+import { loadSource, SOURCE_OPTIONS } from '../source';
 import { CliError } from '../errors';
 import { AccessEngine, type AccessPath } from '../../core/access/engine';
 import type { CliCommand } from '../command';
@@ -23,8 +24,8 @@ export const check: CliCommand = {
   summary: 'can a user do RIGHT on ENTITY (or on one record)? every path that grants it, or why not',
   usage: 'roleatlas check --org FILE --user ID --entity NAME --right RIGHT [--record ID] [--json]',
   run(argv) {
-    const { values } = parse(argv, { org: { type: 'string' }, user: { type: 'string' }, entity: { type: 'string' }, right: { type: 'string' }, record: { type: 'string' }, json: { type: 'boolean' } }, 'check');
-    const state = loadOrg(required(values, 'org', 'check'));
+    const { values } = parse(argv, { ...SOURCE_OPTIONS, user: { type: 'string' }, entity: { type: 'string' }, right: { type: 'string' }, record: { type: 'string' }, json: { type: 'boolean' } }, 'check');
+    const { state } = loadSource(values, 'check');
     const user = required(values, 'user', 'check');
     const entity = required(values, 'entity', 'check');
     const right = rightOption(values, 'check');

@@ -1,5 +1,6 @@
 import { parse, required } from '../args';
-import { loadOrg, print } from '../io';
+import { print } from '../io';
+import { loadSource, SOURCE_OPTIONS } from '../source';
 import { CliError } from '../errors';
 import { diff as accessDiff } from '../../core/access/diff';
 import { loadCommands, refusalText } from './apply';
@@ -10,8 +11,8 @@ export const diff: CliCommand = {
   summary: 'what a set of commands would grant and remove, per user × entity × right (applies nothing)',
   usage: 'roleatlas diff --org FILE --commands FILE [--json]',
   run(argv) {
-    const { values } = parse(argv, { org: { type: 'string' }, commands: { type: 'string' }, json: { type: 'boolean' } }, 'diff');
-    const state = loadOrg(required(values, 'org', 'diff'));
+    const { values } = parse(argv, { ...SOURCE_OPTIONS, commands: { type: 'string' }, json: { type: 'boolean' } }, 'diff');
+    const { state } = loadSource(values, 'diff');
     const commands = loadCommands(required(values, 'commands', 'diff'));
     const r = accessDiff(state, commands);
     if (!r.ok) throw new CliError(refusalText(commands, r.index, r.error.message));

@@ -1,5 +1,6 @@
 import { parse, required, rightOption } from '../args';
-import { loadOrg, print } from '../io';
+import { print } from '../io';
+import { loadSource, SOURCE_OPTIONS } from '../source';
 import { CliError } from '../errors';
 import { preview as previewAccess } from '../../core/access/preview';
 import type { CliCommand } from '../command';
@@ -9,8 +10,8 @@ export const preview: CliCommand = {
   summary: 'the deepest depth reaching every business unit and the records reached there',
   usage: 'roleatlas preview --org FILE --user ID --entity NAME --right RIGHT [--json]',
   run(argv) {
-    const { values } = parse(argv, { org: { type: 'string' }, user: { type: 'string' }, entity: { type: 'string' }, right: { type: 'string' }, json: { type: 'boolean' } }, 'preview');
-    const state = loadOrg(required(values, 'org', 'preview'));
+    const { values } = parse(argv, { ...SOURCE_OPTIONS, user: { type: 'string' }, entity: { type: 'string' }, right: { type: 'string' }, json: { type: 'boolean' } }, 'preview');
+    const { state } = loadSource(values, 'preview');
     const r = previewAccess(state, required(values, 'user', 'preview'), required(values, 'entity', 'preview'), rightOption(values, 'preview'));
     if (!r.ok) throw new CliError(`${r.error.message}`);
     const p = r.value;
