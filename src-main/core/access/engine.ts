@@ -56,6 +56,23 @@ export interface UnitReach {
   readonly counts: Int32Array;
 }
 
+/** Whose access a preview shows: a user, a team (acting as the team), or a holder of a role in a unit. */
+export type Principal =
+  | { readonly kind: 'user'; readonly systemuserid: Id }
+  | { readonly kind: 'team'; readonly teamid: Id }
+  | { readonly kind: 'role'; readonly roleid: Id; readonly businessunitid: Id };
+
+export interface Subject {
+  readonly rows: GrantRows;
+  readonly from: number;
+  readonly to: number;
+  /** The user acting, or -1 for a team or a hypothetical role holder. */
+  readonly user: number;
+  /** Where Basic's own records live: the user's, the team's or the role holder's unit. */
+  readonly unit: number;
+  readonly active: boolean;
+}
+
 export interface ReachTotal {
   readonly level: number;
   readonly records: number;
@@ -281,6 +298,47 @@ export class AccessEngine {
    */
   reach(u: number, privilege: PrivilegeDef, entity: string, right: AccessRight, perUnit?: UnitReach): ReachTotal {
     if (!this.isActive(u)) return { level: 0, records: 0 };
+    const g = this.grantRows;
+    return this.reachGrants(g, g.start[u], g.start[u + 1], u, this.principals.userUnit[u], privilege, entity, right, perUnit);
+  }
+
+  /**
+   * The grants a principal would act with: a user's own; a team's roles acting as the team; or
+   * one role held in a unit by a hypothetical user there who owns nothing (to preview a role).
+   */
+  subject(principal: Principal): Subject | null {
+    const p = this.principals;
+    if (principal.kind === 'user') {
+      const u = p.userIndex.get(principal.systemuserid);
+      return u === undefined ? null : { rows: this.grantRows, from: this.grantRows.start[u], to: this.grantRows.start[u + 1], user: u, unit: p.userUnit[u], active: this.isActive(u) };
+    }
+    if (principal.kind === 'team') {
+      const t = p.teamIndex.get(principal.teamid);
+      if (t === undefined) return null;
+      const tr = this.assignments.teamRoles;
+      const n = p.teamType[t] === 1 ? 0 : tr.start[t + 1] - tr.start[t];
+      const rows: GrantRows = {
+        start: Int32Array.of(0, n),
+        role: tr.role.slice(tr.start[t], tr.start[t] + n),
+        scope: tr.scope.slice(tr.start[t], tr.start[t] + n),
+        team: new Int32Array(n).fill(t),
+        userContext: new Uint8Array(n),
+      };
+      return { rows, from: 0, to: n, user: -1, unit: p.teamUnit[t], active: !p.tree.disabled[p.teamUnit[t]] };
+    }
+    const r = this.roles.index.get(principal.roleid);
+    const unit = p.tree.index.get(principal.businessunitid);
+    if (r === undefined || unit === undefined) return null;
+    const rows: GrantRows = { start: Int32Array.of(0, 1), role: Int32Array.of(r), scope: Int32Array.of(unit), team: Int32Array.of(-1), userContext: Uint8Array.of(1) };
+    return { rows, from: 0, to: 1, user: -1, unit, active: !p.tree.disabled[unit] };
+  }
+
+  reachSubject(s: Subject, privilege: PrivilegeDef, entity: string, right: AccessRight, perUnit?: UnitReach): ReachTotal {
+    if (!s.active) return { level: 0, records: 0 };
+    return this.reachGrants(s.rows, s.from, s.to, s.user, s.unit, privilege, entity, right, perUnit);
+  }
+
+  private reachGrants(g: GrantRows, from: number, to: number, u: number, homeUnit: number, privilege: PrivilegeDef, entity: string, right: AccessRight, perUnit?: UnitReach): ReachTotal {
     const p = this.principals;
     const tree = p.tree;
     const ent = this.records.entityIndex.get(entity);
@@ -291,8 +349,7 @@ export class AccessEngine {
     const deep: number[] = [];
     const local: number[] = [];
     const teamContexts: number[] = [];
-    const g = this.grantRows;
-    for (let k = g.start[u]; k < g.start[u + 1]; k++) {
+    for (let k = from; k < to; k++) {
       const l = this.roles.levels[g.role[k]][pi];
       if (!l) continue;
       if (l > level) level = l;
@@ -349,15 +406,15 @@ export class AccessEngine {
     const addOwner = (o: number) => {
       if (o >= 0 && !ownerSet.includes(o)) ownerSet.push(o);
     };
-    if (userContext) {
+    if (userContext && u >= 0) {
       addOwner(owners.user[u]);
       principals.push(p.userIds[u]);
       for (const t of itemsOf(p.userTeams, u)) {
         addOwner(owners.team[t]);
         principals.push(p.teamIds[t]);
       }
-      if (perUnit && p.userUnit[u] >= 0 && perUnit.levels[p.userUnit[u]] < 1) perUnit.levels[p.userUnit[u]] = 1;
     }
+    if (userContext && perUnit && homeUnit >= 0 && perUnit.levels[homeUnit] < 1) perUnit.levels[homeUnit] = 1;
     for (const t of teamContexts) {
       addOwner(owners.team[t]);
       if (!principals.includes(p.teamIds[t])) principals.push(p.teamIds[t]);
@@ -378,7 +435,7 @@ export class AccessEngine {
     for (const o of ownerSet) addOwned(o);
     // Reports' records under hierarchy security, which needs the privilege in the user's own context.
     const hs = this.state.organization.hierarchysecurity;
-    if (hs.enabled && userContext && ownerCounts) {
+    if (hs.enabled && userContext && u >= 0 && ownerCounts) {
       const direct = (DIRECT_REPORT_RIGHTS as readonly string[]).includes(right);
       let frontier: Int32Array | number[] = itemsOf(p.reports, u);
       for (let depth = 1; depth <= hs.depth && frontier.length; depth++) {

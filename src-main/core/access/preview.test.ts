@@ -81,3 +81,33 @@ describe('preview', () => {
     expect(!right.ok && right.error.message).toMatch(/queueitem has no Share privilege/);
   });
 });
+
+describe('preview of a team or of a role', () => {
+  it('shows what a team reaches acting as the team: its unit at Local, its own records at Basic', () => {
+    const s = contoso([assignTeam(TEAM.keyAccounts, ROLE.accountReaderBasic)]);
+    const basic = previewOf(s, { kind: 'team', teamid: TEAM.keyAccounts }, 'account', 'Read');
+    expect(basic.depth).toBe('Basic');
+    expect(basic.records).toBe(1); // the Key Accounts team's own account
+    expect(basic.businessunits[BU.sales]).toEqual({ depth: 'Basic', records: 1 });
+    const local = previewOf(contoso([assignTeam(TEAM.keyAccounts, ROLE.accountReaderLocal)]), { kind: 'team', teamid: TEAM.keyAccounts }, 'account', 'Read');
+    expect(local.businessunits[BU.sales]).toEqual({ depth: 'Local', records: 3 });
+    expect(local.records).toBe(3);
+  });
+
+  it('shows a holder of a role in a unit: Deep from that unit down, nothing of their own', () => {
+    const p = previewOf(contoso(), { kind: 'role', roleid: ROLE.accountReaderDeep, businessunitid: BU.sales }, 'account', 'Read');
+    expect(p.depth).toBe('Deep');
+    expect(p.records).toBe(5);
+    expect(p.businessunits[BU.contoso]).toEqual({ depth: null, records: 0 });
+    expect(p.businessunits[BU.service]).toEqual({ depth: null, records: 0 });
+    const basic = previewOf(contoso(), { kind: 'role', roleid: ROLE.accountReaderBasic, businessunitid: BU.west }, 'account', 'Read');
+    expect(basic.businessunits[BU.west]).toEqual({ depth: 'Basic', records: 0 });
+    expect(basic.records).toBe(0);
+  });
+
+  it('refuses a principal that does not exist, naming it', () => {
+    const r = preview(contoso(), { kind: 'team', teamid: 'no-such-team' }, 'account', 'Read');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toBe('team no-such-team does not exist');
+  });
+});
