@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diff } from './diff';
 import { AccessEngine } from './engine';
-import { ACCOUNT, BU, ROLE, USER, assignUser, contoso } from '../../../test/fixtures/orgCharts';
+import { ACCOUNT, BU, ROLE, USER, assignUser, contoso, reachable } from '../../../test/fixtures/orgCharts';
 
 describe('diff', () => {
   it('lists the users whose access a privilege change alters, most affected first', () => {
@@ -62,5 +62,21 @@ describe('diff', () => {
       expect(d.index).toBe(1);
       expect(d.error.message).toMatch(/held by 1 principal\(s\): Sue Sales/);
     }
+  });
+});
+
+describe('diff of record sets', () => {
+  it('shows a user whose reachable records change even when their number stays the same', () => {
+    const s = contoso([assignUser(USER.sue, ROLE.salesperson)]);
+    const before = reachable(s, USER.sue, 'account', 'Read');
+    const r = diff(s, [
+      { type: 'assignRecord', recordid: ACCOUNT.sue, ownerid: USER.sam },
+      { type: 'assignRecord', recordid: ACCOUNT.sam, ownerid: USER.sue },
+    ]);
+    if (!r.ok) throw new Error(r.error.message);
+    const row = r.changes.find((c) => c.systemuserid === USER.sue && c.entity === 'account' && c.right === 'Read');
+    expect(row).toBeDefined();
+    expect(row!.recordsBefore).toBe(before.length);
+    expect(row!.recordsAfter).toBe(before.length);
   });
 });

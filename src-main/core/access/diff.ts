@@ -156,9 +156,10 @@ function compareUser(before: AccessEngine, after: AccessEngine, userId: Id, priv
       continue;
     }
     for (const entity of defA.entities) {
-      const b = ub !== undefined && defB ? before.reach(ub, defB, entity, defA.accessright) : { level: 0, records: 0 };
-      const a = ua !== undefined ? after.reach(ua, defA, entity, defA.accessright) : { level: 0, records: 0 };
-      if (a.level === b.level && a.records === b.records) continue;
+      const b = ub !== undefined && defB ? before.reach(ub, defB, entity, defA.accessright) : NONE;
+      const a = ua !== undefined ? after.reach(ua, defA, entity, defA.accessright) : NONE;
+      // Same depth and the same set of records (not only as many): no change for this user.
+      if (a.level === b.level && a.records === b.records && a.fingerprint === b.fingerprint) continue;
       out.push({
         systemuserid: userId,
         fullname,
@@ -217,5 +218,6 @@ export function diff(state: OrgState, commands: readonly unknown[]): DiffResult 
   return { ok: true, changes, applied: result.applied, after: result.state };
 }
 
+const NONE = { level: 0, records: 0, fingerprint: 0 };
 const LEVEL: Record<string, number> = { Basic: 1, Local: 2, Deep: 3, Global: 4 };
 const levelDelta = (c: AccessChange) => Math.abs((LEVEL[c.depthAfter ?? ''] ?? 0) - (LEVEL[c.depthBefore ?? ''] ?? 0));

@@ -9,6 +9,7 @@ import { catalogFor } from '../catalog/catalog';
 import { ACCESS_RIGHT_MASK, DIRECT_REPORT_RIGHTS, RIGHTS, type AccessRight } from '../model/accessRights';
 import { DEPTHS, depthLevel, type Depth } from '../model/depth';
 import { newOrganization, type Id, type OrgState } from '../model/org';
+import { reachable } from '../../../test/fixtures/orgCharts';
 
 // ---- a generator of small organizations -------------------------------------------------------
 
@@ -284,7 +285,7 @@ describe('the access engine over random small organizations', () => {
     );
   });
 
-  it('diffs a command exactly as comparing previews before and after for every user', () => {
+  it('diffs a command exactly as comparing depths and reachable record sets before and after for every user', () => {
     const commandArb = fc.tuple(fc.nat(40), ix, ix, ix, fc.constantFrom(...PRIVILEGES), fc.option(depthArb, { nil: null }), fc.subarray(SHARE_BITS, { minLength: 1 }));
     fc.assert(
       fc.property(orgArb, commandArb, (s, [kind, a, b, c, privilege, depth, bits]) => {
@@ -329,16 +330,18 @@ describe('the access engine over random small organizations', () => {
         const after = applied.value.state;
         const expected: string[] = [];
         const everyone = new Set([...s.systemusers.keys(), ...after.systemusers.keys()]);
+        // The reference: the depth from preview, and the exact set of records check() allows.
         const look = (st: OrgState, u: Id, entity: string, right: AccessRight) => {
           const p = preview(st, u, entity, right);
-          return p.ok ? { depth: p.value.depth, records: p.value.records } : { depth: null, records: 0 };
+          const set = st.systemusers.has(u) ? reachable(st, u, entity, right).join(',') : '';
+          return { depth: p.ok ? p.value.depth : null, records: set ? set.split(',').length : 0, set };
         };
         for (const u of everyone) {
           for (const entity of ENTITIES) {
             for (const right of RIGHTS) {
               const x = look(s, u, entity, right);
               const y = look(after, u, entity, right);
-              if (x.depth !== y.depth || x.records !== y.records) expected.push(`${u}|${entity}|${right}|${x.depth}>${y.depth}|${x.records}>${y.records}`);
+              if (x.depth !== y.depth || x.set !== y.set) expected.push(`${u}|${entity}|${right}|${x.depth}>${y.depth}|${x.records}>${y.records}`);
             }
           }
         }

@@ -76,9 +76,21 @@ export interface Subject {
 export interface ReachTotal {
   readonly level: number;
   readonly records: number;
+  /** XOR of the reached records' id hashes: equal sets, equal fingerprints. */
+  readonly fingerprint: number;
 }
 
+const NOTHING: ReachTotal = { level: 0, records: 0, fingerprint: 0 };
+
 const byState = new WeakMap<OrgState, AccessEngine>();
+
+/** Records of one entity per unit (count and id-hash XOR), with prefix sums over the unit tour for subtrees. */
+interface UnitCounts {
+  readonly counts: Int32Array;
+  readonly prefix: Int32Array;
+  readonly xors: Int32Array;
+  readonly prefixXor: Int32Array;
+}
 
 /** Every user's grants in compressed rows: grants of user u are the rows start[u] .. start[u+1]-1. */
 export interface GrantRows {
@@ -156,7 +168,7 @@ export class AccessEngine {
   readonly shares: ShareIndex;
   private grantRowCache?: GrantRows;
   private levelRows?: { readonly words: number; readonly done: Uint8Array; readonly levels: Uint32Array };
-  private readonly unitCountCache = new Map<number, { counts: Int32Array; prefix: Int32Array }>();
+  private readonly unitCountCache = new Map<number, UnitCounts>();
   private ownerMaps?: { user: Int32Array; team: Int32Array; unit: Int32Array; isTeam: Uint8Array; principal: Int32Array };
 
   static of(state: OrgState): AccessEngine {
@@ -273,18 +285,28 @@ export class AccessEngine {
   }
 
   /** Records of an entity per unit, and prefix sums over the unit tour for subtree totals. */
-  unitCounts(entity: number): { counts: Int32Array; prefix: Int32Array } {
+  unitCounts(entity: number): UnitCounts {
     let c = this.unitCountCache.get(entity);
     if (c) return c;
     const tree = this.principals.tree;
     const U = tree.ids.length;
     const counts = new Int32Array(U);
+    const xors = new Int32Array(U);
     const perOwner = this.records.ownerCounts[entity];
+    const xorOwner = this.records.ownerXor[entity];
     const unit = this.owners().unit;
-    for (let o = 0; o < perOwner.length; o++) if (perOwner[o] && unit[o] >= 0) counts[unit[o]] += perOwner[o];
+    for (let o = 0; o < perOwner.length; o++) {
+      if (!perOwner[o] || unit[o] < 0) continue;
+      counts[unit[o]] += perOwner[o];
+      xors[unit[o]] ^= xorOwner[o];
+    }
     const prefix = new Int32Array(U + 1);
-    for (let pos = 0; pos < U; pos++) prefix[pos + 1] = prefix[pos] + counts[tree.order[pos]];
-    c = { counts, prefix };
+    const prefixXor = new Int32Array(U + 1);
+    for (let pos = 0; pos < U; pos++) {
+      prefix[pos + 1] = prefix[pos] + counts[tree.order[pos]];
+      prefixXor[pos + 1] = prefixXor[pos] ^ xors[tree.order[pos]];
+    }
+    c = { counts, prefix, xors, prefixXor };
     this.unitCountCache.set(entity, c);
     return c;
   }
@@ -297,7 +319,7 @@ export class AccessEngine {
    * the user or the user's teams, plus reports' records under hierarchy security.
    */
   reach(u: number, privilege: PrivilegeDef, entity: string, right: AccessRight, perUnit?: UnitReach): ReachTotal {
-    if (!this.isActive(u)) return { level: 0, records: 0 };
+    if (!this.isActive(u)) return NOTHING;
     const g = this.grantRows;
     return this.reachGrants(g, g.start[u], g.start[u + 1], u, this.principals.userUnit[u], privilege, entity, right, perUnit);
   }
@@ -334,7 +356,7 @@ export class AccessEngine {
   }
 
   reachSubject(s: Subject, privilege: PrivilegeDef, entity: string, right: AccessRight, perUnit?: UnitReach): ReachTotal {
-    if (!s.active) return { level: 0, records: 0 };
+    if (!s.active) return NOTHING;
     return this.reachGrants(s.rows, s.from, s.to, s.user, s.unit, privilege, entity, right, perUnit);
   }
 
@@ -359,14 +381,14 @@ export class AccessEngine {
       if (g.userContext[k]) userContext = true;
       else teamContexts.push(g.team[k]);
     }
-    if (!level) return { level: 0, records: 0 };
+    if (!level) return NOTHING;
     const U = tree.ids.length;
     if (global) {
       if (perUnit) {
         perUnit.levels.fill(4);
         if (ent !== undefined) perUnit.counts.set(this.unitCounts(ent).counts);
       }
-      return { level, records: ent === undefined ? 0 : this.records.entityTotals[ent] };
+      return ent === undefined ? { level, records: 0, fingerprint: 0 } : { level, records: this.records.entityTotals[ent], fingerprint: this.records.entityXor[ent] };
     }
     // Whole units: Deep scopes are subtrees (laminar intervals of the tour), Local scopes single units.
     deep.sort((a, b) => tree.tin[a] - tree.tin[b]);
@@ -382,20 +404,27 @@ export class AccessEngine {
       return false;
     };
     let records = 0;
+    let fingerprint = 0;
     const counts = ent === undefined ? undefined : this.unitCounts(ent);
     if (perUnit) {
       for (const s of local) perUnit.levels[s] = Math.max(perUnit.levels[s], 2);
       for (const s of kept) for (let pos = tree.tin[s]; pos < tree.tout[s]; pos++) perUnit.levels[tree.order[pos]] = 3;
     }
     if (counts) {
-      for (const s of kept) records += counts.prefix[tree.tout[s]] - counts.prefix[tree.tin[s]];
+      for (const s of kept) {
+        records += counts.prefix[tree.tout[s]] - counts.prefix[tree.tin[s]];
+        fingerprint ^= counts.prefixXor[tree.tout[s]] ^ counts.prefixXor[tree.tin[s]];
+      }
       const seen = new Set<number>();
       for (const s of local) {
         if (seen.has(s)) continue;
         seen.add(s);
         let inDeep = false;
         for (const d of kept) if (tree.tin[s] >= tree.tin[d] && tree.tin[s] < tree.tout[d]) inDeep = true;
-        if (!inDeep) records += counts.counts[s];
+        if (!inDeep) {
+          records += counts.counts[s];
+          fingerprint ^= counts.xors[s];
+        }
       }
       if (perUnit) for (let x = 0; x < U; x++) if (perUnit.levels[x] >= 2) perUnit.counts[x] = counts.counts[x];
     }
@@ -421,12 +450,14 @@ export class AccessEngine {
       if (perUnit && perUnit.levels[p.teamUnit[t]] < 1) perUnit.levels[p.teamUnit[t]] = 1;
     }
     const ownerCounts = ent === undefined ? undefined : this.records.ownerCounts[ent];
+    const ownerXor = ent === undefined ? undefined : this.records.ownerXor[ent];
     const addOwned = (o: number) => {
       if (!ownerCounts) return;
       const c = ownerCounts[o];
       const unit = owners.unit[o];
       if (!c || unit < 0 || covered(unit)) return;
       records += c;
+      fingerprint ^= ownerXor![o];
       if (perUnit) {
         perUnit.counts[unit] += c;
         if (perUnit.levels[unit] < 1) perUnit.levels[unit] = 1;
@@ -471,6 +502,7 @@ export class AccessEngine {
           if (seen.has(rec)) continue;
           seen.add(rec);
           records++;
+          fingerprint ^= this.records.recordHash[rec];
           if (perUnit) {
             perUnit.counts[unit]++;
             if (perUnit.levels[unit] < 1) perUnit.levels[unit] = 1;
@@ -478,7 +510,7 @@ export class AccessEngine {
         }
       }
     }
-    return { level, records };
+    return { level, records, fingerprint };
   }
 
   // ---- explain ------------------------------------------------------------------------------

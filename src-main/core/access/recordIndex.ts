@@ -18,6 +18,24 @@ export interface RecordIndex {
   /** entity -> records per owner. */
   readonly ownerCounts: readonly Int32Array[];
   readonly entityTotals: Int32Array;
+  /**
+   * A 32-bit hash of each record's id, and their XOR per (entity, owner) and per entity: the XOR
+   * over a set of records fingerprints the set, so a diff sees a change of reachable records
+   * even when their number stays the same.
+   */
+  readonly recordHash: Int32Array;
+  readonly ownerXor: readonly Int32Array[];
+  readonly entityXor: Int32Array;
+}
+
+/** FNV-1a, then a final mix so neighbouring ids spread over all bits. */
+export function hashId(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h | 0;
 }
 
 export const recordIndexOf = memoByRefs((records: ReadonlyMap<Id, DataRecord>): RecordIndex => {
@@ -51,12 +69,19 @@ export const recordIndexOf = memoByRefs((records: ReadonlyMap<Id, DataRecord>): 
     i++;
   }
   const ownerCounts = entityNames.map(() => new Int32Array(ownerIds.length));
+  const ownerXor = entityNames.map(() => new Int32Array(ownerIds.length));
   const entityTotals = new Int32Array(entityNames.length);
+  const entityXor = new Int32Array(entityNames.length);
+  const recordHash = new Int32Array(n);
   for (let k = 0; k < n; k++) {
+    const h = hashId(ids[k]);
+    recordHash[k] = h;
     ownerCounts[entity[k]][owner[k]]++;
+    ownerXor[entity[k]][owner[k]] ^= h;
     entityTotals[entity[k]]++;
+    entityXor[entity[k]] ^= h;
   }
-  return { index, ids, entity, owner, entityNames, entityIndex, ownerIds, ownerIndex, ownerCounts, entityTotals };
+  return { index, ids, entity, owner, entityNames, entityIndex, ownerIds, ownerIndex, ownerCounts, entityTotals, recordHash, ownerXor, entityXor };
 });
 
 /** Shares by principal and by record, as record numbers with their AccessRights masks. */
