@@ -6,8 +6,11 @@ import { check } from './commands/check';
 import { preview } from './commands/preview';
 import { apply } from './commands/apply';
 import { diff } from './commands/diff';
+import { importRoles } from './commands/importRoles';
+import { exportRoles } from './commands/exportRoles';
+import { importUsers } from './commands/importUsers';
 
-const COMMANDS: readonly CliCommand[] = [demo, generate, check, preview, apply, diff];
+const COMMANDS: readonly CliCommand[] = [demo, generate, check, preview, apply, diff, importRoles, exportRoles, importUsers];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
