@@ -9,8 +9,9 @@ import { diff } from './commands/diff';
 import { importRoles } from './commands/importRoles';
 import { exportRoles } from './commands/exportRoles';
 import { importUsers } from './commands/importUsers';
+import { server } from './commands/server';
 
-const COMMANDS: readonly CliCommand[] = [demo, generate, check, preview, apply, diff, importRoles, exportRoles, importUsers];
+const COMMANDS: readonly CliCommand[] = [demo, generate, check, preview, apply, diff, importRoles, exportRoles, importUsers, server];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

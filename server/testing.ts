@@ -1,0 +1,75 @@
+/** Starting a real server on loopback for tests: embedded database, or DATABASE_URL in a schema of its own. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { OrgState } from '../src-main/core/model/org';
+import { applyAll } from '../src-main/core/commands/apply';
+import { PREDEFINED_ROLES, expandPrivileges } from '../src-main/core/catalog/seedRoles';
+import { SYNC_TABLES, rowsOf } from '../src-main/sync/dataverse';
+import { contoso } from '../test/fixtures/orgCharts';
+import { Accounts } from './auth';
+import { openServerModel, startServer } from './run';
+import type { ServerOptions } from './app';
+import type { CommitHooks, ServerModel } from './model';
+
+export type Backend = 'embedded' | 'postgres';
+export const BACKENDS: Backend[] = process.env.DATABASE_URL ? ['embedded', 'postgres'] : ['embedded'];
+
+/** Where a test server keeps its data, so it can be stopped and started again on the same data. */
+export interface TestStorage {
+  readonly backend: Backend;
+  readonly dataDir?: string;
+  readonly databaseUrl?: string;
+  readonly schema?: string;
+}
+
+export function newStorage(backend: Backend): TestStorage {
+  if (backend === 'postgres') return { backend, databaseUrl: process.env.DATABASE_URL, schema: `t_${randomBytes(6).toString('hex')}` };
+  return { backend, dataDir: mkdtempSync(join(tmpdir(), 'roleatlas-server-')) };
+}
+
+export interface TestServer {
+  readonly url: string;
+  readonly model: ServerModel;
+  readonly accounts: Accounts;
+  close(): Promise<void>;
+  token(name: string, password: string): Promise<string>;
+}
+
+export async function startTestServer(storage: TestStorage, o: { seed?: OrgState; hooks?: CommitHooks } & Omit<ServerOptions, 'model'> = {}): Promise<TestServer> {
+  const model = await openServerModel({ dataDir: storage.dataDir, databaseUrl: storage.databaseUrl ?? '', schema: storage.schema, seed: o.seed, hooks: o.hooks });
+  const running = await startServer(model, o);
+  return {
+    url: running.url,
+    model,
+    accounts: new Accounts(model),
+    close: running.close,
+    async token(name, password) {
+      const res = await fetch(`${running.url}/auth/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name, password }) });
+      if (!res.ok) throw new Error(`token: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { access_token: string }).access_token;
+    },
+  };
+}
+
+const SYSADMIN = PREDEFINED_ROLES.find((r) => r.name === 'System Administrator')!;
+
+/** Contoso with System Administrator and a read-only Security Reader role. */
+export function seedOrg(): OrgState {
+  const r = applyAll(contoso(), [
+    { type: 'createRole', roleid: 'role-sysadmin', name: 'System Administrator', privileges: expandPrivileges(SYSADMIN) },
+    { type: 'createRole', roleid: 'role-reader', name: 'Security Reader', privileges: { prvReadRole: 'Global', prvReadUser: 'Global' } },
+  ]);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.state;
+}
+
+/** The synced tables of a state as plain sorted JSON, to compare client and server. */
+export function syncedView(s: OrgState): string {
+  const out: Record<string, unknown> = {};
+  for (const t of SYNC_TABLES) out[t] = [...rowsOf(s, t)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Key order is not part of a row (jsonb reorders keys).
+  return JSON.stringify(out, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+}
+
