@@ -1,18 +1,82 @@
-import { usageError } from './errors';
+import { userInfo } from 'node:os';
+import { usageError, CliError } from './errors';
 import { loadOrg } from './io';
 import type { OrgState } from '../core/model/org';
+import { Vault } from '../vault/vault';
+import { VaultError } from '../vault/errors';
+import { readPassphrase } from '../vault/passphrase';
 
-/** Where a command reads the organization from. `--org FILE` today; the vault adds `--vault PATH`. */
+/** Where a command reads the organization from: `--org FILE` or `--vault PATH`. */
 export interface OrgSource {
   readonly state: OrgState;
   /** For messages: the file or vault the state came from. */
   readonly label: string;
+  /** Set when the source is a vault: open (unlocked) until the command closes it. */
+  readonly vault?: Vault;
 }
 
-export const SOURCE_OPTIONS = { org: { type: 'string' } } as const;
+export const SOURCE_OPTIONS = { org: { type: 'string' }, vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' } } as const;
 
+/** The local admin profile written in the journal and audit log. */
+export function actorOf(values: Record<string, unknown>): string {
+  if (typeof values.actor === 'string' && values.actor) return values.actor;
+  return process.env.ROLEATLAS_ACTOR || safeUserName();
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username || 'local admin';
+  } catch {
+    return 'local admin';
+  }
+}
+
+/** VaultError and passphrase problems as the command line's errors (exit 1). */
+export function vaultFailure(e: unknown): never {
+  if (e instanceof VaultError) throw new CliError(e.code === 'tampered' ? `${e.message}. The file was left as it is; roleatlas vault restore-backup puts the last good copy back` : e.message);
+  if (e instanceof Error && !(e instanceof CliError)) throw new CliError(e.message);
+  throw e;
+}
+
+export async function openVault(values: Record<string, unknown>, command: string): Promise<Vault> {
+  const path = values.vault;
+  if (typeof path !== 'string' || path === '') throw usageError(`roleatlas ${command}: --vault is required. See roleatlas ${command} --help`);
+  try {
+    const passphrase = await readPassphrase({ envName: values['passphrase-env'] as string | undefined, prompt: `Passphrase for ${path}: ` });
+    return await Vault.open(path, { passphrase }, { actor: actorOf(values) });
+  } catch (e) {
+    vaultFailure(e);
+  }
+}
+
+/**
+ * --org FILE, or --vault PATH with the passphrase from --passphrase-env (a prompt needs
+ * loadSourceAsync). The vault comes back unlocked: lock() it once the state has been read.
+ */
 export function loadSource(values: Record<string, unknown>, command: string): OrgSource {
   const org = values.org;
-  if (typeof org !== 'string' || org === '') throw usageError(`roleatlas ${command}: --org is required. See roleatlas ${command} --help`);
+  if (values.vault !== undefined && org !== undefined) throw usageError(`roleatlas ${command}: give --org or --vault, not both`);
+  if (values.vault !== undefined) {
+    const path = String(values.vault);
+    const envName = values['passphrase-env'];
+    if (typeof envName !== 'string') throw usageError(`roleatlas ${command}: --vault needs --passphrase-env NAME here (the passphrase is never an argument)`);
+    try {
+      const passphrase = process.env[envName];
+      if (!passphrase) throw new Error(`environment variable ${envName} (from --passphrase-env) is not set`);
+      const vault = Vault.openSync(path, { passphrase }, { actor: actorOf(values) });
+      return { state: vault.state, label: path, vault };
+    } catch (e) {
+      vaultFailure(e);
+    }
+  }
+  if (typeof org !== 'string' || org === '') throw usageError(`roleatlas ${command}: --org is required (or --vault PATH). See roleatlas ${command} --help`);
   return { state: loadOrg(org), label: org };
+}
+
+/** loadSource, and for --vault without --passphrase-env, a passphrase prompt. */
+export async function loadSourceAsync(values: Record<string, unknown>, command: string): Promise<OrgSource> {
+  if (values.vault === undefined || values['passphrase-env'] !== undefined) return loadSource(values, command);
+  if (values.org !== undefined) throw usageError(`roleatlas ${command}: give --org or --vault, not both`);
+  const vault = await openVault(values, command);
+  return { state: vault.state, label: String(values.vault), vault };
 }

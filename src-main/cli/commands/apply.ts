@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { parse, required } from '../args';
 import { print, readJson, writeOrg } from '../io';
-import { loadSource, SOURCE_OPTIONS } from '../source';
-import { CliError } from '../errors';
+import { loadSourceAsync, SOURCE_OPTIONS } from '../source';
+import { CliError, usageError } from '../errors';
 import { applyAll, withIds } from '../../core/commands/apply';
 import type { CliCommand } from '../command';
 
@@ -20,16 +20,30 @@ export function refusalText(commands: unknown[], index: number, message: string)
 
 export const apply: CliCommand = {
   name: 'apply',
-  summary: 'apply a JSON array of commands, all or nothing, and write the result',
-  usage: 'roleatlas apply --org FILE --commands FILE --out FILE',
-  run(argv) {
+  summary: 'apply a JSON array of commands, all or nothing, and write the result (or journal it into a vault)',
+  usage: 'roleatlas apply (--org FILE --out FILE | --vault PATH [--passphrase-env NAME] [--actor NAME]) --commands FILE',
+  async run(argv) {
     const { values } = parse(argv, { ...SOURCE_OPTIONS, commands: { type: 'string' }, out: { type: 'string' } }, 'apply');
-    const { state } = loadSource(values, 'apply');
-    const commands = loadCommands(required(values, 'commands', 'apply'));
-    const out = required(values, 'out', 'apply');
+    if (values.vault !== undefined && values.out !== undefined) throw usageError('roleatlas apply: --out goes with --org; with --vault the commands are applied into the vault');
+    const commandsPath = required(values, 'commands', 'apply');
+    const out = values.vault === undefined ? required(values, 'out', 'apply') : undefined;
+    const { state, vault } = await loadSourceAsync(values, 'apply');
+    const commands = loadCommands(commandsPath);
+    if (vault) {
+      try {
+        // One undoable step, journaled and audited; durable when applyAll returns.
+        const r = vault.applyAll(commands);
+        if (!r.ok) throw new CliError(`${r.error.message}`);
+        for (const e of vault.audit().slice(-r.value.length)) print(e.summary);
+        print(`Applied ${r.value.length} command(s) into the vault ${values.vault}`);
+      } finally {
+        vault.close();
+      }
+      return;
+    }
     const r = applyAll(state, commands);
     if (!r.ok) throw new CliError(refusalText(commands, r.index, r.error.message));
-    writeOrg(out, r.state);
+    writeOrg(out!, r.state);
     for (const a of r.applied) print(a.summary);
     print(`Applied ${r.applied.length} command(s); wrote ${out}`);
   },

@@ -1,6 +1,6 @@
 import { parse, required, rightOption } from '../args';
 import { print } from '../io';
-import { loadSource, SOURCE_OPTIONS } from '../source';
+import { loadSourceAsync, SOURCE_OPTIONS } from '../source';
 import { CliError } from '../errors';
 import { AccessEngine, type AccessPath } from '../../core/access/engine';
 import type { CliCommand } from '../command';
@@ -22,10 +22,11 @@ export function describePath(p: AccessPath): string {
 export const check: CliCommand = {
   name: 'check',
   summary: 'can a user do RIGHT on ENTITY (or on one record)? every path that grants it, or why not',
-  usage: 'roleatlas check --org FILE --user ID --entity NAME --right RIGHT [--record ID] [--json]',
-  run(argv) {
+  usage: 'roleatlas check (--org FILE | --vault PATH [--passphrase-env NAME]) --user ID --entity NAME --right RIGHT [--record ID] [--json]',
+  async run(argv) {
     const { values } = parse(argv, { ...SOURCE_OPTIONS, user: { type: 'string' }, entity: { type: 'string' }, right: { type: 'string' }, record: { type: 'string' }, json: { type: 'boolean' } }, 'check');
-    const { state } = loadSource(values, 'check');
+    const { state, vault } = await loadSourceAsync(values, 'check');
+    vault?.lock();
     const user = required(values, 'user', 'check');
     const entity = required(values, 'entity', 'check');
     const right = rightOption(values, 'check');

@@ -1,6 +1,6 @@
 import { parse, required } from '../args';
 import { print } from '../io';
-import { loadSource, SOURCE_OPTIONS } from '../source';
+import { loadSourceAsync, SOURCE_OPTIONS } from '../source';
 import { CliError } from '../errors';
 import { diff as accessDiff } from '../../core/access/diff';
 import { loadCommands, refusalText } from './apply';
@@ -9,10 +9,11 @@ import type { CliCommand } from '../command';
 export const diff: CliCommand = {
   name: 'diff',
   summary: 'what a set of commands would grant and remove, per user × entity × right (applies nothing)',
-  usage: 'roleatlas diff --org FILE --commands FILE [--json]',
-  run(argv) {
+  usage: 'roleatlas diff (--org FILE | --vault PATH [--passphrase-env NAME]) --commands FILE [--json]',
+  async run(argv) {
     const { values } = parse(argv, { ...SOURCE_OPTIONS, commands: { type: 'string' }, json: { type: 'boolean' } }, 'diff');
-    const { state } = loadSource(values, 'diff');
+    const { state, vault } = await loadSourceAsync(values, 'diff');
+    vault?.lock();
     const commands = loadCommands(required(values, 'commands', 'diff'));
     const r = accessDiff(state, commands);
     if (!r.ok) throw new CliError(refusalText(commands, r.index, r.error.message));

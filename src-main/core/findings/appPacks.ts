@@ -47,7 +47,7 @@ export function appPackFindings(state: OrgState): Finding[] {
   const out: Finding[] = [];
   const compiled = APP_PACKS.flatMap((pack) =>
     pack.rules.map((rule, i) => ({ pack, rule, i, roles: named(rule.roles), other: named(rule.kind === 'requiresRole' ? rule.requires : rule.kind === 'notWith' ? rule.forbidden : rule.kind === 'appAccess' ? [...rule.roles, ...(rule.equivalents ?? [])] : []) })),
-  ).filter((c) => c.roles.length > 0 || c.rule.kind === 'appAccess');
+  ).filter((c) => c.roles.length > 0); // a pack none of whose roles exist is not installed
 
   // App usage evidence for appAccess rules: the pack's field security profiles and records of its own tables.
   const usage = new Map<AppPack, Map<number, string>>();

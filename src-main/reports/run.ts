@@ -1,0 +1,46 @@
+import { rmSync, renameSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { totalRows, type Report } from '../core/reports/model';
+import { writeCsv } from './csv';
+import { writeHtml } from './html';
+import { writePdf } from './pdf';
+import { RowCounter, type RunOptions } from './progress';
+import { writeXlsx } from './xlsx';
+
+export const REPORT_FORMATS = ['csv', 'xlsx', 'pdf', 'html'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface WrittenReport {
+  readonly path: string;
+  readonly format: ReportFormat;
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+const WRITERS = { csv: writeCsv, xlsx: writeXlsx, pdf: writePdf, html: writeHtml } as const;
+
+/**
+ * Writes a report to `path` through a temporary file in the same folder, renamed over the
+ * target only when complete: a cancelled or failed report leaves no partial file. Cancel with
+ * options.signal (the promise rejects with the signal's reason); options.onProgress receives
+ * the rows written against the rows expected.
+ */
+export async function writeReport(report: Report, format: ReportFormat, path: string, options: RunOptions = {}): Promise<WrittenReport> {
+  options.signal?.throwIfAborted();
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const counter = new RowCounter(totalRows(report), options);
+  try {
+    const bytes = await WRITERS[format](report, tmp, counter, options);
+    options.signal?.throwIfAborted();
+    renameSync(tmp, path);
+    counter.report();
+    options.onProgress?.({ rows: counter.rows, total: counter.rows, fraction: 1 });
+    return { path, format, rows: counter.rows, bytes };
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+export { type ReportProgress, type RunOptions } from './progress';
+export { MAX_PDF_ROWS, ReportTooLargeError } from './pdf';

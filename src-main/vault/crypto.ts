@@ -1,0 +1,62 @@
+import { createCipheriv, createDecipheriv, randomBytes, scrypt, scryptSync, type ScryptOptions } from 'node:crypto';
+import { VaultError } from './errors';
+
+/** AES-256-GCM: 96-bit random IV per message, 128-bit tag. */
+export const KEY_BYTES = 32;
+export const IV_BYTES = 12;
+export const TAG_BYTES = 16;
+
+/** iv | ciphertext | tag. The AAD binds what the bytes are (format, file kind, vault id) without being stored. */
+export function seal(key: Buffer, plaintext: Uint8Array, aad: Uint8Array): Buffer {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(aad);
+  const body = cipher.update(plaintext);
+  const final = cipher.final();
+  return Buffer.concat([iv, body, final, cipher.getAuthTag()]);
+}
+
+/** Throws VaultError('tampered') when the bytes, the AAD or the key do not match. */
+export function unseal(key: Buffer, sealed: Uint8Array, aad: Uint8Array, what: string, file?: string): Buffer {
+  if (sealed.length < IV_BYTES + TAG_BYTES) throw new VaultError('tampered', `${what} is truncated`, file);
+  const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+  const decipher = createDecipheriv('aes-256-gcm', key, buf.subarray(0, IV_BYTES));
+  decipher.setAAD(aad);
+  decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
+  try {
+    return Buffer.concat([decipher.update(buf.subarray(IV_BYTES, buf.length - TAG_BYTES)), decipher.final()]);
+  } catch {
+    throw new VaultError('tampered', `${what} failed authentication: it was altered, truncated or corrupted`, file);
+  }
+}
+
+export interface ScryptParams {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+}
+
+/** 128·N·r bytes of memory; OpenSSL refuses past maxmem. */
+const maxmem = (k: ScryptParams) => 128 * k.N * k.r * k.p + 64 * 1024 * 1024;
+
+export function deriveKey(passphrase: string, salt: Buffer, k: ScryptParams): Promise<Buffer> {
+  const options: ScryptOptions = { N: k.N, r: k.r, p: k.p, maxmem: maxmem(k) };
+  return new Promise((resolve, reject) => scrypt(passphrase.normalize('NFC'), salt, KEY_BYTES, options, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+/** For callers that cannot wait (a synchronous command-line path); the same derivation. */
+export function deriveKeySync(passphrase: string, salt: Buffer, k: ScryptParams): Buffer {
+  return scryptSync(passphrase.normalize('NFC'), salt, KEY_BYTES, { N: k.N, r: k.r, p: k.p, maxmem: maxmem(k) });
+}
+
+/** The scrypt cost that takes about `targetMs` on this machine (a power of two, at least 2^14). */
+export async function tuneScrypt(targetMs = 250): Promise<ScryptParams> {
+  const probe: ScryptParams = { N: 2 ** 14, r: 8, p: 1 };
+  const t = performance.now();
+  await deriveKey('calibration', randomBytes(16), probe);
+  const ms = Math.max(1, performance.now() - t);
+  const factor = Math.max(1, Math.round(Math.log2(targetMs / ms)));
+  return { ...probe, N: 2 ** Math.min(20, 14 + factor) };
+}
+
+export const newDataKey = (): Buffer => randomBytes(KEY_BYTES);

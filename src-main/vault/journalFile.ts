@@ -1,0 +1,104 @@
+import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { seal, unseal } from './crypto';
+import { VaultError } from './errors';
+
+/**
+ * The journal: append-only segment files of sealed frames, `journal-<first frame number>.rav`.
+ * A frame is a u32 length then iv | ciphertext | tag; its AAD binds the vault and the segment.
+ * A write is durable when appendFrames returns (fdatasync). A frame cut short at the very end of
+ * the last segment is a write the crash interrupted: it was never acknowledged, so it is dropped.
+ * Anything else that fails authentication is tampering or corruption and stops the open.
+ */
+const PREFIX = 'journal-';
+const SUFFIX = '.rav';
+const MAX_FRAME = 1 << 30;
+
+export interface Segment {
+  readonly start: number;
+  readonly path: string;
+}
+
+export function listSegments(dir: string): Segment[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(PREFIX) && f.endsWith(SUFFIX) && /^\d+$/.test(f.slice(PREFIX.length, -SUFFIX.length)))
+    .map((f) => ({ start: Number(f.slice(PREFIX.length, -SUFFIX.length)), path: join(dir, f) }))
+    .sort((a, b) => a.start - b.start);
+}
+
+export const segmentPath = (dir: string, start: number) => join(dir, `${PREFIX}${String(start).padStart(12, '0')}${SUFFIX}`);
+const aadOf = (vaultid: string, start: number) => Buffer.from(`roleatlas/vault@1|journal|${vaultid}|${start}`);
+
+export interface SegmentRead {
+  readonly frames: Buffer[];
+  /** Bytes up to the end of the last whole frame. */
+  readonly goodLength: number;
+  /** True when bytes after goodLength are a frame cut short. */
+  readonly torn: boolean;
+}
+
+export function readSegment(seg: Segment, key: Buffer, vaultid: string, isLast: boolean): SegmentRead {
+  const bytes = readFileSync(seg.path);
+  const frames: Buffer[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const whole = at + 4 <= bytes.length && bytes.readUInt32LE(at) <= MAX_FRAME && at + 4 + bytes.readUInt32LE(at) <= bytes.length;
+    if (!whole) {
+      if (isLast) return { frames, goodLength: at, torn: true };
+      throw new VaultError('tampered', `journal ${seg.path} is truncated at frame ${frames.length + 1}`, seg.path);
+    }
+    const n = bytes.readUInt32LE(at);
+    frames.push(unseal(key, bytes.subarray(at + 4, at + 4 + n), aadOf(vaultid, seg.start), `journal frame ${frames.length + 1} of ${seg.path}`, seg.path));
+    at += 4 + n;
+  }
+  return { frames, goodLength: at, torn: false };
+}
+
+export function sealFrame(key: Buffer, vaultid: string, start: number, plaintext: Buffer): Buffer {
+  const sealed = seal(key, plaintext, aadOf(vaultid, start));
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(sealed.length);
+  return Buffer.concat([len, sealed]);
+}
+
+/** The open tail segment. Frames of one call are written with one write, so a batch lands whole or is cut at the end. */
+export class SegmentWriter {
+  private fd: number;
+  constructor(readonly segment: Segment, truncateTo?: number) {
+    const fresh = !existsSync(segment.path);
+    this.fd = openSync(segment.path, fresh ? 'wx' : 'r+');
+    if (truncateTo !== undefined) ftruncateSync(this.fd, truncateTo);
+    if (fresh) syncDir(join(segment.path, '..'));
+  }
+
+  append(key: Buffer, vaultid: string, plaintexts: readonly Buffer[]): void {
+    const buf = Buffer.concat(plaintexts.map((p) => sealFrame(key, vaultid, this.segment.start, p)));
+    const size = this.size();
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off, size + off);
+    fdatasyncSync(this.fd);
+  }
+
+  private size(): number {
+    return fstatSync(this.fd).size;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** A rename or a new file is durable only once its folder is synced (where the platform allows it). */
+export function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    /* Windows cannot open a folder; its renames are durable through NTFS's own journal. */
+  }
+}

@@ -1,0 +1,280 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Vault, readHeader } from './vault';
+import { VaultError } from './errors';
+import { unwrapWithPassphrase } from './header';
+import { listSegments, readSegment, sealFrame } from './journalFile';
+import { fakeProtector, safeStorageProtector } from './keyProtector';
+import { VaultSession, type Timers } from './session';
+import { demoOrganization } from '../core/generate/demo';
+import { toInterchange } from '../core/interchange/fromState';
+import type { OrgState } from '../core/model/org';
+
+const KDF = { N: 1024, r: 8, p: 1 };
+const PASS = 'correct horse battery';
+const opts = { actor: 'alice' };
+let dir: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'roleatlas-vault-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function demoVault(): Promise<Vault> {
+  const v = await Vault.create(dir, PASS, { ...opts, kdf: KDF });
+  v.replaceState(demoOrganization(), 'demo.json');
+  return v;
+}
+const reopen = () => Vault.open(dir, { passphrase: PASS }, opts);
+const role = (s: OrgState) => [...s.roles.values()].find((r) => r.name === 'Salesperson')!;
+const files = () => Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));
+const same = (a: OrgState, b: OrgState) => expect(toInterchange(b)).toEqual(toInterchange(a));
+
+describe('the encrypted vault', () => {
+  it('stores the organization encrypted and reopens it as it was', async () => {
+    const v = await demoVault();
+    const before = v.state;
+    v.lock();
+    const raw = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+    expect(raw).not.toContain('Salesperson');
+    const w = await reopen();
+    same(before, w.state);
+  });
+
+  it('refuses a wrong passphrase and changes nothing', async () => {
+    (await demoVault()).lock();
+    const was = files();
+    await expect(Vault.open(dir, { passphrase: 'wrong passphrase' }, opts)).rejects.toMatchObject({ code: 'wrong-passphrase' });
+    expect(files()).toEqual(was);
+  });
+
+  it('keeps every applied change across a restart, journaled with a client change id', async () => {
+    const v = await demoVault();
+    const r = v.apply({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth: 'Global' });
+    expect(r.ok).toBe(true);
+    v.lock();
+    const w = await reopen();
+    expect(role(w.state).privileges.prvReadAccount).toBe('Global');
+    const pending = w.pendingChanges();
+    expect(pending.at(-1)).toMatchObject({ actor: 'alice', origin: 'local', command: { type: 'setRolePrivilege' } });
+    expect(pending.at(-1)!.clientchangeid).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('forgets synced changes and never lists a change that came from sync as pending', async () => {
+    const v = await demoVault();
+    const a = v.apply({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth: 'Global' });
+    const b = v.applyRemote({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvWriteAccount', depth: 'Global' });
+    expect(a.ok && b.ok).toBe(true);
+    expect(v.pendingChanges().map((p) => p.clientchangeid)).toEqual([a.ok && a.value.clientchangeid]);
+    v.markSynced([a.ok ? a.value.clientchangeid : '']);
+    v.lock();
+    const w = await reopen();
+    expect(w.pendingChanges()).toEqual([]);
+    expect(w.audit().at(-1)).toMatchObject({ origin: 'sync' });
+  });
+
+  it('undoes and redoes, as audited changes, and an undo survives a restart', async () => {
+    const v = await demoVault();
+    const id = role(v.state).roleid;
+    const was = role(v.state).privileges.prvReadAccount;
+    v.apply({ type: 'setRolePrivilege', roleid: id, privilege: 'prvReadAccount', depth: 'Global' });
+    expect(v.undo().ok).toBe(true);
+    v.lock();
+    let w = await reopen();
+    expect(role(w.state).privileges.prvReadAccount).toBe(was);
+    expect(w.canRedo()).toBe(true);
+    expect(w.audit().at(-1)).toMatchObject({ undoes: expect.any(String), command: { type: 'setRolePrivilege', depth: was } });
+    expect(w.redo().ok).toBe(true);
+    w.compact();
+    w.lock();
+    w = await reopen();
+    expect(role(w.state).privileges.prvReadAccount).toBe('Global');
+    expect(w.canUndo()).toBe(true);
+    expect(w.canRedo()).toBe(false);
+  });
+
+  it('refuses to undo a user creation and says why', async () => {
+    const v = await demoVault();
+    const unit = [...v.state.businessunits.values()][0].businessunitid;
+    v.apply({ type: 'createUser', fullname: 'New Person', domainname: 'new@contoso.com', businessunitid: unit });
+    const r = v.undo();
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.message).toMatch(/cannot be deleted/);
+  });
+
+  it('refuses a command and writes nothing', async () => {
+    const v = await demoVault();
+    const segs = listSegments(dir).map((s) => readFileSync(s.path).length);
+    const r = v.applyAll([{ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth: 'Global' }, { type: 'deleteRole', roleid: 'nope' }]);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.message).toMatch(/command 2 of 2/);
+    expect(listSegments(dir).map((s) => readFileSync(s.path).length)).toEqual(segs);
+  });
+
+  it('reports a tampered snapshot and keeps the last good copy, which restores every change', async () => {
+    const v = await demoVault();
+    v.apply({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth: 'Global' });
+    v.compact();
+    v.apply({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvWriteAccount', depth: 'Global' });
+    v.lock();
+    const snap = join(dir, 'snapshot.rav');
+    const text = readFileSync(snap, 'utf8');
+    const tampered = text.slice(0, 100) + (text[100] === 'A' ? 'B' : 'A') + text.slice(101);
+    writeFileSync(snap, tampered);
+    await expect(reopen()).rejects.toMatchObject({ code: 'tampered', file: snap });
+    expect(readFileSync(snap, 'utf8')).toBe(tampered);
+    const r = await Vault.restoreBackup(dir, PASS, opts);
+    expect(readFileSync(r.damaged!, 'utf8')).toBe(tampered);
+    const w = await reopen();
+    expect(role(w.state).privileges).toMatchObject({ prvReadAccount: 'Global', prvWriteAccount: 'Global' });
+  });
+
+  it('reports a truncated snapshot as failing authentication', async () => {
+    (await demoVault()).lock();
+    const snap = join(dir, 'snapshot.rav');
+    writeFileSync(snap, readFileSync(snap, 'utf8').slice(0, 5000));
+    await expect(reopen()).rejects.toMatchObject({ code: 'tampered' });
+  });
+
+  it('reports a corrupted journal frame and loads nothing', async () => {
+    const v = await demoVault();
+    v.apply({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth: 'Global' });
+    v.apply({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvWriteAccount', depth: 'Global' });
+    v.lock();
+    const seg = listSegments(dir).at(-1)!;
+    const bytes = readFileSync(seg.path);
+    bytes[30] ^= 1;
+    writeFileSync(seg.path, bytes);
+    await expect(reopen()).rejects.toMatchObject({ code: 'tampered', file: seg.path });
+  });
+
+  it('changes the passphrase by re-wrapping the key, without re-encrypting the data', async () => {
+    const v = await demoVault();
+    const snapshot = readFileSync(join(dir, 'snapshot.rav'), 'utf8');
+    await expect(v.changePassphrase('not it at all', 'a new passphrase')).rejects.toMatchObject({ code: 'wrong-passphrase' });
+    await v.changePassphrase(PASS, 'a new passphrase', KDF);
+    v.lock();
+    expect(readFileSync(join(dir, 'snapshot.rav'), 'utf8')).toBe(snapshot);
+    await expect(reopen()).rejects.toMatchObject({ code: 'wrong-passphrase' });
+    expect((await Vault.open(dir, { passphrase: 'a new passphrase' }, opts)).state.systemusers.size).toBe(40);
+  });
+
+  it('unlocks on this computer through the secret store, and not on another', async () => {
+    const v = await demoVault();
+    await v.enableDeviceUnlock(fakeProtector({ computer: 7 }));
+    v.lock();
+    expect(readFileSync(join(dir, 'vault.json'), 'utf8')).toContain('devicekey');
+    expect((await Vault.open(dir, { protector: fakeProtector({ computer: 7 }) }, opts)).state.systemusers.size).toBe(40);
+    await expect(Vault.open(dir, { protector: fakeProtector({ computer: 9 }) }, opts)).rejects.toBeInstanceOf(VaultError);
+  });
+
+  it('does not offer unlock on this computer when safeStorage uses basic_text, and says why', async () => {
+    const basic = { isEncryptionAvailable: () => true, getSelectedStorageBackend: () => 'basic_text', encryptString: (s: string) => Buffer.from(s), decryptString: (b: Buffer) => b.toString() };
+    const a = safeStorageProtector(basic, 'linux').availability();
+    expect(a).toEqual({ available: false, reason: expect.stringMatching(/basic_text/) });
+    const v = await demoVault();
+    await expect(v.enableDeviceUnlock(safeStorageProtector(basic, 'linux'))).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('keeps the staged change set and validated settings', async () => {
+    const v = await demoVault();
+    expect(v.setStaged([{ type: 'setRolePrivilege', roleid: 'r', privilege: 'prvReadAccount', depth: 'Deep' }]).ok).toBe(true);
+    expect(v.setStaged([{ type: 'nonsense' }]).ok).toBe(false);
+    expect(v.setSettings({ autoLockMinutes: 5, separationOfDuty: [{ name: 'Pay and approve', roleids: ['a', 'b'] }] }).ok).toBe(true);
+    expect(v.setSettings({ autoLockMinutes: -1 }).ok).toBe(false);
+    v.lock();
+    const w = await reopen();
+    expect(w.getStaged()).toHaveLength(1);
+    expect(w.getSettings()).toMatchObject({ autoLockMinutes: 5 });
+  });
+
+  it('drops the key on lock and refuses every call afterwards', async () => {
+    const v = await demoVault();
+    v.lock();
+    expect(() => v.state).toThrow(/locked/);
+    expect(() => v.apply({ type: 'setHierarchySecurity', enabled: true })).toThrow(/locked/);
+  });
+});
+
+describe('the audit log', () => {
+  /** Rewrites the last segment's frames through `edit` (as someone holding the key could). */
+  async function rewrite(edit: (frames: Buffer[]) => Buffer[]) {
+    const header = readHeader(dir);
+    const key = await unwrapWithPassphrase(header, PASS);
+    const seg = listSegments(dir).at(-1)!;
+    const frames = edit(readSegment(seg, key, header.vaultid, true).frames);
+    writeFileSync(seg.path, Buffer.concat(frames.map((f) => sealFrame(key, header.vaultid, seg.start, f))));
+  }
+  async function fiveEdits(): Promise<Vault> {
+    const v = await demoVault();
+    v.compact();
+    for (const depth of ['Basic', 'Local', 'Deep', 'Global', 'Basic'] as const) v.apply({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth });
+    return v;
+  }
+  const verifyAfter = async (edit: (frames: Buffer[]) => Buffer[]) => {
+    const v = await fiveEdits();
+    await rewrite(edit);
+    return v.verify();
+  };
+
+  it('records who changed what, when, with before and after values, chained by SHA-256', async () => {
+    const v = await fiveEdits();
+    const log = v.audit();
+    expect(log).toHaveLength(6);
+    expect(log[2]).toMatchObject({ actor: 'alice', command: { type: 'setRolePrivilege' }, changes: [{ table: 'roles', before: expect.any(Object), after: expect.any(Object) }] });
+    expect(log[2].prev).toBe(log[1].hash);
+    expect(v.verify()).toEqual({ ok: true, entries: 6, problems: [] });
+  });
+
+  it('reports an edited entry by position', async () => {
+    const r = await verifyAfter((f) => f.map((b, i) => (i === 1 ? Buffer.from(b.toString().replace('"Local"', '"Global"')) : b)));
+    expect(r.problems).toEqual([expect.objectContaining({ kind: 'edited', position: 3 })]);
+  });
+
+  it('reports a removed entry by position', async () => {
+    const r = await verifyAfter((f) => f.filter((_, i) => i !== 2));
+    expect(r.problems[0]).toMatchObject({ kind: 'removed', position: 4 });
+  });
+
+  it('reports an inserted entry by position', async () => {
+    const r = await verifyAfter((f) => [...f.slice(0, 3), f[2], ...f.slice(3)]);
+    expect(r.problems[0]).toMatchObject({ kind: 'inserted', position: 5 });
+  });
+
+  it('reports reordered entries by position', async () => {
+    const r = await verifyAfter((f) => [f[0], f[2], f[1], ...f.slice(3)]);
+    expect(r.problems.map((p) => p.kind)).toContain('reordered');
+    expect(r.problems[0].position).toBe(3);
+  });
+});
+
+describe('the vault session', () => {
+  function fakeTimers() {
+    const pending = new Map<number, () => void>();
+    let next = 0;
+    const timers: Timers = { setTimeout: (fn) => (pending.set(++next, fn), next), clearTimeout: (h) => pending.delete(h as number) };
+    return { timers, fire: () => [...pending.values()].forEach((f) => f()), count: () => pending.size };
+  }
+
+  it('locks itself after the idle time and drops the vault', async () => {
+    (await demoVault()).lock();
+    const t = fakeTimers();
+    const s = new VaultSession(dir, { ...opts, timers: t.timers });
+    const seen: boolean[] = [];
+    s.onLockChange((l) => seen.push(l));
+    await s.unlock({ passphrase: PASS });
+    expect(s.use().state.systemusers.size).toBe(40);
+    expect(t.count()).toBe(1);
+    t.fire();
+    expect(s.isLocked).toBe(true);
+    expect(() => s.use()).toThrow(/locked/);
+    expect(seen).toEqual([false, true]);
+  });
+
+  it('offers unlock on this computer only when the secret store is real', async () => {
+    expect(new VaultSession(dir, { ...opts, protector: fakeProtector({ unavailable: 'no keyring' }) }).deviceUnlock()).toEqual({ available: false, reason: 'no keyring' });
+    expect(existsSync(join(dir, 'vault.json'))).toBe(false);
+  });
+});
