@@ -5,8 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// Until cli/main.ts registers `vault`, the same dispatch with it registered (see vault/testing/cli.ts).
-const ENTRY = fileURLToPath(new URL('../../bin/roleatlas.mjs', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/roleatlas.mjs', import.meta.url));
 const ENV = { ...process.env, VAULT_PASS: 'a long vault passphrase', WRONG_PASS: 'not the passphrase' };
 let dir: string;
@@ -15,7 +13,7 @@ let org: string;
 let demo: { systemusers: { systemuserid: string; fullname: string }[]; roles: { roleid: string; name: string; privileges: Record<string, string> }[] };
 
 function roleatlas(...args: string[]) {
-  const r = spawnSync(process.execPath, [ENTRY, ...args], { encoding: 'utf8', env: ENV });
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: ENV });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const withPass = (...args: string[]) => roleatlas(...args, '--vault', vault, '--passphrase-env', 'VAULT_PASS');
@@ -120,6 +118,22 @@ describe('roleatlas vault on the command line', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/damaged one is kept/);
     expect(withPass('vault', 'unlock-check', '--json').code).toBe(0);
+  });
+
+  it('stores separation-of-duty rules that findings then checks', () => {
+    const rules = join(dir, 'sod.json');
+    writeFileSync(rules, JSON.stringify([{ id: 'sell-and-approve', name: 'Sell and run the sales unit', a: { kind: 'role', name: 'Salesperson' }, b: { kind: 'role', name: 'Sales Manager' } }]));
+    const set = withPass('vault', 'set-sod', rules);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain('Stored 1 separation-of-duty rule');
+    const r = withPass('findings', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const found = JSON.parse(r.stdout).findings.filter((f: { id: string }) => f.id.includes('sell-and-approve'));
+    expect(found.length).toBeGreaterThan(0);
+    writeFileSync(rules, JSON.stringify([{ id: 'x', name: 'no sides' }]));
+    const bad = withPass('vault', 'set-sod', rules);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('separation-of-duty rules');
   });
 
   it('says what a subcommand needs', () => {

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { commandListSchema } from '../core/commands/schema';
+import { sodRulesSchema } from '../core/findings/sod';
 
 /** Small settings kept in the vault for the other capabilities; unknown keys are refused. */
 export const settingsSchema = z
   .object({
     /** 0 turns auto-lock off. */
     autoLockMinutes: z.number().int().min(0).max(24 * 60).default(15),
-    /** Roles that must not be held together by one user (checked by the reports). */
-    separationOfDuty: z.array(z.object({ name: z.string().min(1).max(200), roleids: z.array(z.string().min(1)).min(2) }).strict()).default([]),
+    /** Pairs of roles or privileges no user may hold together (checked by the findings). */
+    separationOfDuty: sodRulesSchema.default([]),
     /** Local admin profile name written in the audit log. */
     actor: z.string().min(1).max(200).optional(),
   })

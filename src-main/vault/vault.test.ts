@@ -182,7 +182,7 @@ describe('the encrypted vault', () => {
     const v = await demoVault();
     expect(v.setStaged([{ type: 'setRolePrivilege', roleid: 'r', privilege: 'prvReadAccount', depth: 'Deep' }]).ok).toBe(true);
     expect(v.setStaged([{ type: 'nonsense' }]).ok).toBe(false);
-    expect(v.setSettings({ autoLockMinutes: 5, separationOfDuty: [{ name: 'Pay and approve', roleids: ['a', 'b'] }] }).ok).toBe(true);
+    expect(v.setSettings({ autoLockMinutes: 5, separationOfDuty: [{ id: 'pay-approve', name: 'Pay and approve', a: { kind: 'role', name: 'Payer' }, b: { kind: 'role', name: 'Approver' } }] }).ok).toBe(true);
     expect(v.setSettings({ autoLockMinutes: -1 }).ok).toBe(false);
     v.lock();
     const w = await reopen();

@@ -7,7 +7,7 @@ import { CliError } from '../errors';
 import { countBySeverity, findings as review, sodRulesSchema, type SodRule } from '../../core/findings/index';
 import type { CliCommand } from '../command';
 
-/** --sod FILE: a JSON array of separation-of-duty rules (until the vault stores them). */
+/** --sod FILE: a JSON array of separation-of-duty rules (besides those stored in the vault). */
 export function sodRulesFrom(path: unknown): SodRule[] {
   if (typeof path !== 'string') return [];
   let raw: unknown;
@@ -29,8 +29,9 @@ export const findings: CliCommand = {
     const { values } = parse(argv, { ...SOURCE_OPTIONS, sod: { type: 'string' }, 'near-duplicates': { type: 'string' }, json: { type: 'boolean' } }, 'findings');
     const source = await loadSourceAsync(values, 'findings');
     const state = source.state;
+    const stored = source.vault?.getSettings().separationOfDuty ?? [];
     source.vault?.lock();
-    const list = review(state, { sodRules: sodRulesFrom(values.sod), nearDuplicateMax: intOption(values, 'near-duplicates', 3, 'findings') });
+    const list = review(state, { sodRules: [...stored, ...sodRulesFrom(values.sod)], nearDuplicateMax: intOption(values, 'near-duplicates', 3, 'findings') });
     if (values.json) {
       print(JSON.stringify({ organization: state.organization.name, source: source.label, counts: countBySeverity(list), findings: list }, null, 2));
       return;

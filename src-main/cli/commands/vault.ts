@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { parse, required } from '../args';
-import { loadOrg, print, writeOrg } from '../io';
+import { loadOrg, print, readJson, writeOrg } from '../io';
 import { actorOf, openVault, vaultFailure } from '../source';
 import { CliError, usageError } from '../errors';
 import { Vault } from '../../vault/vault';
@@ -68,6 +68,21 @@ const SUBCOMMANDS: Record<string, { usage: string; run(values: Record<string, un
       if (!report.ok) throw new CliError('the audit log failed verification');
     },
   },
+  'set-sod': {
+    usage: 'roleatlas vault set-sod --vault PATH [--passphrase-env NAME] RULES.json',
+    async run(values, positionals) {
+      if (positionals.length !== 1) throw usageError('roleatlas vault set-sod: give exactly one rules file (a JSON array of separation-of-duty rules)');
+      const rules = readJson(positionals[0], 'separation-of-duty rules');
+      const vault = await openVault(values, 'vault set-sod');
+      try {
+        const r = vault.setSettings({ separationOfDuty: rules });
+        if (!r.ok) throw new CliError(`separation-of-duty rules ${positionals[0]}: ${r.error.message}`);
+        print(`Stored ${r.value.separationOfDuty.length} separation-of-duty rule(s); roleatlas findings --vault ${String(values.vault)} checks them`);
+      } finally {
+        vault.lock();
+      }
+    },
+  },
   'restore-backup': {
     usage: 'roleatlas vault restore-backup --vault PATH [--passphrase-env NAME]',
     async run(values) {
@@ -83,14 +98,14 @@ const SUBCOMMANDS: Record<string, { usage: string; run(values: Record<string, un
 
 export const vault: CliCommand = {
   name: 'vault',
-  summary: 'the encrypted local vault: init, import, export, unlock-check, verify, restore-backup',
+  summary: 'the encrypted local vault: init, import, export, unlock-check, verify, set-sod, restore-backup',
   usage: Object.values(SUBCOMMANDS).map((s) => s.usage).join('\n       ') + '\n\nThe passphrase comes from the environment variable named by --passphrase-env, or from a prompt.',
   async run(argv) {
     const [sub, ...rest] = argv;
     const spec = sub ? SUBCOMMANDS[sub] : undefined;
     if (!spec) throw usageError(`roleatlas vault: ${sub ? `unknown subcommand "${sub}"` : 'a subcommand is required'}. Subcommands: ${Object.keys(SUBCOMMANDS).join(', ')}`);
     const { values, positionals } = parse(rest, OPTIONS, `vault ${sub}`);
-    if (sub !== 'import' && positionals.length) throw usageError(`roleatlas vault ${sub}: unexpected argument "${positionals[0]}" (the passphrase is never an argument; use --passphrase-env)`);
+    if (sub !== 'import' && sub !== 'set-sod' && positionals.length) throw usageError(`roleatlas vault ${sub}: unexpected argument "${positionals[0]}" (the passphrase is never an argument; use --passphrase-env)`);
     required(values, 'vault', `vault ${sub}`);
     try {
       await spec.run(values, positionals);
