@@ -136,6 +136,19 @@ describe('roleatlas vault on the command line', () => {
     expect(bad.stderr).toContain('separation-of-duty rules');
   });
 
+  it('imports solution roles into the vault as one undoable, audited step', () => {
+    const solution = fileURLToPath(new URL('../../test/fixtures/solutions/unpacked', import.meta.url));
+    const r = withPass('import-roles', solution);
+    expect(r.code, r.stderr).toBe(0);
+    const out = join(dir, 'after-import.json');
+    expect(withPass('vault', 'export', '--out', out).code).toBe(0);
+    const names = JSON.parse(readFileSync(out, 'utf8')).roles.map((x: { name: string }) => x.name);
+    expect(names).toEqual(expect.arrayContaining(['Contoso Sales Rep', 'Contoso Service Lead']));
+    const audit = withPass('report', '--kind', 'audit', '--format', 'csv', '--out', join(dir, 'audit.csv'));
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'audit.csv'), 'utf8')).toContain('createRole');
+  });
+
   it('says what a subcommand needs', () => {
     expect(roleatlas('vault', 'frobnicate', '--vault', vault).code).toBe(2);
     expect(roleatlas('vault', 'export', '--vault', vault, '--passphrase-env', 'VAULT_PASS').stderr).toMatch(/--out is required/);

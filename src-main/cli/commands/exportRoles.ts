@@ -2,7 +2,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse, required } from '../args';
 import { print } from '../io';
-import { loadSource, SOURCE_OPTIONS } from '../source';
+import { loadSourceAsync, SOURCE_OPTIONS } from '../source';
 import { CliError } from '../errors';
 import { exportSolution } from '../../importers/solution/exportSolution';
 import type { CliCommand } from '../command';
@@ -10,10 +10,12 @@ import type { CliCommand } from '../command';
 export const exportRoles: CliCommand = {
   name: 'export-roles',
   summary: "write security roles and field security profiles as an unpacked solution's Roles/*.xml and Other/FieldSecurityProfiles.xml",
-  usage: 'roleatlas export-roles --org FILE --out DIR [--role ID]...',
-  run(argv) {
+  usage: 'roleatlas export-roles (--org FILE | --vault PATH [--passphrase-env NAME]) --out DIR [--role ID]...',
+  async run(argv) {
     const { values } = parse(argv, { ...SOURCE_OPTIONS, out: { type: 'string' }, role: { type: 'string', multiple: true } }, 'export-roles');
-    const { state } = loadSource(values, 'export-roles');
+    const source = await loadSourceAsync(values, 'export-roles');
+    source.vault?.lock();
+    const { state } = source;
     const out = required(values, 'out', 'export-roles');
     const wanted = values.role as string[] | undefined;
     let roleids: string[] | undefined;

@@ -1,6 +1,6 @@
 import { parse } from '../args';
 import { print, writeOrg } from '../io';
-import { loadSource, SOURCE_OPTIONS, type OrgSource } from '../source';
+import { loadSourceAsync, SOURCE_OPTIONS, type OrgSource } from '../source';
 import { CliError, usageError } from '../errors';
 import { applyAll } from '../../core/commands/apply';
 import type { Command } from '../../core/commands/schema';
@@ -14,8 +14,16 @@ import type { CliCommand } from '../command';
  * interchange file is rewritten in place (atomically), only after every command was accepted.
  * --vault goes through the vault once source.ts can open one.
  */
+/**
+ * Applies an import's commands all or nothing: into the vault as one undoable, journaled and
+ * audited step, or into the --org file, rewritten in place only when every command applied.
+ */
 export function applyToSource(values: Record<string, unknown>, source: OrgSource, commands: readonly Command[], command: string): { applied: number; summaries: string[] } {
-  if (typeof values.vault === 'string' && values.vault !== '') throw usageError(`roleatlas ${command}: --vault is not supported by ${command} yet; use --org FILE`);
+  if (source.vault) {
+    const r = source.vault.applyAll([...commands]);
+    if (!r.ok) throw new CliError(`${r.error.message}. Nothing was applied.`);
+    return { applied: r.value.length, summaries: r.value.map((e) => e.command.type) };
+  }
   const org = values.org;
   if (typeof org !== 'string' || org === '') throw usageError(`roleatlas ${command}: --org is required. See roleatlas ${command} --help`);
   const r = applyAll(source.state, commands);
@@ -68,30 +76,38 @@ export function previewText(p: ImportPreview): string {
 export const importRoles: CliCommand = {
   name: 'import-roles',
   summary: 'import security roles and field security profiles from solution files, folders or zips (a preview first)',
-  usage: 'roleatlas import-roles PATH... --org FILE [--dry-run] [--json]',
+  usage: 'roleatlas import-roles PATH... (--org FILE | --vault PATH [--passphrase-env NAME]) [--dry-run] [--json]',
   async run(argv) {
     const { values, positionals } = parse(argv, { ...SOURCE_OPTIONS, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, 'import-roles');
     if (!positionals.length) throw usageError('roleatlas import-roles: give at least one PATH (a role .xml, customizations.xml, an unpacked solution folder or a solution .zip)');
-    const source = loadSource(values, 'import-roles');
     const content = await loadSolutionPaths(positionals);
-    const plan = planSolutionImport(source.state, content);
-    const { preview } = plan;
-    const dryRun = values['dry-run'] === true;
-    const nothingFound = !content.roles.length && !content.profiles.length && !preview.errors.length;
-
-    let applied: { applied: number; summaries: string[] } | null = null;
-    if (!preview.errors.length && !dryRun && plan.commands.length) applied = applyToSource(values, source, plan.commands, 'import-roles');
-
-    if (values.json) {
-      print(JSON.stringify({ preview, commands: plan.commands, applied: applied?.applied ?? 0, written: applied ? source.label : null }, null, 2));
-    } else {
-      const text = previewText(preview);
-      if (text) print(text);
-      if (applied) print(`Applied ${applied.applied} command(s); wrote ${source.label}`);
-      else if (dryRun && !preview.errors.length) print(`Dry run: ${plan.commands.length} command(s) would be applied; nothing was written.`);
-      else if (!preview.errors.length && !nothingFound) print('Nothing to import: every role and profile is already as the files say.');
+    const source = await loadSourceAsync(values, 'import-roles');
+    try {
+      await importInto(values, source, content);
+    } finally {
+      source.vault?.lock();
     }
-    if (nothingFound) throw new CliError('no security roles or field security profiles found in the given paths');
-    if (preview.errors.length) throw new CliError(`${preview.errors.length} problem(s) in the files; nothing was imported`);
   },
 };
+
+async function importInto(values: Record<string, unknown>, source: OrgSource, content: Awaited<ReturnType<typeof loadSolutionPaths>>): Promise<void> {
+  const plan = planSolutionImport(source.state, content);
+  const { preview } = plan;
+  const dryRun = values['dry-run'] === true;
+  const nothingFound = !content.roles.length && !content.profiles.length && !preview.errors.length;
+
+  let applied: { applied: number; summaries: string[] } | null = null;
+  if (!preview.errors.length && !dryRun && plan.commands.length) applied = applyToSource(values, source, plan.commands, 'import-roles');
+
+  if (values.json) {
+    print(JSON.stringify({ preview, commands: plan.commands, applied: applied?.applied ?? 0, written: applied ? source.label : null }, null, 2));
+  } else {
+    const text = previewText(preview);
+    if (text) print(text);
+    if (applied) print(`Applied ${applied.applied} command(s); wrote ${source.label}`);
+    else if (dryRun && !preview.errors.length) print(`Dry run: ${plan.commands.length} command(s) would be applied; nothing was written.`);
+    else if (!preview.errors.length && !nothingFound) print('Nothing to import: every role and profile is already as the files say.');
+  }
+  if (nothingFound) throw new CliError('no security roles or field security profiles found in the given paths');
+  if (preview.errors.length) throw new CliError(`${preview.errors.length} problem(s) in the files; nothing was imported`);
+}
