@@ -1,6 +1,26 @@
 import type { RoleAtlasApi } from '../src-main/bridge/contract';
 
-export type { BridgeError, BridgeResult, OrgSummaryDto, RoleAtlasApi } from '../src-main/bridge/contract';
+export type {
+  BridgeError,
+  BridgeResult,
+  ChangedDto,
+  CompareDto,
+  FieldProfileDetailDto,
+  FieldProfileRowDto,
+  HistoryDto,
+  MatrixDto,
+  OrgSummaryDto,
+  RoleAtlasApi,
+  RoleInfoDto,
+  SearchHitDto,
+  TeamDetailDto,
+  TeamRowDto,
+  UserDetailDto,
+  UserRowDto,
+  UsageDto,
+} from '../src-main/bridge/contract';
+export type { Command } from '../src-main/core/commands/schema';
+export type { Depth } from '../src-main/core/model/depth';
 
 declare global {
   interface Window {

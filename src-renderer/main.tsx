@@ -1,10 +1,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { OrganizationOverview } from './features/overview/OrganizationOverview';
+import { App } from './features/shell/App';
 import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <OrganizationOverview />
+    <App />
   </StrictMode>,
 );

@@ -95,3 +95,32 @@ describe('registerIpc', () => {
     expect(await summary(eventFrom('https://example.com/'), {})).toMatchObject({ ok: false, error: { code: 'forbidden-sender' } });
   });
 });
+
+describe('the screens’ channels', () => {
+  it('pages users and refuses a page larger than the bridge allows', async () => {
+    const d = dispatchOver();
+    expect(await d('users:list', { query: 'a', limit: 1 })).toMatchObject({ ok: true, value: { total: 3, rows: [{ fullname: 'Ada Admin' }] } });
+    expect(await d('users:list', { limit: 100000 })).toMatchObject({ ok: false, error: { code: 'invalid-request', path: 'limit' } });
+  });
+
+  it('answers a missing item as not-found, not as an internal error', async () => {
+    expect(await dispatchOver()('roles:matrix', { roleid: 'role-missing' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+  });
+
+  it('refuses a whole batch, pointing at the command that failed', async () => {
+    const r = await dispatchOver()('org:applyAll', {
+      commands: [
+        { type: 'setUserDisabled', systemuserid: F.sam, isdisabled: true },
+        { type: 'deleteRole', roleid: F.salesperson },
+      ],
+    });
+    expect(r).toMatchObject({ ok: false, error: { code: 'in-use', path: 'commands[1].roleid' } });
+  });
+
+  it('undoes through the bridge and reports where history stands', async () => {
+    const d = dispatchOver();
+    await d('org:apply', { command: { type: 'updateBusinessUnit', businessunitid: F.sales, name: 'Selling' } });
+    expect(await d('history:state', {})).toMatchObject({ ok: true, value: { canUndo: true, undoLabel: expect.stringMatching(/Selling/) } });
+    expect(await d('history:undo', {})).toMatchObject({ ok: true, value: { history: { canUndo: false, canRedo: true } } });
+  });
+});

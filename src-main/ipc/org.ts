@@ -8,5 +8,27 @@ export function orgHandlers(session: OrgSession): AreaHandlers<'org'> {
       const r = session.apply(command);
       return r.ok ? value(r.value) : failure({ ...r.error, path: r.error.path === undefined ? undefined : `command.${r.error.path}` });
     },
+    'org:applyAll': ({ commands, label }) => {
+      const r = session.applyAll(commands, label);
+      return r.ok ? value(r.value) : failure(r.error);
+    },
+    'org:check': ({ commands }) => {
+      const r = session.check(commands);
+      return r.ok ? value(r.value) : failure(r.error);
+    },
+  };
+}
+
+export function historyHandlers(session: OrgSession): AreaHandlers<'history'> {
+  return {
+    'history:state': () => value(session.history()),
+    'history:undo': () => {
+      const r = session.undo();
+      return r.ok ? value(r.value) : failure(r.error);
+    },
+    'history:redo': () => {
+      const r = session.redo();
+      return r.ok ? value(r.value) : failure(r.error);
+    },
   };
 }

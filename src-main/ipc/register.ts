@@ -1,9 +1,10 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { CHANNELS } from '../bridge/contract';
+import { CHANNELS, type BridgeResult, type Channel } from '../bridge/contract';
 import type { OrgSession } from '../session/orgSession';
 import { accessHandlers } from './access';
 import { createDispatch, failure, type Handlers } from './dispatch';
-import { orgHandlers } from './org';
+import { historyHandlers, orgHandlers } from './org';
+import { catalogHandlers, fieldSecurityHandlers, roleHandlers, searchHandlers, teamHandlers, userHandlers } from './queries';
 import { isOwnRenderer, type RendererOrigin } from './sender';
 
 export interface Services {
@@ -15,6 +16,13 @@ export function handlersFor(services: Services): Handlers {
   return {
     ...orgHandlers(services.session),
     ...accessHandlers(services.session),
+    ...historyHandlers(services.session),
+    ...userHandlers(services.session),
+    ...teamHandlers(services.session),
+    ...roleHandlers(services.session),
+    ...fieldSecurityHandlers(services.session),
+    ...searchHandlers(services.session),
+    ...catalogHandlers(services.session),
   };
 }
 
@@ -23,18 +31,29 @@ export interface Log {
   warn(message: string): void;
 }
 
+/** One call from a renderer frame: the sender check, then validation and the handler. */
+export type Invoke = (senderUrl: string | undefined, channel: Channel, request: unknown) => Promise<BridgeResult<unknown>>;
+
+/**
+ * What every IPC message goes through in main. Electron's ipcMain and the end-to-end harness's
+ * page binding both call this, so the browser test exercises the same checks as the app.
+ */
+export function createInvoke(services: Services, origin: RendererOrigin, log: Log): Invoke {
+  const dispatch = createDispatch(handlersFor(services), (channel, error) => log.error(`ipc ${channel} failed`, error));
+  return async (url, channel, request) => {
+    if (!isOwnRenderer(url, origin)) {
+      log.warn(`ipc ${channel} refused from ${url ?? 'a destroyed frame'}`);
+      return failure({ code: 'forbidden-sender', message: `${channel} may only be called by the RoleAtlas window` });
+    }
+    return dispatch(channel, request);
+  };
+}
+
 /** Registers every channel of the contract on ipcMain; returns the function that removes them. */
 export function registerIpc(ipc: Pick<IpcMain, 'handle' | 'removeHandler'>, services: Services, origin: RendererOrigin, log: Log): () => void {
-  const dispatch = createDispatch(handlersFor(services), (channel, error) => log.error(`ipc ${channel} failed`, error));
+  const invoke = createInvoke(services, origin, log);
   for (const channel of CHANNELS) {
-    ipc.handle(channel, (event: IpcMainInvokeEvent, request: unknown) => {
-      const url = event.senderFrame?.url;
-      if (!isOwnRenderer(url, origin)) {
-        log.warn(`ipc ${channel} refused from ${url ?? 'a destroyed frame'}`);
-        return failure({ code: 'forbidden-sender', message: `${channel} may only be called by the RoleAtlas window` });
-      }
-      return dispatch(channel, request);
-    });
+    ipc.handle(channel, (event: IpcMainInvokeEvent, request: unknown) => invoke(event.senderFrame?.url, channel, request));
   }
   return () => {
     for (const channel of CHANNELS) ipc.removeHandler(channel);

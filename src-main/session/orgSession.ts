@@ -1,4 +1,6 @@
-import { apply } from '../core/commands/apply';
+import { apply, applyAll, withIds } from '../core/commands/apply';
+import type { ParsedRequestOf, ResponseOf } from '../bridge/contract';
+import * as q from './queries';
 import { AccessEngine, type Explanation } from '../core/access/engine';
 import type { AccessRight } from '../core/model/accessRights';
 import type { BusinessUnit, Id, OrgState } from '../core/model/org';
@@ -30,7 +32,34 @@ export interface OrgSummary {
   readonly roles: readonly RoleRow[];
 }
 
-export type Applied = { readonly ok: true; readonly value: { readonly summary: OrgSummary; readonly message: string } } | { readonly ok: false; readonly error: Refusal };
+export interface HistoryState {
+  readonly revision: number;
+  readonly canUndo: boolean;
+  readonly canRedo: boolean;
+  readonly undoLabel: string | null;
+  readonly redoLabel: string | null;
+}
+
+export interface Changed {
+  readonly summary: OrgSummary;
+  readonly message: string;
+  readonly history: HistoryState;
+}
+
+export type Applied = { readonly ok: true; readonly value: Changed } | { readonly ok: false; readonly error: Refusal };
+
+export interface SessionOptions {
+  /** Fills the ids a create command leaves out. */
+  readonly newId?: () => string;
+  /** Undo steps kept; states share their untouched tables, so a step costs what it changed. */
+  readonly historyLimit?: number;
+}
+
+interface Step {
+  readonly before: OrgState;
+  readonly after: OrgState;
+  readonly label: string;
+}
 
 export interface ExplainQuery {
   readonly systemuserid: Id;
@@ -41,12 +70,22 @@ export interface ExplainQuery {
 
 const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
 
-/** The organization open in this window, held in memory. Every change goes through the core's apply. */
+/**
+ * The organization open in this window, held in memory. Every change goes through the core's
+ * apply; undo and redo move between whole states (immutable, sharing untouched tables).
+ */
 export class OrgSession {
   private state: OrgState;
+  private readonly undoStack: Step[] = [];
+  private readonly redoStack: Step[] = [];
+  private revision = 0;
+  private readonly newId: () => string;
+  private readonly historyLimit: number;
 
-  constructor(initial: OrgState) {
+  constructor(initial: OrgState, options: SessionOptions = {}) {
     this.state = initial;
+    this.newId = options.newId ?? (() => globalThis.crypto.randomUUID());
+    this.historyLimit = options.historyLimit ?? 500;
   }
 
   get current(): OrgState {
@@ -94,10 +133,120 @@ export class OrgSession {
 
   /** Applies an untrusted command; a refusal is returned, and the organization is then unchanged. */
   apply(command: unknown): Applied {
-    const r = apply(this.state, command);
+    const r = apply(this.state, this.filled(command));
     if (!r.ok) return r;
-    this.state = r.value.state;
-    return { ok: true, value: { summary: this.summary(), message: r.value.summary } };
+    return this.changedTo(r.value.state, r.value.summary);
+  }
+
+  /**
+   * Applies commands in order as one undo step, all or nothing. A refusal names the command by
+   * position, and its path points inside it (commands[3].roleid).
+   */
+  applyAll(commands: readonly unknown[], label?: string): Applied {
+    const r = this.tryAll(commands);
+    if (!r.ok) return r;
+    const message = label ?? (r.applied.length === 1 ? r.applied[0].summary : `${r.applied.length} changes: ${r.applied[0]?.summary ?? ''}${r.applied.length > 1 ? ', …' : ''}`);
+    return this.changedTo(r.state, message);
+  }
+
+  /** Whether commands would be accepted, without applying them: the screens ask before confirming. */
+  check(commands: readonly unknown[]): { ok: true; value: { message: string } } | { ok: false; error: Refusal } {
+    const r = this.tryAll(commands);
+    if (!r.ok) return r;
+    return { ok: true, value: { message: r.applied.map((a) => a.summary).join('; ') } };
+  }
+
+  undo(): Applied {
+    const step = this.undoStack.pop();
+    if (!step) return { ok: false, error: { code: 'nothing-to-undo', message: 'There is nothing to undo.' } };
+    this.redoStack.push(step);
+    this.state = step.before;
+    this.revision++;
+    return { ok: true, value: { summary: this.summary(), message: `Undid: ${step.label}`, history: this.history() } };
+  }
+
+  redo(): Applied {
+    const step = this.redoStack.pop();
+    if (!step) return { ok: false, error: { code: 'nothing-to-redo', message: 'There is nothing to redo.' } };
+    this.undoStack.push(step);
+    this.state = step.after;
+    this.revision++;
+    return { ok: true, value: { summary: this.summary(), message: `Redid: ${step.label}`, history: this.history() } };
+  }
+
+  history(): HistoryState {
+    const u = this.undoStack.at(-1);
+    const r = this.redoStack.at(-1);
+    return { revision: this.revision, canUndo: !!u, canRedo: !!r, undoLabel: u?.label ?? null, redoLabel: r?.label ?? null };
+  }
+
+  // ---- what the screens show ----
+
+  users(query: ParsedRequestOf<'users:list'>): ResponseOf<'users:list'> {
+    return q.listUsers(this.state, query);
+  }
+  user(systemuserid: Id): ResponseOf<'users:detail'> {
+    return q.userDetail(this.state, systemuserid);
+  }
+  moveImpact(query: ParsedRequestOf<'users:moveImpact'>): ResponseOf<'users:moveImpact'> {
+    return q.moveImpact(this.state, query);
+  }
+  teams(query: ParsedRequestOf<'teams:list'>): ResponseOf<'teams:list'> {
+    return q.listTeams(this.state, query);
+  }
+  team(teamid: Id): ResponseOf<'teams:detail'> {
+    return q.teamDetail(this.state, teamid);
+  }
+  roleMatrix(roleid: Id): ResponseOf<'roles:matrix'> {
+    return q.roleMatrix(this.state, roleid);
+  }
+  compareRoles(left: Id, right: Id): ResponseOf<'roles:compare'> {
+    return q.compareRoles(this.state, left, right);
+  }
+  roleUsage(roleid: Id): ResponseOf<'roles:usage'> {
+    return q.roleUsage(this.state, roleid);
+  }
+  fieldProfiles(): ResponseOf<'fieldSecurity:list'> {
+    return q.listFieldProfiles(this.state);
+  }
+  fieldProfile(id: Id): ResponseOf<'fieldSecurity:detail'> {
+    return q.fieldProfileDetail(this.state, id);
+  }
+  search(query: ParsedRequestOf<'search:everything'>): ResponseOf<'search:everything'> {
+    return q.searchEverything(this.state, query);
+  }
+  catalogGroups(): ResponseOf<'catalog:groups'> {
+    return q.catalogGroups(this.state);
+  }
+
+  private filled(command: unknown): unknown {
+    return typeof command === 'object' && command !== null && 'type' in command ? withIds(command as { type: string }, this.newId) : command;
+  }
+
+  private tryAll(commands: readonly unknown[]) {
+    const r = applyAll(this.state, commands.map((c) => this.filled(c)));
+    if (r.ok) return r;
+    const type = (commands[r.index] as { type?: unknown } | undefined)?.type;
+    const at = `commands[${r.index}]`;
+    return {
+      ok: false as const,
+      error: {
+        code: r.error.code,
+        message: commands.length > 1 ? `Change ${r.index + 1} of ${commands.length}${typeof type === 'string' ? ` (${type})` : ''} was refused: ${r.error.message}` : r.error.message,
+        path: r.error.path === undefined ? at : `${at}.${r.error.path}`,
+      },
+    };
+  }
+
+  private changedTo(next: OrgState, label: string): Applied {
+    if (next !== this.state) {
+      this.undoStack.push({ before: this.state, after: next, label });
+      if (this.undoStack.length > this.historyLimit) this.undoStack.shift();
+      this.redoStack.length = 0;
+      this.state = next;
+      this.revision++;
+    }
+    return { ok: true, value: { summary: this.summary(), message: label, history: this.history() } };
   }
 
   explain(query: ExplainQuery): Explanation {

@@ -1,0 +1,51 @@
+import type { KeyboardEvent } from 'react';
+import type { Depth } from '../api';
+import { DEPTH_LABEL, DEPTH_ORDER, DEPTH_SYMBOL, depthKey } from './depth';
+
+export interface DepthCellProps {
+  readonly depth: Depth | null;
+  /** What the cell stands for, read out with its depth: "Read Account". */
+  readonly label: string;
+  readonly allowed: readonly Depth[];
+  readonly onCycle: () => void;
+  readonly onKeyDown?: (e: KeyboardEvent<HTMLButtonElement>) => void;
+  readonly tabIndex?: number;
+  readonly disabled?: boolean;
+}
+
+/** One matrix cell: a button showing the depth symbol; click, Enter or Space moves to the next allowed depth. */
+export function DepthCell({ depth, label, allowed, onCycle, onKeyDown, tabIndex, disabled }: DepthCellProps) {
+  const key = depthKey(depth);
+  const allowedText = allowed.map((d) => DEPTH_LABEL[d]).join(', ');
+  return (
+    <button
+      type="button"
+      className={`depth-cell depth-${key}`}
+      aria-label={`${label}: ${DEPTH_LABEL[key]}`}
+      title={`${label}: ${DEPTH_LABEL[key]} (allowed: None, ${allowedText})`}
+      data-depth={key}
+      tabIndex={tabIndex}
+      disabled={disabled}
+      onClick={onCycle}
+      onKeyDown={onKeyDown}
+    >
+      <span aria-hidden="true">{DEPTH_SYMBOL[key]}</span>
+    </button>
+  );
+}
+
+/** The key to the symbols, as under the Dynamics role editor. */
+export function DepthLegend() {
+  return (
+    <ul className="depth-legend" aria-label="Key">
+      {DEPTH_ORDER.map((d) => (
+        <li key={d}>
+          <span className={`depth-symbol depth-${d}`} aria-hidden="true">
+            {DEPTH_SYMBOL[d]}
+          </span>{' '}
+          {DEPTH_LABEL[d]}
+        </li>
+      ))}
+    </ul>
+  );
+}

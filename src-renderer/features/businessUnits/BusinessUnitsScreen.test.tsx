@@ -1,0 +1,77 @@
+// @vitest-environment jsdom
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { MainLayout } from '../shell/App';
+import { renderWith } from '../../testing/renderApp';
+import { FABRIKAM as F, fabrikam } from '../../../src-main/session/fabrikam.fixture';
+import { useAppStore } from '../../store';
+
+const tree = () => screen.findByRole('tree', { name: 'Business unit tree' });
+
+describe('Business units screen', () => {
+  afterEach(cleanup);
+
+  it('shows the tree with child units one level below their parent and disabled units marked', async () => {
+    renderWith(<MainLayout />, fabrikam());
+    const t = await tree();
+    expect(within(t).getByRole('treeitem', { name: 'Sales North' }).getAttribute('aria-level')).toBe('3');
+    expect(within(within(t).getByRole('treeitem', { name: 'Service' })).getByText('Disabled')).toBeTruthy();
+  });
+
+  it('adds a child unit through the dialog', async () => {
+    const { session } = renderWith(<MainLayout />, fabrikam());
+    fireEvent.click(within(await tree()).getByRole('treeitem', { name: 'Sales' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Add child unit' }));
+    fireEvent.change(within(screen.getByRole('dialog')).getByLabelText('Name'), { target: { value: 'Sales South' } });
+    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Create' }));
+    const south = await within(await tree()).findByRole('treeitem', { name: 'Sales South' });
+    expect(south.getAttribute('aria-level')).toBe('3');
+    expect([...session.current.businessunits.values()].find((b) => b.name === 'Sales South')?.parentbusinessunitid).toBe(F.sales);
+  });
+
+  it('shows the core’s reason when a unit cannot be deleted, and keeps Delete disabled', async () => {
+    renderWith(<MainLayout />, fabrikam());
+    fireEvent.click(within(await tree()).getByRole('treeitem', { name: 'Sales' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Delete…' }));
+    const dialog = screen.getByRole('dialog');
+    expect((await within(dialog).findByRole('alert')).textContent).toMatch(/^Refused: cannot delete Sales: only a disabled business unit can be deleted/);
+    expect((within(dialog).getByRole('button', { name: 'Delete' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('moves a unit under another through the move dialog', async () => {
+    const { session } = renderWith(<MainLayout />, fabrikam());
+    fireEvent.click(within(await tree()).getByRole('treeitem', { name: 'Sales North' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Move…' }));
+    const dialog = screen.getByRole('dialog');
+    const options = within(dialog).getAllByRole('option').map((o) => o.textContent);
+    expect(options).not.toContain('Sales North');
+    fireEvent.change(within(dialog).getByLabelText('New parent unit'), { target: { value: F.root } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Move' }));
+    await waitFor(() => expect(session.current.businessunits.get(F.salesNorth)?.parentbusinessunitid).toBe(F.root));
+  });
+
+  it('moves the selection with the arrow keys and collapses with ArrowLeft', async () => {
+    renderWith(<MainLayout />, fabrikam());
+    const t = await tree();
+    const sales = within(t).getByRole('treeitem', { name: 'Sales' });
+    fireEvent.click(sales);
+    fireEvent.keyDown(sales, { key: 'ArrowDown' });
+    await waitFor(() => expect(useAppStore.getState().selectedUnitId).toBe(F.salesNorth));
+    fireEvent.keyDown(within(t).getByRole('treeitem', { name: 'Sales North' }), { key: 'ArrowLeft' });
+    await waitFor(() => expect(useAppStore.getState().selectedUnitId).toBe(F.sales));
+    fireEvent.keyDown(within(t).getByRole('treeitem', { name: 'Sales' }), { key: 'ArrowLeft' });
+    await waitFor(() => expect(within(t).queryByRole('treeitem', { name: 'Sales North' })).toBeNull());
+  });
+
+  it('undoes the last change with Ctrl+Z and redoes it with Ctrl+Shift+Z', async () => {
+    const { session } = renderWith(<MainLayout />, fabrikam());
+    await tree();
+    await useAppStore.getState().applyCommand({ type: 'updateBusinessUnit', businessunitid: F.sales, name: 'Revenue' });
+    await within(await tree()).findByRole('treeitem', { name: 'Revenue' });
+    fireEvent.keyDown(window, { key: 'z', ctrlKey: true });
+    await within(await tree()).findByRole('treeitem', { name: 'Sales' });
+    expect(session.current.businessunits.get(F.sales)?.name).toBe('Sales');
+    fireEvent.keyDown(window, { key: 'Z', ctrlKey: true, shiftKey: true });
+    await within(await tree()).findByRole('treeitem', { name: 'Revenue' });
+  });
+});

@@ -1,0 +1,93 @@
+// @vitest-environment jsdom
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { RolesScreen } from './RolesScreen';
+import { renderWith } from '../../testing/renderApp';
+import { FABRIKAM as F, fabrikam } from '../../../src-main/session/fabrikam.fixture';
+import { useAppStore } from '../../store';
+
+async function openSalesperson() {
+  await useAppStore.getState().loadSummary();
+  await useAppStore.getState().selectRole(F.salesperson);
+}
+
+describe('Security roles screen', () => {
+  afterEach(cleanup);
+
+  it('shows the privilege matrix with the depth symbols, and a click moves Read Account from Business Unit to Parent: Child', async () => {
+    const { session } = renderWith(<RolesScreen />, fabrikam());
+    await openSalesperson();
+    const cell = await screen.findByRole('button', { name: 'Read Account: Business Unit' });
+    expect(cell.textContent).toBe('◑');
+    fireEvent.click(cell);
+    expect(await screen.findByRole('button', { name: 'Read Account: Parent: Child Business Units' })).toBeTruthy();
+    expect(session.current.roles.get(F.salesperson)!.privileges.prvReadAccount).toBe('Deep');
+  });
+
+  it('cycles an organization-only privilege between None and Organization', async () => {
+    renderWith(<RolesScreen />, fabrikam());
+    await openSalesperson();
+    fireEvent.click(await screen.findByRole('button', { name: 'Bulk Delete: None' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Bulk Delete: Organization' }));
+    expect(await screen.findByRole('button', { name: 'Bulk Delete: None' })).toBeTruthy();
+  });
+
+  it('sets a whole column at once as one undo step', async () => {
+    const { session } = renderWith(<RolesScreen />, fabrikam());
+    await openSalesperson();
+    const table = await screen.findByRole('table', { name: 'Core Records privileges' });
+    fireEvent.change(within(table).getByLabelText('Set column Write'), { target: { value: 'Global' } });
+    await waitFor(() => expect(session.current.roles.get(F.salesperson)!.privileges.prvWriteContact).toBe('Global'));
+    expect(useAppStore.getState().history.undoLabel).toBe('Set Write on Core Records to Organization in Salesperson');
+    await useAppStore.getState().undo();
+    expect(session.current.roles.get(F.salesperson)!.privileges.prvWriteContact).toBeUndefined();
+  });
+
+  it('searches tables across tabs', async () => {
+    renderWith(<RolesScreen />, fabrikam());
+    await openSalesperson();
+    fireEvent.change(await screen.findByLabelText('Search privileges'), { target: { value: 'opportunity' } });
+    expect(await screen.findByRole('button', { name: /^Read Opportunity: / })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /^Read Account: / })).toBeNull();
+  });
+
+  it('moves between cells with the arrow keys, skipping rights a table lacks', async () => {
+    renderWith(<RolesScreen />, fabrikam());
+    await openSalesperson();
+    const read = await screen.findByRole('button', { name: 'Read Account: Business Unit' });
+    fireEvent.click(read);
+    fireEvent.keyDown(read, { key: 'ArrowRight' });
+    await waitFor(() => expect(document.activeElement?.getAttribute('aria-label')).toMatch(/^Write Account: /));
+  });
+
+  it('refuses to delete a held role and names its holders', async () => {
+    renderWith(<RolesScreen />, fabrikam());
+    await openSalesperson();
+    fireEvent.click(await screen.findByRole('button', { name: 'Delete…' }));
+    const alert = await within(screen.getByRole('dialog')).findByRole('alert');
+    expect(alert.textContent).toMatch(/held by 3 principal\(s\): .*Sam Seller/);
+  });
+
+  it('copies a role with its privileges', async () => {
+    const { session } = renderWith(<RolesScreen />, fabrikam());
+    await openSalesperson();
+    await screen.findByRole('button', { name: 'Read Account: Business Unit' });
+    fireEvent.click(screen.getByRole('button', { name: 'Copy…' }));
+    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Copy' }));
+    await waitFor(() => expect([...session.current.roles.values()].find((r) => r.name === 'Copy of Salesperson')?.privileges).toEqual({ prvReadAccount: 'Local' }));
+  });
+
+  it('compares two roles side by side and lists where a role is used', async () => {
+    renderWith(<RolesScreen />, fabrikam());
+    await openSalesperson();
+    fireEvent.click(await screen.findByRole('tab', { name: 'Compare' }));
+    fireEvent.change(screen.getByLabelText('Role to compare with'), { target: { value: F.sysadmin } });
+    const table = await screen.findByRole('table', { name: 'Comparison' });
+    const row = within(table).getByRole('row', { name: /Read Account/ });
+    expect(row.textContent).toMatch(/Business Unit.*Organization/);
+    fireEvent.click(screen.getByRole('tab', { name: /^Where used/ }));
+    const users = await screen.findByRole('list', { name: 'Users holding the role' });
+    expect(within(users).getAllByRole('listitem').map((li) => li.textContent)).toEqual([expect.stringMatching(/^Nina North/), expect.stringMatching(/^Sam Seller/)]);
+    expect(within(screen.getByRole('list', { name: 'Teams holding the role' })).getByText('Key Accounts')).toBeTruthy();
+  });
+});

@@ -1,0 +1,179 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { demoOrganization } from '../../src-main/core/generate/demo';
+import { syntheticOrganization } from '../../src-main/core/generate/synthetic';
+import type { OrgSession } from '../../src-main/session/orgSession';
+import { buildRenderer, CHROMIUM, launchChromium, openApp, SCREENSHOTS, serveRenderer } from './harness';
+
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`[e2e] skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+
+describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', () => {
+  let browser: Browser;
+  let server: { url: string; close: () => Promise<void> };
+  let page: Page;
+  let session: OrgSession;
+  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  const nav = (name: string) => page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: new RegExp(`^${name}`) }).click();
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await buildRenderer();
+    server = await serveRenderer();
+    browser = await launchChromium();
+    ({ page, session } = await openApp(browser, server.url, demoOrganization()));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('opens on the business-unit tree of Contoso', async () => {
+    await page.getByRole('tree', { name: 'Business unit tree' }).getByRole('treeitem', { name: 'Seattle' }).waitFor();
+    await shot('business-units');
+  });
+
+  it('adds a business unit under the root', async () => {
+    await page.getByRole('treeitem', { name: 'Contoso' }).click();
+    await page.getByRole('button', { name: 'Add child unit' }).click();
+    await page.getByRole('dialog').getByLabel('Name').fill('Research');
+    await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('treeitem', { name: 'Research' }).waitFor();
+    expect([...session.current.businessunits.values()].some((b) => b.name === 'Research')).toBe(true);
+  });
+
+  it('moves a unit by dragging it onto another, after confirming', async () => {
+    await page.getByRole('treeitem', { name: 'Research' }).dragTo(page.getByRole('treeitem', { name: 'Marketing', exact: true }));
+    const d = page.getByRole('dialog', { name: 'Move Research' });
+    await d.getByRole('button', { name: 'Move' }).click();
+    await d.waitFor({ state: 'detached' });
+    const units = [...session.current.businessunits.values()];
+    expect(units.find((b) => b.name === 'Research')?.parentbusinessunitid).toBe(units.find((b) => b.name === 'Marketing')?.businessunitid);
+    expect(await page.getByRole('treeitem', { name: 'Research' }).getAttribute('aria-level')).toBe('3');
+  });
+
+  it('adds a user to the new unit and assigns a role', async () => {
+    await nav('Users');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    const d = page.getByRole('dialog');
+    await d.getByLabel('Full name').fill('Robin Research');
+    await d.getByLabel('Sign-in name').fill('robin.research@contoso.com');
+    await d.getByLabel('Business unit').selectOption({ label: 'Research' });
+    await d.getByRole('button', { name: 'Add' }).click();
+    await page.getByLabel('Search users').fill('robin');
+    await page.getByRole('gridcell', { name: 'Robin Research' }).click();
+    await page.getByRole('region', { name: 'User Robin Research' }).waitFor();
+    await page.getByLabel('Role to assign').selectOption({ label: 'Salesperson' });
+    await page.getByRole('button', { name: 'Assign role', exact: true }).click();
+    await page.getByRole('list', { name: 'Roles held' }).getByText('Salesperson').waitFor();
+    const robin = [...session.current.systemusers.values()].find((u) => u.fullname === 'Robin Research')!;
+    expect([...session.current.systemuserroles.values()].some((a) => a.systemuserid === robin.systemuserid)).toBe(true);
+    await page.getByLabel('Search users').fill('');
+    await page.getByRole('gridcell', { name: 'Avery Admin' }).waitFor();
+    await shot('users');
+  });
+
+  it('changes a privilege in the matrix, sees it, and undoes it with Ctrl+Z', async () => {
+    await nav('Security roles');
+    await page.getByRole('listbox', { name: 'Roles' }).getByRole('option', { name: /^Salesperson/ }).click();
+    await page.getByRole('tab', { name: /^Core Records/ }).click();
+    const cell = page.getByRole('button', { name: /^Delete Account: / });
+    const depthInSession = () => [...session.current.roles.values()].find((r) => r.name === 'Salesperson')!.privileges.prvDeleteAccount ?? null;
+    const before = await cell.getAttribute('aria-label');
+    const depthBefore = depthInSession();
+    await cell.click();
+    await expect.poll(() => cell.getAttribute('aria-label')).not.toBe(before);
+    expect(depthInSession()).not.toBe(depthBefore);
+    expect(await cell.getAttribute('aria-label')).toMatch(/^Delete Account: (None|User|Business Unit|Parent: Child Business Units|Organization)$/);
+    await shot('roles-matrix');
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => cell.getAttribute('aria-label')).toBe(before);
+    expect(depthInSession()).toBe(depthBefore);
+    await page.getByRole('status').getByText(/^Undid: /).waitFor();
+  });
+
+  it('shows why a held role cannot be deleted', async () => {
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    const reason = page.getByRole('dialog').getByRole('alert');
+    await expect.poll(() => reason.textContent()).toMatch(/^Refused: role Salesperson is held by \d+ principal\(s\)/);
+    expect(await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).isDisabled()).toBe(true);
+    await shot('refusal');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('compares two roles and shows where a role is used', async () => {
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    await page.getByLabel('Role to compare with').selectOption({ label: 'Sales Manager' });
+    await page.getByRole('table', { name: 'Comparison' }).waitFor();
+    await shot('roles-compare');
+    await page.getByRole('tab', { name: /^Where used/ }).click();
+    await page.getByRole('list', { name: 'Users holding the role' }).getByText('Robin Research').waitFor();
+    await page.getByRole('tab', { name: 'Privileges' }).click();
+  });
+
+  it('shows teams with members and the default team read-only', async () => {
+    await nav('Teams');
+    await page.getByRole('gridcell', { name: 'Key Accounts' }).click();
+    await page.getByRole('list', { name: 'Members' }).getByText('Sam Seattle').waitFor();
+    await shot('teams');
+    await page.getByRole('gridcell', { name: 'Seattle' }).first().click();
+    await page.getByText(/its members are always exactly the unit’s users/).waitFor();
+  });
+
+  it('shows field security profiles with their columns', async () => {
+    await nav('Field security profiles');
+    await page.getByRole('table', { name: 'Column permissions' }).waitFor();
+    await shot('field-security');
+  });
+
+  it('finds anything with Ctrl+K and opens it', async () => {
+    await page.keyboard.press('Control+k');
+    await page.getByRole('combobox', { name: 'Search everything' }).fill('Jordan');
+    await page.getByRole('option', { name: /Jordan West/ }).waitFor();
+    await shot('search');
+    await page.keyboard.press('Enter');
+    await page.getByRole('region', { name: 'User Jordan West' }).waitFor();
+  });
+
+  it('renders the dark theme when the system asks for it', async () => {
+    const dark = await openApp(browser, server.url, demoOrganization(), { colorScheme: 'dark' });
+    await dark.page.getByRole('treeitem', { name: 'Seattle' }).waitFor();
+    await dark.page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: /^Security roles/ }).click();
+    await dark.page.getByRole('listbox', { name: 'Roles' }).getByRole('option', { name: /^Salesperson/ }).click();
+    await dark.page.getByRole('button', { name: 'Read Account: User' }).waitFor();
+    await dark.page.screenshot({ path: join(SCREENSHOTS, 'roles-matrix-dark.png') });
+    await dark.page.context().close();
+  });
+
+  it('measures the users list over 50,000 users (printed, not asserted)', async () => {
+    const big = await openApp(browser, server.url, syntheticOrganization({ records: 0, shares: 0 }));
+    const p = big.page;
+    await p.getByRole('tree', { name: 'Business unit tree' }).waitFor({ timeout: 60_000 });
+    const t0 = Date.now();
+    await p.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: /^Users/ }).click();
+    await p.getByRole('gridcell').first().waitFor();
+    const firstRender = Date.now() - t0;
+    const frames = await p.evaluate(async () => {
+      const list = document.querySelector('[role="grid"][aria-label="Users"]') as HTMLElement;
+      const times: number[] = [];
+      let last = performance.now();
+      for (let i = 0; i < 120; i++) {
+        list.scrollTop += 900;
+        await new Promise(requestAnimationFrame);
+        const now = performance.now();
+        times.push(now - last);
+        last = now;
+      }
+      times.sort((a, b) => a - b);
+      return { frames: times.length, median: times[times.length >> 1], p95: times[Math.floor(times.length * 0.95)], max: times[times.length - 1], scrolledTo: list.scrollTop };
+    });
+    await p.getByRole('gridcell').first().waitFor();
+    await p.screenshot({ path: join(SCREENSHOTS, 'users-50k.png') });
+    console.log(`[e2e] 50,000 users: first render of the users list ${firstRender} ms; scrolling ${frames.frames} frames, median ${frames.median.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms, max ${frames.max.toFixed(1)} ms (scrolled to ${Math.round(frames.scrolledTo)} px)`);
+    expect(firstRender).toBeGreaterThan(0);
+    await p.context().close();
+  }, 180_000);
+});
