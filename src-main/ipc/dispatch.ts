@@ -1,5 +1,7 @@
 import { contract, isChannel, type BridgeError, type BridgeResult, type Channel, type ParsedRequestOf, type ResponseOf } from '../bridge/contract';
 import { refusalFromZod } from '../core/result';
+import { SessionUnavailable } from '../session/modelStore';
+import { VaultError } from '../vault/errors';
 
 /** A handler gets a request already validated against the contract and returns a value or a refusal. */
 export type Handler<C extends Channel> = (request: ParsedRequestOf<C>) => BridgeResult<ResponseOf<C>> | Promise<BridgeResult<ResponseOf<C>>>;
@@ -35,6 +37,9 @@ export function createDispatch(handlers: Handlers, onError: (channel: string, er
       const handler = handlers[channel] as Handler<Channel>;
       return await handler(parsed.data as ParsedRequestOf<Channel>);
     } catch (error) {
+      // A locked (or not yet created) vault is a state the screens handle, not a failure.
+      if (error instanceof SessionUnavailable) return failure({ code: error.code, message: error.message });
+      if (error instanceof VaultError) return failure({ code: error.code, message: error.message });
       onError(channel, error);
       return failure({ code: 'internal', message: `${channel} failed: ${error instanceof Error ? error.message : String(error)}` });
     }

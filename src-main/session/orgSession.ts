@@ -1,4 +1,6 @@
-import { apply, applyAll, withIds } from '../core/commands/apply';
+import { applyAll, withIds } from '../core/commands/apply';
+import type { Command } from '../core/commands/schema';
+import { MemoryStore, type ModelStore, type StoreResult } from './modelStore';
 import type { ParsedRequestOf, ResponseOf } from '../bridge/contract';
 import * as q from './queries';
 import { AccessEngine, type Explanation } from '../core/access/engine';
@@ -51,14 +53,8 @@ export type Applied = { readonly ok: true; readonly value: Changed } | { readonl
 export interface SessionOptions {
   /** Fills the ids a create command leaves out. */
   readonly newId?: () => string;
-  /** Undo steps kept; states share their untouched tables, so a step costs what it changed. */
+  /** Undo steps kept in memory; states share their untouched tables, so a step costs what it changed. */
   readonly historyLimit?: number;
-}
-
-interface Step {
-  readonly before: OrgState;
-  readonly after: OrgState;
-  readonly label: string;
 }
 
 export interface ExplainQuery {
@@ -71,25 +67,32 @@ export interface ExplainQuery {
 const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
 
 /**
- * The organization open in this window, held in memory. Every change goes through the core's
- * apply; undo and redo move between whole states (immutable, sharing untouched tables).
+ * The organization open in this window and what the screens ask of it. The organization itself
+ * lives in a ModelStore (memory, or the encrypted vault); every change goes through the core's
+ * commands as one all-or-nothing batch, which is also one undo step.
  */
 export class OrgSession {
-  private state: OrgState;
-  private readonly undoStack: Step[] = [];
-  private readonly redoStack: Step[] = [];
+  private store: ModelStore;
   private revision = 0;
   private readonly newId: () => string;
-  private readonly historyLimit: number;
 
-  constructor(initial: OrgState, options: SessionOptions = {}) {
-    this.state = initial;
+  constructor(initial: OrgState | ModelStore, options: SessionOptions = {}) {
+    this.store = isStore(initial) ? initial : new MemoryStore(initial, options.historyLimit ?? 500);
     this.newId = options.newId ?? (() => globalThis.crypto.randomUUID());
-    this.historyLimit = options.historyLimit ?? 500;
+  }
+
+  /** Opens another store (the vault once unlocked, or a locked stand-in); the screens reload. */
+  useStore(store: ModelStore): void {
+    this.store = store;
+    this.revision++;
   }
 
   get current(): OrgState {
-    return this.state;
+    return this.store.state;
+  }
+
+  private get state(): OrgState {
+    return this.store.state;
   }
 
   summary(): OrgSummary {
@@ -133,9 +136,9 @@ export class OrgSession {
 
   /** Applies an untrusted command; a refusal is returned, and the organization is then unchanged. */
   apply(command: unknown): Applied {
-    const r = apply(this.state, this.filled(command));
-    if (!r.ok) return r;
-    return this.changedTo(r.value.state, r.value.summary);
+    const r = this.tryAll([command]);
+    if (!r.ok) return { ok: false, error: { ...r.error, path: r.error.path?.replace(/^commands\[0\]\.?/, '') || undefined } };
+    return this.commit(r.commands, r.applied[0].summary);
   }
 
   /**
@@ -146,7 +149,18 @@ export class OrgSession {
     const r = this.tryAll(commands);
     if (!r.ok) return r;
     const message = label ?? (r.applied.length === 1 ? r.applied[0].summary : `${r.applied.length} changes: ${r.applied[0]?.summary ?? ''}${r.applied.length > 1 ? ', …' : ''}`);
-    return this.changedTo(r.state, message);
+    return this.commit(r.commands, message);
+  }
+
+  /** The staged change set (not applied; kept by the vault across restarts). */
+  staged(): readonly Command[] {
+    return this.store.staged();
+  }
+
+  setStaged(commands: readonly unknown[]): StoreResult<readonly Command[]> {
+    const r = this.store.setStaged(commands.map((c) => this.filled(c)));
+    if (r.ok) this.revision++;
+    return r;
   }
 
   /** Whether commands would be accepted, without applying them: the screens ask before confirming. */
@@ -157,27 +171,21 @@ export class OrgSession {
   }
 
   undo(): Applied {
-    const step = this.undoStack.pop();
-    if (!step) return { ok: false, error: { code: 'nothing-to-undo', message: 'There is nothing to undo.' } };
-    this.redoStack.push(step);
-    this.state = step.before;
+    const r = this.store.undo();
+    if (!r.ok) return r;
     this.revision++;
-    return { ok: true, value: { summary: this.summary(), message: `Undid: ${step.label}`, history: this.history() } };
+    return { ok: true, value: { summary: this.summary(), message: `Undid: ${r.value}`, history: this.history() } };
   }
 
   redo(): Applied {
-    const step = this.redoStack.pop();
-    if (!step) return { ok: false, error: { code: 'nothing-to-redo', message: 'There is nothing to redo.' } };
-    this.undoStack.push(step);
-    this.state = step.after;
+    const r = this.store.redo();
+    if (!r.ok) return r;
     this.revision++;
-    return { ok: true, value: { summary: this.summary(), message: `Redid: ${step.label}`, history: this.history() } };
+    return { ok: true, value: { summary: this.summary(), message: `Redid: ${r.value}`, history: this.history() } };
   }
 
   history(): HistoryState {
-    const u = this.undoStack.at(-1);
-    const r = this.redoStack.at(-1);
-    return { revision: this.revision, canUndo: !!u, canRedo: !!r, undoLabel: u?.label ?? null, redoLabel: r?.label ?? null };
+    return { revision: this.revision, ...this.store.undoState() };
   }
 
   // ---- what the screens show ----
@@ -223,9 +231,11 @@ export class OrgSession {
     return typeof command === 'object' && command !== null && 'type' in command ? withIds(command as { type: string }, this.newId) : command;
   }
 
+  /** Applies to a copy to find the first refusal; the filled commands are what the store commits. */
   private tryAll(commands: readonly unknown[]) {
-    const r = applyAll(this.state, commands.map((c) => this.filled(c)));
-    if (r.ok) return r;
+    const filled = commands.map((c) => this.filled(c));
+    const r = applyAll(this.state, filled);
+    if (r.ok) return { ...r, commands: filled };
     const type = (commands[r.index] as { type?: unknown } | undefined)?.type;
     const at = `commands[${r.index}]`;
     return {
@@ -238,20 +248,21 @@ export class OrgSession {
     };
   }
 
-  private changedTo(next: OrgState, label: string): Applied {
-    if (next !== this.state) {
-      this.undoStack.push({ before: this.state, after: next, label });
-      if (this.undoStack.length > this.historyLimit) this.undoStack.shift();
-      this.redoStack.length = 0;
-      this.state = next;
-      this.revision++;
-    }
+  private commit(commands: readonly unknown[], label: string): Applied {
+    const before = this.state;
+    const r = this.store.commit(commands, label);
+    if (!r.ok) return r;
+    if (r.value !== before) this.revision++;
     return { ok: true, value: { summary: this.summary(), message: label, history: this.history() } };
   }
 
   explain(query: ExplainQuery): Explanation {
     return AccessEngine.of(this.state).explain(query.systemuserid, query.entity, query.right, query.recordid);
   }
+}
+
+function isStore(x: OrgState | ModelStore): x is ModelStore {
+  return typeof (x as ModelStore).commit === 'function';
 }
 
 /** Depth-first from the root(s), siblings by name; a unit whose parent is missing is listed as a root. */

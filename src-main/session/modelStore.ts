@@ -1,0 +1,136 @@
+import { applyAll } from '../core/commands/apply';
+import { commandListSchema, type Command } from '../core/commands/schema';
+import type { OrgState } from '../core/model/org';
+import { refusalFromZod, type Refusal } from '../core/result';
+
+export interface UndoState {
+  readonly canUndo: boolean;
+  readonly canRedo: boolean;
+  readonly undoLabel: string | null;
+  readonly redoLabel: string | null;
+}
+
+export type StoreResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Refusal };
+
+/**
+ * Where the open organization lives: in memory, or in the encrypted vault (journaled, audited,
+ * undo persisted). The session asks it for the state and hands it every change as a batch of
+ * commands that are applied whole, as one undo step, or not at all.
+ */
+export interface ModelStore {
+  readonly state: OrgState;
+  /** Commands with their ids filled in; `label` names the undo step. */
+  commit(commands: readonly unknown[], label: string): StoreResult<OrgState>;
+  undo(): StoreResult<string>;
+  redo(): StoreResult<string>;
+  undoState(): UndoState;
+  /** The staged change set: commands reviewed before they are applied (kept across restarts by the vault). */
+  staged(): readonly Command[];
+  setStaged(commands: readonly unknown[]): StoreResult<readonly Command[]>;
+}
+
+/** Why the session can't answer: the vault is locked, or no vault exists yet. */
+export class SessionUnavailable extends Error {
+  constructor(
+    readonly code: 'locked' | 'no-vault',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Step {
+  readonly before: OrgState;
+  readonly after: OrgState;
+  readonly label: string;
+}
+
+/** The organization in memory only: undo and redo move between whole states, which share their untouched tables. */
+export class MemoryStore implements ModelStore {
+  private current: OrgState;
+  private readonly undoStack: Step[] = [];
+  private readonly redoStack: Step[] = [];
+  private stagedCommands: readonly Command[] = [];
+
+  constructor(
+    initial: OrgState,
+    private readonly historyLimit = 500,
+  ) {
+    this.current = initial;
+  }
+
+  get state(): OrgState {
+    return this.current;
+  }
+
+  commit(commands: readonly unknown[], label: string): StoreResult<OrgState> {
+    const r = applyAll(this.current, commands);
+    if (!r.ok) return { ok: false, error: { ...r.error, path: r.error.path === undefined ? `commands[${r.index}]` : `commands[${r.index}].${r.error.path}` } };
+    if (r.state !== this.current) {
+      this.undoStack.push({ before: this.current, after: r.state, label });
+      if (this.undoStack.length > this.historyLimit) this.undoStack.shift();
+      this.redoStack.length = 0;
+      this.current = r.state;
+    }
+    return { ok: true, value: r.state };
+  }
+
+  undo(): StoreResult<string> {
+    const step = this.undoStack.pop();
+    if (!step) return { ok: false, error: { code: 'nothing-to-undo', message: 'There is nothing to undo.' } };
+    this.redoStack.push(step);
+    this.current = step.before;
+    return { ok: true, value: step.label };
+  }
+
+  redo(): StoreResult<string> {
+    const step = this.redoStack.pop();
+    if (!step) return { ok: false, error: { code: 'nothing-to-redo', message: 'There is nothing to redo.' } };
+    this.undoStack.push(step);
+    this.current = step.after;
+    return { ok: true, value: step.label };
+  }
+
+  undoState(): UndoState {
+    const u = this.undoStack.at(-1);
+    const r = this.redoStack.at(-1);
+    return { canUndo: !!u, canRedo: !!r, undoLabel: u?.label ?? null, redoLabel: r?.label ?? null };
+  }
+
+  staged(): readonly Command[] {
+    return this.stagedCommands;
+  }
+
+  setStaged(commands: readonly unknown[]): StoreResult<readonly Command[]> {
+    const parsed = commandListSchema.safeParse(commands);
+    if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error, 'staged') };
+    this.stagedCommands = parsed.data;
+    return { ok: true, value: this.stagedCommands };
+  }
+}
+
+/** Stands in while the vault is locked or not created yet: every read says so. */
+export class UnavailableStore implements ModelStore {
+  constructor(private readonly why: SessionUnavailable) {}
+  get state(): OrgState {
+    throw this.why;
+  }
+  commit(): never {
+    throw this.why;
+  }
+  undo(): never {
+    throw this.why;
+  }
+  redo(): never {
+    throw this.why;
+  }
+  undoState(): UndoState {
+    return { canUndo: false, canRedo: false, undoLabel: null, redoLabel: null };
+  }
+  staged(): never {
+    throw this.why;
+  }
+  setStaged(): never {
+    throw this.why;
+  }
+}

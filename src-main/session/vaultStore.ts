@@ -1,0 +1,60 @@
+import type { Command } from '../core/commands/schema';
+import type { OrgState } from '../core/model/org';
+import type { VaultSession } from '../vault/session';
+import type { Vault } from '../vault/vault';
+import type { ModelStore, StoreResult, UndoState } from './modelStore';
+
+/**
+ * The organization in the encrypted vault: every change is journaled and audited, undo and redo
+ * are the vault's (persisted, themselves audited), and the staged change set lives in the vault.
+ * Each call goes through VaultSession.use(), which counts as activity for auto-lock and throws
+ * VaultError('locked') once the vault has locked itself.
+ */
+export class VaultModelStore implements ModelStore {
+  constructor(private readonly vaults: VaultSession) {}
+
+  private get vault(): Vault {
+    return this.vaults.use();
+  }
+
+  get state(): OrgState {
+    return this.vault.state;
+  }
+
+  commit(commands: readonly unknown[], label: string): StoreResult<OrgState> {
+    void label; // the vault names an undo step after its commands' summaries
+    const v = this.vault;
+    const r = v.applyAll(commands);
+    return r.ok ? { ok: true, value: v.state } : r;
+  }
+
+  undo(): StoreResult<string> {
+    const v = this.vault;
+    const label = v.nextUndo() ?? '';
+    const r = v.undo();
+    return r.ok ? { ok: true, value: label } : r;
+  }
+
+  redo(): StoreResult<string> {
+    const v = this.vault;
+    const label = v.nextRedo() ?? '';
+    const r = v.redo();
+    return r.ok ? { ok: true, value: label } : r;
+  }
+
+  undoState(): UndoState {
+    if (this.vaults.isLocked) return { canUndo: false, canRedo: false, undoLabel: null, redoLabel: null };
+    const v = this.vault;
+    return { canUndo: v.canUndo(), canRedo: v.canRedo(), undoLabel: v.nextUndo(), redoLabel: v.nextRedo() };
+  }
+
+  staged(): readonly Command[] {
+    return this.vault.getStaged();
+  }
+
+  setStaged(commands: readonly unknown[]): StoreResult<readonly Command[]> {
+    const v = this.vault;
+    const r = v.setStaged(commands);
+    return r.ok ? { ok: true, value: v.getStaged() } : r;
+  }
+}
