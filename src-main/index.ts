@@ -1,9 +1,14 @@
-import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { app, BrowserWindow, ipcMain, safeStorage, session } from 'electron';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoOrganization } from './core/generate/demo';
+import { newOrganization } from './core/model/org';
 import { registerIpc } from './ipc/register';
 import type { RendererOrigin } from './ipc/sender';
 import { OrgSession } from './session/orgSession';
+import { Workspace } from './session/workspace';
+import { electronStore } from './vault/electronStore';
+import { safeStorageProtector } from './vault/keyProtector';
 
 // The same policy as the <meta> in src-renderer/index.html; the header covers dev-server responses.
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -47,8 +52,17 @@ void app.whenReady().then(() => {
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
 
-  const orgSession = new OrgSession(demoOrganization());
-  registerIpc(ipcMain, { session: orgSession }, origin, log);
+  // The organization lives in the encrypted vault; until it is unlocked the session has none.
+  const orgSession = new OrgSession(newOrganization({ name: 'locked', rootbusinessunitid: 'locked', defaultteamid: 'locked-team' }));
+  const workspace = new Workspace({
+    dir: join(app.getPath('userData'), 'vault'),
+    actor: process.env.ROLEATLAS_ACTOR || userInfo().username || 'local admin',
+    session: orgSession,
+    store: electronStore,
+    protector: safeStorageProtector(safeStorage),
+  });
+  registerIpc(ipcMain, { session: orgSession, workspace }, origin, log);
+  app.on('before-quit', () => workspace.lock());
 
   createWindow();
   app.on('activate', () => {

@@ -3,6 +3,8 @@ import { commandSchema, type Command } from '../core/commands/schema';
 import { RIGHTS } from '../core/model/accessRights';
 import { DEPTHS } from '../core/model/depth';
 import { apiFromChannels } from './exposeApi';
+import { channel } from './channel';
+import { vaultChannels } from './channels/vault';
 
 /**
  * The one contract between main and renderer. Every channel is declared here once; the preload's
@@ -224,9 +226,9 @@ export type SearchHitDto = z.infer<typeof searchHitSchema>;
 
 // ---- the channels -----------------------------------------------------------------------------
 
-const channel = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) => ({ request, response });
 
 export const contract = {
+  ...vaultChannels,
   'org:summary': channel(z.object({}).strict(), orgSummarySchema),
   /** Applies one command to the open organization; a refusal comes back as { ok: false }. */
   'org:apply': channel(

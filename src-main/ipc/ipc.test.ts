@@ -4,10 +4,10 @@ import { CHANNELS } from '../bridge/contract';
 import { OrgSession } from '../session/orgSession';
 import { FABRIKAM as F, fabrikam } from '../session/fabrikam.fixture';
 import { createDispatch } from './dispatch';
-import { handlersFor, registerIpc } from './register';
+import { handlersFor, memoryServices, registerIpc } from './register';
 import { isOwnRenderer } from './sender';
 
-const dispatchOver = () => createDispatch(handlersFor({ session: new OrgSession(fabrikam()) }));
+const dispatchOver = () => createDispatch(handlersFor(memoryServices(new OrgSession(fabrikam()))));
 
 describe('dispatch', () => {
   it('answers a valid request with the service value', async () => {
@@ -42,7 +42,7 @@ describe('dispatch', () => {
     session.summary = () => {
       throw new Error('disk on fire');
     };
-    const r = await createDispatch(handlersFor({ session }))('org:summary', {});
+    const r = await createDispatch(handlersFor(memoryServices(session)))('org:summary', {});
     expect(r).toEqual({ ok: false, error: { code: 'internal', message: 'org:summary failed: disk on fire' } });
   });
 });
@@ -81,7 +81,7 @@ describe('registerIpc', () => {
 
   it('registers every channel of the contract and removes them all again', () => {
     const { ipc, handlers } = fakeIpc();
-    const unregister = registerIpc(ipc, { session: new OrgSession(fabrikam()) }, origin, quiet);
+    const unregister = registerIpc(ipc, memoryServices(new OrgSession(fabrikam())), origin, quiet);
     expect([...handlers.keys()].sort()).toEqual([...CHANNELS].sort());
     unregister();
     expect(handlers.size).toBe(0);
@@ -89,7 +89,7 @@ describe('registerIpc', () => {
 
   it('answers our own window and refuses any other frame', async () => {
     const { ipc, handlers } = fakeIpc();
-    registerIpc(ipc, { session: new OrgSession(fabrikam()) }, origin, quiet);
+    registerIpc(ipc, memoryServices(new OrgSession(fabrikam())), origin, quiet);
     const summary = handlers.get('org:summary')!;
     expect(await summary(eventFrom('file:///opt/roleatlas/out/renderer/index.html'), {})).toMatchObject({ ok: true, value: { name: 'Fabrikam' } });
     expect(await summary(eventFrom('https://example.com/'), {})).toMatchObject({ ok: false, error: { code: 'forbidden-sender' } });

@@ -6,14 +6,23 @@ import { createDispatch, failure, type Handlers } from './dispatch';
 import { historyHandlers, orgHandlers } from './org';
 import { catalogHandlers, fieldSecurityHandlers, roleHandlers, searchHandlers, teamHandlers, userHandlers } from './queries';
 import { isOwnRenderer, type RendererOrigin } from './sender';
+import { vaultHandlers } from './vault';
+import { MemoryWorkspace, type VaultControl } from '../session/workspace';
 
 export interface Services {
   readonly session: OrgSession;
+  readonly workspace: VaultControl;
+}
+
+/** Services for an organization held in memory (tests, and files opened without a vault). */
+export function memoryServices(session: OrgSession): Services {
+  return { session, workspace: new MemoryWorkspace(session) };
 }
 
 /** The handler map; adding a channel to the contract without its handler fails typecheck here. */
 export function handlersFor(services: Services): Handlers {
   return {
+    ...vaultHandlers(services.workspace),
     ...orgHandlers(services.session),
     ...accessHandlers(services.session),
     ...historyHandlers(services.session),

@@ -16,6 +16,7 @@ import { listSegments, readSegment, segmentPath, SegmentWriter, syncDir, type Se
 import { GENESIS, hashOf, verifyChain, type AuditReport, type ChainLink } from './audit';
 import { inverseOf } from './inverse';
 import { DEFAULT_SETTINGS, settingsSchema, stagedSchema, type VaultSettings } from './settings';
+import { DEFAULT_SYNC_STATE, syncStateSchema, type AuditNote, type VaultSyncState } from './syncState';
 
 /** One applied command as the sync issue sees it. */
 export interface JournalEntry {
@@ -30,7 +31,8 @@ export interface JournalEntry {
 
 /** One audit log entry: the journal entry with what it changed, linked to the one before. */
 export interface AuditEntry extends Omit<JournalEntry, 'command'> {
-  readonly kind: 'change' | 'baseline';
+  /** 'note': no change, the reason for changes or a record of what a sync did (AuditNote). */
+  readonly kind: 'change' | 'baseline' | 'note';
   readonly command: Command | null;
   readonly summary: string;
   readonly changes: readonly Change[];
@@ -39,6 +41,8 @@ export interface AuditEntry extends Omit<JournalEntry, 'command'> {
   /** Set on the commands of an undo or a redo: the batch they undo or redo. */
   readonly undoes?: string;
   readonly redoes?: string;
+  /** A note's structured detail. */
+  readonly detail?: unknown;
 }
 
 interface Batch {
@@ -70,9 +74,23 @@ interface BaselineFrame {
   /** The imported organization, in the snapshot encoding (base64). */
   readonly state: string;
 }
+interface NoteFrame {
+  readonly kind: 'note';
+  readonly n: number;
+  readonly seq: number;
+  readonly clientchangeid: string;
+  readonly prev: string;
+  readonly at: string;
+  readonly actor: string;
+  readonly origin: 'local' | 'sync';
+  readonly summary: string;
+  readonly detail?: unknown;
+}
 type Frame =
   | ChangeFrame
   | BaselineFrame
+  | NoteFrame
+  | { readonly kind: 'sync'; readonly n: number; readonly sync: VaultSyncState }
   | { readonly kind: 'synced'; readonly n: number; readonly ids: readonly string[] }
   | { readonly kind: 'staged'; readonly n: number; readonly commands: readonly Command[] }
   | { readonly kind: 'settings'; readonly n: number; readonly settings: VaultSettings };
@@ -97,6 +115,8 @@ interface SnapshotMeta {
   pending: JournalEntry[];
   staged: Command[];
   settings: VaultSettings;
+  /** Absent in snapshots written before sync. */
+  sync?: VaultSyncState;
 }
 
 export interface VaultOptions {
@@ -132,6 +152,7 @@ export class Vault {
   private pending: JournalEntry[];
   private staged: Command[];
   private settings: VaultSettings;
+  private syncState: VaultSyncState;
   private writer: SegmentWriter | null = null;
   private tail: { segment: Segment; goodLength: number; torn: boolean };
   private framesSinceSnapshot: number;
@@ -158,6 +179,7 @@ export class Vault {
     this.pending = m.pending;
     this.staged = m.staged;
     this.settings = m.settings;
+    this.syncState = m.sync ?? DEFAULT_SYNC_STATE;
     this.tail = tail;
     this.framesSinceSnapshot = framesSinceSnapshot;
     this.snapshots = snapshotStore(dir, header, key, options.store ?? confStore);
@@ -167,6 +189,15 @@ export class Vault {
 
   static exists(dir: string): boolean {
     return existsSync(join(dir, 'vault.json'));
+  }
+
+  /** Whether "unlock on this computer" was set up (the header is readable while locked). */
+  static hasDeviceUnlock(dir: string, store: StoreFactory = confStore): boolean {
+    try {
+      return readHeader(dir, store).devicekey !== undefined;
+    } catch {
+      return false;
+    }
   }
 
   /** A new vault holding an empty organization. The scrypt cost is tuned to ~250 ms unless given. */
@@ -332,6 +363,11 @@ export class Vault {
     this.key();
     return this.settings;
   }
+  /** The sync client's bookkeeping (client id, delta token, status, open conflicts). */
+  getSyncState(): VaultSyncState {
+    this.key();
+    return this.syncState;
+  }
 
   // ---- changing ---------------------------------------------------------------------------------
 
@@ -350,6 +386,44 @@ export class Vault {
   applyRemote(command: unknown, clientchangeid?: string): Result<JournalEntry> {
     const r = this.commit([command], 'sync', {}, clientchangeid);
     return r.ok ? ok(r.value[0]) : r;
+  }
+
+  /**
+   * Changes from the server (or the server's side of a conflict, taken): applied in order, all or
+   * nothing, with origin 'sync'. In the same write, `note` adds an audit entry saying why and
+   * `sync` updates the sync bookkeeping. No commands and no extras: nothing is written.
+   */
+  applyRemoteAll(commands: readonly unknown[], extra: { readonly note?: AuditNote; readonly sync?: Partial<VaultSyncState> } = {}): Result<JournalEntry[]> {
+    this.key();
+    let sync: VaultSyncState | undefined;
+    if (extra.sync) {
+      const parsed = syncStateSchema.safeParse({ ...this.syncState, ...extra.sync });
+      if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error, 'sync') };
+      sync = parsed.data;
+    }
+    const after = (n: number, seq: number): Frame[] => [
+      ...(extra.note ? [this.noteFrame(n, seq, extra.note)] : []),
+      ...(sync ? [{ kind: 'sync' as const, n: n + (extra.note ? 1 : 0), sync }] : []),
+    ];
+    if (!commands.length) {
+      const frames = after(this.n + 1, this.seq + 1);
+      if (frames.length) this.write(frames);
+      return ok([]);
+    }
+    return this.commit(commands, 'sync', {}, undefined, after);
+  }
+
+  /** Replaces parts of the sync bookkeeping; refused (nothing written) when the result is not valid. */
+  setSyncState(changes: Partial<VaultSyncState>): Result<VaultSyncState> {
+    const r = this.applyRemoteAll([], { sync: changes });
+    return r.ok ? ok(this.syncState) : r;
+  }
+
+  /** An audit entry that changes nothing: what a sync did, or why. */
+  note(note: AuditNote): AuditEntry {
+    this.key();
+    const [written] = this.write([this.noteFrame(this.n + 1, this.seq + 1, note)]);
+    return auditEntryOf(JSON.parse(written.toString('utf8')) as NoteFrame, written);
   }
 
   undo(): Result<JournalEntry[]> {
@@ -432,7 +506,7 @@ export class Vault {
   audit(): AuditEntry[] {
     const out: AuditEntry[] = [];
     for (const { frame, bytes } of this.allFrames().frames) {
-      if (frame.kind === 'change' || frame.kind === 'baseline') out.push(auditEntryOf(frame, bytes));
+      if (isAudited(frame)) out.push(auditEntryOf(frame, bytes));
     }
     return out;
   }
@@ -442,7 +516,7 @@ export class Vault {
     const { frames, problems } = this.allFrames();
     const links: ChainLink[] = [];
     for (const { frame, bytes } of frames) {
-      if (frame.kind === 'change' || frame.kind === 'baseline') links.push({ seq: frame.seq, prev: frame.prev, hash: hashOf(bytes) });
+      if (isAudited(frame)) links.push({ seq: frame.seq, prev: frame.prev, hash: hashOf(bytes) });
     }
     const chain = verifyChain(links, this.seq ? { count: this.seq, head: this.head } : undefined);
     const all = [...problems.map((message) => ({ position: links.length + 1, kind: 'unreadable' as const, message })), ...chain];
@@ -477,6 +551,7 @@ export class Vault {
       pending: this.pending,
       staged: this.staged,
       settings: this.settings,
+      sync: this.syncState,
     };
     const body = encodeState(this.#state, meta as unknown as Record<string, unknown>);
     const path = this.snapshots.path;
@@ -522,7 +597,18 @@ export class Vault {
     return this.settings.actor ?? this.options.actor;
   }
 
-  private commit(inputs: readonly unknown[], origin: 'local' | 'sync', mark: { undoes?: string; redoes?: string }, clientchangeid?: string): Result<JournalEntry[]> {
+  private noteFrame(n: number, seq: number, note: AuditNote): NoteFrame {
+    return { kind: 'note', n, seq, clientchangeid: randomUUID(), prev: '', at: this.now(), actor: this.actor(), origin: 'sync', summary: note.summary, ...(note.detail === undefined ? {} : { detail: note.detail }) };
+  }
+
+  /** `after`: frames written with the batch (same write), numbered from the given n and seq. */
+  private commit(
+    inputs: readonly unknown[],
+    origin: 'local' | 'sync',
+    mark: { undoes?: string; redoes?: string },
+    clientchangeid?: string,
+    after?: (n: number, seq: number) => Frame[],
+  ): Result<JournalEntry[]> {
     this.key();
     if (!inputs.length) return refused('empty', 'no commands to apply');
     const batch = randomUUID();
@@ -558,7 +644,7 @@ export class Vault {
       });
       state = r.value.state;
     }
-    this.write(frames, state);
+    this.write([...frames, ...(after ? after(this.n + 1 + frames.length, this.seq + 1 + frames.length) : [])], state);
     return ok(frames.map(journalEntryOf));
   }
 
@@ -567,9 +653,9 @@ export class Vault {
     const key = this.key();
     let head = this.head;
     const plaintexts = frames.map((f) => {
-      const linked = f.kind === 'change' || f.kind === 'baseline' ? { ...f, prev: head } : f;
+      const linked = isAudited(f) ? { ...f, prev: head } : f;
       const bytes = Buffer.from(JSON.stringify(linked), 'utf8');
-      if (linked.kind === 'change' || linked.kind === 'baseline') head = hashOf(bytes);
+      if (isAudited(linked)) head = hashOf(bytes);
       return bytes;
     });
     this.writerFor().append(key, this.header.vaultid, plaintexts);
@@ -589,13 +675,14 @@ export class Vault {
     this.pending = meta.pending;
     this.staged = meta.staged;
     this.settings = meta.settings;
+    this.syncState = meta.sync ?? DEFAULT_SYNC_STATE;
     this.framesSinceSnapshot += frames.length;
     this.scheduleCompaction();
     return plaintexts;
   }
 
   private metaNow(): SnapshotMeta {
-    return { format: 'roleatlas/snapshot@1', n: this.n, seq: this.seq, auditHead: this.head, undo: this.undoStack, redo: this.redoStack, pending: this.pending, staged: this.staged, settings: this.settings };
+    return { format: 'roleatlas/snapshot@1', n: this.n, seq: this.seq, auditHead: this.head, undo: this.undoStack, redo: this.redoStack, pending: this.pending, staged: this.staged, settings: this.settings, sync: this.syncState };
   }
 
   private writerFor(): SegmentWriter {
@@ -713,6 +800,13 @@ class Replay {
       case 'settings':
         this.meta.settings = f.settings;
         break;
+      case 'note':
+        this.meta.seq = f.seq;
+        this.meta.auditHead = hash;
+        break;
+      case 'sync':
+        this.meta.sync = f.sync;
+        break;
     }
   }
 
@@ -751,8 +845,12 @@ function trailingIncompleteBatch(frames: readonly Frame[]): number {
 
 const journalEntryOf = (f: ChangeFrame): JournalEntry => ({ seq: f.seq, clientchangeid: f.clientchangeid, at: f.at, actor: f.actor, command: f.command, origin: f.origin });
 
-function auditEntryOf(f: ChangeFrame | BaselineFrame, bytes: Buffer): AuditEntry {
+/** Frames in the audit hash chain. */
+const isAudited = (f: Frame): f is ChangeFrame | BaselineFrame | NoteFrame => f.kind === 'change' || f.kind === 'baseline' || f.kind === 'note';
+
+function auditEntryOf(f: ChangeFrame | BaselineFrame | NoteFrame, bytes: Buffer): AuditEntry {
   const common = { seq: f.seq, clientchangeid: f.clientchangeid, at: f.at, actor: f.actor, summary: f.summary, prev: f.prev, hash: hashOf(bytes) };
+  if (f.kind === 'note') return { ...common, kind: 'note', command: null, origin: f.origin, changes: [], ...(f.detail === undefined ? {} : { detail: f.detail }) };
   if (f.kind === 'baseline') return { ...common, kind: 'baseline', command: null, origin: 'local', changes: [] };
   return { ...common, kind: 'change', command: f.command, origin: f.origin, changes: f.changes, ...(f.undoes ? { undoes: f.undoes } : {}), ...(f.redoes ? { redoes: f.redoes } : {}) };
 }

@@ -1,7 +1,7 @@
 import { buildApi, type RoleAtlasApi } from '../../src-main/bridge/contract';
 import type { OrgState } from '../../src-main/core/model/org';
 import { createDispatch } from '../../src-main/ipc/dispatch';
-import { handlersFor } from '../../src-main/ipc/register';
+import { handlersFor, memoryServices } from '../../src-main/ipc/register';
 import { OrgSession } from '../../src-main/session/orgSession';
 
 /**
@@ -10,7 +10,7 @@ import { OrgSession } from '../../src-main/session/orgSession';
  */
 export function fakeApi(state: OrgState): { api: RoleAtlasApi; session: OrgSession } {
   const session = new OrgSession(state);
-  const dispatch = createDispatch(handlersFor({ session }), (channel, error) => {
+  const dispatch = createDispatch(handlersFor(memoryServices(session)), (channel, error) => {
     throw new Error(`${channel} threw in a test`, { cause: error });
   });
   return { api: buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))), session };

@@ -7,8 +7,9 @@ import { build } from 'vite';
 import react from '@vitejs/plugin-react';
 import { CHANNELS, isChannel } from '../../src-main/bridge/contract';
 import { apiFromChannels } from '../../src-main/bridge/exposeApi';
-import type { OrgState } from '../../src-main/core/model/org';
-import { createInvoke } from '../../src-main/ipc/register';
+import { newOrganization, type OrgState } from '../../src-main/core/model/org';
+import { createInvoke, memoryServices, type Services } from '../../src-main/ipc/register';
+import { Workspace, type VaultControl } from '../../src-main/session/workspace';
 import { OrgSession } from '../../src-main/session/orgSession';
 
 /**
@@ -18,6 +19,8 @@ import { OrgSession } from '../../src-main/session/orgSession';
  */
 
 export const CHROMIUM = '/usr/bin/chromium';
+/** A cheap scrypt cost so creating and unlocking the e2e vault stays fast; the app tunes it to ~250 ms. */
+const E2E_KDF = { N: 1 << 14, r: 8, p: 1 };
 const root = resolve(import.meta.dirname, '../..');
 export const RENDERER_OUT = join(root, 'out/e2e-renderer');
 export const SCREENSHOTS = join(root, 'test-results/screenshots');
@@ -76,14 +79,28 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+export interface AppOptions {
+  readonly colorScheme?: 'light' | 'dark';
+  /**
+   * Back the app with a real vault in this folder (first run when it doesn't exist yet);
+   * without it the organization given is held in memory.
+   */
+  readonly vaultDir?: string;
+}
+
 /**
- * A page whose window.api is the preload's, over main's invoke for a session of `state`. The
- * binding passes the calling frame's URL to the sender check, as ipcMain passes senderFrame.url.
+ * A page whose window.api is the preload's, over main's invoke for the real services: the vault
+ * workspace (or an organization in memory). The binding passes the calling frame's URL to the
+ * sender check, as ipcMain passes senderFrame.url.
  */
-export async function openApp(browser: Browser, appUrl: string, state: OrgState, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<{ page: Page; session: OrgSession; calls: string[] }> {
-  const session = new OrgSession(state);
+export async function openApp(browser: Browser, appUrl: string, state: OrgState | null, options: AppOptions = {}): Promise<{ page: Page; session: OrgSession; workspace: VaultControl; calls: string[] }> {
+  const session = new OrgSession(state ?? newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
+  const services: Services = options.vaultDir
+    ? { session, workspace: new Workspace({ dir: options.vaultDir, actor: 'e2e admin', session, kdf: E2E_KDF }) }
+    : memoryServices(session);
+  const { workspace } = services;
   const calls: string[] = [];
-  const invoke = createInvoke({ session }, { rendererDir: RENDERER_OUT, devServerUrl: appUrl }, { error: (m, e) => console.error(m, e), warn: (m) => console.warn(m) });
+  const invoke = createInvoke(services, { rendererDir: RENDERER_OUT, devServerUrl: appUrl }, { error: (m, e) => console.error(m, e), warn: (m) => console.warn(m) });
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: options.colorScheme ?? 'light' });
   const page = await context.newPage();
   await page.exposeBinding('__roleatlasInvoke', async (source, channel: unknown, request: unknown) => {
@@ -96,5 +113,5 @@ export async function openApp(browser: Browser, appUrl: string, state: OrgState,
   );
   page.on('pageerror', (e) => console.error('[page error]', e.message));
   await page.goto(appUrl);
-  return { page, session, calls };
+  return { page, session, workspace, calls };
 }
