@@ -11,10 +11,11 @@ import { exportRoles } from './commands/exportRoles';
 import { importUsers } from './commands/importUsers';
 import { server } from './commands/server';
 import { vault } from './commands/vault';
+import { sync } from './commands/sync';
 import { report } from './commands/report';
 import { findings } from './commands/findings';
 
-const COMMANDS: readonly CliCommand[] = [demo, generate, check, preview, apply, diff, vault, findings, report, importRoles, exportRoles, importUsers, server];
+const COMMANDS: readonly CliCommand[] = [demo, generate, check, preview, apply, diff, vault, sync, findings, report, importRoles, exportRoles, importUsers, server];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

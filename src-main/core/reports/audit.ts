@@ -9,8 +9,10 @@ export interface AuditEntryLike {
   /** ISO 8601. */
   readonly at: string;
   readonly actor: string;
-  /** null for a baseline (an imported organization). */
+  /** null for a baseline (an imported organization) or a note. */
   readonly command: { readonly type: string } | null;
+  /** The vault's kind of entry: a change, a baseline, or a note (a sync, a conflict resolved). */
+  readonly kind?: 'change' | 'baseline' | 'note';
   readonly summary: string;
   readonly changes: readonly { readonly table: string; readonly key: string; readonly before: unknown; readonly after: unknown }[];
   readonly hash?: string;
@@ -44,7 +46,7 @@ export function auditReport(organization: string, ctx: { generatedAt: string; so
     const prev = bySeq.get(e.seq - 1);
     const prevhash = e.prevhash ?? e.prev;
     const link = prevhash === undefined || prev?.hash === undefined ? (prev ? '—' : 'first shown') : prev.hash === prevhash ? 'linked' : 'BROKEN';
-    return [e.seq, e.at, e.actor, e.command?.type ?? 'baseline', e.summary, e.changes.length, link];
+    return [e.seq, e.at, e.actor, e.command?.type ?? e.kind ?? 'baseline', e.summary, e.changes.length, link];
   });
   const changeCount = inPeriod.reduce((n, e) => n + e.changes.length, 0);
   const periodText = `${period.from ?? 'the beginning'} to ${period.to ?? 'now'}`;

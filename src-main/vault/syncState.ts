@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+/**
+ * The sync bookkeeping kept in the vault, beside (not inside) the admin's settings: it changes on
+ * every sync and is written by the sync client only. Unknown keys are refused.
+ */
+const row = z.record(z.string(), z.unknown()).nullable();
+const choice = z.enum(['mine', 'theirs']);
+
+export const syncConflictSchema = z
+  .object({
+    id: z.string().min(1),
+    table: z.string().min(1).max(64),
+    key: z.string().min(1).max(1000),
+    entityset: z.string().min(1),
+    /** Server version of the object when the conflict was seen ("theirs"). */
+    version: z.number().int().min(0),
+    theirs: row,
+    mine: row,
+    fields: z.array(z.object({ field: z.string().min(1), mine: z.unknown(), theirs: z.unknown() }).strict()),
+    changeids: z.array(z.string()),
+    changedby: z.string().nullable(),
+    detectedat: z.string().datetime(),
+    /** Per field; absent until the admin has chosen. */
+    choices: z.record(z.string(), choice).optional(),
+    resolvedat: z.string().datetime().optional(),
+  })
+  .strict();
+
+export const syncStateSchema = z
+  .object({
+    /** This installation's id on the server; change ids are unique per client. */
+    clientid: z.string().min(1).max(200).nullable().default(null),
+    /** The server the delta token belongs to. */
+    server: z.string().url().nullable().default(null),
+    /** Server version of the last pull; null until the first (whole-organization) pull. */
+    deltatoken: z.number().int().min(0).nullable().default(null),
+    lastsyncat: z.string().datetime().nullable().default(null),
+    /** How the last sync ended (progress states are not kept). */
+    status: z.object({ state: z.enum(['idle', 'conflict', 'error']), message: z.string().max(2000).optional() }).strict().default({ state: 'idle' }),
+    /** Open conflicts, with the admin's choices once made; cleared when the resolution is pushed. */
+    conflicts: z.array(syncConflictSchema).max(10_000).default([]),
+  })
+  .strict();
+export type VaultSyncState = z.infer<typeof syncStateSchema>;
+export type VaultSyncConflict = z.infer<typeof syncConflictSchema>;
+export const DEFAULT_SYNC_STATE: VaultSyncState = syncStateSchema.parse({});
+
+/** An audit entry that is not a change: why changes were made (a conflict choice) or what a sync did. */
+export interface AuditNote {
+  readonly summary: string;
+  /** Structured detail (JSON), e.g. the conflict with both sides and the choice per field. */
+  readonly detail?: unknown;
+}
