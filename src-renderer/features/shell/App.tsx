@@ -5,7 +5,9 @@ import { RolesScreen } from '../roles/RolesScreen';
 import { CommandPalette } from '../search/CommandPalette';
 import { TeamsScreen } from '../teams/TeamsScreen';
 import { UsersScreen } from '../users/UsersScreen';
-import { orgSelectors, SCREEN_TITLES, SCREENS, useAppStore, type Screen } from '../../store';
+import { orgSelectors, SCREEN_TITLES, SCREENS, useAppStore, type Gate, type Screen } from '../../store';
+import { FirstRunScreen } from '../vault/FirstRunScreen';
+import { LockScreen } from '../vault/LockScreen';
 import { StatusBar } from './StatusBar';
 import { useGlobalKeys } from './useGlobalKeys';
 
@@ -17,14 +19,20 @@ const SCREEN: Record<Screen, () => ReactNode> = {
   fieldSecurity: () => <FieldSecurityScreen />,
 };
 
-/**
- * The top of the renderer. The gate decides what stands before the main layout: the vault's
- * first-run and lock screens go in `gateScreens` when the vault lands.
- */
-export function App({ gateScreens = {} }: { gateScreens?: Partial<Record<'locked' | 'firstRun', ReactNode>> }) {
+const GATES: Record<Exclude<Gate, 'open'>, () => ReactNode> = {
+  starting: () => (
+    <p className="gate" role="status">
+      Opening RoleAtlas…
+    </p>
+  ),
+  firstRun: () => <FirstRunScreen />,
+  locked: () => <LockScreen />,
+};
+
+/** The top of the renderer: the vault's gate (first run, locked) stands before the main layout. */
+export function App() {
   const gate = useAppStore((s) => s.gate);
-  if (gate !== 'open') return <>{gateScreens[gate] ?? <p className="gate">The vault is {gate === 'locked' ? 'locked' : 'not set up yet'}.</p>}</>;
-  return <MainLayout />;
+  return gate === 'open' ? <MainLayout /> : <>{GATES[gate]()}</>;
 }
 
 export function MainLayout() {
@@ -38,6 +46,11 @@ export function MainLayout() {
   useGlobalKeys();
   useEffect(() => {
     void loadSummary();
+    const { loadVaultStatus } = useAppStore.getState();
+    if (!useAppStore.getState().vault) void loadVaultStatus();
+    // Keeps the vault pill current and notices an auto-lock even while the admin only reads.
+    const timer = setInterval(() => void loadVaultStatus(), 30_000);
+    return () => clearInterval(timer);
   }, [loadSummary]);
 
   return (

@@ -16,7 +16,7 @@ export const SCREEN_TITLES: Record<Screen, string> = {
  * What stands before the main layout. The vault (first run, lock screen, auto-lock) plugs in
  * here: 'open' shows the screens; the other states are drawn by the vault's own screens.
  */
-export type Gate = 'open' | 'locked' | 'firstRun';
+export type Gate = 'starting' | 'open' | 'locked' | 'firstRun';
 
 export interface ShellActions {
   navigate(screen: Screen): void;

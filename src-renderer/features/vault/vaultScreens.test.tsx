@@ -1,0 +1,78 @@
+// @vitest-environment jsdom
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { buildApi } from '../../../src-main/bridge/contract';
+import { newOrganization } from '../../../src-main/core/model/org';
+import { createDispatch } from '../../../src-main/ipc/dispatch';
+import { handlersFor } from '../../../src-main/ipc/register';
+import { OrgSession } from '../../../src-main/session/orgSession';
+import { Workspace } from '../../../src-main/session/workspace';
+import { App } from '../shell/App';
+import { useAppStore } from '../../store';
+import { installApi } from '../../testing/fakeApi';
+
+const PASS = 'violet tractor sings under 42 lanterns';
+let dir: string;
+
+/** The app over a real vault workspace in a temporary folder (a cheap key derivation for speed). */
+function start() {
+  const session = new OrgSession(newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
+  const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'tester', session, kdf: { N: 1024, r: 8, p: 1 } });
+  const dispatch = createDispatch(handlersFor({ session, workspace }));
+  installApi(buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))));
+  useAppStore.setState(useAppStore.getInitialState(), true);
+  useAppStore.getState().setGate('starting');
+  void useAppStore.getState().loadVaultStatus();
+  return { workspace, ...render(<App />) };
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'roleatlas-vault-screens-'));
+});
+afterEach(() => {
+  cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the vault screens', () => {
+  it('creates a vault on first run, showing the passphrase strength, then opens the organization', async () => {
+    start();
+    await screen.findByRole('heading', { name: 'Create your vault' });
+    const [pass, again] = [screen.getByLabelText('Passphrase'), screen.getByLabelText('Passphrase again')];
+    fireEvent.change(pass, { target: { value: 'password1' } });
+    expect(await screen.findByText(/Very weak|Weak/)).toBeTruthy();
+    const create = screen.getByRole('button', { name: 'Create vault' }) as HTMLButtonElement;
+    expect(create.disabled).toBe(true);
+    fireEvent.change(pass, { target: { value: PASS } });
+    fireEvent.change(again, { target: { value: PASS } });
+    expect(await screen.findByText(/Strong|Very strong/)).toBeTruthy();
+    expect(create.disabled).toBe(false);
+    fireEvent.click(create);
+    expect(await screen.findByLabelText('Organization', {}, { timeout: 10_000 })).toBeTruthy();
+    await waitFor(() => expect(screen.getByLabelText('Organization').textContent).toBe('Contoso'));
+    expect(screen.getByText('Vault: open')).toBeTruthy();
+  });
+
+  it('locks from the status bar, refuses a wrong passphrase, and unlocks with the data still there', async () => {
+    const { workspace } = start();
+    await screen.findByRole('heading', { name: 'Create your vault' });
+    await workspace.create(PASS, { kind: 'empty', name: 'Northwind' });
+    workspace.lock();
+    useAppStore.setState(useAppStore.getInitialState(), true);
+    useAppStore.getState().setGate('starting');
+    await useAppStore.getState().loadVaultStatus();
+    await screen.findByRole('heading', { name: /RoleAtlas is locked/ });
+    fireEvent.change(screen.getByLabelText('Passphrase'), { target: { value: 'not the passphrase' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Unlock' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/passphrase/i);
+    fireEvent.change(screen.getByLabelText('Passphrase'), { target: { value: PASS } });
+    fireEvent.click(screen.getByRole('button', { name: 'Unlock' }));
+    await waitFor(() => expect(screen.getByLabelText('Organization').textContent).toBe('Northwind'));
+    fireEvent.click(screen.getByRole('button', { name: 'Lock' }));
+    await screen.findByRole('heading', { name: /RoleAtlas is locked/ });
+    expect(workspace.status().phase).toBe('locked');
+  });
+});
