@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { demoOrganization } from '../../src-main/core/generate/demo';
 import { syntheticOrganization } from '../../src-main/core/generate/synthetic';
 import type { OrgSession } from '../../src-main/session/orgSession';
+import type { VaultControl } from '../../src-main/session/workspace';
 import { buildRenderer, CHROMIUM, launchChromium, openApp, SCREENSHOTS, serveRenderer } from './harness';
 
 const hasChromium = existsSync(CHROMIUM);
@@ -15,6 +17,9 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
   let server: { url: string; close: () => Promise<void> };
   let page: Page;
   let session: OrgSession;
+  let workspace: VaultControl;
+  let vaultDir: string;
+  const PASSPHRASE = 'violet tractor sings under 42 lanterns';
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
   const nav = (name: string) => page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: new RegExp(`^${name}`) }).click();
 
@@ -23,12 +28,27 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
     await buildRenderer();
     server = await serveRenderer();
     browser = await launchChromium();
-    ({ page, session } = await openApp(browser, server.url, demoOrganization()));
+    vaultDir = mkdtempSync(join(tmpdir(), 'roleatlas-e2e-vault-'));
+    ({ page, session, workspace } = await openApp(browser, server.url, null, { vaultDir: join(vaultDir, 'vault') }));
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    if (vaultDir) rmSync(vaultDir, { recursive: true, force: true });
+  });
+
+  it('creates a vault on first run, from the demo organization', async () => {
+    await page.getByRole('heading', { name: 'Create your vault' }).waitFor();
+    await page.getByLabel('Passphrase', { exact: true }).fill('password1');
+    await page.getByText(/Very weak|Weak/).first().waitFor();
+    await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+    await page.getByLabel('Passphrase again').fill(PASSPHRASE);
+    await page.getByText(/Strong|Very strong/).first().waitFor();
+    await shot('first-run');
+    await page.getByRole('button', { name: 'Create vault' }).click();
+    await page.getByLabel('Organization', { exact: true }).getByText('Contoso').waitFor();
+    expect(workspace.status().phase).toBe('open');
   });
 
   it('opens on the business-unit tree of Contoso', async () => {
@@ -136,6 +156,22 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
     await shot('search');
     await page.keyboard.press('Enter');
     await page.getByRole('region', { name: 'User Jordan West' }).waitFor();
+  });
+
+  it('locks, refuses a wrong passphrase, unlocks, and the data is still there', async () => {
+    await page.getByRole('contentinfo', { name: 'Status' }).getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('heading', { name: /RoleAtlas is locked/ }).waitFor();
+    expect(workspace.status().phase).toBe('locked');
+    await shot('lock-screen');
+    await page.getByLabel('Passphrase').fill('not the passphrase');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByRole('alert').filter({ hasText: /passphrase/i }).waitFor();
+    await page.getByLabel('Passphrase').fill(PASSPHRASE);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByLabel('Organization', { exact: true }).getByText('Contoso').waitFor();
+    await nav('Business units');
+    await page.getByRole('treeitem', { name: 'Research' }).waitFor();
+    expect([...session.current.businessunits.values()].some((b) => b.name === 'Research')).toBe(true);
   });
 
   it('renders the dark theme when the system asks for it', async () => {
