@@ -8,6 +8,7 @@ import type { RendererOrigin } from './ipc/sender';
 import { OrgSession } from './session/orgSession';
 import { Workspace } from './session/workspace';
 import { electronStore } from './vault/electronStore';
+import { electronDesktop } from './desktop/electronDesktop';
 import { safeStorageProtector } from './vault/keyProtector';
 
 // The same policy as the <meta> in src-renderer/index.html; the header covers dev-server responses.
@@ -61,12 +62,14 @@ void app.whenReady().then(() => {
     store: electronStore,
     protector: safeStorageProtector(safeStorage),
   });
-  registerIpc(ipcMain, { session: orgSession, workspace }, origin, log);
+  let mainWindow: BrowserWindow | null = null;
+  const desktop = electronDesktop(() => mainWindow);
+  registerIpc(ipcMain, { session: orgSession, workspace, desktop }, origin, log);
   app.on('before-quit', () => workspace.lock());
 
-  createWindow();
+  mainWindow = createWindow();
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
   });
 });
 

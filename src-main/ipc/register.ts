@@ -2,21 +2,26 @@ import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { CHANNELS, type BridgeResult, type Channel } from '../bridge/contract';
 import type { OrgSession } from '../session/orgSession';
 import { accessHandlers } from './access';
+import { checkAccessHandlers, hierarchyHandlers } from './hierarchy';
+import { stagingHandlers } from './staging';
 import { createDispatch, failure, type Handlers } from './dispatch';
 import { historyHandlers, orgHandlers } from './org';
 import { catalogHandlers, fieldSecurityHandlers, roleHandlers, searchHandlers, teamHandlers, userHandlers } from './queries';
 import { isOwnRenderer, type RendererOrigin } from './sender';
 import { vaultHandlers } from './vault';
 import { MemoryWorkspace, type VaultControl } from '../session/workspace';
+import { ScriptedDesktop, type Desktop } from '../session/desktop';
 
 export interface Services {
   readonly session: OrgSession;
   readonly workspace: VaultControl;
+  /** File dialogs and the system shell (Electron's in the app, scripted in tests). */
+  readonly desktop: Desktop;
 }
 
 /** Services for an organization held in memory (tests, and files opened without a vault). */
-export function memoryServices(session: OrgSession): Services {
-  return { session, workspace: new MemoryWorkspace(session) };
+export function memoryServices(session: OrgSession, desktop: Desktop = new ScriptedDesktop()): Services {
+  return { session, workspace: new MemoryWorkspace(session), desktop };
 }
 
 /** The handler map; adding a channel to the contract without its handler fails typecheck here. */
@@ -32,6 +37,9 @@ export function handlersFor(services: Services): Handlers {
     ...fieldSecurityHandlers(services.session),
     ...searchHandlers(services.session),
     ...catalogHandlers(services.session),
+    ...hierarchyHandlers(services.session),
+    ...checkAccessHandlers(services.session),
+    ...stagingHandlers(services.session),
   };
 }
 

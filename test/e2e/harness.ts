@@ -10,6 +10,7 @@ import { apiFromChannels } from '../../src-main/bridge/exposeApi';
 import { newOrganization, type OrgState } from '../../src-main/core/model/org';
 import { createInvoke, memoryServices, type Services } from '../../src-main/ipc/register';
 import { Workspace, type VaultControl } from '../../src-main/session/workspace';
+import { ScriptedDesktop, type Desktop } from '../../src-main/session/desktop';
 import { OrgSession } from '../../src-main/session/orgSession';
 
 /**
@@ -86,6 +87,8 @@ export interface AppOptions {
    * without it the organization given is held in memory.
    */
   readonly vaultDir?: string;
+  /** Answers the file dialogs (no native dialog can be clicked in the browser). */
+  readonly desktop?: Desktop;
 }
 
 /**
@@ -96,8 +99,8 @@ export interface AppOptions {
 export async function openApp(browser: Browser, appUrl: string, state: OrgState | null, options: AppOptions = {}): Promise<{ page: Page; session: OrgSession; workspace: VaultControl; calls: string[] }> {
   const session = new OrgSession(state ?? newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
   const services: Services = options.vaultDir
-    ? { session, workspace: new Workspace({ dir: options.vaultDir, actor: 'e2e admin', session, kdf: E2E_KDF }) }
-    : memoryServices(session);
+    ? { session, workspace: new Workspace({ dir: options.vaultDir, actor: 'e2e admin', session, kdf: E2E_KDF }), desktop: options.desktop ?? new ScriptedDesktop() }
+    : memoryServices(session, options.desktop);
   const { workspace } = services;
   const calls: string[] = [];
   const invoke = createInvoke(services, { rendererDir: RENDERER_OUT, devServerUrl: appUrl }, { error: (m, e) => console.error(m, e), warn: (m) => console.warn(m) });

@@ -10,6 +10,7 @@ import { createDispatch } from '../../../src-main/ipc/dispatch';
 import { handlersFor } from '../../../src-main/ipc/register';
 import { OrgSession } from '../../../src-main/session/orgSession';
 import { Workspace } from '../../../src-main/session/workspace';
+import { ScriptedDesktop } from '../../../src-main/session/desktop';
 import { App } from '../shell/App';
 import { useAppStore } from '../../store';
 import { installApi } from '../../testing/fakeApi';
@@ -21,7 +22,7 @@ let dir: string;
 function start() {
   const session = new OrgSession(newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
   const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'tester', session, kdf: { N: 1024, r: 8, p: 1 } });
-  const dispatch = createDispatch(handlersFor({ session, workspace }));
+  const dispatch = createDispatch(handlersFor({ session, workspace, desktop: new ScriptedDesktop() }));
   installApi(buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))));
   useAppStore.setState(useAppStore.getInitialState(), true);
   useAppStore.getState().setGate('starting');
