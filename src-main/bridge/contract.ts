@@ -5,6 +5,9 @@ import { DEPTHS } from '../core/model/depth';
 import { apiFromChannels } from './exposeApi';
 import { channel } from './channel';
 import { vaultChannels } from './channels/vault';
+import { accessPathSchema } from './channels/access';
+import { hierarchyChannels } from './channels/hierarchy';
+import { stagingChannels } from './channels/staging';
 
 /**
  * The one contract between main and renderer. Every channel is declared here once; the preload's
@@ -60,22 +63,6 @@ export const orgSummarySchema = z.object({
 });
 export type OrgSummaryDto = z.infer<typeof orgSummarySchema>;
 
-const accessPathSchema = z.object({
-  roleid: z.string(),
-  rolename: z.string(),
-  depth: z.enum(DEPTHS),
-  via: z.enum(['direct', 'team']),
-  teamid: z.string().optional(),
-  teamname: z.string().optional(),
-  inheritedfromteam: z.boolean().optional(),
-  scopebusinessunitid: z.string(),
-  scopebusinessunitname: z.string(),
-  reach: z.enum(['organization', 'businessunit-and-below', 'businessunit', 'owner', 'team-owner', 'share', 'hierarchy']),
-  sharedwith: z.string().optional(),
-  accessrightsmask: z.number().optional(),
-  reportid: z.string().optional(),
-  managerlevel: z.number().optional(),
-});
 
 export const explanationSchema = z.object({
   allowed: z.boolean(),
@@ -229,6 +216,8 @@ export type SearchHitDto = z.infer<typeof searchHitSchema>;
 
 export const contract = {
   ...vaultChannels,
+  ...hierarchyChannels,
+  ...stagingChannels,
   'org:summary': channel(z.object({}).strict(), orgSummarySchema),
   /** Applies one command to the open organization; a refusal comes back as { ok: false }. */
   'org:apply': channel(

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { commandSchema, type Command } from '../../core/commands/schema';
+import { RIGHTS } from '../../core/model/accessRights';
+import { DEPTHS } from '../../core/model/depth';
+import { channel } from '../channel';
+import { accessPathSchema } from './access';
+
+const id = z.string().trim().min(1, 'must not be empty').max(200);
+const entity = z.string().trim().min(1, 'must not be empty').max(200);
+const depth = z.enum(DEPTHS).nullable();
+const command = commandSchema as z.ZodType<Command, Command>;
+
+const hierarchyUnitSchema = z.object({
+  businessunitid: z.string(),
+  name: z.string(),
+  parentbusinessunitid: z.string().nullable(),
+  isdisabled: z.boolean(),
+  users: z.number().int(),
+  /** Teams other than the unit's default team. */
+  teams: z.number().int(),
+});
+export type HierarchyUnitDto = z.infer<typeof hierarchyUnitSchema>;
+
+/** Whose access the graph is coloured by: a user, a team, or "a holder of this role in unit X". */
+export const principalSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('user'), systemuserid: id }).strict(),
+  z.object({ kind: z.literal('team'), teamid: id }).strict(),
+  z.object({ kind: z.literal('role'), roleid: id, businessunitid: id }).strict(),
+]);
+export type PrincipalDto = z.infer<typeof principalSchema>;
+
+const overlaySideSchema = z.object({
+  depth,
+  records: z.number().int(),
+  /** Units reached at some depth or with records; every other unit is None. */
+  units: z.array(z.object({ businessunitid: z.string(), depth, records: z.number().int() })).readonly(),
+});
+const overlaySchema = z.object({ privilege: z.string(), before: overlaySideSchema, after: overlaySideSchema.nullable() });
+export type OverlayDto = z.infer<typeof overlaySchema>;
+
+const membersSchema = z.object({
+  businessunitid: z.string(),
+  totalusers: z.number().int(),
+  /** The first 500 by name. */
+  users: z.array(z.object({ systemuserid: z.string(), fullname: z.string(), isdisabled: z.boolean() })),
+  teams: z.array(z.object({ teamid: z.string(), name: z.string(), teamtype: z.number().int(), isdefault: z.boolean() })),
+});
+export type MembersDto = z.infer<typeof membersSchema>;
+
+const remedySchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('role'),
+    roleid: z.string(),
+    rolename: z.string(),
+    via: z.enum(['direct', 'team']),
+    teamid: z.string().optional(),
+    teamname: z.string().optional(),
+    scopebusinessunitid: z.string(),
+    scopebusinessunitname: z.string(),
+    from: depth,
+    depth: z.enum(DEPTHS),
+    command,
+  }),
+  z.object({ kind: z.literal('share'), sufficient: z.boolean(), command: command.nullable() }),
+]);
+export type RemedyDto = z.infer<typeof remedySchema>;
+
+const checkAccessSchema = z.object({
+  systemuserid: z.string(),
+  fullname: z.string(),
+  entity: z.string(),
+  record: z.object({
+    recordid: z.string().nullable(),
+    name: z.string().nullable(),
+    ownerid: z.string().nullable(),
+    ownername: z.string().nullable(),
+    owningbusinessunitid: z.string().nullable(),
+    owningbusinessunitname: z.string().nullable(),
+  }),
+  rights: z.array(
+    z.object({
+      right: z.enum(RIGHTS),
+      privilege: z.string().nullable(),
+      allowed: z.boolean(),
+      depth,
+      paths: z.array(accessPathSchema).readonly(),
+      reasons: z.array(z.string()).readonly(),
+      remedies: z.array(remedySchema).readonly(),
+    }),
+  ).readonly(),
+});
+export type CheckAccessDto = z.infer<typeof checkAccessSchema>;
+
+export const hierarchyChannels = {
+  /** Every unit with its user and team counts, parents before children. */
+  'hierarchy:units': channel(z.object({}).strict(), z.object({ units: z.array(hierarchyUnitSchema) })),
+  'hierarchy:members': channel(z.object({ businessunitid: id }).strict(), membersSchema),
+  /** Per unit, the deepest depth reaching it and the records reached there; `after` over the staged set. */
+  'hierarchy:overlay': channel(z.object({ principal: principalSchema, entity, right: z.enum(RIGHTS), staged: z.boolean().default(true) }).strict(), overlaySchema),
+  /** Every right of a user on a record (or a record yet to exist), how each is obtained, and what would grant the others. */
+  'checkAccess:check': channel(
+    z.union([
+      z.object({ systemuserid: id, recordid: id }).strict(),
+      z.object({ systemuserid: id, entity, owningbusinessunitid: id.optional(), ownerid: id.optional() }).strict(),
+    ]),
+    checkAccessSchema,
+  ),
+  /** Records of a table, by name, to pick one in the Check access dialog. */
+  'checkAccess:records': channel(
+    z.object({ entity, query: z.string().max(200).default(''), limit: z.number().int().min(1).max(200).default(50) }).strict(),
+    z.object({ total: z.number().int(), rows: z.array(z.object({ recordid: z.string(), name: z.string().nullable(), ownername: z.string() })) }),
+  ),
+} as const;

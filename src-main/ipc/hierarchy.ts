@@ -1,0 +1,37 @@
+import type { OrgSession } from '../session/orgSession';
+import { checkAccess, recordsOf } from '../session/checkAccess';
+import { hierarchyUnits, overlay, unitMembers } from '../session/hierarchy';
+import { NotFound } from '../session/queries';
+import { stagingOf } from '../session/staging';
+import { failure, value, type AreaHandlers } from './dispatch';
+
+export function hierarchyHandlers(session: OrgSession): AreaHandlers<'hierarchy'> {
+  const staging = stagingOf(session);
+  return {
+    'hierarchy:units': () => value({ units: hierarchyUnits(session.current) }),
+    'hierarchy:members': ({ businessunitid }) => {
+      try {
+        return value(unitMembers(session.current, businessunitid));
+      } catch (error) {
+        if (error instanceof NotFound) return failure({ code: 'not-found', message: error.message });
+        throw error;
+      }
+    },
+    'hierarchy:overlay': ({ principal, entity, right, staged }) => {
+      const after = staged && session.staged().length ? staging.after() : null;
+      const r = overlay(session.current, after, { principal, entity, right });
+      return r.ok ? value(r.value) : failure(r.error);
+    },
+  };
+}
+
+/** The Check access dialog's queries. */
+export function checkAccessHandlers(session: OrgSession): AreaHandlers<'checkAccess'> {
+  return {
+    'checkAccess:check': (query) => {
+      const r = checkAccess(session.current, query);
+      return r.ok ? value(r.value) : failure(r.error);
+    },
+    'checkAccess:records': (query) => value(recordsOf(session.current, query)),
+  };
+}

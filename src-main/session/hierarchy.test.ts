@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { preview } from '../core/access/preview';
+import { applyAll } from '../core/commands/apply';
+import { FABRIKAM as F, fabrikam } from './fabrikam.fixture';
+import { hierarchyUnits, overlay, unitMembers } from './hierarchy';
+
+describe('the business-unit graph', () => {
+  it('lists every unit parents first with its users, its teams other than the default, and its disabled state', () => {
+    expect(hierarchyUnits(fabrikam()).map((u) => [u.name, u.users, u.teams, u.isdisabled])).toEqual([
+      ['Fabrikam', 1, 0, false],
+      ['Sales', 1, 1, false],
+      ['Sales North', 1, 0, false],
+      ['Service', 0, 0, true],
+    ]);
+  });
+
+  it('gives a unit’s users and teams on demand, the default team first', () => {
+    const m = unitMembers(fabrikam(), F.sales);
+    expect(m.users.map((u) => u.fullname)).toEqual(['Sam Seller']);
+    expect(m.teams.map((t) => [t.name, t.isdefault])).toEqual([
+      ['Sales', true],
+      ['Key Accounts', false],
+    ]);
+  });
+});
+
+describe('the depth overlay', () => {
+  it('colours Sales at Local for Sam reading accounts, with his account counted there, as preview() does', () => {
+    const s = fabrikam();
+    const r = overlay(s, null, { principal: { kind: 'user', systemuserid: F.sam }, entity: 'account', right: 'Read' });
+    if (!r.ok) throw new Error(r.error.message);
+    const p = preview(s, F.sam, 'account', 'Read');
+    if (!p.ok) throw new Error(p.error.message);
+    expect(r.value.before.depth).toBe('Local');
+    expect(r.value.before.records).toBe(1);
+    for (const [id, u] of Object.entries(p.value.businessunits)) {
+      const o = r.value.before.units.find((x) => x.businessunitid === id);
+      expect(o ?? { depth: null, records: 0 }).toMatchObject({ depth: u.depth, records: u.records });
+    }
+    expect(r.value.after).toBeNull();
+  });
+
+  it('shows the staged state beside the committed one: Nina reaches every unit once Salesperson reads at Global', () => {
+    const s = fabrikam();
+    const after = applyAll(s, [{ type: 'setRolePrivilege', roleid: F.salesperson, privilege: 'prvReadAccount', depth: 'Global' }]);
+    if (!after.ok) throw new Error('refused');
+    const r = overlay(s, after.state, { principal: { kind: 'user', systemuserid: F.nina }, entity: 'account', right: 'Read' });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.before.records).toBe(0);
+    expect(r.value.after).toMatchObject({ depth: 'Global', records: 1 });
+    expect(r.value.after!.units).toHaveLength(4);
+  });
+
+  it('previews a role as held by someone in a unit', () => {
+    const r = overlay(fabrikam(), null, { principal: { kind: 'role', roleid: F.salesperson, businessunitid: F.salesNorth }, entity: 'account', right: 'Read' });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.before.units.filter((u) => u.depth === 'Local').map((u) => u.businessunitid)).toEqual([F.salesNorth]);
+  });
+});

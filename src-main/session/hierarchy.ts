@@ -1,0 +1,116 @@
+import { preview, type Preview } from '../core/access/preview';
+import type { Principal } from '../core/access/engine';
+import type { AccessRight } from '../core/model/accessRights';
+import type { Depth } from '../core/model/depth';
+import type { Id, OrgState } from '../core/model/org';
+import type { Result } from '../core/result';
+import { byName, usersByUnit } from './indexes';
+import { NotFound } from './queries';
+
+export interface HierarchyUnit {
+  readonly businessunitid: Id;
+  readonly name: string;
+  readonly parentbusinessunitid: Id | null;
+  readonly isdisabled: boolean;
+  /** Users whose unit this is. */
+  readonly users: number;
+  /** Teams of the unit other than its default team (every unit has one). */
+  readonly teams: number;
+}
+
+/** Every unit with its user and team counts, parents before children, siblings by name. */
+export function hierarchyUnits(s: OrgState): HierarchyUnit[] {
+  const users = new Map<Id, number>();
+  for (const u of s.systemusers.values()) users.set(u.businessunitid, (users.get(u.businessunitid) ?? 0) + 1);
+  const teams = new Map<Id, number>();
+  for (const t of s.teams.values()) if (!t.isdefault) teams.set(t.businessunitid, (teams.get(t.businessunitid) ?? 0) + 1);
+  const children = new Map<Id | null, Id[]>();
+  for (const bu of s.businessunits.values()) {
+    const parent = bu.parentbusinessunitid !== null && s.businessunits.has(bu.parentbusinessunitid) ? bu.parentbusinessunitid : null;
+    const list = children.get(parent);
+    if (list) list.push(bu.businessunitid);
+    else children.set(parent, [bu.businessunitid]);
+  }
+  const name = (id: Id) => s.businessunits.get(id)!.name;
+  for (const list of children.values()) list.sort((a, b) => byName(name(a), name(b)));
+  const out: HierarchyUnit[] = [];
+  const seen = new Set<Id>();
+  const stack = [...(children.get(null) ?? [])].reverse();
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const bu = s.businessunits.get(id)!;
+    out.push({ businessunitid: id, name: bu.name, parentbusinessunitid: bu.parentbusinessunitid, isdisabled: bu.isdisabled, users: users.get(id) ?? 0, teams: teams.get(id) ?? 0 });
+    const kids = children.get(id);
+    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+  }
+  return out;
+}
+
+const MEMBERS_SHOWN = 500;
+
+/** The users (first 500 by name) and teams of one unit, asked for when the unit is opened in the graph. */
+export function unitMembers(s: OrgState, businessunitid: Id) {
+  const bu = s.businessunits.get(businessunitid);
+  if (!bu) throw new NotFound('business unit', businessunitid);
+  const all = usersByUnit(s.systemusers).get(businessunitid) ?? [];
+  const users = [...all]
+    .sort((a, b) => byName(a.fullname, b.fullname))
+    .slice(0, MEMBERS_SHOWN)
+    .map((u) => ({ systemuserid: u.systemuserid, fullname: u.fullname, isdisabled: u.isdisabled }));
+  const teams = [...s.teams.values()]
+    .filter((t) => t.businessunitid === businessunitid)
+    .sort((a, b) => Number(b.isdefault) - Number(a.isdefault) || byName(a.name, b.name))
+    .map((t) => ({ teamid: t.teamid, name: t.name, teamtype: t.teamtype, isdefault: t.isdefault }));
+  return { businessunitid, totalusers: all.length, users, teams };
+}
+
+export interface OverlayQuery {
+  readonly principal: Principal;
+  readonly entity: string;
+  readonly right: AccessRight;
+}
+
+export interface OverlayUnit {
+  readonly businessunitid: Id;
+  readonly depth: Depth | null;
+  readonly records: number;
+}
+
+export interface OverlaySide {
+  readonly depth: Depth | null;
+  readonly records: number;
+  /** Only units reached at some depth (the rest are None with no records). */
+  readonly units: readonly OverlayUnit[];
+}
+
+export interface Overlay {
+  readonly privilege: string;
+  readonly before: OverlaySide;
+  /** With the staged set applied, when there is one that applies (the graph shows the difference). */
+  readonly after: OverlaySide | null;
+}
+
+function side(p: Preview): OverlaySide {
+  const units: OverlayUnit[] = [];
+  for (const id in p.businessunits) {
+    const u = p.businessunits[id];
+    if (u.depth !== null || u.records) units.push({ businessunitid: id, depth: u.depth, records: u.records });
+  }
+  return { depth: p.depth, records: p.records, units };
+}
+
+/**
+ * The colours of the graph: for every unit, the deepest depth at which the principal reaches it
+ * and the records of the entity reached there, from the core's preview(); with `after`, the same
+ * over the staged state.
+ */
+export function overlay(before: OrgState, after: OrgState | null, q: OverlayQuery): Result<Overlay> {
+  const b = preview(before, q.principal, q.entity, q.right);
+  if (!b.ok) return b;
+  if (!after) return { ok: true, value: { privilege: b.value.privilege, before: side(b.value), after: null } };
+  const a = preview(after, q.principal, q.entity, q.right);
+  // The principal may not exist after the staged set (a staged delete): nothing is reached then.
+  return { ok: true, value: { privilege: b.value.privilege, before: side(b.value), after: a.ok ? side(a.value) : { depth: null, records: 0, units: [] } } };
+}
