@@ -1,4 +1,4 @@
-import { cellText, DEPTH_STYLE, isDepthCell, type Cell, type Report } from '../core/reports/model';
+import { cellText, DEPTH_STYLE, isDepthCell, type Cell, type Report, type RunRows } from '../core/reports/model';
 import { DEPTHS } from '../core/model/depth';
 import { RowCounter, type RunOptions } from './progress';
 import { TextSink } from './textSink';
@@ -46,6 +46,45 @@ export function cachedCsvBytes(): (cell: Cell) => Uint8Array {
 }
 
 /**
+ * Rows given as runs: each distinct run is escaped and encoded once, with the separator that
+ * follows it (a comma, or CR LF after the last), and every row is then a few byte copies.
+ */
+async function writeRuns(sink: TextSink, r: RunRows, counter: RowCounter): Promise<void> {
+  const k = r.runs;
+  const encoded: Buffer[][] = Array.from({ length: k }, () => []);
+  const encode = (j: number, id: number): Buffer => {
+    const cells = r.cells(j, id);
+    if (!cells.length) throw new RangeError('a run of cells is empty');
+    const bytes = Buffer.from(`${cells.map(csvField).join(',')}${j === k - 1 ? '\r\n' : ','}`, 'utf8');
+    encoded[j][id] = bytes;
+    return bytes;
+  };
+  const line: Buffer[] = new Array<Buffer>(k);
+  for (const { count, ids } of r.batches()) {
+    let full = false;
+    for (let i = 0, x = 0; i < count; i++) {
+      let size = 0;
+      for (let j = 0; j < k; j++, x++) {
+        const bytes = encoded[j][ids[x]] ?? encode(j, ids[x]);
+        line[j] = bytes;
+        size += bytes.length;
+      }
+      if (!sink.fits(size)) {
+        await sink.flush();
+        // A line longer than the buffer goes through the sink's overflow.
+        if (!sink.fits(size)) {
+          for (const bytes of line) sink.writeBytes(bytes);
+          continue;
+        }
+      }
+      for (let j = 0; j < k; j++) full = sink.put(line[j]);
+    }
+    if (full) await sink.flush();
+    if (counter.step(count)) await counter.tick();
+  }
+}
+
+/**
  * Cover lines, then each section: its title (and note), each table's title, header and rows,
  * and a blank line. UTF-8 with a byte-order mark so spreadsheets read the depth symbols.
  */
@@ -61,6 +100,11 @@ export async function writeCsv(report: Report, path: string, counter: RowCounter
       for (const table of section.tables) {
         if (table.title) sink.write(csvLine([table.title]));
         sink.write(csvLine(table.columns.map((c) => c.header)));
+        const runs = table.runs?.();
+        if (runs) {
+          await writeRuns(sink, runs, counter);
+          continue;
+        }
         const encoded = cachedCsvBytes();
         // Consecutive rows mostly repeat cells (the same user, source…): compare with the row before first.
         const prevCell: Cell[] = [];

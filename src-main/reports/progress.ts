@@ -30,9 +30,9 @@ export class RowCounter {
     private readonly options: RunOptions,
   ) {}
 
-  /** true when the caller must await tick() (every EVERY rows). */
-  step(): boolean {
-    return ++this.rows >= this.next;
+  /** Counts `rows` more (one by default); true when the caller must await tick() (every EVERY rows). */
+  step(rows = 1): boolean {
+    return (this.rows += rows) >= this.next;
   }
 
   async tick(): Promise<void> {

@@ -1,4 +1,4 @@
-import { rmSync, renameSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { totalRows, type Report } from '../core/reports/model';
 import { writeCsv } from './csv';
@@ -32,12 +32,13 @@ export async function writeReport(report: Report, format: ReportFormat, path: st
   try {
     const bytes = await WRITERS[format](report, tmp, counter, options);
     options.signal?.throwIfAborted();
-    renameSync(tmp, path);
+    // Async: replacing a large earlier report frees its blocks, which can take a second on some disks.
+    await rename(tmp, path);
     counter.report();
     options.onProgress?.({ rows: counter.rows, total: counter.rows, fraction: 1 });
     return { path, format, rows: counter.rows, bytes };
   } catch (e) {
-    rmSync(tmp, { force: true });
+    await rm(tmp, { force: true });
     throw e;
   }
 }

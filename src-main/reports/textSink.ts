@@ -47,6 +47,18 @@ export class TextSink {
     return this.at > SIZE / 2;
   }
 
+  /** Whether `n` more bytes fit now; when not, await flush() before put(). */
+  fits(n: number): boolean {
+    return !this.overflow.length && this.at + n <= SIZE;
+  }
+
+  /** Copies bytes the caller made room for with fits(); returns true when the caller should await flush(). */
+  put(bytes: Uint8Array): boolean {
+    this.buf.set(bytes, this.at);
+    this.at += bytes.length;
+    return this.at > SIZE / 2;
+  }
+
   /** One byte (a separator); the caller leaves room by flushing when write*() asks. */
   writeByte(byte: number): void {
     if (this.overflow.length || this.at >= SIZE) this.overflow.push(Uint8Array.of(byte));

@@ -29,8 +29,45 @@ export interface Table {
   readonly columns: readonly Column[];
   /** Called once per write: a fresh iterator each time, so a report can be written twice. */
   rows(): Iterable<readonly Cell[]>;
+  /**
+   * The same rows as rows(), spelled as runs of cells named by number (see RunRows), for writers
+   * that encode each distinct run once and then copy bytes. Optional; a fresh value per write.
+   */
+  runs?(): RunRows;
   /** Rows expected (exact or an estimate), for progress. */
   readonly size: number;
+}
+
+/**
+ * Rows as concatenations of runs of cells: row r is the cells of run ids[r * runs], then of
+ * ids[r * runs + 1], and so on, where id n in place j names the cells cells(j, n). A report of
+ * every user's access repeats the same user, the same table/right/privilege/depth and the same
+ * source millions of times, so a writer can encode each distinct run once and copy it after.
+ */
+export interface RunRows {
+  /** Runs per row, each of at least one cell. */
+  readonly runs: number;
+  /** The cells id names in place j; the same for the whole write once the id has appeared in a batch. */
+  cells(j: number, id: number): readonly Cell[];
+  /** The rows in batches; a batch's ids may be overwritten once the next batch is asked for. */
+  batches(): Iterable<RowBatch>;
+}
+
+export interface RowBatch {
+  readonly count: number;
+  readonly ids: Int32Array;
+}
+
+/** The rows a RunRows spells, one array each: what rows() returns for a table that has runs(). */
+export function* rowsOfRuns(r: RunRows): Generator<Cell[]> {
+  const k = r.runs;
+  for (const { count, ids } of r.batches()) {
+    for (let i = 0; i < count; i++) {
+      const row: Cell[] = [];
+      for (let j = 0; j < k; j++) for (const c of r.cells(j, ids[i * k + j])) row.push(c);
+      yield row;
+    }
+  }
 }
 
 export interface Section {
