@@ -8,6 +8,11 @@ import { vaultChannels } from './channels/vault';
 import { accessPathSchema } from './channels/access';
 import { hierarchyChannels } from './channels/hierarchy';
 import { stagingChannels } from './channels/staging';
+import { syncChannels } from './channels/sync';
+import { transferChannels } from './channels/transfer';
+import { reportChannels } from './channels/reports';
+import { findingsChannels } from './channels/findings';
+import { auditChannels } from './channels/audit';
 
 /**
  * The one contract between main and renderer. Every channel is declared here once; the preload's
@@ -218,6 +223,11 @@ export const contract = {
   ...vaultChannels,
   ...hierarchyChannels,
   ...stagingChannels,
+  ...syncChannels,
+  ...transferChannels,
+  ...reportChannels,
+  ...findingsChannels,
+  ...auditChannels,
   'org:summary': channel(z.object({}).strict(), orgSummarySchema),
   /** Applies one command to the open organization; a refusal comes back as { ok: false }. */
   'org:apply': channel(

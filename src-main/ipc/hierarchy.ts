@@ -1,6 +1,6 @@
 import type { OrgSession } from '../session/orgSession';
 import { checkAccess, recordsOf } from '../session/checkAccess';
-import { hierarchyUnits, overlay, unitMembers } from '../session/hierarchy';
+import { hierarchyUnits, overlay, ownedEntities, unitMembers } from '../session/hierarchy';
 import { NotFound } from '../session/queries';
 import { stagingOf } from '../session/staging';
 import { failure, value, type AreaHandlers } from './dispatch';
@@ -8,7 +8,7 @@ import { failure, value, type AreaHandlers } from './dispatch';
 export function hierarchyHandlers(session: OrgSession): AreaHandlers<'hierarchy'> {
   const staging = stagingOf(session);
   return {
-    'hierarchy:units': () => value({ units: hierarchyUnits(session.current) }),
+    'hierarchy:units': () => value({ units: hierarchyUnits(session.current), entities: ownedEntities(session.current) }),
     'hierarchy:members': ({ businessunitid }) => {
       try {
         return value(unitMembers(session.current, businessunitid));

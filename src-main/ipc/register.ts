@@ -9,6 +9,11 @@ import { historyHandlers, orgHandlers } from './org';
 import { catalogHandlers, fieldSecurityHandlers, roleHandlers, searchHandlers, teamHandlers, userHandlers } from './queries';
 import { isOwnRenderer, type RendererOrigin } from './sender';
 import { vaultHandlers } from './vault';
+import { syncHandlers } from './sync';
+import { transferHandlers } from './transfer';
+import { reportHandlers } from './reports';
+import { findingsHandlers } from './findings';
+import { auditHandlers } from './audit';
 import { MemoryWorkspace, type VaultControl } from '../session/workspace';
 import { ScriptedDesktop, type Desktop } from '../session/desktop';
 
@@ -40,6 +45,11 @@ export function handlersFor(services: Services): Handlers {
     ...hierarchyHandlers(services.session),
     ...checkAccessHandlers(services.session),
     ...stagingHandlers(services.session),
+    ...syncHandlers(services),
+    ...reportHandlers(services),
+    ...findingsHandlers(services),
+    ...auditHandlers(services),
+    ...transferHandlers(services.session, services.desktop),
   };
 }
 

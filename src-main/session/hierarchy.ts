@@ -1,4 +1,5 @@
 import { preview, type Preview } from '../core/access/preview';
+import { catalogFor } from '../core/catalog/catalog';
 import type { Principal } from '../core/access/engine';
 import type { AccessRight } from '../core/model/accessRights';
 import type { Depth } from '../core/model/depth';
@@ -46,6 +47,14 @@ export function hierarchyUnits(s: OrgState): HierarchyUnit[] {
     if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
   }
   return out;
+}
+
+/** Tables whose records have an owner (the overlay and Check access pick from these), by display name. */
+export function ownedEntities(s: OrgState) {
+  return [...catalogFor(s.entities).entities.values()]
+    .filter((e) => e.ownership === 'UserOwned')
+    .map((e) => ({ logicalname: e.logicalname, displayname: e.displayname, rights: [...e.rights] }))
+    .sort((a, b) => byName(a.displayname, b.displayname));
 }
 
 const MEMBERS_SHOWN = 500;

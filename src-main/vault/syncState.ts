@@ -40,6 +40,8 @@ export const syncStateSchema = z
     status: z.object({ state: z.enum(['idle', 'conflict', 'error']), message: z.string().max(2000).optional() }).strict().default({ state: 'idle' }),
     /** Open conflicts, with the admin's choices once made; cleared when the resolution is pushed. */
     conflicts: z.array(syncConflictSchema).max(10_000).default([]),
+    /** The app's sign-in: the account and its bearer token for `server` (never the password); absent until the admin signs in. */
+    auth: z.object({ server: z.string().url(), account: z.string().min(1).max(100), token: z.string().min(1).max(4096) }).strict().optional(),
   })
   .strict();
 export type VaultSyncState = z.infer<typeof syncStateSchema>;

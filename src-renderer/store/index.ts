@@ -6,10 +6,18 @@ import { createTeamsSlice, type TeamsSlice } from './slices/teams/slice';
 import { createRolesSlice, type RolesSlice } from './slices/roles/slice';
 import { createFieldSecuritySlice, type FieldSecuritySlice } from './slices/fieldSecurity/slice';
 import { createSearchSlice, type SearchSlice } from './slices/search/slice';
+import { createHierarchySlice, type HierarchySlice } from './slices/hierarchy/slice';
+import { createStagingSlice, type StagingSlice } from './slices/staging/slice';
+import { createCheckAccessSlice, type CheckAccessSlice } from './slices/checkAccess/slice';
 import { createVaultSlice, type VaultSlice } from './slices/vault/slice';
+import { createTransferSlice, type TransferSlice } from './slices/transfer/slice';
+import { createSyncSlice, type SyncSlice } from './slices/sync/slice';
+import { createFindingsSlice, type FindingsSlice } from './slices/findings/slice';
+import { createReportsSlice, type ReportsSlice } from './slices/reports/slice';
+import { createAuditSlice, type AuditSlice } from './slices/audit/slice';
 
 /** The one store of the renderer: every slice spread into it. */
-export type AppStore = OrgSlice & ShellSlice & UsersSlice & TeamsSlice & RolesSlice & FieldSecuritySlice & SearchSlice & VaultSlice;
+export type AppStore = OrgSlice & ShellSlice & UsersSlice & TeamsSlice & RolesSlice & FieldSecuritySlice & SearchSlice & VaultSlice & HierarchySlice & StagingSlice & CheckAccessSlice & SyncSlice & TransferSlice & FindingsSlice & ReportsSlice & AuditSlice;
 
 export const useAppStore = create<AppStore>()((...a) => ({
   ...createOrgSlice(...a),
@@ -19,7 +27,15 @@ export const useAppStore = create<AppStore>()((...a) => ({
   ...createRolesSlice(...a),
   ...createFieldSecuritySlice(...a),
   ...createSearchSlice(...a),
+  ...createHierarchySlice(...a),
+  ...createStagingSlice(...a),
+  ...createCheckAccessSlice(...a),
   ...createVaultSlice(...a),
+  ...createTransferSlice(...a),
+  ...createSyncSlice(...a),
+  ...createFindingsSlice(...a),
+  ...createReportsSlice(...a),
+  ...createAuditSlice(...a),
 }));
 
 export { orgSelectors, unitForest, unitNames, visibleUnits, moveTargets, type UnitNode } from './slices/org/selectors';
@@ -28,4 +44,12 @@ export { teamsSelectors } from './slices/teams/selectors';
 export { rolesSelectors, nextDepth, fitDepth, visibleGroups, grantedIn } from './slices/roles/selectors';
 export { fieldSecuritySelectors } from './slices/fieldSecurity/selectors';
 export { vaultSelectors } from './slices/vault/selectors';
+export { hierarchySelectors, graphUnits, coloursOf, ancestorsOf, type GraphUnit, type UnitColour } from './slices/hierarchy/selectors';
+export { stagingSelectors, directionOf, rowsOf, type DiffSort } from './slices/staging/selectors';
+export { checkAccessSelectors } from './slices/checkAccess/selectors';
+export { transferSelectors, importReadiness, formatBytes } from './slices/transfer/selectors';
+export type { TransferTab } from './slices/transfer/slice';
 export { SCREENS, SCREEN_TITLES, type Screen, type Gate } from './slices/shell/slice';
+export { findingsSelectors, filterFindings, groupBySeverity, rulesOf, ruleLabel } from './slices/findings/selectors';
+export { reportsSelectors, progressText, REPORT_KIND_INFO, REPORT_FORMAT_INFO } from './slices/reports/selectors';
+export { auditSelectors, periodBounds, localTime } from './slices/audit/selectors';

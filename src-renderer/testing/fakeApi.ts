@@ -3,6 +3,7 @@ import type { OrgState } from '../../src-main/core/model/org';
 import { createDispatch } from '../../src-main/ipc/dispatch';
 import { handlersFor, memoryServices } from '../../src-main/ipc/register';
 import { OrgSession } from '../../src-main/session/orgSession';
+import { useAppStore } from '../store';
 
 /**
  * window.api over the real contract, dispatch and services, without Electron: only the transport
@@ -16,7 +17,11 @@ export function fakeApi(state: OrgState): { api: RoleAtlasApi; session: OrgSessi
   return { api: buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))), session };
 }
 
-/** Puts a stand-in at window.api (the preload's place). */
-export function installApi(api: RoleAtlasApi): void {
+/**
+ * Puts a stand-in at window.api (the preload's place). Staging starts off, so a screen's test sees
+ * its edits applied at once; the staged flow's tests pass `{ staging: true }`.
+ */
+export function installApi(api: RoleAtlasApi, { staging = false }: { staging?: boolean } = {}): void {
   Object.defineProperty(globalThis, 'api', { value: api, configurable: true, writable: true });
+  useAppStore.setState({ stagingEnabled: staging });
 }

@@ -89,6 +89,11 @@ export interface AppOptions {
   readonly vaultDir?: string;
   /** Answers the file dialogs (no native dialog can be clicked in the browser). */
   readonly desktop?: Desktop;
+  /**
+   * Start with staging on, as the app does. Off by default here: the other flows check that an
+   * edit reaches the organization at once.
+   */
+  readonly staging?: boolean;
 }
 
 /**
@@ -114,6 +119,7 @@ export async function openApp(browser: Browser, appUrl: string, state: OrgState 
   await page.addInitScript(
     `Object.defineProperty(window, 'api', { value: (${apiFromChannels.toString()})(${JSON.stringify(CHANNELS)}, (c, r) => window.__roleatlasInvoke(c, r)), enumerable: true });`,
   );
+  if (!options.staging) await page.addInitScript(`localStorage.setItem('roleatlas.staging', 'off')`);
   page.on('pageerror', (e) => console.error('[page error]', e.message));
   await page.goto(appUrl);
   return { page, session, workspace, calls };

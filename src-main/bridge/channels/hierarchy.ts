@@ -93,7 +93,14 @@ export type CheckAccessDto = z.infer<typeof checkAccessSchema>;
 
 export const hierarchyChannels = {
   /** Every unit with its user and team counts, parents before children. */
-  'hierarchy:units': channel(z.object({}).strict(), z.object({ units: z.array(hierarchyUnitSchema) })),
+  'hierarchy:units': channel(
+    z.object({}).strict(),
+    z.object({
+      units: z.array(hierarchyUnitSchema).readonly(),
+      /** Tables whose records have an owner, to colour the graph by and to check access on. */
+      entities: z.array(z.object({ logicalname: z.string(), displayname: z.string(), rights: z.array(z.enum(RIGHTS)) })).readonly(),
+    }),
+  ),
   'hierarchy:members': channel(z.object({ businessunitid: id }).strict(), membersSchema),
   /** Per unit, the deepest depth reaching it and the records reached there; `after` over the staged set. */
   'hierarchy:overlay': channel(z.object({ principal: principalSchema, entity, right: z.enum(RIGHTS), staged: z.boolean().default(true) }).strict(), overlaySchema),

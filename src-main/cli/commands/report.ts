@@ -3,24 +3,11 @@ import { parse, required, rightOption } from '../args';
 import { loadOrg, print } from '../io';
 import { loadSourceAsync, SOURCE_OPTIONS, type OrgSource } from '../source';
 import { CliError, usageError } from '../errors';
-import { findings as review } from '../../core/findings/index';
-import {
-  auditReport,
-  businessUnitReport,
-  fieldSecurityReport,
-  findingsReport,
-  REPORT_KINDS,
-  roleCompareReport,
-  roleMatrixReport,
-  userAccessReport,
-  whoHasAccessReport,
-  type AuditEntryLike,
-  type Report,
-  type ReportContext,
-  type ReportKind,
-} from '../../core/reports/index';
+import { REPORT_KINDS, type AuditEntryLike, type ReportContext, type ReportKind } from '../../core/reports/index';
+import type { SodRule } from '../../core/findings/index';
 import { DEPTHS, isDepth } from '../../core/model/depth';
 import { REPORT_FORMATS, writeReport, type ReportFormat } from '../../reports/run';
+import { buildReport, type ReportRequest } from '../../reports/build';
 import type { CliCommand } from '../command';
 import { sodRulesFrom } from './findings';
 
@@ -76,57 +63,13 @@ export const report: CliCommand = {
     }
     const source = await loadSourceAsync(values, 'report');
     const state = source.state;
-    const ctx: ReportContext = { generatedAt: new Date().toISOString(), source: describeSource(source) };
-    const audit = kind === 'audit' ? (source.vault!.audit() as readonly AuditEntryLike[]) : [];
+    const context: ReportContext = { generatedAt: new Date().toISOString(), source: describeSource(source) };
+    const audit = kind === 'audit' ? (source.vault!.audit() as readonly AuditEntryLike[]) : undefined;
+    const stored = source.vault?.getSettings().separationOfDuty ?? [];
     source.vault?.lock();
-    const roles = list(values.role);
-    const users = list(values.user);
-    for (const r of roles) if (!state.roles.has(r)) throw new CliError(`role ${r} does not exist in the organization`);
-    for (const u of users) if (!state.systemusers.has(u)) throw new CliError(`user ${u} does not exist in the organization`);
-    let r: Report;
-    try {
-      switch (kind as ReportKind) {
-        case 'role-matrix':
-          r = roleMatrixReport(state, ctx, roles);
-          break;
-        case 'user-access':
-          r = userAccessReport(state, ctx, users);
-          break;
-        case 'who-has-access': {
-          const min = values['min-depth'];
-          if (min !== undefined && !isDepth(min)) throw usageError(`roleatlas report: --min-depth must be one of ${DEPTHS.join(', ')} (got "${min}")`);
-          r = whoHasAccessReport(state, ctx, { entity: required(values, 'entity', 'report'), right: rightOption(values, 'report'), minDepth: min });
-          break;
-        }
-        case 'role-compare': {
-          if (values.against !== undefined) {
-            if (roles.length !== 1) throw usageError('roleatlas report: role-compare with --against takes one --role');
-            const old = loadOrg(values.against).roles.get(roles[0]);
-            if (!old) throw new CliError(`role ${roles[0]} does not exist in ${values.against}`);
-            r = roleCompareReport(state, ctx, { role: old, label: `file ${values.against}` }, { role: state.roles.get(roles[0])!, label: 'now' });
-          } else {
-            if (roles.length !== 2) throw usageError('roleatlas report: role-compare takes two --role, or one --role with --against FILE');
-            r = roleCompareReport(state, ctx, { role: state.roles.get(roles[0])!, label: 'now' }, { role: state.roles.get(roles[1])!, label: 'now' });
-          }
-          break;
-        }
-        case 'bu-structure':
-          r = businessUnitReport(state, ctx);
-          break;
-        case 'field-security':
-          r = fieldSecurityReport(state, ctx);
-          break;
-        case 'findings':
-          r = findingsReport(state, ctx, review(state, { sodRules: sodRulesFrom(values.sod) }));
-          break;
-        case 'audit':
-          r = auditReport(state.organization.name, ctx, audit, { from: values.from, to: values.to });
-          break;
-      }
-    } catch (e) {
-      if (e instanceof RangeError) throw new CliError(e.message);
-      throw e;
-    }
+    const built = buildReport({ state, context, audit }, requestOf(kind as ReportKind, values, list(values.role), list(values.user), stored));
+    if (!built.ok) throw new CliError(built.error.message);
+    const r = built.value;
     let shown = -1;
     const progress = values.quiet || !process.stderr.isTTY ? undefined : (p: { fraction: number }) => {
       const pct = Math.floor(p.fraction * 100);
@@ -148,3 +91,33 @@ export const report: CliCommand = {
     }
   },
 };
+
+/** The command line's options as a report request; wrong counts and depths are usage errors (exit 2). */
+function requestOf(kind: ReportKind, values: Record<string, unknown>, roles: string[], users: string[], storedSod: readonly SodRule[]): ReportRequest {
+  switch (kind) {
+    case 'role-matrix':
+      return { kind, roles };
+    case 'user-access':
+      return { kind, users };
+    case 'who-has-access': {
+      const min = values['min-depth'];
+      if (min !== undefined && !isDepth(min)) throw usageError(`roleatlas report: --min-depth must be one of ${DEPTHS.join(', ')} (got "${String(min)}")`);
+      return { kind, entity: required(values, 'entity', 'report'), right: rightOption(values, 'report'), minDepth: min };
+    }
+    case 'role-compare': {
+      if (values.against !== undefined) {
+        if (roles.length !== 1) throw usageError('roleatlas report: role-compare with --against takes one --role');
+        const against = String(values.against);
+        return { kind, left: roles[0], right: roles[0], leftFrom: { state: loadOrg(against), label: `file ${against}` } };
+      }
+      if (roles.length !== 2) throw usageError('roleatlas report: role-compare takes two --role, or one --role with --against FILE');
+      return { kind, left: roles[0], right: roles[1] };
+    }
+    case 'findings':
+      return { kind, review: { sodRules: [...storedSod, ...sodRulesFrom(values.sod)] } };
+    case 'audit':
+      return { kind, from: values.from as string | undefined, to: values.to as string | undefined };
+    default:
+      return { kind };
+  }
+}

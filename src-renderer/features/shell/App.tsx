@@ -5,6 +5,14 @@ import { RolesScreen } from '../roles/RolesScreen';
 import { CommandPalette } from '../search/CommandPalette';
 import { TeamsScreen } from '../teams/TeamsScreen';
 import { UsersScreen } from '../users/UsersScreen';
+import { ImportExportScreen } from '../transfer/ImportExportScreen';
+import { SyncScreen } from '../sync/SyncScreen';
+import { FindingsScreen } from '../findings/FindingsScreen';
+import { ReportsScreen } from '../reports/ReportsScreen';
+import { AuditScreen } from '../audit/AuditScreen';
+import { HierarchyScreen } from '../hierarchy/HierarchyScreen';
+import { PreviewPanel, StagingToggle } from '../preview/PreviewPanel';
+import { CheckAccessButton } from '../checkAccess/CheckAccessDialog';
 import { orgSelectors, SCREEN_TITLES, SCREENS, useAppStore, type Gate, type Screen } from '../../store';
 import { FirstRunScreen } from '../vault/FirstRunScreen';
 import { LockScreen } from '../vault/LockScreen';
@@ -13,10 +21,17 @@ import { useGlobalKeys } from './useGlobalKeys';
 
 const SCREEN: Record<Screen, () => ReactNode> = {
   units: () => <BusinessUnitsScreen />,
+  hierarchy: () => <HierarchyScreen />,
+  preview: () => <PreviewPanel />,
   users: () => <UsersScreen />,
   teams: () => <TeamsScreen />,
   roles: () => <RolesScreen />,
   fieldSecurity: () => <FieldSecurityScreen />,
+  transfer: () => <ImportExportScreen />,
+  sync: () => <SyncScreen />,
+  findings: () => <FindingsScreen />,
+  reports: () => <ReportsScreen />,
+  audit: () => <AuditScreen />,
 };
 
 const GATES: Record<Exclude<Gate, 'open'>, () => ReactNode> = {
@@ -69,6 +84,8 @@ export function MainLayout() {
           Search everything… <kbd>Ctrl K</kbd>
         </button>
         <div className="actions inline">
+          <StagingToggle />
+          <CheckAccessButton />
           <button type="button" onClick={() => void undo()} disabled={!history.canUndo} title={history.undoLabel ? `Undo: ${history.undoLabel}` : 'Nothing to undo'} aria-keyshortcuts="Control+Z">
             ↶ Undo
           </button>

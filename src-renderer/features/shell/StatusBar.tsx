@@ -1,4 +1,5 @@
 import { orgSelectors, useAppStore, vaultSelectors } from '../../store';
+import { SyncPill } from '../sync/SyncPill';
 
 const AUTO_LOCK = [0, 5, 15, 30, 60] as const;
 
@@ -33,9 +34,7 @@ export function StatusBar() {
           </label>
         </>
       )}
-      <span className="pill" title="Not connected to an environment.">
-        Sync: offline
-      </span>
+      <SyncPill />
       <span className="muted">{history.undoLabel ? `Undo: ${history.undoLabel}` : 'No changes yet'}</span>
       <span className="status-notice" role={notice?.kind === 'refused' ? 'alert' : 'status'} aria-live="polite">
         {notice && (

@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
 import { api, type BridgeError, type BridgeResult, type ChangedDto, type Command, type HistoryDto, type OrgSummaryDto } from '../../../api';
 import type { AppStore } from '../../index';
+import { submitChange } from '../staging/slice';
 
 export interface OrgActions {
   /** Fetches the open organization's summary and where undo/redo stand. */
@@ -36,7 +37,7 @@ export type OrgSlice = OrgSliceState & OrgActions;
 export const initialHistory: HistoryDto = { revision: 0, canUndo: false, canRedo: false, undoLabel: null, redoLabel: null };
 export const initialOrgState: OrgSliceState = { summary: null, orgStatus: 'idle', orgError: null, history: initialHistory, notice: null };
 
-export const createOrgSlice: StateCreator<AppStore, [], [], OrgSlice> = (set) => {
+export const createOrgSlice: StateCreator<AppStore, [], [], OrgSlice> = (set, get) => {
   const changed = (r: BridgeResult<ChangedDto>): BridgeError | null => {
     if (!r.ok) {
       set({ notice: { kind: 'refused', text: r.error.message } });
@@ -55,12 +56,13 @@ export const createOrgSlice: StateCreator<AppStore, [], [], OrgSlice> = (set) =>
       else set({ orgStatus: 'failed', orgError: r.error });
     },
 
+    // With staging on (the default), these stage the change instead: see submitChange.
     async applyCommand(command) {
-      return changed(await api()['org:apply']({ command }));
+      return submitChange(get, [command], async () => changed(await api()['org:apply']({ command })));
     },
 
     async applyAll(commands, label) {
-      return changed(await api()['org:applyAll']({ commands: [...commands], label }));
+      return submitChange(get, commands, async () => changed(await api()['org:applyAll']({ commands: [...commands], label })));
     },
 
     async checkCommands(commands) {

@@ -1,15 +1,22 @@
 import type { StateCreator } from 'zustand';
 import type { AppStore } from '../../index';
 
-export const SCREENS = ['units', 'users', 'teams', 'roles', 'fieldSecurity'] as const;
+export const SCREENS = ['units', 'hierarchy', 'preview', 'users', 'teams', 'roles', 'fieldSecurity', 'sync', 'transfer', 'findings', 'reports', 'audit'] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export const SCREEN_TITLES: Record<Screen, string> = {
+  hierarchy: 'Hierarchy',
+  preview: 'Preview',
   units: 'Business units',
   users: 'Users',
   teams: 'Teams',
   roles: 'Security roles',
   fieldSecurity: 'Field security profiles',
+  transfer: 'Import & export',
+  sync: 'Sync',
+  findings: 'Findings',
+  reports: 'Reports',
+  audit: 'Audit log',
 };
 
 /**

@@ -13,6 +13,8 @@ export interface VaultActions {
   lockVault(): Promise<void>;
   setAutoLock(minutes: number): Promise<BridgeError | null>;
   restoreBackup(passphrase: string): Promise<BridgeError | null>;
+  changePassphrase(current: string, next: string): Promise<BridgeError | null>;
+  setDeviceUnlock(enabled: boolean): Promise<BridgeError | null>;
 }
 
 export interface VaultSliceState {
@@ -60,5 +62,7 @@ export const createVaultSlice: StateCreator<AppStore, [], [], VaultSlice> = (set
       return adopt(await api()['vault:setAutoLock']({ minutes }));
     },
     restoreBackup: (passphrase) => busy(async () => adopt(await api()['vault:restoreBackup']({ passphrase }))),
+    changePassphrase: (current, next) => busy(async () => adopt(await api()['vault:changePassphrase']({ current, next }))),
+    setDeviceUnlock: (enabled) => busy(async () => adopt(await api()['vault:setDeviceUnlock']({ enabled }))),
   };
 };

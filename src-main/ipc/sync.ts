@@ -1,0 +1,33 @@
+import type { Result } from '../core/result';
+import { SyncService } from '../session/sync';
+import { VaultModelStore } from '../session/vaultStore';
+import { Workspace } from '../session/workspace';
+import { failure, value, type AreaHandlers } from './dispatch';
+import type { Services } from './register';
+
+const answer = <T,>(r: Result<T>) => (r.ok ? value(r.value) : failure(r.error));
+
+/** The sync service over the workspace's vault; an organization held in memory has nothing to sync. */
+export function syncServiceFor(services: Services): SyncService {
+  const vaults = services.workspace instanceof Workspace ? services.workspace.vaults : null;
+  return new SyncService({
+    vaults,
+    // A pull or a conflict taken changed the vault under the session: move its revision so the screens reload.
+    onRemoteChange: () => {
+      if (vaults && !vaults.isLocked) services.session.useStore(new VaultModelStore(vaults));
+    },
+  });
+}
+
+export function syncHandlers(services: Services, sync: SyncService = syncServiceFor(services)): AreaHandlers<'sync'> {
+  return {
+    'sync:status': () => value(sync.status()),
+    'sync:connect': async ({ server, account, password }) => answer(await sync.connect(server, account, password)),
+    'sync:disconnect': () => answer(sync.disconnect()),
+    'sync:start': () => answer(sync.start()),
+    'sync:progress': ({ jobid }) => answer(sync.progress(jobid)),
+    'sync:conflicts': async () => value({ conflicts: await sync.conflicts() }),
+    'sync:resolve': async ({ conflictid, take, fields }) => answer(await sync.resolve(conflictid, take, fields)),
+    'sync:pending': ({ limit }) => value(sync.pending(limit)),
+  };
+}

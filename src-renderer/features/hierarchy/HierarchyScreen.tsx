@@ -1,0 +1,231 @@
+import '@xyflow/react/dist/style.css';
+import './hierarchy.css';
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler, type OnNodeDrag } from '@xyflow/react';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { coloursOf, graphUnits, hierarchySelectors, orgSelectors, stagingSelectors, useAppStore, type GraphUnit } from '../../store';
+import { layoutUnits, NODE_HEIGHT, NODE_WIDTH } from './layout';
+import { OverlayLegend, OverlayPicker } from './OverlayPicker';
+import { UnitPanel } from './UnitPanel';
+import { UnitNode, type UnitFlowNode } from './UnitNode';
+
+const NODE_TYPES = { unit: UnitNode };
+
+/** Marks on window for the end-to-end run: when the graph was first drawn, and how many nodes. */
+declare global {
+  interface Window {
+    __roleatlasGraph?: { firstRenderMs?: number; nodes?: number; layouts?: number; lastLayoutMs?: number };
+  }
+}
+
+/**
+ * The business-unit tree as a graph: pan, zoom, fit, open and close subtrees, search and jump, a
+ * minimap; coloured by the depth a user, team or role reaches each unit at, with the staged
+ * changes' difference on top.
+ */
+export function HierarchyScreen() {
+  return (
+    <ReactFlowProvider>
+      <HierarchyView />
+    </ReactFlowProvider>
+  );
+}
+
+interface PendingMove {
+  readonly kind: 'unit' | 'user';
+  readonly id: string;
+  readonly name: string;
+  readonly target: { id: string; name: string };
+}
+
+function HierarchyView() {
+  const units = useAppStore(hierarchySelectors.units);
+  const expanded = useAppStore(hierarchySelectors.expanded);
+  const selected = useAppStore(hierarchySelectors.selected);
+  const overlay = useAppStore(hierarchySelectors.overlay);
+  const overlayQuery = useAppStore(hierarchySelectors.overlayQuery);
+  const showAfter = useAppStore(hierarchySelectors.showAfter);
+  const revision = useAppStore(orgSelectors.revision);
+  const stagedRevision = useAppStore(stagingSelectors.revision);
+  const { loadGraphUnits, loadOverlay, toggleGraphUnit, selectGraphUnit, revealGraphUnit, expandGraph, collapseGraph, applyCommand } = useAppStore.getState();
+  const flow = useReactFlow();
+  const [positions, setPositions] = useState<Map<string, { x: number; y: number }> | null>(null);
+  const [dragged, setDragged] = useState<Map<string, { x: number; y: number }>>(new Map());
+  const [move, setMove] = useState<PendingMove | null>(null);
+  const [search, setSearch] = useState('');
+  const [searchMiss, setSearchMiss] = useState(false);
+  const focusAfterLayout = useRef<string | null>(null);
+  const mountedAt = useRef(performance.now());
+
+  useEffect(() => {
+    void loadGraphUnits();
+  }, [revision, loadGraphUnits]);
+  useEffect(() => {
+    void loadOverlay();
+  }, [overlayQuery, revision, stagedRevision, loadOverlay]);
+
+  const shown = useMemo(() => (units ? graphUnits(units, expanded) : []), [units, expanded]);
+  const layoutKey = useMemo(() => shown.map((u) => `${u.businessunitid}<${u.parentbusinessunitid ?? ''}`).join('|'), [shown]);
+  useEffect(() => {
+    let live = true;
+    if (!shown.length) return;
+    const started = performance.now();
+    void layoutUnits(shown).then((p) => {
+      if (!live) return;
+      (window.__roleatlasGraph ??= {}).lastLayoutMs = performance.now() - started;
+      setPositions(p);
+      setDragged(new Map());
+      const g = (window.__roleatlasGraph ??= {});
+      g.layouts = (g.layouts ?? 0) + 1;
+    });
+    return () => {
+      live = false;
+    };
+    // The layout depends on which units are drawn and where they hang, not on their counts.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [layoutKey]);
+
+  const colours = useMemo(() => coloursOf(overlay), [overlay]);
+  const byId = useMemo(() => new Map((units ?? []).map((u) => [u.businessunitid, u])), [units]);
+  const onDropUser = useCallback(
+    (systemuserid: string, businessunitid: string) => {
+      const m = useAppStore.getState().graphMembers;
+      const user = m?.users.find((u) => u.systemuserid === systemuserid);
+      const target = byId.get(businessunitid);
+      if (target) setMove({ kind: 'user', id: systemuserid, name: user?.fullname ?? systemuserid, target: { id: businessunitid, name: target.name } });
+    },
+    [byId],
+  );
+
+  const nodes: UnitFlowNode[] = useMemo(() => {
+    if (!positions) return [];
+    return shown
+      .filter((u) => positions.has(u.businessunitid))
+      .map((u) => ({
+        id: u.businessunitid,
+        type: 'unit' as const,
+        position: dragged.get(u.businessunitid) ?? positions.get(u.businessunitid)!,
+        width: NODE_WIDTH,
+        height: NODE_HEIGHT,
+        selected: u.businessunitid === selected,
+        draggable: u.parentbusinessunitid !== null,
+        data: { unit: u, colour: colours.get(u.businessunitid) ?? null, overlaid: !!overlay, showAfter, onToggle: toggleGraphUnit, onDropUser },
+      }));
+  }, [positions, dragged, shown, selected, colours, overlay, showAfter, toggleGraphUnit, onDropUser]);
+
+  const edges: Edge[] = useMemo(() => {
+    if (!positions) return [];
+    return shown
+      .filter((u) => u.parentbusinessunitid !== null && positions.has(u.parentbusinessunitid) && positions.has(u.businessunitid))
+      .map((u) => ({ id: `e-${u.businessunitid}`, source: u.parentbusinessunitid!, target: u.businessunitid, type: 'smoothstep', selectable: false, focusable: false }));
+  }, [positions, shown]);
+
+  useEffect(() => {
+    if (!nodes.length) return;
+    const g = (window.__roleatlasGraph ??= {});
+    g.nodes = nodes.length;
+    if (g.firstRenderMs === undefined) requestAnimationFrame(() => (g.firstRenderMs = performance.now() - mountedAt.current));
+    const focus = focusAfterLayout.current;
+    if (focus && nodes.some((n) => n.id === focus)) {
+      focusAfterLayout.current = null;
+      requestAnimationFrame(() => void flow.fitView({ nodes: [{ id: focus }], duration: 300, maxZoom: 1.2 }));
+    }
+  }, [nodes, flow]);
+
+  const onNodeClick: NodeMouseHandler<UnitFlowNode> = (_, node) => selectGraphUnit(node.id);
+  const onNodeDrag: OnNodeDrag<UnitFlowNode> = (_, node) => setDragged((d) => new Map(d).set(node.id, node.position));
+  const onNodeDragStop: OnNodeDrag<UnitFlowNode> = (_, node) => {
+    const target = flow.getIntersectingNodes(node).find((n) => n.id !== node.id);
+    setDragged(new Map());
+    if (!target) return;
+    const unit = byId.get(node.id);
+    const parent = byId.get(target.id);
+    if (unit && parent && unit.parentbusinessunitid !== parent.businessunitid) setMove({ kind: 'unit', id: unit.businessunitid, name: unit.name, target: { id: parent.businessunitid, name: parent.name } });
+  };
+
+  const jump = (e: FormEvent) => {
+    e.preventDefault();
+    const needle = search.trim().toLowerCase();
+    if (!needle || !units) return;
+    const hit = units.find((u) => u.name.toLowerCase() === needle) ?? units.find((u) => u.name.toLowerCase().includes(needle));
+    setSearchMiss(!hit);
+    if (!hit) return;
+    focusAfterLayout.current = hit.businessunitid;
+    revealGraphUnit(hit.businessunitid);
+  };
+
+  if (!units) return <p aria-busy="true">Loading the business units…</p>;
+  return (
+    <div className="hierarchy">
+      <div className="hierarchy-toolbar">
+        <form className="inline" role="search" onSubmit={jump}>
+          <input type="search" aria-label="Find a business unit" placeholder="Find a unit…" list="graph-unit-names" value={search} onChange={(e) => setSearch(e.target.value)} aria-invalid={searchMiss || undefined} />
+          <datalist id="graph-unit-names">{units.length <= 5000 && units.map((u) => <option key={u.businessunitid} value={u.name} />)}</datalist>
+          <button type="submit">Go</button>
+        </form>
+        <button type="button" onClick={expandGraph}>
+          Expand all
+        </button>
+        <button type="button" onClick={collapseGraph}>
+          Collapse
+        </button>
+        <button type="button" onClick={() => void flow.fitView({ duration: 200 })}>
+          Fit
+        </button>
+        <span className="muted">
+          {shown.length.toLocaleString()} of {units.length.toLocaleString()} units drawn
+        </span>
+      </div>
+      <OverlayPicker />
+      <div className="hierarchy-body">
+        <div className="hierarchy-graph" aria-label="Business unit graph" role="figure">
+          <ReactFlow<UnitFlowNode, Edge>
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={NODE_TYPES}
+            onNodeClick={onNodeClick}
+            onNodeDrag={onNodeDrag}
+            onNodeDragStop={onNodeDragStop}
+            onPaneClick={() => selectGraphUnit(null)}
+            nodesConnectable={false}
+            onlyRenderVisibleElements={nodes.length > 300}
+            minZoom={0.05}
+            fitView
+            proOptions={{ hideAttribution: true }}
+          >
+            <Background />
+            <Controls showInteractive={false} />
+            <MiniMap pannable zoomable nodeClassName={(n) => minimapClass(n as UnitFlowNode)} />
+          </ReactFlow>
+          <OverlayLegend />
+        </div>
+        {selected && byId.get(selected) && <UnitPanel unit={shown.find((u) => u.businessunitid === selected) ?? (byId.get(selected) as GraphUnit)} />}
+      </div>
+      {move && (
+        <ConfirmDialog
+          title={move.kind === 'unit' ? `Move ${move.name}` : `Move ${move.name} to ${move.target.name}`}
+          confirmLabel="Move"
+          onClose={() => setMove(null)}
+          onConfirm={() =>
+            applyCommand(move.kind === 'unit' ? { type: 'moveBusinessUnit', businessunitid: move.id, parentbusinessunitid: move.target.id } : { type: 'moveUser', systemuserid: move.id, businessunitid: move.target.id }).then((r) => {
+              if (!r) setMove(null);
+              return r;
+            })
+          }
+        >
+          <p>
+            {move.kind === 'unit' ? `${move.name} and every unit below it will hang under ${move.target.name}.` : `${move.name} moves to ${move.target.name}; Dataverse removes the roles the user holds directly.`}{' '}
+            {useAppStore.getState().stagingEnabled ? 'The move is staged: review it in Preview before applying.' : 'The move is applied at once.'}
+          </p>
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
+
+function minimapClass(n: UnitFlowNode): string {
+  const c = n.data.colour;
+  if (!n.data.overlaid) return 'minimap-unit';
+  const d = (c?.after && n.data.showAfter ? c.after.depth : c?.depth) ?? 'None';
+  return `minimap-unit overlay-${d}`;
+}

@@ -1,0 +1,105 @@
+// @vitest-environment jsdom
+/**
+ * The Sync screen over the real dispatch, vault workspace and sync service, against the real sync
+ * server on loopback: sign in, sync, a conflict with bob's change, resolve per field, sync clean.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { buildApi } from '../../../src-main/bridge/contract';
+import { demoOrganization } from '../../../src-main/core/generate/demo';
+import { createDispatch } from '../../../src-main/ipc/dispatch';
+import { handlersFor } from '../../../src-main/ipc/register';
+import { OrgSession } from '../../../src-main/session/orgSession';
+import { Workspace } from '../../../src-main/session/workspace';
+import { ScriptedDesktop } from '../../../src-main/session/desktop';
+import { SyncClient } from '../../../src-main/sync/client';
+import { MemorySyncStore } from '../../../src-main/sync/store';
+import { newStorage, startTestServer, type TestServer } from '../../../server/testing';
+import { MainLayout } from '../shell/App';
+import { useAppStore } from '../../store';
+import { installApi } from '../../testing/fakeApi';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  cleanup();
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function start(): Promise<{ server: TestServer; session: OrgSession }> {
+  const server = await startTestServer(newStorage('embedded'), { seed: demoOrganization() });
+  cleanups.push(() => server.close().catch(() => {}));
+  await server.accounts.add({ name: 'ada', password: 'ada-secret-pw', role: 'System Administrator' });
+  await server.accounts.add({ name: 'bob', password: 'bob-secret-pw', role: 'System Administrator' });
+  const dir = mkdtempSync(join(tmpdir(), 'roleatlas-sync-screen-'));
+  const session = new OrgSession(demoOrganization());
+  const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'ada', session, kdf: { N: 1024, r: 8, p: 1 } });
+  cleanups.push(() => {
+    workspace.lock();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  expect((await workspace.create('a long vault passphrase', { kind: 'demo' })).ok).toBe(true);
+  const dispatch = createDispatch(handlersFor({ session, workspace, desktop: new ScriptedDesktop() }));
+  installApi(buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))));
+  useAppStore.setState(useAppStore.getInitialState(), true);
+  useAppStore.setState({ stagingEnabled: false });
+  await useAppStore.getState().loadVaultStatus();
+  render(<MainLayout />);
+  return { server, session };
+}
+
+const statusBar = () => within(screen.getByRole('contentinfo', { name: 'Status' }));
+
+describe('the Sync screen', () => {
+  it('signs in, syncs, shows a conflict with both sides, resolves it per field and syncs clean', async () => {
+    const { server, session } = await start();
+    await statusBar().findByText('Sync: never');
+    fireEvent.click(statusBar().getByText('Sync: never'));
+    await screen.findByRole('form', { name: 'Sign in to a sync server' });
+
+    fireEvent.change(screen.getByLabelText('Server address'), { target: { value: server.url } });
+    fireEvent.change(screen.getByLabelText('Account name'), { target: { value: 'ada' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'wrong password' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect((await screen.findByRole('alert', {}, { timeout: 10_000 })).textContent).toMatch(/does not know this account name and password/);
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'ada-secret-pw' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    await screen.findByText(server.url, {}, { timeout: 10_000 });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Sync now' }));
+    await statusBar().findByText('Sync: just now', {}, { timeout: 15_000 });
+    expect(screen.getByRole('status', { name: 'Sync progress' }).textContent).toMatch(/^Synced\./);
+
+    const roleid = [...session.current.roles.values()].find((r) => r.name === 'Salesperson')!.roleid;
+    const bob = new MemorySyncStore('bob-laptop');
+    const bobClient = new SyncClient({ server: server.url, token: await server.token('bob', 'bob-secret-pw'), store: bob, sleep: async () => {} });
+    await bobClient.sync();
+    bob.record({ type: 'setRolePrivilege', roleid, privilege: 'prvReadAccount', depth: 'Deep' });
+    await bobClient.sync();
+
+    expect(await useAppStore.getState().applyCommand({ type: 'setRolePrivilege', roleid, privilege: 'prvReadAccount', depth: 'Global' })).toBeNull();
+    await statusBar().findByText('Sync: 1 pending');
+    const pending = await screen.findByRole('table', { name: 'Changes not yet synced' });
+    expect(within(pending).getByText('ada')).toBeTruthy();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Sync now' }));
+    await statusBar().findByText('Sync: conflicts (1)', {}, { timeout: 15_000 });
+    const conflict = await screen.findByRole('article', { name: 'Conflict on roles Salesperson' });
+    expect(conflict.textContent).toMatch(/Theirs changed by bob/);
+    const row = within(conflict).getByRole('row', { name: /privileges\/prvReadAccount/ });
+    expect(within(row).getAllByRole('cell').map((c) => c.textContent)).toEqual(['Global', 'Deep', 'Keep mineTake theirs']);
+    expect((screen.getByRole('button', { name: 'Sync now' }) as HTMLButtonElement).disabled).toBe(true);
+
+    fireEvent.click(within(row).getByRole('button', { name: 'Take theirs' }));
+    await waitFor(() => expect(within(row).getByRole('button', { name: 'Take theirs' }).getAttribute('aria-pressed')).toBe('true'));
+    expect(session.current.roles.get(roleid)!.privileges.prvReadAccount).toBe('Deep');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Sync now' }));
+    await statusBar().findByText('Sync: just now', {}, { timeout: 15_000 });
+    await waitFor(() => expect(screen.queryByRole('article')).toBeNull());
+    expect(server.model.state.roles.get(roleid)!.privileges.prvReadAccount).toBe('Deep');
+    expect(screen.getByText('Nothing waits to be pushed.')).toBeTruthy();
+  }, 90_000);
+});

@@ -1,0 +1,146 @@
+import type { StateCreator } from 'zustand';
+import { api, type BridgeError } from '../../../api';
+import type { HierarchyUnitDto, MembersDto, OverlayDto, PrincipalDto } from '../../../../src-main/bridge/channels/hierarchy';
+import type { ResponseOf } from '../../../../src-main/bridge/contract';
+
+export type EntityDto = ResponseOf<'hierarchy:units'>['entities'][number];
+export type ExplanationDto = ResponseOf<'access:explain'>;
+import type { AccessRight } from '../../../../src-main/core/model/accessRights';
+import type { AppStore } from '../../index';
+import { ancestorsOf } from './selectors';
+
+export interface HierarchyActions {
+  loadGraphUnits(): Promise<void>;
+  /** Opens or closes a unit's subtree in the graph. */
+  toggleGraphUnit(businessunitid: string): void;
+  expandGraph(): void;
+  /** Back to the default: units below the second level closed. */
+  collapseGraph(): void;
+  /** Opens every ancestor so the unit is drawn, and selects it (search and jump). */
+  revealGraphUnit(businessunitid: string): void;
+  selectGraphUnit(businessunitid: string | null): void;
+  loadGraphMembers(businessunitid: string): Promise<void>;
+  setOverlayQuery(q: Partial<OverlayQuery>): void;
+  loadOverlay(): Promise<void>;
+  /** Teams whose name contains the query, to colour the graph by a team. */
+  findGraphTeams(query: string): Promise<readonly { teamid: string; name: string; businessunitname: string }[]>;
+  /** Whether the graph colours the staged state (after) or the committed one. */
+  setGraphShowAfter(on: boolean): void;
+}
+
+export interface OverlayQuery {
+  readonly principal: PrincipalDto | null;
+  /** What the picker shows for the principal. */
+  readonly principalLabel: string;
+  readonly entity: string;
+  readonly right: AccessRight;
+}
+
+export interface HierarchySliceState {
+  readonly hierarchyUnits: readonly HierarchyUnitDto[] | null;
+  readonly graphEntities: readonly EntityDto[];
+  /** explain() for the overlay's user, no record: every path with its depth and scope unit. */
+  readonly graphPaths: ExplanationDto | null;
+  readonly hierarchyError: BridgeError | null;
+  /** Units opened or closed by hand; the rest follow the default depth. */
+  readonly graphExpanded: Readonly<Record<string, boolean>>;
+  readonly graphSelected: string | null;
+  readonly graphMembers: MembersDto | null;
+  readonly overlayQuery: OverlayQuery;
+  readonly overlay: OverlayDto | null;
+  readonly overlayError: BridgeError | null;
+  readonly graphShowAfter: boolean;
+}
+
+export type HierarchySlice = HierarchySliceState & HierarchyActions;
+
+export const initialHierarchyState: HierarchySliceState = {
+  hierarchyUnits: null,
+  graphEntities: [],
+  graphPaths: null,
+  hierarchyError: null,
+  graphExpanded: {},
+  graphSelected: null,
+  graphMembers: null,
+  overlayQuery: { principal: null, principalLabel: '', entity: 'account', right: 'Read' },
+  overlay: null,
+  overlayError: null,
+  graphShowAfter: true,
+};
+
+export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice> = (set, get) => ({
+  ...initialHierarchyState,
+
+  async loadGraphUnits() {
+    const r = await api()['hierarchy:units']({});
+    if (r.ok) set({ hierarchyUnits: r.value.units, graphEntities: r.value.entities, hierarchyError: null });
+    else set({ hierarchyError: r.error });
+  },
+
+  toggleGraphUnit(id) {
+    const units = get().hierarchyUnits ?? [];
+    const depth = ancestorsOf(units, id).length;
+    set((s) => {
+      const open = s.graphExpanded[id] ?? depth < 2;
+      return { graphExpanded: { ...s.graphExpanded, [id]: !open } };
+    });
+  },
+
+  expandGraph() {
+    const all: Record<string, boolean> = {};
+    for (const u of get().hierarchyUnits ?? []) all[u.businessunitid] = true;
+    set({ graphExpanded: all });
+  },
+
+  collapseGraph() {
+    set({ graphExpanded: {} });
+  },
+
+  revealGraphUnit(id) {
+    const units = get().hierarchyUnits ?? [];
+    const open: Record<string, boolean> = { ...get().graphExpanded };
+    for (const a of ancestorsOf(units, id)) open[a] = true;
+    set({ graphExpanded: open, graphSelected: id });
+  },
+
+  selectGraphUnit(id) {
+    set({ graphSelected: id, graphMembers: get().graphMembers?.businessunitid === id ? get().graphMembers : null });
+  },
+
+  async loadGraphMembers(id) {
+    const r = await api()['hierarchy:members']({ businessunitid: id });
+    if (r.ok && get().graphSelected === id) set({ graphMembers: r.value });
+  },
+
+  setOverlayQuery(q) {
+    set((s) => ({ overlayQuery: { ...s.overlayQuery, ...q } }));
+  },
+
+  async loadOverlay() {
+    const q = get().overlayQuery;
+    if (!q.principal) {
+      set({ overlay: null, overlayError: null, graphPaths: null });
+      return;
+    }
+    if (q.principal.kind === 'user') {
+      const who = q.principal.systemuserid;
+      void api()['access:explain']({ systemuserid: who, entity: q.entity, right: q.right }).then((e) => {
+        if (get().overlayQuery === q) set({ graphPaths: e.ok ? e.value : null });
+      });
+    } else set({ graphPaths: null });
+    const r = await api()['hierarchy:overlay']({ principal: q.principal, entity: q.entity, right: q.right, staged: true });
+    // A later query may have been sent meanwhile: keep only the answer to the current one.
+    if (get().overlayQuery !== q) return;
+    if (r.ok) set({ overlay: r.value, overlayError: null });
+    else set({ overlay: null, overlayError: r.error });
+  },
+
+  async findGraphTeams(query) {
+    const r = await api()['teams:list']({ query, limit: 30 });
+    return r.ok ? r.value.rows.map((t) => ({ teamid: t.teamid, name: t.name, businessunitname: t.businessunitname })) : [];
+  },
+
+  setGraphShowAfter(on) {
+    set({ graphShowAfter: on });
+  },
+});
