@@ -21,7 +21,8 @@ export async function layoutUnits(units: readonly GraphUnit[]): Promise<Map<stri
       'elk.direction': 'DOWN',
       'elk.spacing.nodeNode': '18',
       'elk.layered.spacing.nodeNodeBetweenLayers': '46',
-      'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+      // Keeps siblings in name order; ELK's model-order pass costs ~10x on the whole 2,000-unit tree.
+      ...(units.length <= 300 ? { 'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES' } : {}),
     },
     children: units.map((u) => ({ id: u.businessunitid, width: NODE_WIDTH, height: NODE_HEIGHT })),
     edges: units

@@ -54,7 +54,7 @@ describe('the vault screens', () => {
     fireEvent.click(create);
     expect(await screen.findByLabelText('Organization', {}, { timeout: 10_000 })).toBeTruthy();
     await waitFor(() => expect(screen.getByLabelText('Organization').textContent).toBe('Contoso'));
-    expect(screen.getByText('Vault: open')).toBeTruthy();
+    expect(screen.getByRole('button', { name: /^Vault: open/ })).toBeTruthy();
   });
 
   it('locks from the status bar, refuses a wrong passphrase, and unlocks with the data still there', async () => {
@@ -75,5 +75,27 @@ describe('the vault screens', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Lock' }));
     await screen.findByRole('heading', { name: /RoleAtlas is locked/ });
     expect(workspace.status().phase).toBe('locked');
+  });
+});
+
+describe('the vault settings', () => {
+  it('sets auto-lock and changes the passphrase, after which only the new one unlocks', async () => {
+    const { workspace } = start();
+    await screen.findByRole('heading', { name: 'Create your vault' });
+    await workspace.create(PASS, { kind: 'demo' });
+    await useAppStore.getState().loadVaultStatus();
+    fireEvent.click(await screen.findByRole('button', { name: /^Vault: open/ }));
+    fireEvent.change(screen.getByLabelText('Lock after being idle for'), { target: { value: '5' } });
+    await waitFor(() => expect(workspace.status().autoLockMinutes).toBe(5));
+    expect(screen.getByText(/Not offered/)).toBeTruthy();
+    const next = 'quiet harbour lamps for 9 ferries';
+    fireEvent.change(screen.getByLabelText('Current passphrase'), { target: { value: PASS } });
+    fireEvent.change(screen.getByLabelText('New passphrase'), { target: { value: next } });
+    fireEvent.change(screen.getByLabelText('New passphrase again'), { target: { value: next } });
+    fireEvent.click(screen.getByRole('button', { name: 'Change passphrase' }));
+    expect(await screen.findByText(/re-wrapped/, {}, { timeout: 10_000 })).toBeTruthy();
+    workspace.lock();
+    expect((await workspace.unlock({ passphrase: PASS })).ok).toBe(false);
+    expect((await workspace.unlock({ passphrase: next })).ok).toBe(true);
   });
 });
