@@ -13,6 +13,7 @@ import { baselineMs, medianMs, round } from './measure';
 import { benchVault } from './vault';
 import { benchSync } from './sync';
 import { benchReports } from './reports';
+import { benchHierarchy, HIERARCHY_TARGETS } from './hierarchy';
 
 const json = process.argv.includes('--json');
 const log = (s: string) => {
@@ -37,6 +38,7 @@ const TARGETS: Record<string, number> = {
   all_users_access_csv_ms: 15_000,
   all_users_access_csv_peak_rss_mb: 1024,
   findings_all_ms: 2000,
+  ...HIERARCHY_TARGETS,
 };
 
 log('generating the benchmark organization…');
@@ -89,6 +91,8 @@ const diffMs = medianMs(9, (i) => {
 
 // Peak memory is read before the vault and sync parts, which hold second copies of the organization.
 const peak = process.resourceUsage().maxRSS / 1024;
+log('hierarchy…');
+const hierarchyFigures = await benchHierarchy(state);
 log('vault…');
 const vaultFigures = await benchVault(state);
 log('sync…');
@@ -103,6 +107,7 @@ const figures = {
   preview_one_user_ms: round(previewMs, 2),
   diff_role_held_by_10000_users_ms: round(diffMs, 1),
   peak_memory_mb: round(peak, 0),
+  ...hierarchyFigures,
   ...vaultFigures,
   ...syncFigures,
   ...reportFigures,

@@ -159,7 +159,7 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
   });
 
   it('locks, refuses a wrong passphrase, unlocks, and the data is still there', async () => {
-    await page.getByRole('contentinfo', { name: 'Status' }).getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('contentinfo', { name: 'Status' }).getByRole('button', { name: 'Lock', exact: true }).click();
     await page.getByRole('heading', { name: /RoleAtlas is locked/ }).waitFor();
     expect(workspace.status().phase).toBe('locked');
     await shot('lock-screen');

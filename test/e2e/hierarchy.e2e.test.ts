@@ -97,7 +97,7 @@ describe.skipIf(!hasChromium)('the hierarchy graph, overlay, staging and Check a
     await page.waitForTimeout(400);
     figures.pan_frame_ms_all_2000 = stats(await pan());
     await shot('hierarchy-2000-expanded');
-    await page.getByRole('button', { name: 'Collapse' }).click();
+    await page.getByRole('button', { name: 'Collapse', exact: true }).click();
     await expect.poll(() => page.evaluate(() => window.__roleatlasGraph?.nodes)).toBeLessThan(2000);
   }, 180_000);
 
@@ -157,7 +157,7 @@ describe.skipIf(!hasChromium)('the hierarchy graph, overlay, staging and Check a
       await shot('check-access');
       await row.getByRole('button', { name: 'Stage' }).first().click();
       await d.getByRole('status').waitFor();
-      await d.getByRole('button', { name: 'Close' }).click();
+      await d.getByRole('button', { name: 'Cancel' }).click();
     };
 
     await openAndStage();

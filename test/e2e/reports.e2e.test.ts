@@ -113,7 +113,7 @@ describe.skipIf(!hasChromium)('findings, reports and the audit log in Chromium o
     expect(book.worksheets.length).toBeGreaterThan(1);
     const text = book.worksheets.map((w) => w.getSheetValues().flat().map(String).join(' ')).join(' ');
     expect(text).toContain('Salesperson');
-    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
     await page.getByRole('button', { name: 'Show in folder' }).click();
     await expect.poll(() => desktop.opened).toEqual([path]);
     expect(desktop.revealed).toEqual([path]);
