@@ -5,7 +5,7 @@ import { DEPTHS } from '../core/model/depth';
 import { apiFromChannels } from './exposeApi';
 import { channel } from './channel';
 import { vaultChannels } from './channels/vault';
-import { accessPathSchema } from './channels/access';
+import { explanationSchema } from './channels/access';
 import { hierarchyChannels } from './channels/hierarchy';
 import { stagingChannels } from './channels/staging';
 import { syncChannels } from './channels/sync';
@@ -68,14 +68,7 @@ export const orgSummarySchema = z.object({
 });
 export type OrgSummaryDto = z.infer<typeof orgSummarySchema>;
 
-
-export const explanationSchema = z.object({
-  allowed: z.boolean(),
-  depth: z.enum(DEPTHS).nullable(),
-  privilege: z.string().nullable(),
-  paths: z.array(accessPathSchema).readonly(),
-  reasons: z.array(z.string()).readonly(),
-});
+export { explanationSchema };
 
 
 const historySchema = z.object({

@@ -3,6 +3,7 @@ import { checkAccess, recordsOf } from '../session/checkAccess';
 import { hierarchyUnits, overlay, ownedEntities, unitMembers } from '../session/hierarchy';
 import { NotFound } from '../session/queries';
 import { stagingOf } from '../session/staging';
+import { AccessEngine } from '../core/access/engine';
 import { failure, value, type AreaHandlers } from './dispatch';
 
 export function hierarchyHandlers(session: OrgSession): AreaHandlers<'hierarchy'> {
@@ -17,6 +18,7 @@ export function hierarchyHandlers(session: OrgSession): AreaHandlers<'hierarchy'
         throw error;
       }
     },
+    'hierarchy:paths': ({ principal, entity, right }) => value(AccessEngine.of(session.current).explainPrincipal(principal, entity, right)),
     'hierarchy:overlay': ({ principal, entity, right, staged }) => {
       const after = staged && session.staged().length ? staging.after() : null;
       const r = overlay(session.current, after, { principal, entity, right });

@@ -19,3 +19,12 @@ export const accessPathSchema = z.object({
   managerlevel: z.number().optional(),
 });
 export type AccessPathDto = z.infer<typeof accessPathSchema>;
+
+/** explain(): whether a right is held, at which depth, by which paths, or why not. */
+export const explanationSchema = z.object({
+  allowed: z.boolean(),
+  depth: z.enum(DEPTHS).nullable(),
+  privilege: z.string().nullable(),
+  paths: z.array(accessPathSchema).readonly(),
+  reasons: z.array(z.string()).readonly(),
+});

@@ -3,7 +3,7 @@ import { commandSchema, type Command } from '../../core/commands/schema';
 import { RIGHTS } from '../../core/model/accessRights';
 import { DEPTHS } from '../../core/model/depth';
 import { channel } from '../channel';
-import { accessPathSchema } from './access';
+import { accessPathSchema, explanationSchema } from './access';
 
 const id = z.string().trim().min(1, 'must not be empty').max(200);
 const entity = z.string().trim().min(1, 'must not be empty').max(200);
@@ -104,6 +104,8 @@ export const hierarchyChannels = {
   'hierarchy:members': channel(z.object({ businessunitid: id }).strict(), membersSchema),
   /** Per unit, the deepest depth reaching it and the records reached there; `after` over the staged set. */
   'hierarchy:overlay': channel(z.object({ principal: principalSchema, entity, right: z.enum(RIGHTS), staged: z.boolean().default(true) }).strict(), overlaySchema),
+  /** The paths by which the overlay's principal (a user, a team, or a holder of a role) holds the privilege. */
+  'hierarchy:paths': channel(z.object({ principal: principalSchema, entity, right: z.enum(RIGHTS) }).strict(), explanationSchema),
   /** Every right of a user on a record (or a record yet to exist), how each is obtained, and what would grant the others. */
   'checkAccess:check': channel(
     z.union([

@@ -553,6 +553,32 @@ export class AccessEngine {
     return deny(priv.name, depth, this.denialReasons(u, priv, grants, rec));
   }
 
+  /**
+   * The paths by which a team (acting as the team) or a holder of a role in a unit holds a
+   * privilege: what the hierarchy overlay lists for a selected unit. A user goes through explain().
+   */
+  explainPrincipal(principal: Principal, entity: string, right: AccessRight): Explanation {
+    if (principal.kind === 'user') return this.explain(principal.systemuserid, entity, right);
+    const subject = this.subject(principal);
+    const who = principal.kind === 'team' ? `team ${principal.teamid}` : `role ${principal.roleid} in business unit ${principal.businessunitid}`;
+    if (!subject) return deny(null, null, [`${who} does not exist`]);
+    const priv = this.catalog.privilegeFor(entity, right);
+    if (!priv) return deny(null, null, [this.catalog.entities.has(entity) ? `${entity} has no ${right} privilege` : `unknown table "${entity}"`]);
+    if (!subject.active) return deny(priv.name, null, [`the business unit of ${who} is disabled`]);
+    const { rows } = subject;
+    const paths: AccessPath[] = [];
+    let level = 0;
+    for (let k = subject.from; k < subject.to; k++) {
+      const l = this.roles.levels[rows.role[k]][priv.index];
+      if (!l) continue;
+      level = Math.max(level, l);
+      const g: Grant = { role: rows.role[k], scope: rows.scope[k], team: rows.team[k], userContext: rows.userContext[k] === 1 };
+      paths.push({ ...this.pathBase(g, l), reach: l === 4 ? 'organization' : l === 3 ? 'businessunit-and-below' : l === 2 ? 'businessunit' : g.userContext ? 'owner' : 'team-owner' });
+    }
+    if (paths.length) return { allowed: true, depth: depthOfLevel(level), privilege: priv.name, paths, reasons: [] };
+    return deny(priv.name, null, [principal.kind === 'team' ? `no role of ${who} grants ${priv.name}${subject.to > subject.from ? '' : ' (the team holds no roles)'}` : `the role does not grant ${priv.name}`]);
+  }
+
   check(userId: Id, entity: string, right: AccessRight, recordId?: Id): boolean {
     return this.explain(userId, entity, right, recordId).allowed;
   }

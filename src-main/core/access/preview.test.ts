@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { preview } from './preview';
+import { AccessEngine } from './engine';
 import { ACCOUNT, BU, ROLE, TEAM, USER, assignTeam, assignUser, contoso } from '../../../test/fixtures/orgCharts';
 
 function previewOf(...args: Parameters<typeof preview>) {
@@ -109,5 +110,20 @@ describe('preview of a team or of a role', () => {
     const r = preview(contoso(), { kind: 'team', teamid: 'no-such-team' }, 'account', 'Read');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.message).toBe('team no-such-team does not exist');
+  });
+});
+
+describe('the paths of a team or a role holder', () => {
+  it('lists a team role at the team\'s unit, and a role held in a unit at that unit', () => {
+    const s = contoso([assignTeam(TEAM.keyAccounts, ROLE.accountReaderLocal)]);
+    const engine = AccessEngine.of(s);
+    const team = engine.explainPrincipal({ kind: 'team', teamid: TEAM.keyAccounts }, 'account', 'Read');
+    expect(team.allowed).toBe(true);
+    expect(team.paths).toEqual([expect.objectContaining({ roleid: ROLE.accountReaderLocal, via: 'team', teamid: TEAM.keyAccounts, depth: 'Local', scopebusinessunitid: BU.sales, reach: 'businessunit' })]);
+    const role = engine.explainPrincipal({ kind: 'role', roleid: ROLE.accountReaderDeep, businessunitid: BU.west }, 'account', 'Read');
+    expect(role.paths).toEqual([expect.objectContaining({ via: 'direct', depth: 'Deep', scopebusinessunitid: BU.west, reach: 'businessunit-and-below' })]);
+    const none = engine.explainPrincipal({ kind: 'team', teamid: TEAM.deal }, 'account', 'Read');
+    expect(none.allowed).toBe(false);
+    expect(none.reasons[0]).toContain('holds no roles');
   });
 });

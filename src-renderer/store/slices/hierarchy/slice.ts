@@ -39,7 +39,7 @@ export interface OverlayQuery {
 export interface HierarchySliceState {
   readonly hierarchyUnits: readonly HierarchyUnitDto[] | null;
   readonly graphEntities: readonly EntityDto[];
-  /** explain() for the overlay's user, no record: every path with its depth and scope unit. */
+  /** The overlay principal's paths (explain() for a user; the team's or the role's grants otherwise), with depth and scope unit. */
   readonly graphPaths: ExplanationDto | null;
   readonly hierarchyError: BridgeError | null;
   /** Units opened or closed by hand; the rest follow the default depth. */
@@ -122,12 +122,9 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
       set({ overlay: null, overlayError: null, graphPaths: null });
       return;
     }
-    if (q.principal.kind === 'user') {
-      const who = q.principal.systemuserid;
-      void api()['access:explain']({ systemuserid: who, entity: q.entity, right: q.right }).then((e) => {
-        if (get().overlayQuery === q) set({ graphPaths: e.ok ? e.value : null });
-      });
-    } else set({ graphPaths: null });
+    void api()['hierarchy:paths']({ principal: q.principal, entity: q.entity, right: q.right }).then((e) => {
+      if (get().overlayQuery === q) set({ graphPaths: e.ok ? e.value : null });
+    });
     const r = await api()['hierarchy:overlay']({ principal: q.principal, entity: q.entity, right: q.right, staged: true });
     // A later query may have been sent meanwhile: keep only the answer to the current one.
     if (get().overlayQuery !== q) return;
