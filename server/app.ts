@@ -6,7 +6,9 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { applyAll, withIds } from '../src-main/core/commands/apply';
 import { refusalFromZod, type Refusal } from '../src-main/core/result';
 import { changeSetRequestSchema, MAX_CHANGESET_OPERATIONS, type ChangeSetApplied, type ErrorBody } from '../src-main/sync/protocol';
 import { Accounts, privilegeProblem, type Account } from './auth';
@@ -150,13 +152,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const commands: { id: null; command: unknown }[] = [];
     const preconditions = [];
     const results: { id: string; result: WebResult }[] = [];
+    // Each request is planned against the state after the earlier ones, as in a Dataverse change set;
+    // the commit applies them all again to the state it finds, whole or not at all.
+    let running = model.state;
     for (const [i, r] of parsed.data.requests.entries()) {
       const path = r.url.replace(/^https?:\/\/[^/]+/, '').replace(/^\/?api\/data\/v9\.2\//, '').replace(/^\//, '');
       const [p0, qs] = path.split('?');
       try {
-        const p = plan(model, { method: r.method, path: decodeURI(p0), query: Object.fromEntries(new URLSearchParams(qs ?? '')), ifMatch: r.headers?.['If-Match'] ?? r.headers?.['if-match'], body: r.body }, baseUrl(req));
+        const p = plan(model, { method: r.method, path: decodeURI(p0), query: Object.fromEntries(new URLSearchParams(qs ?? '')), ifMatch: r.headers?.['If-Match'] ?? r.headers?.['if-match'], body: r.body }, baseUrl(req), running);
         if (p.kind === 'read') return reply.code(400).send(errorBody('invalid', `request ${r.id}: a change set holds only writes (POST, PATCH, DELETE)`));
-        commands.push(...p.commands.map((command) => ({ id: null, command })));
+        // New ids are chosen once, so the commit creates the same rows the later requests were planned against.
+        const planned = p.commands.map((c) => (c && typeof c === 'object' && 'type' in c ? withIds(c as { type: string }, randomUUID) : c));
+        const applied = applyAll(running, planned);
+        if (applied.ok) running = applied.state;
+        commands.push(...planned.map((command) => ({ id: null, command })));
         preconditions.push(...p.preconditions);
         results.push({ id: r.id, result: p.result });
       } catch (e) {

@@ -161,11 +161,7 @@ export class ServerModel {
       }
     }
 
-    // A retry: changes an earlier request applied are reported, not applied again.
-    const already = clientid && ids.length ? await appliedChangeIds(this.db, clientid, ids) : new Map<string, number>();
-    const todo = input.changes.filter((c) => c.id === null || !already.has(c.id));
-    if (!todo.length) return { ok: true, version: Math.max(...already.values()), applied: [], duplicates: [...already.keys()], results: [], state: this.current };
-
+    // If-Match first: a stale etag is refused even when the request would change nothing.
     for (const p of input.preconditions ?? []) {
       const m = isSyncTable(p.table) ? this.meta.get(p.table)!.get(p.key) : undefined;
       const now = m && !m.deleted ? m.version : null;
@@ -173,6 +169,11 @@ export class ServerModel {
         return { ok: false, kind: 'precondition', error: refusal('precondition-failed', `${p.table} ${p.key} has changed since version ${p.version} (now ${now ?? 'deleted'}); read it again and retry`) };
       }
     }
+
+    // A retry: changes an earlier request applied are reported, not applied again.
+    const already = clientid && ids.length ? await appliedChangeIds(this.db, clientid, ids) : new Map<string, number>();
+    const todo = input.changes.filter((c) => c.id === null || !already.has(c.id));
+    if (!todo.length) return { ok: true, version: already.size ? Math.max(...already.values()) : this.version, applied: [], duplicates: [...already.keys()], results: [], state: this.current };
 
     const commands = todo.map((c) => (c.command && typeof c.command === 'object' && 'type' in c.command ? withIds(c.command as { type: string }, randomUUID) : c.command));
     const r = applyAll(this.current, commands);

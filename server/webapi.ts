@@ -10,6 +10,7 @@ import { DEPTHS } from '../src-main/core/model/depth';
 import type { OrgState } from '../src-main/core/model/org';
 import {
   SPEC_BY_SET,
+  etagOf,
   rowOf,
   toODataRow,
   transition,
@@ -107,8 +108,11 @@ function commandsOf(table: SyncTable, key: string, from: Row | null, to: Row | n
   return t.commands;
 }
 
-export function plan(model: ServerModel, req: WebRequest, baseUrl: string): Plan {
-  const state = model.state;
+/**
+ * `state` is what the request is planned against: the model's state, or in a $batch change set the
+ * state after the change set's earlier requests (so a later one can use a row an earlier one created).
+ */
+export function plan(model: ServerModel, req: WebRequest, baseUrl: string, state: OrgState = model.state): Plan {
   const m = /^([A-Za-z_]+)(?:\(([^)]*)\))?(?:\/(.*))?$/.exec(req.path);
   if (!m) throw new WebError(404, 'not-found', `no resource at ${API_BASE}/${req.path}`);
   const [, set, rawId, rest] = m;
@@ -117,12 +121,12 @@ export function plan(model: ServerModel, req: WebRequest, baseUrl: string): Plan
 
   if (set === 'privileges') {
     if (method !== 'GET') throw new WebError(405, 'read-only', 'privileges are a read-only catalog');
-    return { kind: 'read', result: privileges(state, id, req, baseUrl) };
+    return { kind: 'read', result: privileges(model, id, req, baseUrl) };
   }
   const s = SPEC_BY_SET.get(set);
   if (!s) throw new WebError(404, 'not-found', `unknown entity set "${set}" (sets: privileges, ${[...SPEC_BY_SET.keys()].join(', ')})`);
 
-  if (rest) return planNavigation(model, s, id, rest, method, req, baseUrl);
+  if (rest) return planNavigation(state, s, id, rest, method, req);
 
   if (method === 'GET') return { kind: 'read', result: id === undefined ? collection(model, s, req, baseUrl) : single(model, s, id, req, baseUrl) };
   if (method === 'POST' && id === undefined) {
@@ -157,13 +161,14 @@ function selectColumns(row: Record<string, unknown>, select: string | undefined,
 function filterOf(filter: string | undefined): ((row: Record<string, unknown>) => boolean) | null {
   if (!filter) return null;
   const parts = filter.split(/\s+and\s+/i).map((p) => {
-    const m = /^\s*([A-Za-z_]+)\s+eq\s+('(?:[^']|'')*'|true|false|null|-?\d+)\s*$/.exec(p);
+    // A GUID is written unquoted in OData (_businessunitid_value eq 6f1c…); it compares as the id string.
+    const m = /^\s*([A-Za-z_]+)\s+eq\s+('(?:[^']|'')*'|true|false|null|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|-?\d+)\s*$/.exec(p);
     if (!m) throw bad(`unsupported $filter "${p}": only column eq 'value' joined by and`);
     const raw = m[2];
-    const value = raw.startsWith("'") ? raw.slice(1, -1).replace(/''/g, "'") : raw === 'null' ? null : raw === 'true' ? true : raw === 'false' ? false : Number(raw);
-    return { column: m[1], value };
+    const value = raw.startsWith("'") ? raw.slice(1, -1).replace(/''/g, "'") : raw === 'null' ? null : raw === 'true' ? true : raw === 'false' ? false : /^-?\d+$/.test(raw) ? Number(raw) : raw.toLowerCase();
+    return { column: m[1], value, guid: /^[0-9a-f]{8}-/i.test(raw) };
   });
-  return (row) => parts.every((p) => (row[p.column] ?? null) === p.value);
+  return (row) => parts.every((p) => (p.guid ? String(row[p.column] ?? '').toLowerCase() : (row[p.column] ?? null)) === p.value);
 }
 
 function collection(model: ServerModel, s: TableSpec, req: WebRequest, baseUrl: string): WebResult {
@@ -198,9 +203,18 @@ function single(model: ServerModel, s: TableSpec, id: string, req: WebRequest, b
   return { status: 200, headers: { ETag: String(o['@odata.etag']) }, body: { '@odata.context': `${baseUrl}/$metadata#${s.entitySet}/$entity`, ...selectColumns(o, req.query.$select, s) } };
 }
 
-function privileges(state: OrgState, id: string | undefined, req: WebRequest, baseUrl: string): WebResult {
-  const catalog = catalogFor(state.entities) ?? BUILTIN_CATALOG;
+/**
+ * The privilege catalog as a read-only entity set. It changes only with the custom tables
+ * (roleatlas_customentities), so every row's etag is the version of the last such change.
+ */
+function privileges(model: ServerModel, id: string | undefined, req: WebRequest, baseUrl: string): WebResult {
+  const catalog = catalogFor(model.state.entities) ?? BUILTIN_CATALOG;
+  let version = 0;
+  for (const r of model.read('entities').rows) version = Math.max(version, r.version);
+  const etag = etagOf(version);
+  const s = { idField: 'privilegeid' } as TableSpec;
   const rows = catalog.privileges.map((p) => ({
+    '@odata.etag': etag,
     privilegeid: p.name,
     name: p.name,
     accessright: p.accessright,
@@ -213,10 +227,13 @@ function privileges(state: OrgState, id: string | undefined, req: WebRequest, ba
   if (id !== undefined) {
     const row = rows.find((r) => r.privilegeid === id);
     if (!row) throw new WebError(404, 'not-found', `privilege ${id} does not exist`);
-    return { status: 200, body: { '@odata.context': `${baseUrl}/$metadata#privileges/$entity`, ...row } };
+    return { status: 200, headers: { ETag: etag }, body: { '@odata.context': `${baseUrl}/$metadata#privileges/$entity`, ...selectColumns(row, req.query.$select, s) } };
   }
   const filter = filterOf(req.query.$filter);
-  return { status: 200, body: { '@odata.context': `${baseUrl}/$metadata#privileges`, value: filter ? rows.filter((r) => filter(r as unknown as Record<string, unknown>)) : rows } };
+  const top = req.query.$top === undefined ? Infinity : Number(req.query.$top);
+  if (!(top >= 0)) throw bad(`$top must be a whole number`);
+  const value = (filter ? rows.filter((r) => filter(r)) : rows).slice(0, top).map((r) => selectColumns(r, req.query.$select, s));
+  return { status: 200, body: { '@odata.context': `${baseUrl}/$metadata#privileges`, value } };
 }
 
 // ---- associations and actions ---------------------------------------------------------------------
@@ -227,9 +244,8 @@ const ASSOCIATIONS: Record<string, { readonly sets: readonly [string, string] }>
   teammembership_association: { sets: ['teams', 'systemusers'] },
 };
 
-function planNavigation(model: ServerModel, s: TableSpec, id: string | undefined, rest: string, method: string, req: WebRequest, baseUrl: string): Plan {
+function planNavigation(state: OrgState, s: TableSpec, id: string | undefined, rest: string, method: string, req: WebRequest): Plan {
   if (id === undefined) throw new WebError(404, 'not-found', `${s.entitySet}/${rest}: name a row first, ${s.entitySet}(<id>)/${rest}`);
-  const state = model.state;
   if (!rowOf(state, s.table, id)) throw new WebError(404, 'not-found', `${s.entitySet}(${id}) does not exist`);
   const action = /^(?:Microsoft\.Dynamics\.CRM\.)?(AddPrivilegesRole|RemovePrivilegeRole|ReplacePrivilegesRole)$/.exec(rest);
   if (action) {
@@ -259,7 +275,6 @@ function planNavigation(model: ServerModel, s: TableSpec, id: string | undefined
   if (nav[1] === 'systemuserroles_association') command = { type: add ? 'assignRole' : 'removeRole', systemuserid: ida, roleid: idb };
   else if (nav[1] === 'teamroles_association') command = { type: add ? 'assignRole' : 'removeRole', teamid: ida, roleid: idb };
   else command = { type: add ? 'addTeamMember' : 'removeTeamMember', teamid: ida, systemuserid: idb };
-  void baseUrl;
   return { kind: 'write', commands: [command], preconditions: [], result: { status: 204 } };
 }
 
