@@ -1,3 +1,4 @@
+import { ColumnarTable } from '../core/model/columnarTable';
 import { pairKey, type OrgState } from '../core/model/org';
 import { assignmentKey } from '../core/commands/roles';
 import type { TableName } from '../core/commands/draft';
@@ -34,6 +35,11 @@ const KEY_OF: Record<TableName, (r: any) => string> = {
   shares: (r) => pairKey(r.recordid, r.principalid),
 };
 export const TABLES = Object.keys(KEY_OF) as TableName[];
+
+/** Tables whose key is one column, so a lazily built table can take its keys from that column. */
+const KEY_COLUMN: Partial<Record<TableName, string>> = { records: 'recordid', systemusers: 'systemuserid', businessunits: 'businessunitid', teams: 'teamid', roles: 'roleid' };
+/** From this many rows on, a table is kept in columns after loading (see ColumnarTable). */
+const LAZY_ROWS = 200_000;
 
 const isFlat = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
@@ -174,6 +180,12 @@ function decodeTable(name: TableName, t: EncodedTable, values: (v: Values) => un
     return `${c}: a${args.length - 2}[a${args.length - 1}[i]]`;
   });
   const build = new Function(...args.map((_, k) => `a${k}`), `return (i) => ({ ${fields.join(', ')} });`)(...args) as (i: number) => Row;
+  // Large tables stay in their columns until rows are asked for (the state is read-only).
+  const keyColumn = KEY_COLUMN[name];
+  if (t.n >= LAZY_ROWS && (t.keys || (keyColumn && keyColumn in t.cols && !('dict' in t.cols[keyColumn])))) {
+    const keys = t.keys ?? (values(t.cols[keyColumn!] as Values) as string[]);
+    return new ColumnarTable(keys, build) as unknown as Map<string, Row>;
+  }
   for (let i = 0; i < t.n; i++) {
     const r = build(i);
     out.set(t.keys ? t.keys[i] : keyOf(r), r);
