@@ -1,8 +1,7 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { CliError } from './errors';
 import { fromInterchange } from '../core/interchange/toState';
-import { toInterchange } from '../core/interchange/fromState';
+import { writeAtomically as writeFileAtomically, writeInterchange } from '../files/atomicWrite';
 import type { OrgState } from '../core/model/org';
 
 /** Larger inputs are refused before parsing: an interchange file of the benchmark organization is ~150 MB. */
@@ -30,54 +29,17 @@ export function loadOrg(path: string): OrgState {
   return r.value;
 }
 
-/**
- * Writes through a temporary file in the same folder, then renames it over the target, so a
- * crash leaves either the old file or the new one. Rows are written one by one to keep memory flat.
- */
+/** Writes through a temporary file renamed over the target (see files/atomicWrite.ts); a failure names the file. */
 export function writeAtomically(path: string, write: (chunk: (text: string) => void) => void): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
   try {
-    let buffer = '';
-    const chunk = (text: string) => {
-      buffer += text;
-      if (buffer.length > 1 << 20) {
-        writeSync(fd, buffer);
-        buffer = '';
-      }
-    };
-    write(chunk);
-    writeSync(fd, buffer);
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, path);
+    writeFileAtomically(path, write);
   } catch (e) {
-    try {
-      closeSync(fd);
-    } catch {
-      /* already closed */
-    }
-    rmSync(tmp, { force: true });
     throw new CliError(`cannot write ${path}: ${(e as Error).message}`);
   }
 }
 
 export function writeOrg(path: string, state: OrgState): void {
-  const file = toInterchange(state) as unknown as Record<string, unknown>;
-  writeAtomically(path, (out) => {
-    out('{');
-    let first = true;
-    for (const [key, value] of Object.entries(file)) {
-      out(`${first ? '' : ','}\n  ${JSON.stringify(key)}: `);
-      first = false;
-      if (Array.isArray(value)) {
-        out('[');
-        value.forEach((row, i) => out(`${i ? ',' : ''}\n    ${JSON.stringify(row)}`));
-        out(value.length ? '\n  ]' : ']');
-      } else out(JSON.stringify(value));
-    }
-    out('\n}\n');
-  });
+  writeAtomically(path, (out) => writeInterchange(state, out));
 }
 
 export function print(text: string): void {

@@ -4,6 +4,7 @@
  * screens poll, and the conflicts and pending changes the Sync screen lists. Plain TypeScript:
  * the same SyncClient and VaultSyncStore as `roleatlas sync`, over the vault open in this process.
  */
+import { networkReason } from '../sync/networkReason';
 import { randomUUID } from 'node:crypto';
 import type { PendingChangeDto, SyncConflictDto, SyncProgressDto, SyncStatusDto } from '../bridge/channels/sync';
 import { ok, refused, type Result } from '../core/result';
@@ -336,16 +337,6 @@ function side(field: string, v: unknown): string {
   return s.length > 300 ? `${s.slice(0, 297)}...` : s;
 }
 
-function networkReason(e: unknown): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'no answer before the timeout';
-  const code = err.cause?.code;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'the connection was closed';
-  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'the connection timed out';
-  return err.cause?.message ?? err.message;
-}
 
 /** One sentence for each way a sync fails. */
 function failure(e: unknown, server: string, network: string | null): string {

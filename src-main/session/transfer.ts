@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { catalogFor } from '../core/catalog/catalog';
-import { toInterchange } from '../core/interchange/fromState';
 import type { Id, OrgState } from '../core/model/org';
 import type { Refusal } from '../core/result';
 import { loadSolutionPaths } from '../importers/solution/loadSolution';
 import { exportSolution } from '../importers/solution/exportSolution';
+import { writeAtomically, writeInterchange } from '../files/atomicWrite';
 import { planSolutionImport, type ImportPlan, type ImportPreview, type ProfilePreview, type RolePreview } from '../importers/solution/plan';
 import type { SolutionContent } from '../importers/solution/readSolution';
 import { MAX_CSV_BYTES, planUserImport, type UserImportPlan } from '../importers/users/csvUsers';
@@ -335,53 +335,3 @@ function roleFilesIn(folder: string): string[] {
   }
 }
 
-/** The interchange file one row per line, as `roleatlas demo` writes it, without building one big string. */
-function writeInterchange(state: OrgState, out: (text: string) => void): void {
-  const file = toInterchange(state) as unknown as Record<string, unknown>;
-  out('{');
-  let first = true;
-  for (const [key, value] of Object.entries(file)) {
-    out(`${first ? '' : ','}\n  ${JSON.stringify(key)}: `);
-    first = false;
-    if (Array.isArray(value)) {
-      out('[');
-      value.forEach((row, i) => out(`${i ? ',' : ''}\n    ${JSON.stringify(row)}`));
-      out(value.length ? '\n  ]' : ']');
-    } else out(JSON.stringify(value));
-  }
-  out('\n}\n');
-}
-
-/**
- * Writes through a temporary file in the same folder, renamed over the target when complete: a
- * failure leaves the earlier file (or none), never half of one. Returns the bytes written.
- */
-export function writeAtomically(path: string, write: (out: (text: string) => void) => void): number {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
-  const fd = openSync(tmp, 'w');
-  let bytes = 0;
-  try {
-    let buffer = '';
-    const flush = () => {
-      bytes += writeSync(fd, buffer);
-      buffer = '';
-    };
-    write((t) => {
-      buffer += t;
-      if (buffer.length > 1 << 20) flush();
-    });
-    flush();
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, path);
-    return bytes;
-  } catch (e) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}

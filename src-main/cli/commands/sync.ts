@@ -1,3 +1,4 @@
+import { networkReason } from '../../sync/networkReason';
 import { parse, required } from '../args';
 import { print } from '../io';
 import { openVault } from '../source';
@@ -115,16 +116,6 @@ function serverUrl(raw: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
-function networkReason(e: unknown): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'no answer before the timeout';
-  const code = err.cause?.code;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'the connection was closed';
-  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'the connection timed out';
-  return err.cause?.message ?? err.message;
-}
 
 /** One line for each way a sync fails. */
 function failure(e: unknown, server: string, tokenEnv: string, network: string | null): string {
