@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+/**
+ * `npm start` and packaging rest on electron-vite's build of main, preload and renderer. The
+ * Electron binary can't run here, so this builds the app as `npm run build` does and checks what
+ * the window will get: one sandbox-ready preload exposing only window.api, and main's hardening.
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const out = (...p: string[]) => readFileSync(join(root, 'out', ...p), 'utf8');
+
+describe('the desktop app build', () => {
+  it('builds main, preload and renderer with electron-vite', () => {
+    const r = spawnSync(join(root, 'node_modules/.bin/electron-vite'), ['build'], { cwd: root, encoding: 'utf8' });
+    expect(r.status, r.stderr || r.stdout).toBe(0);
+  }, 180_000);
+
+  it('bundles the preload into one CommonJS file that requires only electron and exposes only window.api', () => {
+    const preload = out('preload', 'index.cjs');
+    expect([...new Set(preload.match(/require\("[^"]+"\)/g))]).toEqual(['require("electron")']);
+    const exposed = [...preload.matchAll(/exposeInMainWorld\("([^"]+)"/g)].map((m) => m[1]);
+    expect(exposed).toEqual(['api']);
+  });
+
+  it('opens the window sandboxed and isolated, with navigation and new windows blocked', () => {
+    const main = out('main', 'index.js');
+    for (const s of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'will-navigate', 'setWindowOpenHandler', "action: \"deny\"", 'Content-Security-Policy']) {
+      expect(main, s).toContain(s);
+    }
+  });
+
+  it('serves the renderer with a strict Content-Security-Policy and no remote content', () => {
+    const html = out('renderer', 'index.html');
+    const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/https?:/);
+    expect(html).not.toMatch(/<script[^>]+src="https?:/);
+  });
+});
