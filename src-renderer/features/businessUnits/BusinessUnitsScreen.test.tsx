@@ -5,6 +5,7 @@ import { MainLayout } from '../shell/App';
 import { renderWith } from '../../testing/renderApp';
 import { FABRIKAM as F, fabrikam } from '../../../src-main/session/fabrikam.fixture';
 import { useAppStore } from '../../store';
+import { syntheticOrganization } from '../../../src-main/core/generate/synthetic';
 
 const tree = () => screen.findByRole('tree', { name: 'Business unit tree' });
 
@@ -73,5 +74,16 @@ describe('Business units screen', () => {
     expect(session.current.businessunits.get(F.sales)?.name).toBe('Sales');
     fireEvent.keyDown(window, { key: 'Z', ctrlKey: true, shiftKey: true });
     await within(await tree()).findByRole('treeitem', { name: 'Revenue' });
+  });
+
+  it('opens a tree of 2,000 units folded below the second level, and opens a unit on demand', async () => {
+    renderWith(<MainLayout />, syntheticOrganization({ businessunits: 2000, users: 100, teams: 10, roles: 5, records: 0, shares: 0, popularRoleHolders: 0 }));
+    const t = await tree();
+    const items = within(t).getAllByRole('treeitem');
+    expect(items.length).toBeLessThan(200);
+    const folded = items.find((i) => i.getAttribute('aria-level') === '2' && i.getAttribute('aria-expanded') === 'false')!;
+    expect(folded).toBeTruthy();
+    fireEvent.keyDown(folded, { key: 'ArrowRight' });
+    await waitFor(() => expect(within(t).getAllByRole('treeitem').length).toBeGreaterThan(items.length));
   });
 });

@@ -2,7 +2,7 @@ import { useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'r
 import type { OrgSummaryDto } from '../../api';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Dialog } from '../../components/Dialog';
-import { moveTargets, orgSelectors, unitForest, useAppStore, visibleUnits } from '../../store';
+import { moveTargets, orgSelectors, unitForest, useAppStore, visibleUnits, type UnitNode } from '../../store';
 
 type UnitRow = OrgSummaryDto['businessunits'][number];
 type Open = null | 'add' | 'rename' | 'move' | 'delete' | { kind: 'dragMove'; unit: UnitRow; parent: UnitRow };
@@ -14,9 +14,11 @@ export function BusinessUnitsScreen() {
   const selectUnit = useAppStore((s) => s.selectUnit);
   const applyCommand = useAppStore((s) => s.applyCommand);
   const checkCommands = useAppStore((s) => s.checkCommands);
-  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  // null until the admin opens or closes a unit: then a large tree starts folded (defaultCollapsed).
+  const [chosen, setCollapsed] = useState<ReadonlySet<string> | null>(null);
   const [open, setOpen] = useState<Open>(null);
   const forest = useMemo(() => (summary ? unitForest(summary) : []), [summary]);
+  const collapsed = useMemo(() => chosen ?? defaultCollapsed(forest, summary?.businessunits.length ?? 0), [chosen, forest, summary]);
   const rows = useMemo(() => visibleUnits(forest, collapsed), [forest, collapsed]);
   const treeRef = useRef<HTMLUListElement>(null);
   if (!summary) return null;
@@ -25,7 +27,7 @@ export function BusinessUnitsScreen() {
 
   const toggle = (id: string, open?: boolean) =>
     setCollapsed((c) => {
-      const next = new Set(c);
+      const next = new Set(c ?? collapsed);
       const isOpen = !next.has(id);
       if (open ?? !isOpen) next.delete(id);
       else next.add(id);
@@ -267,4 +269,22 @@ function MoveDialog({ summary, unit, onClose }: { summary: OrgSummaryDto; unit: 
       <p className="muted">Users keep their roles; records stay with their owners.</p>
     </Dialog>
   );
+}
+
+/** Units past which a large tree starts folded, so 2,000 units open as a few dozen rows. */
+const FOLD_FROM_UNITS = 200;
+const FOLD_BELOW_LEVEL = 2;
+
+function defaultCollapsed(forest: readonly UnitNode[], units: number): ReadonlySet<string> {
+  const folded = new Set<string>();
+  if (units < FOLD_FROM_UNITS) return folded;
+  const walk = (nodes: readonly UnitNode[], level: number) => {
+    for (const n of nodes) {
+      if (!n.children.length) continue;
+      if (level >= FOLD_BELOW_LEVEL) folded.add(n.unit.businessunitid);
+      walk(n.children, level + 1);
+    }
+  };
+  walk(forest, 1);
+  return folded;
 }
