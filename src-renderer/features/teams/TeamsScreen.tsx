@@ -1,3 +1,4 @@
+import { AssignRoleForm } from '../../components/AssignRoleForm';
 import { useEffect, useState } from 'react';
 import type { Command } from '../../api';
 import { Dialog } from '../../components/Dialog';
@@ -93,7 +94,6 @@ function TeamDetailPanel() {
   const applyAll = useAppStore((s) => s.applyAll);
   const [ticked, setTicked] = useState<ReadonlySet<string>>(new Set());
   const [pending, setPending] = useState<{ id: string; name: string }[]>([]);
-  const [role, setRole] = useState('');
   const [renaming, setRenaming] = useState(false);
   useEffect(() => {
     setTicked(new Set());
@@ -154,25 +154,7 @@ function TeamDetailPanel() {
             ))}
             {detail.roles.length === 0 && <li className="muted">No roles.</li>}
           </ul>
-          <form
-            className="inline-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (role) void applyCommand({ type: 'assignRole', teamid: t.teamid, roleid: role }).then((r) => !r && setRole(''));
-            }}
-          >
-            <select aria-label="Role to assign to the team" value={role} onChange={(e) => setRole(e.target.value)}>
-              <option value="">Choose a role…</option>
-              {summary.roles.map((r) => (
-                <option key={r.roleid} value={r.roleid}>
-                  {r.name}
-                </option>
-              ))}
-            </select>
-            <button type="submit" disabled={!role}>
-              Assign role
-            </button>
-          </form>
+          <AssignRoleForm key={t.teamid} principal={{ teamid: t.teamid }} label="Role to assign to the team" />
         </>
       )}
       <h3>Members</h3>

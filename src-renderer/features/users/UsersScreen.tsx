@@ -1,3 +1,4 @@
+import { AssignRoleForm } from '../../components/AssignRoleForm';
 import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import type { Command, UserDetailDto, UserRowDto } from '../../api';
 import { Dialog } from '../../components/Dialog';
@@ -223,7 +224,6 @@ function UserDetailPanel() {
   const summary = useAppStore(orgSelectors.summary);
   const applyCommand = useAppStore((s) => s.applyCommand);
   const [dialog, setDialog] = useState<null | 'edit' | 'move'>(null);
-  const [role, setRole] = useState('');
   if (!detail || !summary) {
     return (
       <section className="panel detail empty" aria-label="User">
@@ -283,27 +283,7 @@ function UserDetailPanel() {
         ))}
         {detail.roles.length === 0 && <li className="muted">No roles held directly.</li>}
       </ul>
-      <form
-        className="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (role) void applyCommand({ type: 'assignRole', systemuserid: u.systemuserid, roleid: role }).then((r) => !r && setRole(''));
-        }}
-      >
-        <select aria-label="Role to assign" value={role} onChange={(e) => setRole(e.target.value)}>
-          <option value="">Choose a role…</option>
-          {summary.roles
-            .filter((r) => !held.has(r.roleid))
-            .map((r) => (
-              <option key={r.roleid} value={r.roleid}>
-                {r.name}
-              </option>
-            ))}
-        </select>
-        <button type="submit" disabled={!role}>
-          Assign role
-        </button>
-      </form>
+      <AssignRoleForm key={u.systemuserid} principal={{ systemuserid: u.systemuserid }} label="Role to assign" exclude={held} />
       {detail.teamroles.length > 0 && (
         <>
           <h3>Roles through teams</h3>
