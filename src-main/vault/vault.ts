@@ -143,16 +143,17 @@ const SNAPSHOT_PREFIX = 'RAVS1 ';
  */
 export class Vault {
   #key: Buffer | null;
-  #state: OrgState;
-  private n: number;
-  private seq: number;
-  private head: string;
-  private undoStack: UndoStep[];
-  private redoStack: UndoStep[];
-  private pending: JournalEntry[];
-  private staged: Command[];
-  private settings: VaultSettings;
-  private syncState: VaultSyncState;
+  // The state and the bookkeeping replayed with it, set together by adopt().
+  #state!: OrgState;
+  private n!: number;
+  private seq!: number;
+  private head!: string;
+  private undoStack!: UndoStep[];
+  private redoStack!: UndoStep[];
+  private pending!: JournalEntry[];
+  private staged!: Command[];
+  private settings!: VaultSettings;
+  private syncState!: VaultSyncState;
   private writer: SegmentWriter | null = null;
   private tail: { segment: Segment; goodLength: number; torn: boolean };
   private framesSinceSnapshot: number;
@@ -169,17 +170,7 @@ export class Vault {
     framesSinceSnapshot: number,
   ) {
     this.#key = key;
-    this.#state = loaded.state;
-    const m = loaded.meta;
-    this.n = m.n;
-    this.seq = m.seq;
-    this.head = m.auditHead;
-    this.undoStack = m.undo;
-    this.redoStack = m.redo;
-    this.pending = m.pending;
-    this.staged = m.staged;
-    this.settings = m.settings;
-    this.syncState = m.sync ?? DEFAULT_SYNC_STATE;
+    this.adopt(loaded.meta, loaded.state);
     this.tail = tail;
     this.framesSinceSnapshot = framesSinceSnapshot;
     this.snapshots = snapshotStore(dir, header, key, options.store ?? confStore);
@@ -666,6 +657,13 @@ export class Vault {
     if (changes.length) replay.batch(changes, head, next);
     for (const f of parsed) if (f.kind !== 'change') replay.frame(f, head);
     const { meta, state } = replay.result();
+    this.adopt(meta, state);
+    this.framesSinceSnapshot += frames.length;
+    this.scheduleCompaction();
+    return plaintexts;
+  }
+
+  private adopt(meta: SnapshotMeta, state: OrgState): void {
     this.#state = state;
     this.n = meta.n;
     this.seq = meta.seq;
@@ -676,9 +674,6 @@ export class Vault {
     this.staged = meta.staged;
     this.settings = meta.settings;
     this.syncState = meta.sync ?? DEFAULT_SYNC_STATE;
-    this.framesSinceSnapshot += frames.length;
-    this.scheduleCompaction();
-    return plaintexts;
   }
 
   private metaNow(): SnapshotMeta {
