@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { Depth } from '../../api';
 import type { ImportProblemDto, ProfilePreviewDto, RolePreviewDto, RolesPreviewDto, UsersPreviewDto } from '../../../src-main/bridge/channels/transfer';
 import { DEPTH_LABEL, DEPTH_SYMBOL, depthKey } from '../../components/depth';
@@ -164,49 +165,57 @@ function RoleGroup({ title, list, chosen }: { title: string; list: readonly Role
                 {r.privileges} privileges · {r.file}
               </span>
             </div>
-            {(r.fields.length > 0 || r.changes.length > 0) && (
-              <details className="import-diff" open={r.changes.length <= 12}>
-                <summary>
-                  {r.changes.length} privilege {r.changes.length === 1 ? 'change' : 'changes'}
-                  {r.fields.length > 0 && `, ${r.fields.map((f) => f.field).join(', ')}`}
-                </summary>
-                <table className="diff-table" aria-label={`Changes to ${r.name}`}>
-                  <thead>
-                    <tr>
-                      <th scope="col">Privilege</th>
-                      <th scope="col">Now</th>
-                      <th scope="col">After import</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {r.fields.map((f) => (
-                      <tr key={f.field}>
-                        <th scope="row">{f.field}</th>
-                        <td>{f.before ?? '—'}</td>
-                        <td>{f.after ?? '—'}</td>
-                      </tr>
-                    ))}
-                    {r.changes.map((c) => (
-                      <tr key={c.privilege}>
-                        <th scope="row" title={c.privilege}>
-                          {c.displayname}
-                        </th>
-                        <td>
-                          <DepthText depth={c.before} />
-                        </td>
-                        <td>
-                          <DepthText depth={c.after} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </details>
-            )}
+            <ImportDiff name={r.name} what="Privilege" counted={`${r.changes.length} privilege ${r.changes.length === 1 ? 'change' : 'changes'}`} fields={r.fields} changes={r.changes.length}>
+              {r.changes.map((c) => (
+                <tr key={c.privilege}>
+                  <th scope="row" title={c.privilege}>
+                    {c.displayname}
+                  </th>
+                  <td>
+                    <DepthText depth={c.before} />
+                  </td>
+                  <td>
+                    <DepthText depth={c.after} />
+                  </td>
+                </tr>
+              ))}
+            </ImportDiff>
           </li>
         ))}
       </ul>
     </>
+  );
+}
+
+/** What importing one role or profile changes: its fields, then one row per privilege or column (children). */
+function ImportDiff({ name, what, counted, fields, changes, children }: { name: string; what: string; counted: string; fields: RolePreviewDto['fields']; changes: number; children: ReactNode }) {
+  if (!fields.length && !changes) return null;
+  return (
+    <details className="import-diff" open={changes <= 12}>
+      <summary>
+        {counted}
+        {fields.length > 0 && `, ${fields.map((f) => f.field).join(', ')}`}
+      </summary>
+      <table className="diff-table" aria-label={`Changes to ${name}`}>
+        <thead>
+          <tr>
+            <th scope="col">{what}</th>
+            <th scope="col">Now</th>
+            <th scope="col">After import</th>
+          </tr>
+        </thead>
+        <tbody>
+          {fields.map((f) => (
+            <tr key={f.field}>
+              <th scope="row">{f.field}</th>
+              <td>{f.before ?? '—'}</td>
+              <td>{f.after ?? '—'}</td>
+            </tr>
+          ))}
+          {children}
+        </tbody>
+      </table>
+    </details>
   );
 }
 
@@ -236,43 +245,19 @@ function ProfileGroup({ title, list, chosen }: { title: string; list: readonly P
               {x.matchedby === 'name' && <span className="badge neutral">matched by name</span>}
               <span className="muted push-right">{x.file}</span>
             </div>
-            {(x.fields.length > 0 || x.changes.length > 0) && (
-              <details className="import-diff" open={x.changes.length <= 12}>
-                <summary>
-                  {x.changes.length} column {x.changes.length === 1 ? 'permission' : 'permissions'}
-                  {x.fields.length > 0 && `, ${x.fields.map((f) => f.field).join(', ')}`}
-                </summary>
-                <table className="diff-table" aria-label={`Changes to ${x.name}`}>
-                  <thead>
-                    <tr>
-                      <th scope="col">Column</th>
-                      <th scope="col">Now</th>
-                      <th scope="col">After import</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {x.fields.map((f) => (
-                      <tr key={f.field}>
-                        <th scope="row">{f.field}</th>
-                        <td>{f.before ?? '—'}</td>
-                        <td>{f.after ?? '—'}</td>
-                      </tr>
-                    ))}
-                    {x.changes.map((c) => (
-                      <tr key={`${c.entityname}.${c.attributelogicalname}`}>
-                        <th scope="row">
-                          <code>
-                            {c.entityname}.{c.attributelogicalname}
-                          </code>
-                        </th>
-                        <td>{flagsText(c.before)}</td>
-                        <td>{flagsText(c.after)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </details>
-            )}
+            <ImportDiff name={x.name} what="Column" counted={`${x.changes.length} column ${x.changes.length === 1 ? 'permission' : 'permissions'}`} fields={x.fields} changes={x.changes.length}>
+              {x.changes.map((c) => (
+                <tr key={`${c.entityname}.${c.attributelogicalname}`}>
+                  <th scope="row">
+                    <code>
+                      {c.entityname}.{c.attributelogicalname}
+                    </code>
+                  </th>
+                  <td>{flagsText(c.before)}</td>
+                  <td>{flagsText(c.after)}</td>
+                </tr>
+              ))}
+            </ImportDiff>
           </li>
         ))}
       </ul>
