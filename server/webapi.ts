@@ -57,7 +57,7 @@ const bad = (message: string, code = 'invalid') => new WebError(400, code, messa
 /** Columns a client may write, per table (anything else is a 400 naming it). */
 const COLUMNS: Record<SyncTable, readonly string[]> = {
   organization: ['name', 'hierarchysecurity'],
-  entities: ['logicalname', 'displayname', 'ownership'],
+  entities: ['logicalname', 'displayname', 'ownership', 'schemaname'],
   businessunits: ['businessunitid', 'name', 'parentbusinessunitid', 'isdisabled', 'defaultteamid'],
   systemusers: ['systemuserid', 'fullname', 'domainname', 'internalemailaddress', 'businessunitid', 'parentsystemuserid', 'isdisabled'],
   teams: ['teamid', 'name', 'teamtype', 'businessunitid', 'administratorid', 'isdefault'],
@@ -208,7 +208,7 @@ function single(model: ServerModel, s: TableSpec, id: string, req: WebRequest, b
  * (roleatlas_customentities), so every row's etag is the version of the last such change.
  */
 function privileges(model: ServerModel, id: string | undefined, req: WebRequest, baseUrl: string): WebResult {
-  const catalog = catalogFor(model.state.entities) ?? BUILTIN_CATALOG;
+  const catalog = catalogFor(model.state) ?? BUILTIN_CATALOG;
   let version = 0;
   for (const r of model.read('entities').rows) version = Math.max(version, r.version);
   const etag = etagOf(version);

@@ -66,7 +66,7 @@ export function reportHandlers(services: Services, jobOptions: ReportJobsOptions
       return value({});
     },
     'reports:catalog': () => {
-      const catalog = catalogFor(services.session.current.entities);
+      const catalog = catalogFor(services.session.current);
       return value({
         entities: [...catalog.entities.values()].map((e) => ({ logicalname: e.logicalname, displayname: e.displayname, rights: [...e.rights] })).sort((a, b) => a.displayname.localeCompare(b.displayname)),
         privileges: catalog.privileges.map((p) => ({ name: p.name, displayname: p.displayname, group: p.group })),

@@ -51,7 +51,7 @@ export function hierarchyUnits(s: OrgState): HierarchyUnit[] {
 
 /** Tables whose records have an owner (the overlay and Check access pick from these), by display name. */
 export function ownedEntities(s: OrgState) {
-  return [...catalogFor(s.entities).entities.values()]
+  return [...catalogFor(s).entities.values()]
     .filter((e) => e.ownership === 'UserOwned')
     .map((e) => ({ logicalname: e.logicalname, displayname: e.displayname, rights: [...e.rights] }))
     .sort((a, b) => byName(a.displayname, b.displayname));

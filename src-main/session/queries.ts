@@ -148,7 +148,7 @@ function roleOrThrow(s: OrgState, id: Id): Role {
 /** The role editor: one tab per catalog group, a row per table with a cell per right, then the group's miscellaneous privileges. */
 export function roleMatrix(s: OrgState, id: Id): ResponseOf<'roles:matrix'> {
   const role = roleOrThrow(s, id);
-  const catalog = catalogFor(s.entities);
+  const catalog = catalogFor(s);
   const groups = new Map<string, ResponseOf<'roles:matrix'>['groups'][number]>();
   const group = (name: string) => {
     let g = groups.get(name);
@@ -170,7 +170,7 @@ export function roleMatrix(s: OrgState, id: Id): ResponseOf<'roles:matrix'> {
 export function compareRoles(s: OrgState, leftId: Id, rightId: Id): ResponseOf<'roles:compare'> {
   const left = roleOrThrow(s, leftId);
   const right = roleOrThrow(s, rightId);
-  const catalog = catalogFor(s.entities);
+  const catalog = catalogFor(s);
   const rows = catalog.privileges
     .filter((p) => left.privileges[p.name] || right.privileges[p.name])
     .map((p) => ({ name: p.name, displayname: p.displayname, group: p.group, left: left.privileges[p.name] ?? null, right: right.privileges[p.name] ?? null }));
@@ -213,7 +213,7 @@ export function fieldProfileDetail(s: OrgState, id: Id): ResponseOf<'fieldSecuri
   const p = s.fieldsecurityprofiles.get(id);
   if (!p) throw new NotFound('field security profile', id);
   const row = listFieldProfiles(s).rows.find((r) => r.fieldsecurityprofileid === id)!;
-  const catalog = catalogFor(s.entities);
+  const catalog = catalogFor(s);
   const columns: ResponseOf<'fieldSecurity:detail'>['columns'] = [];
   const seen = new Set<string>();
   const perm = new Map(p.fieldpermissions.map((f) => [`${f.entityname}.${f.attributelogicalname}`, f]));
@@ -258,14 +258,14 @@ export function searchEverything(s: OrgState, q: ParsedRequestOf<'search:everyth
   for (const t of s.teams.values()) consider('team', t.teamid, t.name, `${t.isdefault ? 'default team' : 'team'} of ${unitName(s, t.businessunitid) ?? ''}`);
   for (const r of s.roles.values()) consider('role', r.roleid, r.name, 'security role');
   for (const p of s.fieldsecurityprofiles.values()) consider('fieldsecurityprofile', p.fieldsecurityprofileid, p.name, 'field security profile');
-  for (const e of catalogFor(s.entities).entities.values()) consider('entity', e.logicalname, e.displayname, `table · ${e.group} tab`, e.logicalname);
+  for (const e of catalogFor(s).entities.values()) consider('entity', e.logicalname, e.displayname, `table · ${e.group} tab`, e.logicalname);
   const order = ['businessunit', 'user', 'team', 'role', 'fieldsecurityprofile', 'entity'];
   hits.sort((a, b) => a.rank - b.rank || order.indexOf(a.kind) - order.indexOf(b.kind) || byName(a.name, b.name));
   return { hits: hits.slice(0, q.limit).map(({ rank: _rank, ...h }) => h) };
 }
 
 export function catalogGroups(s: OrgState): ResponseOf<'catalog:groups'> {
-  const catalog = catalogFor(s.entities);
+  const catalog = catalogFor(s);
   const groups = new Map<string, { group: string; entities: number; miscellaneous: number }>();
   const g = (name: string) => groups.get(name) ?? (groups.set(name, { group: name, entities: 0, miscellaneous: 0 }), groups.get(name)!);
   for (const e of catalog.entities.values()) g(e.group).entities++;

@@ -281,7 +281,7 @@ function shortName(picked: readonly string[]): (file: string) => string {
 }
 
 function rolesPreviewDto(importid: string, sources: readonly string[], state: OrgState, p: ImportPreview, name: (file: string) => string): RolesPreviewDto {
-  const catalog = catalogFor(state.entities).withCustomEntities([...p.customentities]);
+  const catalog = catalogFor(state).withCustomEntities([...p.customentities]);
   const role = (r: RolePreview): RolePreviewDto => ({
     roleid: r.roleid,
     sourceroleid: r.sourceroleid,
@@ -289,7 +289,8 @@ function rolesPreviewDto(importid: string, sources: readonly string[], state: Or
     file: name(r.file),
     matchedby: r.matchedby,
     privileges: Object.keys(r.privileges).length,
-    changes: r.changes.map((c) => ({ privilege: c.privilege, displayname: catalog.privilege(c.privilege)?.displayname ?? c.privilege, before: c.before, after: c.after })),
+    counts: { ...r.counts },
+    changes: r.changes.map((c) => ({ privilege: c.privilege, displayname: catalog.lookup(c.privilege)?.displayname ?? c.privilege, before: c.before, after: c.after })),
     fields: r.fields.map((f) => ({ field: f.field, before: text(f.before), after: text(f.after) })),
   });
   const profile = (x: ProfilePreview): ProfilePreviewDto => ({

@@ -296,8 +296,9 @@ export function transition(table: SyncTable, key: string, from: Row | null, to: 
       if (upd) cmds.push({ type: 'updateRole', roleid: key, ...upd } as Command);
       const pa = (a.privileges ?? {}) as Record<string, string>;
       const pb = (b.privileges ?? {}) as Record<string, string>;
-      for (const p of new Set([...Object.keys(pa), ...Object.keys(pb)])) {
-        if ((pa[p] ?? null) !== (pb[p] ?? null)) cmds.push({ type: 'setRolePrivilege', roleid: key, privilege: p, depth: (pb[p] ?? null) as never });
+      // The row's privilege set as the other side holds it: unknown and unverified privileges included.
+      if ([...new Set([...Object.keys(pa), ...Object.keys(pb)])].some((p) => (pa[p] ?? null) !== (pb[p] ?? null))) {
+        cmds.push({ type: 'replaceRolePrivileges', roleid: key, privileges: pb as never });
       }
       return done(cmds);
     }
@@ -349,7 +350,7 @@ export function transition(table: SyncTable, key: string, from: Row | null, to: 
     case 'entities': {
       if (a && b) return unchangeable(a, b, ['displayname', 'ownership'], `table ${key}`) ?? done([]);
       if (!b) return cannot('a custom table cannot be removed from the catalog');
-      return done([{ type: 'addCustomEntity', logicalname: key, displayname: b.displayname, ownership: b.ownership }]);
+      return done([{ type: 'addCustomEntity', logicalname: key, displayname: b.displayname, ownership: b.ownership ?? null, ...(b.schemaname ? { schemaname: b.schemaname } : {}) }]);
     }
   }
 }

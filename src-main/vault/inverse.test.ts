@@ -51,6 +51,7 @@ function scenario(type: CommandType): { state: OrgState; command: Command } {
     updateRole: () => ({ state: base, command: { type, roleid: held.roleid, name: 'Renamed role', isinherited: 0, description: 'now described' } }),
     deleteRole: () => ({ state: prep([{ type: 'createRole', roleid: 'r-d', name: 'Doomed role', description: 'd', privileges: { prvReadAccount: 'Deep' } }]), command: { type, roleid: 'r-d' } }),
     setRolePrivilege: () => ({ state: base, command: { type, roleid: held.roleid, privilege: 'prvDeleteAccount', depth: base.roles.get(held.roleid)!.privileges.prvDeleteAccount ? null : 'Global' } }),
+    replaceRolePrivileges: () => ({ state: base, command: { type, roleid: held.roleid, privileges: { prvReadAccount: 'Global', prvReadcr5db_Project: 'Basic', prvBulkDelete: 'Basic' } } }),
     assignRole: () => ({ state: base, command: { type, teamid: ownerTeam.teamid, roleid: held.roleid } }),
     removeRole: () => ({ state: base, command: { type, systemuserid: held.systemuserid, roleid: held.roleid } }),
     createFieldSecurityProfile: () => ({ state: base, command: fsp }),

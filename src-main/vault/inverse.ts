@@ -1,4 +1,5 @@
 import type { Applied } from '../core/commands/apply';
+import { catalogFor } from '../core/catalog/catalog';
 import type { Change } from '../core/commands/draft';
 import type { Command, CommandOf } from '../core/commands/schema';
 import type { FieldPermission, FieldSecurityProfile, Id, OrgState, Role, Share, SystemUserRole, TeamRole } from '../core/model/org';
@@ -75,8 +76,15 @@ export function inverseOf(before: OrgState, applied: Applied): Result<Command[]>
     }
     case 'deleteRole':
       return ok([recreateRole(before.roles.get(c.roleid)!)]);
-    case 'setRolePrivilege':
-      return ok([{ type: 'setRolePrivilege', roleid: c.roleid, privilege: c.privilege, depth: first<Role>('roles').privileges[c.privilege] ?? null }]);
+    case 'setRolePrivilege': {
+      const role = first<Role>('roles');
+      const def = catalogFor(before).lookup(c.privilege);
+      // A depth only the role itself vouched for (unverified) may not be settable once it is gone: put the whole set back.
+      if (def?.status === 'unverified') return ok([{ type: 'replaceRolePrivileges', roleid: c.roleid, privileges: { ...role.privileges } }]);
+      return ok([{ type: 'setRolePrivilege', roleid: c.roleid, privilege: c.privilege, depth: (def && role.privileges[def.name]) ?? null }]);
+    }
+    case 'replaceRolePrivileges':
+      return ok([{ type: 'replaceRolePrivileges', roleid: c.roleid, privileges: { ...before.roles.get(c.roleid)!.privileges } }]);
     case 'assignRole':
       return ok(changes.map((x) => unassign(before, x.after as SystemUserRole | TeamRole)));
     case 'removeRole':

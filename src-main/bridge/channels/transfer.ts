@@ -28,6 +28,8 @@ const rolePreviewSchema = z.object({
   matchedby: z.enum(['id', 'name']).nullable(),
   /** Privileges the role holds in the file. */
   privileges: z.number().int(),
+  /** Of those: listed in the catalog, inferred from the name and the solution's tables, or with a depth rule nobody verified. */
+  counts: z.object({ known: z.number().int(), inferred: z.number().int(), unverified: z.number().int() }),
   /** Per privilege, before → after; empty for new and unchanged roles. */
   changes: z.array(z.object({ privilege: z.string(), displayname: z.string(), before: depth, after: depth })),
   fields: z.array(fieldChangeSchema),
@@ -54,7 +56,7 @@ const rolesPreviewSchema = z.object({
   sources: z.array(z.string()),
   roles: sorted(rolePreviewSchema),
   profiles: sorted(profilePreviewSchema),
-  customentities: z.array(z.object({ logicalname: z.string(), displayname: z.string(), ownership: z.string() })),
+  customentities: z.array(z.object({ logicalname: z.string(), displayname: z.string(), ownership: z.string().nullable() })),
   warnings: z.array(problemSchema),
   /** Any error blocks applying. */
   errors: z.array(problemSchema),

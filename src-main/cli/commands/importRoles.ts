@@ -34,12 +34,18 @@ export function applyToSource(values: Record<string, unknown>, source: OrgSource
 
 const depth = (d: string | null) => d ?? 'None';
 
+/** "1,238 privileges: 1,180 known, 40 inferred, 18 unverified" */
+export function privilegeCounts(c: RolePreview['counts']): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `${n(c.known + c.inferred + c.unverified)} privileges: ${n(c.known)} known, ${n(c.inferred)} inferred, ${n(c.unverified)} unverified`;
+}
+
 function roleLines(title: string, list: readonly RolePreview[], detail: boolean): string[] {
   if (!list.length) return [];
   const out = [`${title} (${list.length}):`];
   for (const r of list) {
     const by = r.matchedby === 'name' ? ` (matched by name: id ${r.roleid} in the organization)` : '';
-    out.push(`  ${r.name}${by}  [${r.file}]`);
+    out.push(`  ${r.name}${by}  [${r.file}]  ${privilegeCounts(r.counts)}`);
     if (!detail) continue;
     for (const f of r.fields) out.push(`    ${f.field}: ${String(f.before ?? '')} → ${String(f.after ?? '')}`);
     for (const c of r.changes) out.push(`    ${c.privilege}: ${depth(c.before)} → ${depth(c.after)}`);

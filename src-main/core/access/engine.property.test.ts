@@ -156,7 +156,7 @@ function isActive(s: OrgState, userId: Id): boolean {
 function refCheck(s: OrgState, userId: Id, recordId: Id, right: AccessRight): boolean {
   if (!isActive(s, userId)) return false;
   const rec = s.records.get(recordId)!;
-  const priv = catalogFor(s.entities).privilegeFor(rec.entity, right);
+  const priv = catalogFor(s).privilegeFor(rec.entity, right);
   if (!priv) return false;
   const unit = ownerUnit(s, rec.ownerid);
   const myTeams = teamsOf(s, userId);

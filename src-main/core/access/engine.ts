@@ -181,7 +181,7 @@ export class AccessEngine {
   }
 
   private constructor(readonly state: OrgState) {
-    this.catalog = catalogFor(state.entities);
+    this.catalog = catalogFor(state);
     this.principals = principalsOf(state);
     this.roles = roleTableOf(state.roles, this.catalog);
     this.assignments = assignmentsOf(state.systemuserroles, state.teamroles, this.principals, this.roles.numbering);

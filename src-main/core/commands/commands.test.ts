@@ -1,3 +1,4 @@
+import { catalogFor } from '../catalog/catalog';
 import { describe, expect, it } from 'vitest';
 import { apply, applyAll, withIds } from './apply';
 import type { Command } from './schema';
@@ -228,10 +229,23 @@ describe('roles', () => {
   it('refuses a depth the privilege does not allow', () => {
     const s = contoso();
     expect(refusal(s, { type: 'setRolePrivilege', roleid: ROLE.salesperson, privilege: 'prvReadProduct', depth: 'Basic' })).toBe('prvReadProduct does not allow Basic (allowed: Global)');
-    expect(refusal(s, { type: 'createRole', roleid: 'role-x', name: 'X', privileges: { prvWriteProduct: 'Deep' } })).toMatch(/prvWriteProduct does not allow Deep/);
     expect(refusal(s, { type: 'setRolePrivilege', roleid: ROLE.salesperson, privilege: 'prvFlyAccount', depth: 'Basic' })).toMatch(/unknown privilege "prvFlyAccount"/);
-    const r = accepted(s, { type: 'setRolePrivilege', roleid: ROLE.salesperson, privilege: 'prvReadProduct', depth: 'Global' });
+    const r = accepted(s, { type: 'setRolePrivilege', roleid: ROLE.salesperson, privilege: 'prvreadproduct', depth: 'Global' });
     expect(r.summary).toBe('Salesperson: prvReadProduct None → Global');
+  });
+
+  it('keeps a whole role as written: unknown privileges and depths the catalog disputes are kept and marked unverified', () => {
+    const s = contoso();
+    const r = accepted(s, { type: 'createRole', roleid: 'role-x', name: 'X', privileges: { prvWriteProduct: 'Deep', prvReadcr5db_Project: 'Basic', prvControlDecrementTerm: 'Local', prvreadaccount: 'Local' } });
+    expect(r.state.roles.get('role-x')!.privileges).toEqual({ prvWriteProduct: 'Deep', prvReadcr5db_Project: 'Basic', prvControlDecrementTerm: 'Local', prvReadAccount: 'Local' });
+    const catalog = catalogFor(r.state);
+    expect(catalog.privilege('prvWriteProduct')).toMatchObject({ status: 'unverified', depths: ['Basic', 'Local', 'Deep', 'Global'] });
+    expect(catalog.privilege('prvReadcr5db_Project')).toMatchObject({ status: 'unverified', accessright: 'Read', entities: ['cr5db_project'] });
+    expect(catalog.privilege('prvControlDecrementTerm')).toMatchObject({ status: 'unverified', accessright: null });
+    // One cell of an unverified privilege can then be set to any depth, on any role.
+    accepted(r.state, { type: 'setRolePrivilege', roleid: ROLE.salesperson, privilege: 'prvReadcr5db_Project', depth: 'Deep' });
+    expect(refusal(s, { type: 'createRole', roleid: 'role-y', name: 'Y', privileges: { 'read account': 'Global' } })).toMatch(/"read account" is not a privilege name/);
+    expect(refusal(s, { type: 'createRole', roleid: 'role-y', name: 'Y', privileges: { prvReadAccount: 'Global', prvreadaccount: 'Basic' } })).toMatch(/given twice/);
   });
 
   it('refuses a role of one unit held outside that unit and the units below it', () => {

@@ -12,6 +12,6 @@ export function setHierarchySecurity(d: Draft, c: CommandOf<'setHierarchySecurit
 
 export function addCustomEntity(d: Draft, c: CommandOf<'addCustomEntity'>, ctx: HandlerContext): Outcome {
   if (ctx.catalog.entities.has(c.logicalname)) return refuse('duplicate-name', `table ${c.logicalname} is already in the catalog`, 'logicalname');
-  d.put('entities', c.logicalname, { logicalname: c.logicalname, displayname: c.displayname, ownership: c.ownership });
+  d.put('entities', c.logicalname, { logicalname: c.logicalname, displayname: c.displayname, ownership: c.ownership, ...(c.schemaname ? { schemaname: c.schemaname } : {}) });
   return `Added custom table ${c.logicalname}`;
 }

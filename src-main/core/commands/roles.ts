@@ -1,9 +1,9 @@
+import { privilegesAsWritten } from '../catalog/catalog';
 import type { CommandOf } from './schema';
 import type { Draft } from './draft';
 import { isRefusal, listNames, refuse, requireNewId, roleAvailableIn, sameName, unitOrRefusal, type HandlerContext, type Outcome } from './context';
 import { userOrRefusal } from './users';
 import { teamOrRefusal } from './teams';
-import type { Depth } from '../model/depth';
 import type { Id, Role } from '../model/org';
 import type { Refusal } from '../result';
 
@@ -29,13 +29,9 @@ export function createRole(d: Draft, c: CommandOf<'createRole'>, ctx: HandlerCon
   const bu = unitOrRefusal(d, unitId);
   if (isRefusal(bu)) return bu;
   if (nameTaken(d, bu.businessunitid, c.name)) return refuse('duplicate-name', `${bu.name} already has a role named "${c.name}"`, 'name');
-  const privileges: Record<string, Depth> = {};
-  for (const [name, depth] of Object.entries(c.privileges ?? {})) {
-    const problem = ctx.catalog.depthProblem(name, depth);
-    if (problem) return refuse('invalid-depth', problem, `privileges.${name}`);
-    privileges[name] = depth;
-  }
-  const role: Role = { roleid: c.roleid!, name: c.name, businessunitid: bu.businessunitid, isinherited: c.isinherited ?? 1, privileges, ...(c.description ? { description: c.description } : {}) };
+  const privileges = privilegesAsWritten(ctx.catalog, c.privileges ?? {});
+  if (!privileges.ok) return privileges.error;
+  const role: Role = { roleid: c.roleid!, name: c.name, businessunitid: bu.businessunitid, isinherited: c.isinherited ?? 1, privileges: privileges.value, ...(c.description ? { description: c.description } : {}) };
   d.put('roles', role.roleid, role);
   return `Created role ${role.name} in ${bu.name}`;
 }
@@ -74,21 +70,39 @@ export function deleteRole(d: Draft, c: CommandOf<'deleteRole'>): Outcome {
   return `Deleted role ${role.name}`;
 }
 
+/**
+ * One cell of the role editor: held to the organization's catalog, which knows every privilege a
+ * role of the organization holds (unverified ones allow every depth).
+ */
 export function setRolePrivilege(d: Draft, c: CommandOf<'setRolePrivilege'>, ctx: HandlerContext): Outcome {
   const role = roleOrRefusal(d, c.roleid);
   if (isRefusal(role)) return role;
-  if (!ctx.catalog.privilege(c.privilege)) return refuse('not-found', `unknown privilege "${c.privilege}"`, 'privilege');
+  const def = ctx.catalog.lookup(c.privilege);
+  if (!def) return refuse('not-found', `unknown privilege "${c.privilege}"`, 'privilege');
   if (c.depth !== null) {
-    const problem = ctx.catalog.depthProblem(c.privilege, c.depth);
+    const problem = ctx.catalog.depthProblem(def.name, c.depth);
     if (problem) return refuse('invalid-depth', problem, 'depth');
   }
-  const current = role.privileges[c.privilege] ?? null;
-  if (current === c.depth) return `${role.name}: ${c.privilege} already ${c.depth ?? 'None'}`;
+  const current = role.privileges[def.name] ?? null;
+  if (current === c.depth) return `${role.name}: ${def.name} already ${c.depth ?? 'None'}`;
   const privileges = { ...role.privileges };
-  if (c.depth === null) delete privileges[c.privilege];
-  else privileges[c.privilege] = c.depth;
+  if (c.depth === null) delete privileges[def.name];
+  else privileges[def.name] = c.depth;
   d.put('roles', role.roleid, { ...role, privileges });
-  return `${role.name}: ${c.privilege} ${current ?? 'None'} → ${c.depth ?? 'None'}`;
+  return `${role.name}: ${def.name} ${current ?? 'None'} → ${c.depth ?? 'None'}`;
+}
+
+/** Dataverse's ReplacePrivilegesRole: the role's whole privilege set, as an export holds it (see privilegesAsWritten). */
+export function replaceRolePrivileges(d: Draft, c: CommandOf<'replaceRolePrivileges'>, ctx: HandlerContext): Outcome {
+  const role = roleOrRefusal(d, c.roleid);
+  if (isRefusal(role)) return role;
+  const privileges = privilegesAsWritten(ctx.catalog, c.privileges);
+  if (!privileges.ok) return privileges.error;
+  const before = role.privileges;
+  const changed = new Set([...Object.keys(before), ...Object.keys(privileges.value)].filter((n) => before[n] !== privileges.value[n])).size;
+  if (!changed) return `${role.name}: privileges unchanged`;
+  d.put('roles', role.roleid, { ...role, privileges: privileges.value });
+  return `${role.name}: ${changed} privilege${changed === 1 ? '' : 's'} replaced`;
 }
 
 type AssignCommand = CommandOf<'assignRole'> | CommandOf<'removeRole'>;

@@ -84,6 +84,8 @@ export const commandSchemas = {
   deleteRole: cmd('deleteRole', { roleid: id }),
   /** depth null removes the privilege (None). */
   setRolePrivilege: cmd('setRolePrivilege', { roleid: id, privilege: z.string().min(1), depth: z.enum(DEPTHS).nullable() }),
+  /** The whole privilege set at once (Dataverse's ReplacePrivilegesRole), as an export holds it. */
+  replaceRolePrivileges: cmd('replaceRolePrivileges', { roleid: id, privileges: z.record(z.string(), z.enum(DEPTHS)) }),
   assignRole: principal('assignRole', { roleid: id, businessunitid: id.nullable().optional() }),
   removeRole: principal('removeRole', { roleid: id, businessunitid: id.nullable().optional() }),
 
@@ -125,7 +127,10 @@ export const commandSchemas = {
   addCustomEntity: cmd('addCustomEntity', {
     logicalname: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a lowercase logical name'),
     displayname: name(100),
-    ownership: z.enum(['UserOwned', 'OrganizationOwned']),
+    /** null when the table's ownership is not known: its privileges are then unverified. */
+    ownership: z.enum(['UserOwned', 'OrganizationOwned']).nullable(),
+    /** The schema name its privileges are named after (prvReadcr5db_Project), when it differs from the logical name in case. */
+    schemaname: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a schema name').optional(),
   }),
 } as const;
 

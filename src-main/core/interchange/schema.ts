@@ -26,7 +26,14 @@ export const orgFileSchema = z.object({
   }),
   /** Custom tables added to the built-in catalog. */
   entities: z
-    .array(z.object({ logicalname: z.string().regex(/^[a-z][a-z0-9_]*$/), displayname: z.string().min(1), ownership: z.enum(['UserOwned', 'OrganizationOwned']) }))
+    .array(
+      z.object({
+        logicalname: z.string().regex(/^[a-z][a-z0-9_]*$/),
+        displayname: z.string().min(1),
+        ownership: z.enum(['UserOwned', 'OrganizationOwned']).nullable(),
+        schemaname: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/).optional(),
+      }),
+    )
     .optional(),
   businessunits: z.array(z.object({ businessunitid: id, name: z.string().trim().min(1).max(160), parentbusinessunitid: id.nullable(), isdisabled: z.boolean().optional() })),
   systemusers: z.array(

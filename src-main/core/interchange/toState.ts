@@ -1,5 +1,5 @@
 import { orgFileSchema, type OrgFile } from './schema';
-import { catalogFor } from '../catalog/catalog';
+import { catalogFor, privilegesAsWritten } from '../catalog/catalog';
 import { SHAREABLE_MASK } from '../model/accessRights';
 import { pairKey, type BusinessUnit, type CustomEntity, type Id, type OrgState, type Role, type SystemUser, type Team } from '../model/org';
 import { assignmentKey } from '../commands/roles';
@@ -42,7 +42,7 @@ function build(f: OrgFile): OrgState {
     if (entities.has(e.logicalname)) fail(`entities[${i}].logicalname`, `table ${e.logicalname} is listed twice`);
     entities.set(e.logicalname, e);
   });
-  const catalog = catalogFor(entities);
+  const catalog = catalogFor({ entities, roles: new Map() });
 
   const businessunits = new Map<Id, BusinessUnit>();
   const unitNames = new Map<string, number>();
@@ -142,11 +142,9 @@ function build(f: OrgFile): OrgState {
     const key = `${r.businessunitid}|${r.name.toLowerCase()}`;
     if (roleNames.has(key)) fail(`roles[${i}].name`, `the unit already has a role named "${r.name}"`);
     roleNames.add(key);
-    for (const [name, depth] of Object.entries(r.privileges)) {
-      const problem = catalog.depthProblem(name, depth);
-      if (problem) fail(`roles[${i}].privileges.${name}`, problem);
-    }
-    roles.set(r.roleid, { roleid: r.roleid, name: r.name, businessunitid: r.businessunitid, isinherited: r.isinherited ?? 1, privileges: { ...r.privileges }, ...(r.description ? { description: r.description } : {}) });
+    const privileges = privilegesAsWritten(catalog, r.privileges, `roles[${i}].privileges`);
+    if (!privileges.ok) fail(privileges.error.path!, privileges.error.message);
+    else roles.set(r.roleid, { roleid: r.roleid, name: r.name, businessunitid: r.businessunitid, isinherited: r.isinherited ?? 1, privileges: privileges.value, ...(r.description ? { description: r.description } : {}) });
   });
 
   const scoped = (principalUnit: Id, scope: Id | null | undefined, role: Role, path: string): Id | null => {

@@ -120,7 +120,10 @@ export interface Share {
 export interface CustomEntity {
   readonly logicalname: string;
   readonly displayname: string;
-  readonly ownership: 'UserOwned' | 'OrganizationOwned';
+  /** null when not known (a table met only in a field security profile): its privileges are then unverified. */
+  readonly ownership: 'UserOwned' | 'OrganizationOwned' | null;
+  /** The schema name its privileges are named after (prvReadcr5db_Project); the logical name when absent. */
+  readonly schemaname?: string;
 }
 
 export interface HierarchySecurity {

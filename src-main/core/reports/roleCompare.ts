@@ -23,7 +23,7 @@ function change(a: Depth | undefined, b: Depth | undefined): Change {
 
 /** Two roles side by side, or one role now against an earlier version: the attributes, then every privilege that differs. */
 export function roleCompareReport(state: OrgState, ctx: ReportContext, a: ComparedRole, b: ComparedRole, options: { readonly includeSame?: boolean } = {}): Report {
-  const catalog = catalogFor(state.entities);
+  const catalog = catalogFor(state);
   const names = new Set([...Object.keys(a.role.privileges), ...Object.keys(b.role.privileges)]);
   const rows: Cell[][] = [];
   const ordered = catalog.privileges.filter((p) => names.has(p.name)).map((p) => p.name);

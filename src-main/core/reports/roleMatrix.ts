@@ -44,7 +44,7 @@ export function miscellaneousGrid(role: Role, catalog: Catalog): Table {
 
 /** The privilege matrix of one, several or all roles: an overview, then a section per role. */
 export function roleMatrixReport(state: OrgState, ctx: ReportContext, roleIds?: readonly Id[]): Report {
-  const catalog = catalogFor(state.entities);
+  const catalog = catalogFor(state);
   const ids = roleIds?.length ? roleIds : [...state.roles.values()].sort((a, b) => a.name.localeCompare(b.name)).map((r) => r.roleid);
   const roles = ids.map((id) => {
     const r = state.roles.get(id);

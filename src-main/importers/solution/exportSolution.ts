@@ -1,6 +1,5 @@
-import type { CustomEntity, FieldSecurityProfile, Id, OrgState, Role } from '../../core/model/org';
+import type { FieldSecurityProfile, Id, OrgState, Role } from '../../core/model/org';
 import { escapeXml } from '../xml/safeXml';
-import { customPrivilege } from './plan';
 
 /**
  * Roles and field security profiles written back in an unpacked solution's shape: Roles/{name}.xml
@@ -20,21 +19,12 @@ export function solutionId(id: Id): string {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? `{${id.toLowerCase()}}` : `{${id}}`;
 }
 
-/**
- * Dataverse names a custom table's privileges after its schema name (prvReadcat_UserSetting); the
- * catalog keys them by logical name. The display name kept from the import carries that casing.
- */
-function solutionPrivilegeName(name: string, entities: ReadonlyMap<string, CustomEntity>): string {
-  const c = customPrivilege(name);
-  const entity = c ? entities.get(c.table) : undefined;
-  return entity && entity.displayname.toLowerCase() === entity.logicalname ? `prv${c!.right}${entity.displayname}` : name;
-}
-
-export function roleXml(role: Role, entities: ReadonlyMap<string, CustomEntity> = new Map()): string {
+/** Every privilege the role holds, under the name it is held by (the name as the imported file wrote it). */
+export function roleXml(role: Role): string {
   const lines = [`${HEADER}<Role id="${escapeXml(solutionId(role.roleid))}" name="${escapeXml(role.name)}" isinherited="${role.isinherited}">`];
   if (role.description) lines.push(`  <Description>${escapeXml(role.description)}</Description>`);
   lines.push('  <RolePrivileges>');
-  for (const name of Object.keys(role.privileges).sort()) lines.push(`    <RolePrivilege name="${escapeXml(solutionPrivilegeName(name, entities))}" level="${role.privileges[name]}" />`);
+  for (const name of Object.keys(role.privileges).sort()) lines.push(`    <RolePrivilege name="${escapeXml(name)}" level="${role.privileges[name]}" />`);
   lines.push('  </RolePrivileges>', '</Role>', '');
   return lines.join('\n');
 }
@@ -68,7 +58,7 @@ function fileNameFor(role: Role, taken: Set<string>): string {
 export function exportSolution(state: OrgState, roleids?: readonly Id[]): ExportedFile[] {
   const roles = roleids ? roleids.map((id) => state.roles.get(id)!).filter(Boolean) : [...state.roles.values()];
   const taken = new Set<string>();
-  const files = [...roles].sort((a, b) => a.name.localeCompare(b.name)).map((r) => ({ path: fileNameFor(r, taken), text: roleXml(r, state.entities) }));
+  const files = [...roles].sort((a, b) => a.name.localeCompare(b.name)).map((r) => ({ path: fileNameFor(r, taken), text: roleXml(r) }));
   files.push({ path: 'Other/FieldSecurityProfiles.xml', text: fieldSecurityProfilesXml([...state.fieldsecurityprofiles.values()]) });
   return files;
 }

@@ -1,12 +1,11 @@
-import { catalogFor, privilegeName, type Catalog } from '../../core/catalog/catalog';
+import { catalogFor, parsePrivilegeName, type Catalog, type PrivilegeStatus } from '../../core/catalog/catalog';
 import { applyAll } from '../../core/commands/apply';
 import type { Command, CommandOf } from '../../core/commands/schema';
 import { sameName } from '../../core/commands/context';
-import { RIGHTS, type AccessRight } from '../../core/model/accessRights';
 import type { Depth } from '../../core/model/depth';
 import type { CustomEntity, FieldPermission, FieldPermissionValue, FieldSecurityProfile, Id, OrgState, Role } from '../../core/model/org';
 import type { ImportProblem } from '../problems';
-import type { SolutionContent, SolutionFieldSecurityProfile, SolutionRole } from './readSolution';
+import type { SolutionContent, SolutionEntity, SolutionFieldSecurityProfile, SolutionRole } from './readSolution';
 
 /**
  * From what a solution says to what would change in the organization: a preview (new, changed,
@@ -35,6 +34,8 @@ export interface RolePreview {
   /** How the role was found in the organization; null for a new role. */
   readonly matchedby: 'id' | 'name' | null;
   readonly privileges: Readonly<Record<string, Depth>>;
+  /** How many of its privileges the catalog knows, infers from the name and the solution's tables, or cannot verify. */
+  readonly counts: Readonly<Record<PrivilegeStatus, number>>;
   /** Per privilege, before → after; empty for new and unchanged roles. */
   readonly changes: readonly PrivilegeChange[];
   /** isinherited, name or description differences. */
@@ -67,7 +68,7 @@ export interface Sorted<T> {
 export interface ImportPreview {
   readonly roles: Sorted<RolePreview>;
   readonly profiles: Sorted<ProfilePreview>;
-  /** Tables met only through their privileges, added to the catalog before the roles. */
+  /** Tables the solution defines, or first met in a field security profile, added to the catalog before the roles and profiles. */
   readonly customentities: readonly CustomEntity[];
   readonly warnings: readonly ImportProblem[];
   readonly errors: readonly ImportProblem[];
@@ -102,24 +103,10 @@ export function depthOfLevel(level: string): Depth | null {
   return LEVEL_ALIASES[level.replace(/[\s:_-]/g, '').toLowerCase()] ?? null;
 }
 
-// AppendTo must be tried before Append, or prvAppendToX would read as Append on "ToX".
-const RIGHT_PREFIX = new RegExp(`^prv(${[...RIGHTS].sort((a, b) => b.length - a.length).join('|')})(.+)$`, 'i');
-
-/** prvReadcat_UserSetting → { right: Read, table: cat_usersetting }, for names the catalog does not know. */
-export function customPrivilege(name: string): { right: AccessRight; table: string } | null {
-  const m = RIGHT_PREFIX.exec(name);
-  if (!m) return null;
-  const right = RIGHTS.find((r) => r.toLowerCase() === m[1].toLowerCase())!;
-  const table = m[2].toLowerCase();
-  // Custom tables always carry their publisher's prefix (cat_, new_, msdyn_…); a name without
-  // one is a Microsoft privilege our catalog does not list, not a table we should invent.
-  if (!/^[a-z][a-z0-9]*_[a-z0-9_]+$/.test(table)) return null;
-  return { right, table };
-}
-
 interface MappedRole {
   readonly source: SolutionRole;
   readonly privileges: Record<string, Depth>;
+  readonly counts: Record<PrivilegeStatus, number>;
 }
 
 export function planSolutionImport(state: OrgState, content: SolutionContent, choice: ImportChoice = {}): ImportPlan {
@@ -131,8 +118,18 @@ export function planSolutionImport(state: OrgState, content: SolutionContent, ch
   sameNameTwice(roles, 'role', errors);
   sameNameTwice(profiles, 'field security profile', errors);
 
-  const base = catalogFor(state.entities);
-  const { catalog, custom } = withCustomTables(base, roles, warnings);
+  const base = catalogFor(state);
+  const custom = tablesOf(base, content.entities, roles, profiles);
+  const withTables = base.withCustomEntities(custom);
+  // The catalog once these roles are in: what they hold beyond it is kept, marked unverified.
+  const catalog = withTables.widenedBy(outsideNames(withTables, roles));
+  const contradicted = contradictions(withTables, roles);
+  if (contradicted.length) {
+    warnings.push({
+      file: contradicted[0].file,
+      message: `kept as written, marked unverified (the catalog's depth rule disagrees with the file): ${contradicted.map((c) => `${c.name} at ${c.depth} (${c.file}:${c.line}; catalog: ${c.allowed})`).join(', ')}`,
+    });
+  }
   const mapped = roles.map((r) => mapRole(r, catalog, errors));
 
   const rolePreviews = mapped.map((m) => previewRole(state, m, errors));
@@ -141,7 +138,7 @@ export function planSolutionImport(state: OrgState, content: SolutionContent, ch
   const chosenRoles = rolePreviews.filter((r) => !choice.roles || choice.roles.has(r.sourceroleid));
   const chosenProfiles = profilePreviews.filter((p) => !choice.profiles || choice.profiles.has(p.sourceprofileid));
   const needed = new Set<string>();
-  for (const r of chosenRoles) for (const name of Object.keys(r.privileges)) for (const e of catalog.privilege(name)?.entities ?? []) needed.add(e);
+  for (const r of chosenRoles) for (const name of Object.keys(r.privileges)) for (const e of catalog.lookup(name)?.entities ?? []) needed.add(e);
   for (const p of chosenProfiles) for (const c of p.changes) needed.add(c.entityname);
   const entities = custom.filter((c) => needed.has(c.logicalname));
 
@@ -212,82 +209,78 @@ function sameNameTwice<T extends { name: string; file: string; line: number }>(i
 
 // ---- privileges against the catalog -------------------------------------------------------------
 
-function lowerIndex(catalog: Catalog): Map<string, string> {
-  return new Map(catalog.privileges.map((p) => [p.name.toLowerCase(), p.name]));
-}
-
 /**
- * Custom tables met through their privileges. Dataverse gives an organization-owned table only
- * Global privileges and no Assign or Share; a user-owned table can hold any depth. A table is
- * taken as organization-owned only when every privilege seen for it says so (Global only, no
- * Assign/Share); one Basic/Local/Deep level or one Assign/Share privilege proves it user-owned.
- * A user-owned table granted only at Global in the imported roles is guessed organization-owned:
- * the warning names the guess so the admin can correct it.
+ * Tables to add to the organization's catalog: those the solution defines (customizations.xml
+ * <Entities>, with their ownership and the schema name their privileges are named after) and
+ * those first met in a field security profile (ownership unknown), when the catalog lacks them.
  */
-function withCustomTables(base: Catalog, roles: readonly SolutionRole[], warnings: ImportProblem[]): { catalog: Catalog; custom: CustomEntity[] } {
-  const known = lowerIndex(base);
-  const tables = new Map<string, { displayname: string; userOwned: boolean; firstFile: string }>();
-  const unknown = new Map<string, string>();
-  for (const r of roles) {
-    for (const p of r.privileges) {
-      if (known.has(p.name.toLowerCase())) continue;
-      const c = customPrivilege(p.name);
-      if (!c) {
-        if (!unknown.has(p.name.toLowerCase())) unknown.set(p.name.toLowerCase(), `${p.name} (${r.file}:${p.line})`);
-        continue;
-      }
-      const depth = depthOfLevel(p.level);
-      const t = tables.get(c.table) ?? { displayname: p.name.slice(3 + c.right.length), userOwned: false, firstFile: r.file };
-      if ((depth && depth !== 'Global') || c.right === 'Assign' || c.right === 'Share') t.userOwned = true;
-      tables.set(c.table, t);
+function tablesOf(base: Catalog, defined: readonly SolutionEntity[], roles: readonly SolutionRole[], profiles: readonly SolutionFieldSecurityProfile[]): CustomEntity[] {
+  const out = new Map<string, CustomEntity>();
+  for (const e of defined) {
+    if (base.entities.has(e.logicalname) || out.has(e.logicalname)) continue;
+    out.set(e.logicalname, { logicalname: e.logicalname, displayname: e.displayname, ownership: e.ownership, ...(e.schemaname !== e.logicalname ? { schemaname: e.schemaname } : {}) });
+  }
+  for (const p of profiles) {
+    for (const f of p.permissions) {
+      if (base.entities.has(f.entityname) || out.has(f.entityname)) continue;
+      // A table the roles name in their privileges keeps the case Dataverse writes there.
+      const schemaname = roles.flatMap((r) => r.privileges).map((x) => parsePrivilegeName(x.name)).find((x) => x?.table === f.entityname)?.schemaname;
+      out.set(f.entityname, { logicalname: f.entityname, displayname: schemaname ?? f.entityname, ownership: null, ...(schemaname && schemaname !== f.entityname ? { schemaname } : {}) });
     }
   }
-  const custom: CustomEntity[] = [...tables].map(([logicalname, t]) => ({ logicalname, displayname: t.displayname, ownership: t.userOwned ? 'UserOwned' : 'OrganizationOwned' }));
-  if (custom.length) {
-    warnings.push({
-      file: tables.values().next().value!.firstFile,
-      message: `custom tables not in the catalog will be added: ${custom.map((c) => `${c.logicalname} (${c.ownership === 'UserOwned' ? 'user-owned' : 'organization-owned, as only Global privileges without Assign/Share were seen'})`).join(', ')}`,
-    });
+  return [...out.values()];
+}
+
+/** Names the roles hold that the catalog does not know, or at a depth its rule does not allow. */
+function outsideNames(catalog: Catalog, roles: readonly SolutionRole[]): string[] {
+  const out = new Set<string>();
+  for (const r of roles) {
+    for (const p of r.privileges) {
+      const def = catalog.lookup(p.name);
+      const depth = depthOfLevel(p.level);
+      if (!def || (depth && !def.depths.includes(depth))) out.add(def?.name ?? p.name);
+    }
   }
-  if (unknown.size) {
-    warnings.push({ file: roles[0].file, message: `privileges not in the catalog are skipped (they are not custom tables): ${[...unknown.values()].join(', ')}` });
+  return [...out];
+}
+
+function contradictions(catalog: Catalog, roles: readonly SolutionRole[]): { name: string; depth: Depth; allowed: string; file: string; line: number }[] {
+  const out: { name: string; depth: Depth; allowed: string; file: string; line: number }[] = [];
+  for (const r of roles) {
+    for (const p of r.privileges) {
+      const def = catalog.lookup(p.name);
+      const depth = depthOfLevel(p.level);
+      if (def && def.status !== 'unverified' && depth && !def.depths.includes(depth)) out.push({ name: def.name, depth, allowed: def.depths.join(', '), file: r.file, line: p.line });
+    }
   }
-  return { catalog: base.withCustomEntities(custom), custom };
+  return out;
 }
 
 function mapRole(r: SolutionRole, catalog: Catalog, errors: ImportProblem[]): MappedRole {
-  const known = lowerIndex(catalog);
   const privileges: Record<string, Depth> = {};
+  const counts: Record<PrivilegeStatus, number> = { known: 0, inferred: 0, unverified: 0 };
   const lineOf: Record<string, number> = {};
   for (const p of r.privileges) {
-    let name = known.get(p.name.toLowerCase());
-    if (!name) {
-      const c = customPrivilege(p.name);
-      if (!c) continue; // skipped with a warning in withCustomTables
-      name = privilegeName(c.right, c.table);
-      if (!catalog.privilege(name)) {
-        errors.push({ file: r.file, line: p.line, message: `role ${r.name}: ${p.name}: table ${c.table} has no ${c.right} privilege` });
-        continue;
-      }
-    }
+    const def = catalog.lookup(p.name);
+    const name = def?.name ?? p.name;
     const depth = depthOfLevel(p.level);
     if (!depth) {
       errors.push({ file: r.file, line: p.line, message: `role ${r.name}: ${p.name}: level "${p.level}" is not one of Basic, Local, Deep, Global (or User, BusinessUnit, ParentChildBusinessUnits, Organization)` });
       continue;
     }
-    const problem = catalog.depthProblem(name, depth);
-    if (problem) {
-      errors.push({ file: r.file, line: p.line, message: `role ${r.name}: ${problem}` });
+    if (!/^prv[A-Za-z0-9_]+$/.test(p.name)) {
+      errors.push({ file: r.file, line: p.line, message: `role ${r.name}: "${p.name}" is not a privilege name (prv followed by letters, digits or _)` });
       continue;
     }
-    if (privileges[name] && privileges[name] !== depth) {
-      errors.push({ file: r.file, line: p.line, message: `role ${r.name}: ${name} is listed twice, at ${privileges[name]} (line ${lineOf[name]}) and at ${depth}` });
+    if (privileges[name]) {
+      if (privileges[name] !== depth) errors.push({ file: r.file, line: p.line, message: `role ${r.name}: ${name} is listed twice, at ${privileges[name]} (line ${lineOf[name]}) and at ${depth}` });
       continue;
     }
     privileges[name] = depth;
     lineOf[name] = p.line;
+    counts[def?.status ?? 'unverified']++;
   }
-  return { source: r, privileges };
+  return { source: r, privileges, counts };
 }
 
 // ---- against the organization ------------------------------------------------------------------
@@ -313,7 +306,7 @@ function findRole(state: OrgState, r: SolutionRole, errors: ImportProblem[]): { 
 function previewRole(state: OrgState, m: MappedRole, errors: ImportProblem[]): RolePreview {
   const r = m.source;
   const found = findRole(state, r, errors);
-  const common = { sourceroleid: r.roleid, name: r.name, file: r.file, privileges: m.privileges };
+  const common = { sourceroleid: r.roleid, name: r.name, file: r.file, privileges: m.privileges, counts: m.counts };
   if (!found) return { ...common, roleid: r.roleid, matchedby: null, changes: [], fields: [] };
   const before = found.role.privileges;
   const changes: PrivilegeChange[] = [];
@@ -325,7 +318,9 @@ function previewRole(state: OrgState, m: MappedRole, errors: ImportProblem[]): R
   changes.sort((x, y) => x.privilege.localeCompare(y.privilege));
   const fields: FieldChange[] = [];
   if (found.role.name !== r.name) fields.push({ field: 'name', before: found.role.name, after: r.name });
-  if (r.isinherited !== undefined && r.isinherited !== found.role.isinherited) fields.push({ field: 'isinherited', before: found.role.isinherited, after: r.isinherited });
+  // A role file without isinherited means 1, as Dataverse reads it.
+  const isinherited = r.isinherited ?? 1;
+  if (isinherited !== found.role.isinherited) fields.push({ field: 'isinherited', before: found.role.isinherited, after: isinherited });
   if (r.description !== undefined && r.description !== (found.role.description ?? '')) fields.push({ field: 'description', before: found.role.description ?? null, after: r.description });
   return { ...common, roleid: found.role.roleid, matchedby: found.by, changes, fields };
 }
@@ -349,7 +344,7 @@ function roleCommands(p: RolePreview, r: SolutionRole): Command[] {
     for (const f of p.fields) (update as Record<string, unknown>)[f.field] = f.after;
     out.push(update);
   }
-  for (const c of p.changes) out.push({ type: 'setRolePrivilege', roleid: p.roleid, privilege: c.privilege, depth: c.after });
+  if (p.changes.length) out.push({ type: 'replaceRolePrivileges', roleid: p.roleid, privileges: { ...p.privileges } });
   return out;
 }
 

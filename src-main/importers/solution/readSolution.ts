@@ -40,14 +40,27 @@ export interface SolutionFieldSecurityProfile {
   readonly line: number;
 }
 
+/** A table a customizations.xml defines (<Entities>): what its privileges are named after and who owns its rows. */
+export interface SolutionEntity {
+  readonly logicalname: string;
+  /** As Dataverse writes it, and names the table's privileges after: cr5db_Project. */
+  readonly schemaname: string;
+  readonly displayname: string;
+  /** From OwnershipTypeMask; null when the file says none we know. */
+  readonly ownership: 'UserOwned' | 'OrganizationOwned' | null;
+  readonly file: string;
+  readonly line: number;
+}
+
 export interface SolutionContent {
+  readonly entities: SolutionEntity[];
   readonly roles: SolutionRole[];
   readonly profiles: SolutionFieldSecurityProfile[];
   readonly errors: ImportProblem[];
   readonly warnings: ImportProblem[];
 }
 
-export const emptyContent = (): SolutionContent => ({ roles: [], profiles: [], errors: [], warnings: [] });
+export const emptyContent = (): SolutionContent => ({ entities: [], roles: [], profiles: [], errors: [], warnings: [] });
 
 /** "{8A5D…}" → "8a5d…": solutions write ids in braces and upper case, the Web API in neither. */
 export function normalizeId(id: string): string {
@@ -67,8 +80,10 @@ export function readSolutionDocument(root: XmlElement, file: string, into: Solut
   else if (isNamed(root, 'FieldSecurityProfiles')) readProfiles(root, file, into);
   else if (isNamed(root, 'FieldSecurityProfile')) readProfile(root, file, into);
   else if (isNamed(root, 'ImportExportXml')) {
+    const entities = child(root, 'Entities');
     const roles = child(root, 'Roles');
     const profiles = child(root, 'FieldSecurityProfiles');
+    if (entities) for (const e of childrenNamed(entities, 'Entity')) readEntity(e, file, into);
     if (roles) for (const r of childrenNamed(roles, 'Role')) readRole(r, file, into);
     if (profiles) readProfiles(profiles, file, into);
   } else {
@@ -137,4 +152,31 @@ function readProfile(e: XmlElement, file: string, into: SolutionContent): void {
     });
   }
   into.profiles.push({ fieldsecurityprofileid: normalizeId(id), name: name.trim(), ...(description ? { description } : {}), permissions, file, line: e.line });
+}
+
+/** OwnershipTypeMask as solutions write it. Business- and team-owned rows also hold every depth. */
+const OWNERSHIP: Record<string, SolutionEntity['ownership']> = {
+  userowned: 'UserOwned',
+  teamowned: 'UserOwned',
+  businessowned: 'UserOwned',
+  orgowned: 'OrganizationOwned',
+  organizationowned: 'OrganizationOwned',
+};
+
+function readEntity(e: XmlElement, file: string, into: SolutionContent): void {
+  const info = child(e, 'EntityInfo');
+  const entity = info ? child(info, 'entity') : undefined;
+  const schemaname = (entity ? attr(entity, 'Name') : undefined) ?? child(e, 'Name')?.text;
+  if (!schemaname || !/^[A-Za-z][A-Za-z0-9_]*$/.test(schemaname.trim())) return;
+  const mask = entity ? child(entity, 'OwnershipTypeMask')?.text?.trim() : undefined;
+  const nameEl = child(e, 'Name');
+  const displayname = (nameEl ? attr(nameEl, 'LocalizedName') : undefined)?.trim() || schemaname.trim();
+  into.entities.push({
+    logicalname: schemaname.trim().toLowerCase(),
+    schemaname: schemaname.trim(),
+    displayname,
+    ownership: mask ? (OWNERSHIP[mask.toLowerCase()] ?? null) : null,
+    file,
+    line: e.line,
+  });
 }
