@@ -230,7 +230,8 @@ export class AccessEngine {
         const g = this.grantRows;
         for (let k = g.start[u]; k < g.start[u + 1]; k++) {
           const row = this.roles.packed[g.role[k]];
-          for (let i = 0; i < words; i++) levels[base + i] |= row[i];
+          const nz = this.roles.nonzero[g.role[k]];
+          for (let j = 0; j < nz.length; j++) levels[base + nz[j]] |= row[nz[j]];
         }
       }
     }

@@ -19,6 +19,8 @@ export interface RoleTable extends RoleNumbering {
   readonly numbering: RoleNumbering;
   readonly levels: readonly Uint8Array[];
   readonly packed: readonly Uint32Array[];
+  /** Per role, the words of its packed row that are not zero: a role holds a few hundred of the catalog's thousands of privileges. */
+  readonly nonzero: readonly Uint32Array[];
   readonly inherited: Uint8Array;
 }
 
@@ -46,7 +48,7 @@ function numberingOf(roles: ReadonlyMap<Id, Role>): RoleNumbering {
 }
 
 /** A role's rows, cached per role object: an edit replaces one role, and the others' rows are reused. */
-const rowsOf = memoByRefs((role: Role, catalog: Catalog): { levels: Uint8Array; packed: Uint32Array } => {
+const rowsOf = memoByRefs((role: Role, catalog: Catalog): { levels: Uint8Array; packed: Uint32Array; nonzero: Uint32Array } => {
   const P = catalog.privileges.length;
   const levels = new Uint8Array(P);
   const packed = new Uint32Array(packedWords(P));
@@ -57,7 +59,11 @@ const rowsOf = memoByRefs((role: Role, catalog: Catalog): { levels: Uint8Array; 
     levels[def.index] = l;
     packed[def.index >>> 3] |= ((1 << l) - 1) << ((def.index & 7) << 2);
   }
-  return { levels, packed };
+  let n = 0;
+  for (let i = 0; i < packed.length; i++) if (packed[i]) n++;
+  const nonzero = new Uint32Array(n);
+  for (let i = 0, k = 0; i < packed.length; i++) if (packed[i]) nonzero[k++] = i;
+  return { levels, packed, nonzero };
 });
 
 let lastInherited = new Uint8Array(0);
@@ -67,6 +73,7 @@ export const roleTableOf = memoByRefs((roles: ReadonlyMap<Id, Role>, catalog: Ca
   const { ids, index } = numbering;
   let inherited = new Uint8Array(ids.length);
   const packed: Uint32Array[] = new Array(ids.length);
+  const nonzero: Uint32Array[] = new Array(ids.length);
   const levels: Uint8Array[] = new Array(ids.length);
   ids.forEach((id, i) => {
     const role = roles.get(id)!;
@@ -74,11 +81,12 @@ export const roleTableOf = memoByRefs((roles: ReadonlyMap<Id, Role>, catalog: Ca
     const rows = rowsOf(role, catalog);
     levels[i] = rows.levels;
     packed[i] = rows.packed;
+    nonzero[i] = rows.nonzero;
   });
   // Same flags, same object: grants (which depend on them) can then be reused across states.
   if (lastInherited.length === inherited.length && lastInherited.every((v, i) => v === inherited[i])) inherited = lastInherited;
   else lastInherited = inherited;
-  return { numbering, ids, index, levels, packed, inherited };
+  return { numbering, ids, index, levels, packed, nonzero, inherited };
 });
 
 /** Role assignments: (role, scope unit) rows per user and per team, in compressed rows. */

@@ -71,13 +71,13 @@ const entityFileSchema = z.object({
       securedattributes: z.array(z.string()).optional(),
       privilegenames: z.partialRecord(z.enum(RIGHTS), z.string().startsWith('prv')).optional(),
       depths: z.array(z.enum(DEPTHS)).min(1).optional(),
-      source: source.optional(),
+      source,
     }),
   ),
 });
 const miscFileSchema = z.object({
   privileges: z.array(
-    z.object({ name: z.string().startsWith('prv'), displayname: z.string(), group: z.string(), depths: z.array(z.enum(DEPTHS)).min(1).nullable(), source: source.optional() }),
+    z.object({ name: z.string().startsWith('prv'), displayname: z.string(), group: z.string(), depths: z.array(z.enum(DEPTHS)).min(1).nullable(), source }),
   ),
 });
 
