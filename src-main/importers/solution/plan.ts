@@ -112,6 +112,10 @@ interface MappedRole {
 export function planSolutionImport(state: OrgState, content: SolutionContent, choice: ImportChoice = {}): ImportPlan {
   const errors: ImportProblem[] = [...content.errors];
   const warnings: ImportProblem[] = [...content.warnings];
+  if (content.references.length) {
+    const names = [...new Set(content.references.map((r) => r.name))];
+    warnings.push({ file: content.references[0].file, message: `system roles the solution names as unmodified are left as the organization has them: ${names.join(', ')}` });
+  }
 
   const roles = dedupe(content.roles, (r) => r.roleid, roleFingerprint, 'role', errors);
   const profiles = dedupe(content.profiles, (p) => p.fieldsecurityprofileid, profileFingerprint, 'field security profile', errors);

@@ -54,13 +54,15 @@ export interface SolutionEntity {
 
 export interface SolutionContent {
   readonly entities: SolutionEntity[];
+  /** System roles a customizations.xml names as unmodified: left as the organization has them. */
+  readonly references: { readonly name: string; readonly file: string; readonly line: number }[];
   readonly roles: SolutionRole[];
   readonly profiles: SolutionFieldSecurityProfile[];
   readonly errors: ImportProblem[];
   readonly warnings: ImportProblem[];
 }
 
-export const emptyContent = (): SolutionContent => ({ entities: [], roles: [], profiles: [], errors: [], warnings: [] });
+export const emptyContent = (): SolutionContent => ({ entities: [], references: [], roles: [], profiles: [], errors: [], warnings: [] });
 
 /** "{8A5D…}" → "8a5d…": solutions write ids in braces and upper case, the Web API in neither. */
 export function normalizeId(id: string): string {
@@ -92,6 +94,12 @@ export function readSolutionDocument(root: XmlElement, file: string, into: Solut
 }
 
 function readRole(e: XmlElement, file: string, into: SolutionContent): void {
+  // A customizations.xml lists the system roles it only refers to as <Role … unmodified="1" />:
+  // importing one would turn a predefined role into an empty one.
+  if (attr(e, 'unmodified') === '1' && !child(e, 'RolePrivileges')) {
+    into.references.push({ name: attr(e, 'name') ?? attr(e, 'id') ?? '(unnamed)', file, line: e.line });
+    return;
+  }
   const id = attr(e, 'id', 'roleid');
   const name = attr(e, 'name');
   if (!id || !normalizeId(id)) return void into.errors.push({ file, line: e.line, message: '<Role> has no id' });
