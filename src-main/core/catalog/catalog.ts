@@ -99,7 +99,7 @@ export function customEntityDef(entity: CustomEntity): EntityDef {
 export const privilegeName = (right: AccessRight, privilegename: string): string => `prv${right}${privilegename}`;
 
 /** A name Dataverse could hold in a role: prv followed by letters, digits and underscores. */
-export const isPrivilegeName = (name: string): boolean => /^prv[A-Za-z0-9_]+$/.test(name);
+export const isPrivilegeName = (name: string): boolean => /^prv[A-Za-z0-9_]+$/i.test(name);
 
 // AppendTo must be tried before Append, or prvAppendToX would read as Append on "ToX".
 const RIGHT_PREFIX = new RegExp(`^prv(${[...RIGHTS].sort((a, b) => b.length - a.length).join('|')})(.+)$`, 'i');

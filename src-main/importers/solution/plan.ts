@@ -1,4 +1,4 @@
-import { catalogFor, parsePrivilegeName, type Catalog, type PrivilegeStatus } from '../../core/catalog/catalog';
+import { catalogFor, isPrivilegeName, parsePrivilegeName, type Catalog, type PrivilegeStatus } from '../../core/catalog/catalog';
 import { applyAll } from '../../core/commands/apply';
 import type { Command, CommandOf } from '../../core/commands/schema';
 import { sameName } from '../../core/commands/context';
@@ -272,7 +272,7 @@ function mapRole(r: SolutionRole, catalog: Catalog, errors: ImportProblem[]): Ma
       errors.push({ file: r.file, line: p.line, message: `role ${r.name}: ${p.name}: level "${p.level}" is not one of Basic, Local, Deep, Global (or User, BusinessUnit, ParentChildBusinessUnits, Organization)` });
       continue;
     }
-    if (!/^prv[A-Za-z0-9_]+$/.test(p.name)) {
+    if (!isPrivilegeName(p.name)) {
       errors.push({ file: r.file, line: p.line, message: `role ${r.name}: "${p.name}" is not a privilege name (prv followed by letters, digits or _)` });
       continue;
     }

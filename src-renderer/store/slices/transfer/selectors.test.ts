@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RolesPreviewDto } from '../../../../src-main/bridge/channels/transfer';
 import { formatBytes, importReadiness } from './selectors';
 
-const role = (sourceroleid: string) => ({ roleid: sourceroleid, sourceroleid, name: sourceroleid, file: 'Roles/x.xml', matchedby: null, privileges: 1, changes: [], fields: [] });
+const role = (sourceroleid: string) => ({ roleid: sourceroleid, sourceroleid, name: sourceroleid, file: 'Roles/x.xml', matchedby: null, privileges: 1, counts: { known: 1, inferred: 0, unverified: 0 }, changes: [], fields: [] });
 const preview = (over: Partial<RolesPreviewDto> = {}): RolesPreviewDto => ({
   importid: 'i',
   sources: ['unpacked'],
