@@ -137,7 +137,8 @@ const teamDetailSchema = z.object({
 export type TeamDetailDto = z.infer<typeof teamDetailSchema>;
 
 const depthOrNone = z.enum(DEPTHS).nullable();
-const matrixPrivilegeSchema = z.object({ name: z.string(), depths: z.array(z.enum(DEPTHS)), depth: depthOrNone });
+/** status: known (the catalog lists it), inferred (from its name and the table's ownership), unverified (its depth rule is not known: every depth allowed). */
+const matrixPrivilegeSchema = z.object({ name: z.string(), depths: z.array(z.enum(DEPTHS)), depth: depthOrNone, status: z.enum(['known', 'inferred', 'unverified']) });
 const roleInfoSchema = z.object({
   roleid: z.string(),
   name: z.string(),

@@ -155,13 +155,13 @@ export function roleMatrix(s: OrgState, id: Id): ResponseOf<'roles:matrix'> {
     if (!g) groups.set(name, (g = { group: name, entities: [], miscellaneous: [] }));
     return g;
   };
-  const cell = (p: PrivilegeDef | undefined) => (p ? { name: p.name, depths: [...p.depths], depth: role.privileges[p.name] ?? null } : null);
+  const cell = (p: PrivilegeDef | undefined) => (p ? { name: p.name, depths: [...p.depths], depth: role.privileges[p.name] ?? null, status: p.status } : null);
   for (const e of catalog.entities.values()) {
     group(e.group).entities.push({ logicalname: e.logicalname, displayname: e.displayname, cells: RIGHTS.map((r) => cell(catalog.privilegeFor(e.logicalname, r))) });
   }
   for (const p of catalog.privileges) {
     if (p.accessright !== null) continue;
-    group(p.group).miscellaneous.push({ name: p.name, displayname: p.displayname, depths: [...p.depths], depth: role.privileges[p.name] ?? null });
+    group(p.group).miscellaneous.push({ name: p.name, displayname: p.displayname, depths: [...p.depths], depth: role.privileges[p.name] ?? null, status: p.status });
   }
   for (const g of groups.values()) g.entities.sort((a, b) => byName(a.displayname, b.displayname));
   return { role: roleInfo(s, role), rights: [...RIGHTS], groups: [...groups.values()] };

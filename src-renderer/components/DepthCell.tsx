@@ -11,19 +11,23 @@ export interface DepthCellProps {
   readonly onKeyDown?: (e: KeyboardEvent<HTMLButtonElement>) => void;
   readonly tabIndex?: number;
   readonly disabled?: boolean;
+  /** A privilege whose depth rule the catalog cannot vouch for: marked, and every depth is offered. */
+  readonly unverified?: boolean;
 }
 
 /** One matrix cell: a button showing the depth symbol; click, Enter or Space moves to the next allowed depth. */
-export function DepthCell({ depth, label, allowed, onCycle, onKeyDown, tabIndex, disabled }: DepthCellProps) {
+export function DepthCell({ depth, label, allowed, onCycle, onKeyDown, tabIndex, disabled, unverified }: DepthCellProps) {
   const key = depthKey(depth);
   const allowedText = allowed.map((d) => DEPTH_LABEL[d]).join(', ');
+  const note = unverified ? ' — depth rule not verified: the catalog does not know which depths this privilege allows' : '';
   return (
     <button
       type="button"
-      className={`depth-cell depth-${key}`}
-      aria-label={`${label}: ${DEPTH_LABEL[key]}`}
-      title={`${label}: ${DEPTH_LABEL[key]} (allowed: None, ${allowedText})`}
+      className={`depth-cell depth-${key}${unverified ? ' unverified' : ''}`}
+      aria-label={`${label}: ${DEPTH_LABEL[key]}${unverified ? ' (unverified)' : ''}`}
+      title={`${label}: ${DEPTH_LABEL[key]} (allowed: None, ${allowedText})${note}`}
       data-depth={key}
+      data-status={unverified ? 'unverified' : undefined}
       tabIndex={tabIndex}
       disabled={disabled}
       onClick={onCycle}
@@ -35,7 +39,7 @@ export function DepthCell({ depth, label, allowed, onCycle, onKeyDown, tabIndex,
 }
 
 /** The key to the symbols, as under the Dynamics role editor. */
-export function DepthLegend() {
+export function DepthLegend({ unverified = false }: { readonly unverified?: boolean } = {}) {
   return (
     <ul className="depth-legend" aria-label="Key">
       {DEPTH_ORDER.map((d) => (
@@ -46,6 +50,14 @@ export function DepthLegend() {
           {DEPTH_LABEL[d]}
         </li>
       ))}
+      {unverified && (
+        <li>
+          <span className="depth-symbol unverified-mark" aria-hidden="true">
+            ?
+          </span>{' '}
+          Depth rule not verified (every depth offered)
+        </li>
+      )}
     </ul>
   );
 }

@@ -7,7 +7,7 @@ import { fitDepth, grantedIn, nextDepth, rolesSelectors, useAppStore, visibleGro
 const RIGHT_LABEL: Record<string, string> = { AppendTo: 'Append To' };
 const SET_TO: readonly (Depth | 'None')[] = ['None', 'Basic', 'Local', 'Deep', 'Global'];
 
-type Cell = { name: string; depths: Depth[]; depth: Depth | null };
+type Cell = { name: string; depths: Depth[]; depth: Depth | null; status: 'known' | 'inferred' | 'unverified' };
 
 /** The Dynamics role editor: tabs of tables, a column per right, cells cycling through the allowed depths. */
 export function PrivilegeMatrix({ matrix }: { matrix: MatrixDto }) {
@@ -83,7 +83,7 @@ export function PrivilegeMatrix({ matrix }: { matrix: MatrixDto }) {
         </div>
         <input type="search" aria-label="Search privileges" placeholder="Search tables and privileges" value={query} onChange={(e) => setMatrixQuery(e.target.value)} />
       </div>
-      <DepthLegend />
+      <DepthLegend unverified={groups.some((g) => g.entities.some((e) => e.cells.some((c) => c?.status === 'unverified')) || g.miscellaneous.some((m) => m.status === 'unverified'))} />
       {groups.length === 0 && <p className="muted">No table or privilege matches “{query}”.</p>}
       {groups.map((g) => (
         <div key={g.group} className="matrix-group">
@@ -118,6 +118,7 @@ export function PrivilegeMatrix({ matrix }: { matrix: MatrixDto }) {
                             <DepthCell
                               depth={cell.depth}
                               allowed={cell.depths}
+                              unverified={cell.status === 'unverified'}
                               label={`${RIGHT_LABEL[matrix.rights[c]] ?? matrix.rights[c]} ${e.displayname}`}
                               tabIndex={focus.r === r && focus.c === c ? 0 : -1}
                               onCycle={() => {
@@ -157,6 +158,7 @@ export function PrivilegeMatrix({ matrix }: { matrix: MatrixDto }) {
                         <DepthCell
                           depth={m.depth}
                           allowed={m.depths}
+                          unverified={m.status === 'unverified'}
                           label={m.displayname}
                           tabIndex={focus.r === r && focus.c === 0 ? 0 : -1}
                           onCycle={() => {

@@ -5,6 +5,7 @@ import { RolesScreen } from './RolesScreen';
 import { renderWith } from '../../testing/renderApp';
 import { FABRIKAM as F, fabrikam } from '../../../src-main/session/fabrikam.fixture';
 import { useAppStore } from '../../store';
+import { applyAll } from '../../../src-main/core/commands/apply';
 
 async function openSalesperson() {
   await useAppStore.getState().loadSummary();
@@ -30,6 +31,24 @@ describe('Security roles screen', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Bulk Delete: None' }));
     fireEvent.click(await screen.findByRole('button', { name: 'Bulk Delete: Organization' }));
     expect(await screen.findByRole('button', { name: 'Bulk Delete: None' })).toBeTruthy();
+  });
+
+  it('marks privileges whose depth rule is not verified, and cycles one through all four depths', async () => {
+    const r = applyAll(fabrikam(), [{ type: 'replaceRolePrivileges', roleid: F.salesperson, privileges: { prvReadAccount: 'Local', prvReadcr5db_Project: 'Basic', prvControlDecrementTerm: 'Local' } }]);
+    if (!r.ok) throw new Error(r.error.message);
+    const { session } = renderWith(<RolesScreen />, r.state);
+    await openSalesperson();
+    fireEvent.click(await screen.findByRole('tab', { name: /^Unverified/ }));
+    const cell = await screen.findByRole('button', { name: 'Read cr5db_Project: User (unverified)' });
+    expect(cell.getAttribute('data-status')).toBe('unverified');
+    expect(cell.title).toMatch(/depth rule not verified/);
+    expect(screen.getByRole('button', { name: 'ControlDecrementTerm: Business Unit (unverified)' })).toBeTruthy();
+    expect(screen.getByText(/Depth rule not verified/)).toBeTruthy();
+    for (const [label, depth] of [['Business Unit', 'Local'], ['Parent: Child Business Units', 'Deep'], ['Organization', 'Global']] as const) {
+      fireEvent.click(await screen.findByRole('button', { name: /^Read cr5db_Project: .* \(unverified\)$/ }));
+      await screen.findByRole('button', { name: `Read cr5db_Project: ${label} (unverified)` });
+      expect(session.current.roles.get(F.salesperson)!.privileges.prvReadcr5db_Project).toBe(depth);
+    }
   });
 
   it('sets a whole column at once as one undo step', async () => {

@@ -161,8 +161,12 @@ function RoleGroup({ title, list, chosen }: { title: string; list: readonly Role
                 <span className="strong unchanged">{r.name}</span>
               )}
               {r.matchedby === 'name' && <span className="badge neutral">matched by name</span>}
-              <span className="muted push-right">
-                {r.privileges} privileges · {r.file}
+              <span className="muted push-right" aria-label={`${r.name}: privileges`}>
+                {r.privileges.toLocaleString()} privileges: {r.counts.known.toLocaleString()} known, {r.counts.inferred.toLocaleString()} inferred,{' '}
+                <span className={r.counts.unverified ? 'unverified-count' : undefined} title={r.counts.unverified ? 'Kept as the file holds them; the catalog cannot vouch for the depths they allow' : undefined}>
+                  {r.counts.unverified.toLocaleString()} unverified
+                </span>{' '}
+                · {r.file}
               </span>
             </div>
             <ImportDiff name={r.name} what="Privilege" counted={`${r.changes.length} privilege ${r.changes.length === 1 ? 'change' : 'changes'}`} fields={r.fields} changes={r.changes.length}>

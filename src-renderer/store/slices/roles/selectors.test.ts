@@ -28,8 +28,8 @@ const matrix: MatrixDto = {
   groups: [
     {
       group: 'Core Records',
-      entities: [{ logicalname: 'account', displayname: 'Account', cells: [null, { name: 'prvReadAccount', depths: ['Basic', 'Local', 'Deep', 'Global'], depth: 'Local' }, null, null, null, null, null, null] }],
-      miscellaneous: [{ name: 'prvBulkDelete', displayname: 'Bulk Delete', depths: ['Global'], depth: 'Global' }],
+      entities: [{ logicalname: 'account', displayname: 'Account', cells: [null, { name: 'prvReadAccount', depths: ['Basic', 'Local', 'Deep', 'Global'], depth: 'Local', status: 'known' }, null, null, null, null, null, null] }],
+      miscellaneous: [{ name: 'prvBulkDelete', displayname: 'Bulk Delete', depths: ['Global'], depth: 'Global', status: 'known' }],
     },
     { group: 'Sales', entities: [{ logicalname: 'lead', displayname: 'Lead', cells: [null, null, null, null, null, null, null, null] }], miscellaneous: [] },
   ],
