@@ -55,7 +55,7 @@ describe('the screens’ queries over Fabrikam', () => {
     const core = m.groups.find((g) => g.group === 'Core Records')!;
     const account = core.entities.find((e) => e.logicalname === 'account')!;
     const read = account.cells[m.rights.indexOf('Read')]!;
-    expect(read).toEqual({ name: 'prvReadAccount', depths: ['Basic', 'Local', 'Deep', 'Global'], depth: 'Local' });
+    expect(read).toEqual({ name: 'prvReadAccount', depths: ['Basic', 'Local', 'Deep', 'Global'], status: 'known', depth: 'Local' });
     expect(account.cells[m.rights.indexOf('Write')]!.depth).toBeNull();
     expect(core.miscellaneous.find((p) => p.name === 'prvBulkDelete')).toMatchObject({ depths: ['Global'], depth: null });
   });

@@ -296,9 +296,8 @@ export function transition(table: SyncTable, key: string, from: Row | null, to: 
       if (upd) cmds.push({ type: 'updateRole', roleid: key, ...upd } as Command);
       const pa = (a.privileges ?? {}) as Record<string, string>;
       const pb = (b.privileges ?? {}) as Record<string, string>;
-      // The row's privilege set as the other side holds it: unknown and unverified privileges included.
-      if ([...new Set([...Object.keys(pa), ...Object.keys(pb)])].some((p) => (pa[p] ?? null) !== (pb[p] ?? null))) {
-        cmds.push({ type: 'replaceRolePrivileges', roleid: key, privileges: pb as never });
+      for (const p of new Set([...Object.keys(pa), ...Object.keys(pb)])) {
+        if ((pa[p] ?? null) !== (pb[p] ?? null)) cmds.push({ type: 'setRolePrivilege', roleid: key, privilege: p, depth: (pb[p] ?? null) as never });
       }
       return done(cmds);
     }

@@ -1,4 +1,4 @@
-import { catalogFor, type Catalog } from '../catalog/catalog';
+import { catalogFor, type Catalog, type EntityDef } from '../catalog/catalog';
 import { RIGHTS } from '../model/accessRights';
 import { depthLevel } from '../model/depth';
 import type { Id, OrgState, Role } from '../model/org';
@@ -10,20 +10,34 @@ import { depthCell, type Cell, type Column, type Report, type ReportContext, typ
 
 const RIGHT_COLUMNS: Column[] = RIGHTS.map((r) => ({ header: r, kind: 'depth', width: 10 }));
 
-/** The role editor's grid for one role: a row per table, a depth per right ('' where the table has no such right). */
+const RULE_COLUMN: Column = { header: 'Depth rule', kind: 'text', width: 12 };
+/** "unverified" where the catalog cannot vouch for the depths a privilege allows (kept as the role holds it). */
+const rule = (unverified: boolean): Cell => (unverified ? 'unverified' : '');
+
+/**
+ * The role editor's grid for one role, on the tables the role holds a privilege on (a catalog of
+ * hundreds of tables would bury them): a depth per right, '' where the table has no such right.
+ */
 export function privilegeGrid(role: Role, catalog: Catalog): Table {
-  const entities = [...catalog.entities.values()].sort((a, b) => a.group.localeCompare(b.group) || a.displayname.localeCompare(b.displayname));
+  const held = (e: EntityDef) => RIGHTS.some((r) => {
+    const def = catalog.privilegeFor(e.logicalname, r);
+    return def !== undefined && role.privileges[def.name] !== undefined;
+  });
+  const entities = [...catalog.entities.values()].filter(held).sort((a, b) => a.group.localeCompare(b.group) || a.displayname.localeCompare(b.displayname));
   return {
-    title: 'Tables',
-    columns: [{ header: 'Group', kind: 'text', width: 20 }, { header: 'Table', kind: 'text', width: 30 }, ...RIGHT_COLUMNS],
+    title: 'Tables the role holds privileges on',
+    columns: [{ header: 'Group', kind: 'text', width: 20 }, { header: 'Table', kind: 'text', width: 30 }, ...RIGHT_COLUMNS, RULE_COLUMN],
     size: entities.length,
     *rows() {
       for (const e of entities) {
         const row: Cell[] = [e.group, e.displayname];
+        let unverified = false;
         for (const right of RIGHTS) {
           const def = catalog.privilegeFor(e.logicalname, right);
           row.push(def ? depthCell(role.privileges[def.name] ?? null) : '');
+          if (def?.status === 'unverified' && role.privileges[def.name]) unverified = true;
         }
+        row.push(rule(unverified));
         yield row;
       }
     },
@@ -31,13 +45,13 @@ export function privilegeGrid(role: Role, catalog: Catalog): Table {
 }
 
 export function miscellaneousGrid(role: Role, catalog: Catalog): Table {
-  const misc = catalog.privileges.filter((p) => p.accessright === null);
+  const misc = catalog.privileges.filter((p) => p.accessright === null && role.privileges[p.name] !== undefined);
   return {
-    title: 'Miscellaneous privileges',
-    columns: [{ header: 'Group', kind: 'text', width: 20 }, { header: 'Privilege', kind: 'text', width: 36 }, { header: 'Depth', kind: 'depth', width: 12 }],
+    title: 'Miscellaneous privileges the role holds',
+    columns: [{ header: 'Group', kind: 'text', width: 20 }, { header: 'Privilege', kind: 'text', width: 36 }, { header: 'Depth', kind: 'depth', width: 12 }, RULE_COLUMN],
     size: misc.length,
     *rows() {
-      for (const p of misc) yield [p.group, p.displayname, depthCell(role.privileges[p.name] ?? null)];
+      for (const p of misc) yield [p.group, p.displayname, depthCell(role.privileges[p.name] ?? null), rule(p.status === 'unverified')];
     },
   };
 }
