@@ -69,6 +69,7 @@ export async function benchImportRoles(state: OrgState): Promise<Record<string, 
   }
 }
 
+export { writeRoles };
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const state = syntheticOrganization();
   console.log(JSON.stringify(await benchImportRoles(state)));

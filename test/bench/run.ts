@@ -14,6 +14,7 @@ import { benchVault } from './vault';
 import { benchSync } from './sync';
 import { benchReports } from './reports';
 import { benchHierarchy, HIERARCHY_TARGETS } from './hierarchy';
+import { benchImportRoles, IMPORT_TARGETS } from './importRoles';
 
 const json = process.argv.includes('--json');
 const log = (s: string) => {
@@ -39,6 +40,7 @@ const TARGETS: Record<string, number> = {
   all_users_access_csv_peak_rss_mb: 1024,
   findings_all_ms: 2000,
   ...HIERARCHY_TARGETS,
+  ...IMPORT_TARGETS,
 };
 
 log('generating the benchmark organization…');
@@ -93,6 +95,8 @@ const diffMs = medianMs(9, (i) => {
 const peak = process.resourceUsage().maxRSS / 1024;
 log('hierarchy…');
 const hierarchyFigures = await benchHierarchy(state);
+log('importing roles…');
+const importFigures = await benchImportRoles(state);
 log('vault…');
 const vaultFigures = await benchVault(state);
 log('sync…');
@@ -108,6 +112,7 @@ const figures = {
   diff_role_held_by_10000_users_ms: round(diffMs, 1),
   peak_memory_mb: round(peak, 0),
   ...hierarchyFigures,
+  ...importFigures,
   ...vaultFigures,
   ...syncFigures,
   ...reportFigures,

@@ -45,7 +45,9 @@ export function roleAvailableIn(d: Draft, role: Role, unit: Id): boolean {
   return isAncestorOrSelf(d, role.businessunitid, unit);
 }
 
-export const sameName = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'accent' }) === 0;
+// One collator for every comparison: localeCompare with options builds one per call, which made importing hundreds of roles slow.
+const NAMES = new Intl.Collator(undefined, { sensitivity: 'accent' });
+export const sameName = (a: string, b: string): boolean => NAMES.compare(a, b) === 0;
 
 export function listNames(names: readonly string[], max = 5): string {
   const shown = names.slice(0, max).join(', ');
