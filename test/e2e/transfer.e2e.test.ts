@@ -13,6 +13,8 @@ const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[e2e] skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/solutions');
+/** Roles exported from real environments into public repositories (beside the project, for every developer and CI). */
+const REAL_ROLES = join(import.meta.dirname, '../../../shared/real-roles');
 const SERVICE_LEAD = '0b8f6d21-3c4a-4e55-8a9b-7c6d5e4f3a21';
 
 /** users.csv fits the contoso() fixture, not the demo organization: this one is wrong for the demo on purpose, row by row. */
@@ -84,8 +86,40 @@ describe.skipIf(!hasChromium)('Import & export in Chromium over the real vault',
     await page.keyboard.press('Control+z');
     await roles.getByRole('option', { name: /^Contoso Sales Rep/ }).waitFor({ state: 'detached' });
     expect(roleNames()).not.toContain('Contoso Sales Rep');
-    // The vault cannot take a custom table out of the catalog; the import added it as a step of its own.
-    expect(session.current.entities.has('cat_usersetting')).toBe(true);
+    // Its privileges on tables the catalog does not know were kept unverified, and left with it.
+    expect(session.current.entities.has('cat_usersetting')).toBe(false);
+  });
+
+  it('imports a role exported from a real environment exactly, and marks its unverified privileges in the role editor, in light and dark', async () => {
+    const file = join(REAL_ROLES, 'tc-ca__stakeholder-core/Core/Solution/Roles/TC System Customizer.xml');
+    const written = [...readFileSync(file, 'utf8').matchAll(/<RolePrivilege name="([^"]+)" level="([^"]+)"/g)].map((m) => [m[1], m[2]]);
+    await nav('Import & export');
+    await page.getByRole('tab', { name: 'Import security roles' }).click();
+    desktop.willOpen([file]);
+    await page.getByRole('button', { name: 'Choose files…' }).click();
+    const counts = page.getByLabel('TC System Customizer: privileges');
+    await expect.poll(() => counts.textContent()).toMatch(new RegExp(`^${written.length.toLocaleString('en-US')} privileges: [\\d,]+ known, 0 inferred, [1-9]\\d* unverified`));
+    await shot('import-preview-real-role');
+    await page.getByRole('button', { name: 'Import 1 role and 0 profiles' }).click();
+    await page.getByText(/^Import roles from TC System Customizer\.xml: 1 role\(s\)/).waitFor();
+    const role = [...session.current.roles.values()].find((r) => r.name === 'TC System Customizer')!;
+    expect(Object.entries(role.privileges).sort()).toEqual(written.sort());
+
+    await nav('Security roles');
+    await page.getByRole('listbox', { name: 'Roles' }).getByRole('option', { name: /^TC System Customizer/ }).click();
+    await page.getByRole('tab', { name: /^Unverified/ }).click();
+    const unverified = page.locator('button.depth-cell[data-status="unverified"]');
+    await expect.poll(() => unverified.count()).toBeGreaterThan(0);
+    await page.getByText('Depth rule not verified (every depth offered)').waitFor();
+    await shot('roles-matrix-unverified');
+
+    const dark = await openApp(browser, server.url, session.current, { colorScheme: 'dark' });
+    await dark.page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: /^Security roles/ }).click();
+    await dark.page.getByRole('listbox', { name: 'Roles' }).getByRole('option', { name: /^TC System Customizer/ }).click();
+    await dark.page.getByRole('tab', { name: /^Unverified/ }).click();
+    await dark.page.getByText('Depth rule not verified (every depth offered)').waitFor();
+    await dark.page.screenshot({ path: join(SCREENSHOTS, 'roles-matrix-unverified-dark.png') });
+    await dark.page.context().close();
   });
 
   it('lists every bad row of a users CSV, with column and reason, and adds nobody', async () => {
