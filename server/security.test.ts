@@ -12,13 +12,14 @@ import { PUBLIC_ROUTES, buildServer } from './app';
 import { MIN_PASSWORD_COST, hashPassword, parseHash, verifyPassword } from './passwords';
 import { newStorage, seedOrg, startTestServer, syncedView, TEST_PASSWORD_COST, type TestServer } from './testing';
 import type { ServerOptions } from './app';
+import type { CommitHooks } from './model';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
   while (servers.length) await servers.pop()!.close().catch(() => {});
 });
 
-async function start(o: Omit<ServerOptions, 'model'> = {}): Promise<TestServer> {
+async function start(o: Omit<ServerOptions, 'model'> & { hooks?: CommitHooks } = {}): Promise<TestServer> {
   const server = await startTestServer(newStorage('embedded'), { seed: seedOrg(), ...o });
   servers.push(server);
   await server.accounts.add({ name: 'ada', password: 'ada-secret-pw', role: 'System Administrator' });
@@ -66,7 +67,7 @@ describe('authentication belongs to the routes', () => {
     for (const route of guarded) {
       const [method, path] = route.split(' ');
       const concrete = path.replace('*', `roles(${ROLE.salesperson})`).replace(/:(\w+)/g, 'x');
-      for (const headers of [{}, { Authorization: 'Bearer not-a-token' }]) {
+      for (const headers of [{}, { Authorization: 'Bearer not-a-token' }] as Record<string, string>[]) {
         const r = await raw(server.url, method, concrete, headers, method === 'GET' || method === 'DELETE' ? undefined : '{}');
         expect(r.status, `${route} with ${JSON.stringify(headers)}`).toBe(401);
       }
