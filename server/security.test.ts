@@ -4,7 +4,12 @@
  * that outlive their revocation, password guessing, floods of bad tokens, weak and frozen
  * password hashes, secrets in the log, and oversized privilege actions.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROLE } from '../test/fixtures/orgCharts';
 import { Accounts } from './auth';
@@ -318,5 +323,45 @@ describe('privilege actions count against the change set limit', () => {
     expect(r.status).toBe(400);
     expect(r.json.error.message).toMatch(/request 2 \(2 of 2\): the change set comes to more than 1000 changes/);
     expect(syncedView(server.model.state)).toBe(before);
+  });
+});
+
+/** A self-signed certificate for 127.0.0.1, made for this test run by openssl. */
+function selfSigned(): { cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'roleatlas-tls-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
+}
+
+const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('TLS', () => {
+  it.skipIf(!hasOpenssl)('serves HTTPS with a certificate and key, so a token never crosses the network in cleartext', async () => {
+    const tls = selfSigned();
+    const server = await start({ https: tls });
+    expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const post = (body: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpsRequest(`${server.url}/auth/token`, { method: 'POST', ca: tls.cert, headers: { 'Content-Type': 'application/json' } }, (res) => {
+          let data = '';
+          res.on('data', (d) => (data += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body: data }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const r = await post(JSON.stringify({ name: 'ada', password: 'ada-secret-pw' }));
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body).access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Cleartext HTTP on the same port gets no answer from the API.
+    const plain = await raw(server.url.replace('https:', 'http:'), 'POST', '/auth/token', {}, JSON.stringify({ name: 'ada', password: 'ada-secret-pw' })).catch(() => ({ status: 0, body: '' }));
+    expect(plain.body).not.toContain('access_token');
   });
 });
