@@ -66,14 +66,14 @@ describe('authentication belongs to the routes', () => {
     await app.ready();
     const routes = app.routeTable;
     await app.close();
-    expect(routes).toEqual(expect.arrayContaining(['POST /auth/token', 'GET /api/sync/status', 'POST /api/sync/changesets', 'GET /api/sync/audit', 'GET /api/data/v9.2/*', 'PATCH /api/data/v9.2/*']));
+    expect(routes).toEqual(expect.arrayContaining(['POST /auth/token', 'GET /api/sync/status', 'HEAD /api/sync/status', 'POST /api/sync/changesets', 'GET /api/sync/audit', 'GET /api/data/v9.2/*', 'PATCH /api/data/v9.2/*']));
     const guarded = routes.filter((r) => !PUBLIC_ROUTES.includes(r));
     expect(guarded.length).toBeGreaterThan(5);
     for (const route of guarded) {
       const [method, path] = route.split(' ');
       const concrete = path.replace('*', `roles(${ROLE.salesperson})`).replace(/:(\w+)/g, 'x');
       for (const headers of [{}, { Authorization: 'Bearer not-a-token' }] as Record<string, string>[]) {
-        const r = await raw(server.url, method, concrete, headers, method === 'GET' || method === 'DELETE' ? undefined : '{}');
+        const r = await raw(server.url, method, concrete, headers, method === 'GET' || method === 'DELETE' || method === 'HEAD' ? undefined : '{}');
         expect(r.status, `${route} with ${JSON.stringify(headers)}`).toBe(401);
       }
     }
