@@ -1,34 +1,72 @@
 /**
- * The sync server: Fastify routes over ServerModel. Every /api request needs a bearer token from
- * POST /auth/token; reads need the account's user to read roles, writes to change security
- * (auth.ts). Bad input is a 4xx in the Web API's error shape, {"error": {"code", "message"}}, and
- * nothing is applied.
+ * The sync server: Fastify routes over ServerModel. Every route under /api is registered inside
+ * one encapsulated plugin whose onRequest hook demands a bearer token from POST /auth/token, so
+ * the check belongs to the routes as the router matched them (decoded, normalized), not to the
+ * raw URL. Reads need the account's user to read roles, writes to change security (auth.ts).
+ * The request rate limit runs before it, per address; sign-ins are throttled per account and
+ * address (loginThrottle.ts). Bad input is a 4xx in the Web API's error shape,
+ * {"error": {"code", "message"}}, and nothing is applied.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { applyAll, withIds } from '../src-main/core/commands/apply';
 import { refusalFromZod, type Refusal } from '../src-main/core/result';
 import { changeSetRequestSchema, MAX_CHANGESET_OPERATIONS, type ChangeSetApplied, type ErrorBody } from '../src-main/sync/protocol';
-import { Accounts, privilegeProblem, type Account } from './auth';
+import { Accounts, privilegeProblem, type Account, type AccountOptions } from './auth';
+import { LoginThrottle, type ThrottleRule } from './loginThrottle';
 import type { CommitFailure, ServerModel } from './model';
 import { API_BASE, WebError, plan, type WebResult } from './webapi';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export interface ServerOptions {
   readonly model: ServerModel;
   /** Largest request body, bytes (a change set of 1,000 commands is well under 1 MB). */
   readonly bodyLimit?: number;
-  /** Requests per account (per address before sign-in) and minute. */
+  /** Requests per address and minute, counted before authentication (a flood of bad tokens gets 429). */
   readonly rateLimit?: number;
-  readonly logger?: boolean;
+  /** Level of the JSON log (pino); default silent here, info from npm run server. */
+  readonly logLevel?: LogLevel;
+  /** Where the log goes (default stdout); tests read it. */
+  readonly logStream?: { write(line: string): void };
+  /** Serve HTTPS with this certificate and key (PEM). */
+  readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Password hashing cost and token lifetime (auth.ts). */
+  readonly accounts?: AccountOptions;
+  /** Failed sign-ins allowed per account and per address before the waits start. */
+  readonly loginThrottle?: { readonly account?: ThrottleRule; readonly address?: ThrottleRule };
   /** Test hook: called after a change set is committed, before the reply; true drops the connection. */
   readonly afterCommit?: (clientid: string | null) => boolean;
 }
 
+/** Routes that answer without a token; every other route the server registers demands one. */
+export const PUBLIC_ROUTES: readonly string[] = ['POST /auth/token'];
+
+/** Never written to the log: bearer tokens, passwords, the Authorization header. */
+export const LOG_REDACT: readonly string[] = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'authorization',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'access_token',
+  '*.access_token',
+  'body',
+  '*.body',
+];
+
 declare module 'fastify' {
   interface FastifyRequest {
     account?: Account;
+  }
+  interface FastifyInstance {
+    /** Every route registered, as "METHOD /path" (the onRoute hook sees each one). */
+    readonly routeTable: readonly string[];
   }
 }
 
@@ -53,45 +91,99 @@ export function failureStatus(f: CommitFailure, source: 'sync' | 'webapi'): numb
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { model } = options;
-  const accounts = new Accounts(model);
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 8 * 1024 * 1024 });
+  const accounts = new Accounts(model, options.accounts);
+  const throttle = new LoginThrottle(options.loginThrottle);
+  const app = Fastify({
+    logger: {
+      level: options.logLevel ?? 'silent',
+      redact: { paths: [...LOG_REDACT], censor: '[redacted]' },
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    genReqId: () => randomUUID(),
+    bodyLimit: options.bodyLimit ?? 8 * 1024 * 1024,
+    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
+  }) as unknown as FastifyInstance;
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
+  const routeTable: string[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (r: RouteOptions) => {
+    for (const m of [r.method].flat()) routeTable.push(`${m} ${r.url}`);
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status === 413) return reply.code(413).send(errorBody('too-large', `the request body is larger than the limit of ${options.bodyLimit ?? 8 * 1024 * 1024} bytes`));
-    if (status === 429) return reply.code(429).send(errorBody('rate-limited', error.message));
+    if (status === 429) {
+      req.log.warn({ event: 'rate-limited' }, error.message);
+      return reply.code(429).send(errorBody('rate-limited', error.message));
+    }
     if (status < 500) return reply.code(status).send(errorBody(error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(error.message) ? 'invalid-json' : 'invalid', error.message));
-    app.log.error(error);
-    return reply.code(500).send(errorBody('server-error', 'the server failed; nothing of this request was applied'));
+    req.log.error({ err: error, event: 'server-error' }, 'the request failed with a server error');
+    return reply.code(500).send(errorBody('server-error', `the server failed; nothing of this request was applied (request id ${req.id} in the server log)`));
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('not-found', `no route ${req.method} ${req.url}`)));
 
-  // Authentication first, then the rate limit keyed by the account it found.
-  app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/api/')) return;
-    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    const account = m ? await accounts.ofToken(m[1]) : null;
-    if (!account) {
-      reply.header('WWW-Authenticate', 'Bearer');
-      return reply.code(401).send(errorBody('unauthorized', m ? 'the bearer token is unknown or expired; get a new one from POST /auth/token' : 'a bearer token is required (Authorization: Bearer <token> from POST /auth/token)'));
-    }
-    req.account = account;
-  });
+  // The request rate limit first, per address, so a flood is answered 429 before any token lookup.
   await app.register(rateLimit, {
-    hook: 'preHandler',
+    global: false,
     max: options.rateLimit ?? 1200,
     timeWindow: 60_000,
-    keyGenerator: (req) => (req.account ? `account:${req.account.name}` : `ip:${req.ip}`),
+    keyGenerator: (req) => req.ip,
     errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, code: 'rate-limited', error: 'Too Many Requests', message: `rate limit of ${ctx.max} requests per minute reached; retry in ${Math.ceil(ctx.ttl / 1000)} s` }),
+  });
+  app.addHook('onRequest', app.rateLimit());
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
   });
 
   app.post('/auth/token', async (req, reply) => {
     const body = tokenRequest.safeParse(req.body);
     if (!body.success) return reply.code(400).send(errorBody('invalid', refusalFromZod(body.error).message));
-    const issued = await accounts.issue(body.data.name, body.data.password);
-    if (!issued) return reply.code(401).send(errorBody('unauthorized', 'unknown account name or wrong password'));
+    const { name, password } = body.data;
+    const lock = throttle.locked(name, req.ip);
+    if (lock) {
+      const seconds = Math.ceil(lock.retryAfterMs / 1000);
+      req.log.warn({ event: 'login-locked', account: name, by: lock.by }, 'sign-in refused: too many failed sign-ins');
+      reply.header('Retry-After', String(seconds));
+      return reply.code(429).send(errorBody('sign-in-locked', `too many failed sign-ins ${lock.by === 'account' ? `for account ${name}` : 'from this address'}; try again in ${seconds} s`));
+    }
+    const issued = await accounts.issue(name, password, req.ip);
+    if ('refused' in issued) {
+      if (issued.refused === 'disabled') {
+        req.log.warn({ event: 'login-refused-disabled', account: name }, 'sign-in refused: the account is disabled');
+        return reply.code(403).send(errorBody('account-disabled', `account ${name} is disabled; an administrator can enable it with roleatlas server account enable`));
+      }
+      req.log.warn({ event: 'login-failed', account: name }, 'sign-in failed: unknown account name or wrong password');
+      for (const l of throttle.failed(name, req.ip)) {
+        const detail = `${l.by} ${l.by === 'account' ? name : req.ip} must wait ${Math.ceil(l.retryAfterMs / 1000)} s after ${l.failures} failed sign-ins`;
+        req.log.warn({ event: 'login-locked', account: name, by: l.by }, detail);
+        await accounts.audit('login-locked', name, req.ip, detail);
+      }
+      return reply.code(401).send(errorBody('unauthorized', 'unknown account name or wrong password'));
+    }
+    throttle.succeeded(name);
     return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn };
   });
+
+  await app.register(async (api) => apiRoutes(api, { ...options, accounts }), { prefix: '/api' });
+
+  return app;
+}
+
+/** Everything under /api: the token check is this plugin's onRequest hook, so it covers each route here and this prefix's 404s. */
+async function apiRoutes(app: FastifyInstance, options: Omit<ServerOptions, 'accounts'> & { accounts: Accounts }): Promise<void> {
+  const { model, accounts } = options;
+  app.addHook('onRequest', async (req, reply) => {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    const account = m ? await accounts.ofToken(m[1]) : null;
+    if (!account) {
+      req.log.info({ event: 'unauthorized', token: m ? 'unknown' : 'none' }, 'request without a valid bearer token');
+      reply.header('WWW-Authenticate', 'Bearer');
+      return reply.code(401).send(errorBody('unauthorized', m ? 'the bearer token is unknown or expired, or was revoked; get a new one from POST /auth/token' : 'a bearer token is required (Authorization: Bearer <token> from POST /auth/token)'));
+    }
+    req.account = account;
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('not-found', `no route ${req.method} ${req.url}`)));
 
   const forbidden = (reply: FastifyReply, r: Refusal) => reply.code(403).send(errorBody('forbidden', r.message));
   const baseUrl = (req: FastifyRequest) => `${req.protocol}://${req.host}${API_BASE}`;
@@ -163,6 +255,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         if (p.kind === 'read') return reply.code(400).send(errorBody('invalid', `request ${r.id}: a change set holds only writes (POST, PATCH, DELETE)`));
         // New ids are chosen once, so the commit creates the same rows the later requests were planned against.
         const planned = p.commands.map((c) => (c && typeof c === 'object' && 'type' in c ? withIds(c as { type: string }, randomUUID) : c));
+        if (commands.length + planned.length > MAX_CHANGESET_OPERATIONS) {
+          return reply.code(400).send(errorBody('too-many-operations', `request ${r.id} (${i + 1} of ${parsed.data.requests.length}): the change set comes to more than ${MAX_CHANGESET_OPERATIONS} changes (privileges of privilege actions count one each); split it. Nothing was applied.`));
+        }
         const applied = applyAll(running, planned);
         if (applied.ok) running = applied.state;
         commands.push(...planned.map((command) => ({ id: null, command })));
@@ -178,9 +273,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(200).send({ responses: results.map((x) => ({ id: x.id, status: x.result.status, headers: x.result.headers ?? {}, ...(x.result.body === undefined ? {} : { body: x.result.body }) })) });
   };
 
-  for (const method of ['GET', 'POST', 'PATCH', 'DELETE'] as const) app.route({ method, url: `${API_BASE}/*`, handler: webApi });
+  for (const method of ['GET', 'POST', 'PATCH', 'DELETE'] as const) app.route({ method, url: `${API_BASE.slice('/api'.length)}/*`, handler: webApi });
 
-  app.post('/api/sync/changesets', async (req, reply) => {
+  app.post('/sync/changesets', async (req, reply) => {
     const parsed = changeSetRequestSchema.safeParse(req.body);
     if (!parsed.success) return reply.code(400).send(errorBody('invalid', refusalFromZod(parsed.error).message));
     const body = parsed.data;
@@ -204,7 +299,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   /** The server's audit: change sets with the account, client, commands and resolutions. */
-  app.get('/api/sync/audit', async (req, reply) => {
+  app.get('/sync/audit', async (req, reply) => {
     const denied = privilegeProblem(model.state, req.account!, 'read');
     if (denied) return forbidden(reply, denied);
     const since = Number((req.query as { since?: string }).since ?? 0);
@@ -216,9 +311,23 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return { value: rows.map((r) => ({ ...r, id: Number(r.id), fromversion: Number(r.fromversion), toversion: Number(r.toversion) })) };
   });
 
-  app.get('/api/sync/status', async () => ({ version: model.currentVersion }));
+  app.get('/sync/status', async () => ({ version: model.currentVersion }));
 
-  return app;
+  /** The sign-in audit: failed sign-ins, lockouts, rehashes, revocations; for accounts that may change security. */
+  app.get('/auth/audit', async (req, reply) => {
+    const denied = privilegeProblem(model.state, req.account!, 'write');
+    if (denied) return forbidden(reply, denied);
+    const since = Number((req.query as { since?: string }).since ?? 0);
+    if (!Number.isSafeInteger(since) || since < 0) return reply.code(400).send(errorBody('invalid', 'since must be a whole number'));
+    return { value: await accounts.auditLog(since) };
+  });
+
+  /** Signs out: revokes the token of this request. */
+  app.post('/auth/revoke', async (req, reply) => {
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')![1];
+    await accounts.revokeToken(token);
+    return reply.code(204).send();
+  });
 }
 
 const headerOf = (req: FastifyRequest, name: string): string | undefined => {

@@ -1,19 +1,75 @@
 /**
- * npm run server -- --data DIR --port N [--host H] [--org FILE]
+ * npm run server -- --data DIR --port N [--host H] [--org FILE] [--cert FILE --key FILE]
+ *                   [--log-level LEVEL] [--token-ttl DURATION] [--scrypt-n N]
  * Starts the sync server on the embedded PostgreSQL in DIR, or on DATABASE_URL when it is set.
  * --org seeds a new database with an organization file (default: a new organization with
  * Dataverse's predefined roles). Create accounts first: roleatlas server account add.
+ * --cert and --key (PEM files) serve HTTPS. The log is JSON lines on stdout at --log-level (or
+ * ROLEATLAS_LOG_LEVEL; default info). --token-ttl sets the life of new tokens (3600, 90m, 12h,
+ * 7d; default 12h). --scrypt-n raises the password hashing cost; hashes below it are replaced at
+ * each account's next sign-in.
  */
 import { parseArgs } from 'node:util';
 import { fromInterchange } from '../src-main/core/interchange/toState';
 import { readFileSync } from 'node:fs';
 import { openServerModel, startServer } from './run';
+import { LOG_LEVELS, type LogLevel } from './app';
+import { parseDuration, tokenTtlProblem, type AccountOptions } from './auth';
+import { MIN_PASSWORD_COST, costProblem } from './passwords';
+
+export const SERVER_OPTIONS = {
+  data: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  org: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  'log-level': { type: 'string' },
+  'token-ttl': { type: 'string' },
+  'scrypt-n': { type: 'string' },
+} as const;
+
+/** --scrypt-n (and --token-ttl) as account options; shared with roleatlas server account add. */
+export function accountOptionsOf(values: { 'scrypt-n'?: string; 'token-ttl'?: string }): AccountOptions {
+  const out: { passwordCost?: AccountOptions['passwordCost']; tokenTtlSeconds?: number } = {};
+  if (values['scrypt-n'] !== undefined) {
+    const N = Number(values['scrypt-n']);
+    const cost = { ...MIN_PASSWORD_COST, N };
+    const problem = costProblem(cost);
+    if (problem) throw new Error(`--scrypt-n: ${problem}`);
+    if (N < MIN_PASSWORD_COST.N) throw new Error(`--scrypt-n must be at least ${MIN_PASSWORD_COST.N} (2^17); got ${values['scrypt-n']}`);
+    out.passwordCost = cost;
+  }
+  if (values['token-ttl'] !== undefined) {
+    const seconds = parseDuration(values['token-ttl']);
+    if (seconds === null) throw new Error(`--token-ttl must be a duration such as 3600, 90m, 12h or 7d (got "${values['token-ttl']}")`);
+    const problem = tokenTtlProblem(seconds);
+    if (problem) throw new Error(`--token-ttl: ${problem}`);
+    out.tokenTtlSeconds = seconds;
+  }
+  return out;
+}
 
 export async function serverMain(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, org: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: SERVER_OPTIONS, strict: true });
   if (!values.data && !process.env.DATABASE_URL) throw new Error('--data DIR is required (or set DATABASE_URL to use a PostgreSQL server)');
   const port = Number(values.port ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535 (got ${values.port})`);
+  const logLevel = values['log-level'] ?? process.env.ROLEATLAS_LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  if (!values.cert !== !values.key) throw new Error('--cert and --key go together: give both PEM files to serve HTTPS, or neither');
+  let https;
+  if (values.cert && values.key) {
+    const read = (flag: string, path: string) => {
+      try {
+        return readFileSync(path);
+      } catch (e) {
+        throw new Error(`${flag} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      }
+    };
+    https = { cert: read('--cert', values.cert), key: read('--key', values.key) };
+  }
+  const accounts = accountOptionsOf(values);
   let seed;
   if (values.org) {
     const r = fromInterchange(JSON.parse(readFileSync(values.org, 'utf8')));
@@ -21,8 +77,15 @@ export async function serverMain(argv: string[]): Promise<void> {
     seed = r.value;
   }
   const model = await openServerModel({ dataDir: values.data, seed, faultFromEnv: true });
-  const { url } = await startServer(model, { port, host: values.host ?? '127.0.0.1' });
-  process.stdout.write(`roleatlas server listening on ${url} (${model.db.kind}, version ${model.currentVersion})\n`);
+  let started;
+  try {
+    started = await startServer(model, { port, host: values.host ?? '127.0.0.1', logLevel: logLevel as LogLevel, https, accounts });
+  } catch (e) {
+    await model.db.close();
+    const m = (e as Error).message;
+    throw new Error(https && /PEM|key|cert|asn1|routines/i.test(m) ? `--cert/--key: not a usable PEM certificate and private key pair (${m})` : m);
+  }
+  process.stdout.write(`roleatlas server listening on ${started.url} (${model.db.kind}, version ${model.currentVersion})\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('server/main.ts')) {

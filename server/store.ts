@@ -4,7 +4,7 @@
  * JSON with the version of its last change and the client that made it; tombstones for deleted
  * rows (delta pulls report them); a change log of every row change with before and after; the
  * change sets with the account that made them (the audit); the client change ids already applied
- * (idempotent pushes); accounts and tokens.
+ * (idempotent pushes); accounts and tokens, and the sign-in audit (auth_event).
  */
 import { TABLE_SPECS, type Row, type SyncTable } from '../src-main/sync/dataverse';
 import type { Db, Queryable } from './db';
@@ -58,6 +58,17 @@ export async function migrate(db: Db): Promise<void> {
       hash text primary key,
       account text not null references account(name) on delete cascade,
       expires timestamptz not null
+    );
+    alter table account add column if not exists disabled boolean not null default false;
+    create index if not exists token_account on token (account);
+    -- Sign-ins, lockouts, revocations and disabled accounts: the server's audit of who got in.
+    create table if not exists auth_event (
+      id bigserial primary key,
+      at timestamptz not null default now(),
+      event text not null,
+      account text,
+      address text,
+      detail text
     );
     insert into meta (k, v) values ('schema', '${SCHEMA_VERSION}') on conflict (k) do nothing;
   `);

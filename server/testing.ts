@@ -37,13 +37,20 @@ export interface TestServer {
   token(name: string, password: string): Promise<string>;
 }
 
+/**
+ * Test servers hash passwords at N = 2^10 through the explicit test option, so a suite does not
+ * spend 128 MiB and a third of a second per account; what users run never takes it.
+ */
+export const TEST_PASSWORD_COST = { N: 2 ** 10, r: 8, p: 1 } as const;
+
 export async function startTestServer(storage: TestStorage, o: { seed?: OrgState; hooks?: CommitHooks } & Omit<ServerOptions, 'model'> = {}): Promise<TestServer> {
   const model = await openServerModel({ dataDir: storage.dataDir, databaseUrl: storage.databaseUrl ?? '', schema: storage.schema, seed: o.seed, hooks: o.hooks });
-  const running = await startServer(model, o);
+  const accountOptions = { testPasswordCost: TEST_PASSWORD_COST, ...o.accounts };
+  const running = await startServer(model, { ...o, accounts: accountOptions });
   return {
     url: running.url,
     model,
-    accounts: new Accounts(model),
+    accounts: new Accounts(model, accountOptions),
     close: running.close,
     async token(name, password) {
       const res = await fetch(`${running.url}/auth/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name, password }) });

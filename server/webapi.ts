@@ -20,6 +20,7 @@ import {
   type TableSpec,
 } from '../src-main/sync/dataverse';
 import type { ObjectRef, ServerModel } from './model';
+import { MAX_CHANGESET_OPERATIONS } from '../src-main/sync/protocol';
 
 export const API_BASE = '/api/data/v9.2';
 
@@ -297,6 +298,10 @@ function privilegeAction(state: OrgState, roleid: string, action: string, body: 
     return [{ type: 'setRolePrivilege', roleid, privilege: o.PrivilegeId, depth: null }];
   }
   if (!Array.isArray(o.Privileges)) throw bad(`${action} needs Privileges: [{PrivilegeId, Depth}]`);
+  // Each privilege is one change of the role: the same limit as a change set's operations, checked before any is read.
+  if (o.Privileges.length > MAX_CHANGESET_OPERATIONS) {
+    throw bad(`${action} holds ${o.Privileges.length} privileges; one request may change at most ${MAX_CHANGESET_OPERATIONS} (the limit of a change set): split it`);
+  }
   const list = o.Privileges.map((p, i) => privilegeOf(p, i));
   for (const [i, p] of list.entries()) if (!p.depth) throw bad(`Privileges[${i}].Depth is required`);
   const commands: unknown[] = list.map((p) => ({ type: 'setRolePrivilege', roleid, privilege: p.name, depth: p.depth }));

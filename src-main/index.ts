@@ -51,7 +51,10 @@ void app.whenReady().then(() => {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
+  // The renderer needs no browser permission: requests are refused, and checks (which Chromium
+  // makes without asking, e.g. for clipboard, notifications, media or HID) answer no.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
 
   // The organization lives in the encrypted vault; until it is unlocked the session has none.
   const orgSession = new OrgSession(newOrganization({ name: 'locked', rootbusinessunitid: 'locked', defaultteamid: 'locked-team' }));

@@ -22,7 +22,7 @@ export function syncServiceFor(services: Services): SyncService {
 export function syncHandlers(services: Services, sync: SyncService = syncServiceFor(services)): AreaHandlers<'sync'> {
   return {
     'sync:status': () => value(sync.status()),
-    'sync:connect': async ({ server, account, password }) => answer(await sync.connect(server, account, password)),
+    'sync:connect': async ({ server, account, password, allowInsecureHttp }) => answer(await sync.connect(server, account, password, { allowInsecureHttp })),
     'sync:disconnect': () => answer(sync.disconnect()),
     'sync:start': () => answer(sync.start()),
     'sync:progress': ({ jobid }) => answer(sync.progress(jobid)),

@@ -178,4 +178,30 @@ describe('sync from the desktop app', () => {
     expect(sync.start()).toMatchObject({ ok: false, error: { code: 'no-vault' } });
     expect(sync.pending(10)).toEqual({ total: 0, entries: [] });
   });
+
+  it('refuses to send the password over http:// to another computer unless the admin allows it, then shows the connection as insecure', async () => {
+    const s = await server();
+    const { workspace } = await app();
+    // sync.example.com stands for another computer; the requests reach the test server on loopback.
+    const asked: string[] = [];
+    const sync = new SyncService({
+      vaults: workspace.vaults,
+      attempts: 1,
+      sleep: async () => {},
+      fetch: (input, init) => {
+        asked.push(String(input));
+        return fetch(String(input).replace('http://sync.example.com', s.url), init);
+      },
+    });
+    const refusedSignIn = await sync.connect('http://sync.example.com', 'ada', 'ada-secret-pw');
+    expect(refusedSignIn).toMatchObject({ ok: false, error: { code: 'insecure-http', path: 'server', message: expect.stringMatching(/unencrypted http:\/\/.*tick “Allow unencrypted http:\/\/”/) } });
+    expect(asked).toEqual([]);
+    expect(sync.status()).toMatchObject({ connection: null, insecure: false });
+
+    const allowed = must(await sync.connect('http://sync.example.com', 'ada', 'ada-secret-pw', { allowInsecureHttp: true }));
+    expect(allowed).toMatchObject({ connection: { server: 'http://sync.example.com', account: 'ada' }, insecure: true });
+    expect(await finish(sync, must(sync.start()).jobid)).toMatchObject({ phase: 'done' });
+    expect(sync.status()).toMatchObject({ insecure: true, state: 'idle' });
+    expect(must(await sync.connect(s.url, 'ada', 'ada-secret-pw'))).toMatchObject({ insecure: false });
+  });
 });

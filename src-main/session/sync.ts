@@ -10,6 +10,7 @@ import type { PendingChangeDto, SyncConflictDto, SyncProgressDto, SyncStatusDto 
 import { ok, refused, type Result } from '../core/result';
 import { SyncClient, SyncError } from '../sync/client';
 import { LOCAL_ONLY_COMMANDS } from '../sync/dataverse';
+import { cleartextProblem, isCleartextRemote } from '../sync/transport';
 import type { Choice, ConflictRecord, PendingChange, RemoteDelta, SyncAuditEntry, SyncStatus, SyncStore } from '../sync/store';
 import { RemoteChangeRefused, VaultSyncStore, resolveInVault } from '../sync/vaultStore';
 import type { Vault } from '../vault/vault';
@@ -61,7 +62,7 @@ export class SyncService {
 
   status(): SyncStatusDto {
     if (!this.o.vaults) {
-      return { available: false, connection: null, state: 'never', lastsyncat: null, message: 'the organization is held in memory, not in a vault: there is nothing to sync', offline: false, pending: 0, conflicts: 0, resolved: 0, jobid: null };
+      return { available: false, connection: null, insecure: false, state: 'never', lastsyncat: null, message: 'the organization is held in memory, not in a vault: there is nothing to sync', offline: false, pending: 0, conflicts: 0, resolved: 0, jobid: null };
     }
     const vault = this.o.vaults.use();
     const s = vault.getSyncState();
@@ -70,6 +71,7 @@ export class SyncService {
     return {
       available: true,
       connection: s.auth ? { server: s.auth.server, account: s.auth.account } : null,
+      insecure: !!s.auth && isCleartextRemote(s.auth.server),
       state: this.running ? 'running' : s.status.state === 'idle' && s.lastsyncat === null ? 'never' : s.status.state,
       lastsyncat: s.lastsyncat,
       message,
@@ -81,11 +83,17 @@ export class SyncService {
     };
   }
 
-  /** Exchanges account name and password for a token (POST /auth/token) and keeps the token in the vault. */
-  async connect(server: string, account: string, password: string): Promise<Result<SyncStatusDto>> {
+  /**
+   * Exchanges account name and password for a token (POST /auth/token) and keeps the token in the
+   * vault. http:// to another computer is refused unless the admin allows it here; a connection
+   * so allowed is shown as insecure for as long as it is kept.
+   */
+  async connect(server: string, account: string, password: string, o: { allowInsecureHttp?: boolean } = {}): Promise<Result<SyncStatusDto>> {
     const vault = this.vault();
     if (!vault.ok) return vault;
     const base = server.trim().replace(/\/+$/, '');
+    const cleartext = cleartextProblem(base, o.allowInsecureHttp ?? false, 'tick “Allow unencrypted http://”');
+    if (cleartext) return refused('insecure-http', cleartext, 'server');
     let res: Response;
     try {
       res = await this.fetch(`${base}/auth/token`, {
@@ -210,6 +218,8 @@ export class SyncService {
       timeoutMs: this.o.timeoutMs,
       attempts: this.o.attempts,
       sleep: this.o.sleep,
+      // Stored only when the admin allowed it at sign-in; the status bar keeps saying so.
+      allowInsecureHttp: isCleartextRemote(server),
       fetch: async (input, init) => {
         try {
           return await this.fetch(input, init);

@@ -7,6 +7,7 @@ import type { Command } from '../core/commands/schema';
 import { LOCAL_ONLY_COMMANDS, SPEC_BY_SET, TABLE_SPECS, fieldsOf, fromODataRow, rowOfFields, transition, type Row, type RowChange } from './dataverse';
 import { MAX_CHANGESET_OPERATIONS, type ChangeSetApplied, type ChangeSetRequest, type ErrorBody, type ObjectConflict } from './protocol';
 import type { Choice, ConflictRecord, PendingChange, SyncStore } from './store';
+import { cleartextProblem } from './transport';
 
 export class SyncError extends Error {
   constructor(
@@ -29,6 +30,8 @@ export interface SyncClientOptions {
   readonly attempts?: number;
   readonly now?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Send the token over http:// to a host other than this computer (the admin's explicit choice). */
+  readonly allowInsecureHttp?: boolean;
 }
 
 export interface PushReport {
@@ -204,6 +207,8 @@ export class SyncClient {
   // ---- HTTP ---------------------------------------------------------------------------------------
 
   private async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<unknown> {
+    const cleartext = cleartextProblem(this.o.server, this.o.allowInsecureHttp ?? false, 'allow insecure http explicitly');
+    if (cleartext) throw new SyncError(cleartext, null);
     const attempts = this.o.attempts ?? 5;
     let last: Error = new SyncError('no attempt made', null);
     for (let attempt = 0; attempt < attempts; attempt++) {

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 /**
  * `npm start` and packaging rest on electron-vite's build of main, preload and renderer. The
  * Electron binary can't run here, so this builds the app as `npm run build` does and checks what
- * the window will get: one sandbox-ready preload exposing only window.api, and main's hardening.
+ * the window will get: one sandbox-ready preload exposing only window.api, and main's hardening;
+ * and it reads the packaging configuration the way electron-builder does, fuses included.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const out = (...p: string[]) => readFileSync(join(root, 'out', ...p), 'utf8');
@@ -27,9 +28,26 @@ describe('the desktop app build', () => {
 
   it('opens the window sandboxed and isolated, with navigation and new windows blocked', () => {
     const main = out('main', 'index.js');
-    for (const s of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'will-navigate', 'setWindowOpenHandler', "action: \"deny\"", 'Content-Security-Policy']) {
+    for (const s of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'will-navigate', 'setWindowOpenHandler', "action: \"deny\"", 'Content-Security-Policy', 'setPermissionRequestHandler', 'setPermissionCheckHandler(() => false)']) {
       expect(main, s).toContain(s);
     }
+  });
+
+  it('packages with fuses that stop ELECTRON_RUN_AS_NODE, NODE_OPTIONS and --inspect, load only the checked app.asar and encrypt cookies', async () => {
+    // electron-builder's own loader and schema: a misspelt key fails here, not silently at packaging.
+    const { getConfig, validateConfiguration } = await import('app-builder-lib/out/util/config/config.js');
+    const { DebugLogger } = await import('builder-util');
+    const config = await getConfig(root, join(root, 'electron-builder.yml'), null);
+    await validateConfiguration(config, new DebugLogger(false));
+    expect(config.asar).toBe(true);
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+    });
   });
 
   it('serves the renderer with a strict Content-Security-Policy and no remote content', () => {

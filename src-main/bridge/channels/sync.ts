@@ -18,6 +18,8 @@ export const syncStatusSchema = z.object({
   available: z.boolean(),
   /** The server and account signed in to; null until the admin signs in. */
   connection: z.object({ server: z.string(), account: z.string() }).nullable(),
+  /** The connection sends its token over unencrypted http:// to another computer (allowed at sign-in). */
+  insecure: z.boolean(),
   /** never: no sync has finished yet; running: a sync job is under way. */
   state: z.enum(['never', 'idle', 'running', 'conflict', 'error']),
   lastsyncat: z.string().nullable(),
@@ -85,7 +87,15 @@ export const syncChannels = {
   'sync:status': channel(z.object({}).strict(), syncStatusSchema),
   /** Signs in: main asks the server for a token; the password is not kept. */
   'sync:connect': channel(
-    z.object({ server: serverUrl, account: z.string().trim().min(1, 'must not be empty').max(100), password: z.string().min(1, 'must not be empty').max(1000) }).strict(),
+    z
+      .object({
+        server: serverUrl,
+        account: z.string().trim().min(1, 'must not be empty').max(100),
+        password: z.string().min(1, 'must not be empty').max(1000),
+        /** Allow http:// to another computer (the token then crosses the network in cleartext). */
+        allowInsecureHttp: z.boolean().optional(),
+      })
+      .strict(),
     syncStatusSchema,
   ),
   /** Forgets the token; the bookkeeping (delta token, conflicts) stays. */

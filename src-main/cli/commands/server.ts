@@ -4,15 +4,30 @@ import { CliError, usageError } from '../errors';
 import type { CliCommand } from '../command';
 
 /**
- * roleatlas server account add --data DIR --name NAME --role ROLE --password-env NAME
- * roleatlas server start --data DIR --port N [--org FILE]
- * With DATABASE_URL set, both use that PostgreSQL server instead of --data. Stop the server
- * before adding accounts to an embedded database: one process at a time may open it.
+ * roleatlas server account add --data DIR --name NAME --role ROLE --password-env NAME [--scrypt-n N]
+ * roleatlas server account disable|enable --data DIR --name NAME
+ * roleatlas server token revoke --data DIR (--account NAME | --token-env NAME)
+ * roleatlas server start --data DIR --port N [--org FILE] [--cert FILE --key FILE] [--log-level L] [--token-ttl D] [--scrypt-n N]
+ * With DATABASE_URL set, all use that PostgreSQL server instead of --data, and a revocation or a
+ * disabled account takes effect on the running server's next request. Stop the server before
+ * changing accounts of an embedded database: one process at a time may open it.
  */
+const USAGE = [
+  'roleatlas server account add --data DIR --name NAME --role ROLE --password-env NAME [--scrypt-n N]',
+  '       roleatlas server account disable --data DIR --name NAME     (revokes its tokens; no sign-in until enabled)',
+  '       roleatlas server account enable --data DIR --name NAME',
+  '       roleatlas server token revoke --data DIR --account NAME     (every token of the account)',
+  '       roleatlas server token revoke --data DIR --token-env NAME   (the one token held in that variable)',
+  '       roleatlas server start --data DIR [--port N] [--host H] [--org FILE] [--cert FILE --key FILE]',
+  '                              [--log-level fatal|error|warn|info|debug|trace|silent] [--token-ttl 12h] [--scrypt-n 131072]',
+].join('\n');
+
+const DATA = { data: { type: 'string' } } as const;
+
 export const server: CliCommand = {
   name: 'server',
-  summary: 'run the sync server, or add a server account',
-  usage: 'roleatlas server account add --data DIR --name NAME --role ROLE --password-env NAME\n       roleatlas server start --data DIR [--port N] [--org FILE]',
+  summary: 'run the sync server; add, disable or enable a server account; revoke tokens',
+  usage: USAGE,
   async run(argv) {
     const [sub, sub2, ...rest] = argv;
     if (sub === 'start') {
@@ -26,24 +41,70 @@ export const server: CliCommand = {
       await new Promise(() => {});
       return;
     }
-    if (sub !== 'account' || sub2 !== 'add') throw usageError(`roleatlas server: expected "account add" or "start". Usage: ${server.usage}`);
-    const { values } = parse(rest, { data: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, 'password-env': { type: 'string' } }, 'server account add');
-    const name = required(values, 'name', 'server account add');
-    const role = required(values, 'role', 'server account add');
-    const envName = required(values, 'password-env', 'server account add');
-    const password = process.env[envName];
-    if (!password) throw new CliError(`environment variable ${envName} (--password-env) is not set`);
-    if (!values.data && !process.env.DATABASE_URL) throw usageError('roleatlas server account add: --data is required (or set DATABASE_URL). See roleatlas server --help');
-    const { openServerModel } = await import('../../../server/run');
-    const { Accounts } = await import('../../../server/auth');
-    const model = await openServerModel({ dataDir: typeof values.data === 'string' ? values.data : undefined });
-    try {
-      const account = await new Accounts(model).add({ name, password, role });
-      print(`Added account ${account.name} (user ${account.systemuserid}) holding ${role}`);
-    } catch (e) {
-      throw new CliError((e as Error).message);
-    } finally {
-      await model.db.close();
-    }
+    const what = `${sub ?? ''} ${sub2 ?? ''}`.trim();
+    if (what === 'account add') return addAccount(rest);
+    if (what === 'account disable' || what === 'account enable') return setDisabled(rest, sub2 === 'disable');
+    if (what === 'token revoke') return revoke(rest);
+    throw usageError(`roleatlas server: expected "account add", "account disable", "account enable", "token revoke" or "start"${what ? ` (got "${what}")` : ''}. Usage: ${USAGE}`);
   },
 };
+
+/** Opens the server's accounts on --data (or DATABASE_URL), runs fn, closes; errors as CliError. */
+async function withAccounts<T>(values: Record<string, unknown>, command: string, accountOptions: import('../../../server/auth').AccountOptions, fn: (a: import('../../../server/auth').Accounts) => Promise<T>): Promise<T> {
+  if (!values.data && !process.env.DATABASE_URL) throw usageError(`roleatlas ${command}: --data is required (or set DATABASE_URL). See roleatlas server --help`);
+  const { openServerModel } = await import('../../../server/run');
+  const { Accounts } = await import('../../../server/auth');
+  const model = await openServerModel({ dataDir: typeof values.data === 'string' ? values.data : undefined });
+  try {
+    return await fn(new Accounts(model, accountOptions));
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  } finally {
+    await model.db.close();
+  }
+}
+
+async function addAccount(argv: string[]): Promise<void> {
+  const command = 'server account add';
+  const { values } = parse(argv, { ...DATA, name: { type: 'string' }, role: { type: 'string' }, 'password-env': { type: 'string' }, 'scrypt-n': { type: 'string' } }, command);
+  const name = required(values, 'name', command);
+  const role = required(values, 'role', command);
+  const envName = required(values, 'password-env', command);
+  const password = process.env[envName];
+  if (!password) throw new CliError(`environment variable ${envName} (--password-env) is not set`);
+  const { accountOptionsOf } = await import('../../../server/main');
+  let options;
+  try {
+    options = accountOptionsOf({ 'scrypt-n': values['scrypt-n'] as string | undefined });
+  } catch (e) {
+    throw usageError(`roleatlas ${command}: ${(e as Error).message}`);
+  }
+  const account = await withAccounts(values, command, options, (a) => a.add({ name, password, role }));
+  print(`Added account ${account.name} (user ${account.systemuserid}) holding ${role}`);
+}
+
+async function setDisabled(argv: string[], disabled: boolean): Promise<void> {
+  const command = `server account ${disabled ? 'disable' : 'enable'}`;
+  const { values } = parse(argv, { ...DATA, name: { type: 'string' } }, command);
+  const name = required(values, 'name', command);
+  await withAccounts(values, command, {}, (a) => a.setDisabled(name, disabled));
+  print(disabled ? `Disabled account ${name}: its tokens are revoked and it cannot sign in until enabled` : `Enabled account ${name}: it may sign in again`);
+}
+
+async function revoke(argv: string[]): Promise<void> {
+  const command = 'server token revoke';
+  const { values } = parse(argv, { ...DATA, account: { type: 'string' }, 'token-env': { type: 'string' } }, command);
+  if (argv.some((a) => a === '--token' || a.startsWith('--token='))) throw usageError(`roleatlas ${command}: the token is never an argument (other users can read it in ps); give --token-env NAME`);
+  const account = values.account as string | undefined;
+  const tokenEnv = values['token-env'] as string | undefined;
+  if (!account === !tokenEnv) throw usageError(`roleatlas ${command}: give either --account NAME (every token of the account) or --token-env NAME (one token). See roleatlas server --help`);
+  if (account) {
+    const n = await withAccounts(values, command, {}, (a) => a.revokeTokensOf(account));
+    return print(`Revoked ${n} token(s) of account ${account}`);
+  }
+  const token = process.env[tokenEnv!];
+  if (!token) throw new CliError(`environment variable ${tokenEnv} (--token-env) is not set`);
+  const found = await withAccounts(values, command, {}, (a) => a.revokeToken(token));
+  if (!found) throw new CliError(`the token in ${tokenEnv} is not a token of this server (already revoked, expired and removed, or from another server)`);
+  print(`Revoked the token in ${tokenEnv}`);
+}

@@ -12,6 +12,7 @@ import { newStorage, seedOrg, startTestServer, syncedView, type TestServer } fro
 import { Vault } from '../../vault/vault';
 import { CliError } from '../errors';
 import { sync } from './sync';
+import { VaultSyncStore } from '../../sync/vaultStore';
 
 const PASS = 'a long vault passphrase';
 let dir: string;
@@ -148,6 +149,20 @@ describe('roleatlas sync', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
     }
+  });
+
+  it('refuses to send the token over http:// to another computer without --allow-insecure-http, and sync status says when it was allowed', async () => {
+    const v = await newVault('cleartext');
+    const r = await roleatlas(...vaultArgs(v), '--server', 'http://sync.example.com', '--token-env', 'ADA_TOKEN');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/refusing to send the sign-in or token to http:\/\/sync.example.com over unencrypted http:\/\/ .* or pass --allow-insecure-http to allow cleartext/);
+    // Loopback http:// needs no flag (the test server), and says nothing about cleartext.
+    expect((await roleatlas(...syncArgs(v))).code).toBe(0);
+    expect(JSON.parse((await roleatlas('status', ...vaultArgs(v), '--json')).stdout)).toMatchObject({ insecure: false });
+    await withVault(v, (x) => new VaultSyncStore(x, { server: 'http://sync.example.com' }).setDeltaToken(1));
+    const status = await roleatlas('status', ...vaultArgs(v));
+    expect(status.stdout).toMatch(/syncs with http:\/\/sync.example.com over UNENCRYPTED http:\/\/ \(allowed by --allow-insecure-http\)/);
+    expect(JSON.parse((await roleatlas('status', ...vaultArgs(v), '--json')).stdout)).toMatchObject({ server: 'http://sync.example.com', insecure: true });
   });
 
   it('says in one line when the token is missing, refused or lacks rights, or the server cannot be reached', async () => {

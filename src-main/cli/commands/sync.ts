@@ -9,20 +9,22 @@ import { SyncClient, SyncError } from '../../sync/client';
 import { LOCAL_ONLY_COMMANDS } from '../../sync/dataverse';
 import type { ConflictRecord } from '../../sync/store';
 import { RemoteChangeRefused, VaultSyncStore, resolveInVault } from '../../sync/vaultStore';
+import { cleartextProblem, isCleartextRemote } from '../../sync/transport';
 
 const VAULT_OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, json: { type: 'boolean' } } as const;
-const SYNC_OPTIONS = { ...VAULT_OPTIONS, server: { type: 'string' }, 'token-env': { type: 'string' } } as const;
+const SYNC_OPTIONS = { ...VAULT_OPTIONS, server: { type: 'string' }, 'token-env': { type: 'string' }, 'allow-insecure-http': { type: 'boolean' } } as const;
 const RESOLVE_OPTIONS = { ...VAULT_OPTIONS, object: { type: 'string' }, take: { type: 'string' }, field: { type: 'string', multiple: true } } as const;
 
 const USAGE = [
-  'roleatlas sync --vault PATH --server URL --token-env NAME [--passphrase-env NAME] [--json]',
+  'roleatlas sync --vault PATH --server URL --token-env NAME [--allow-insecure-http] [--passphrase-env NAME] [--json]',
   '       roleatlas sync status --vault PATH [--passphrase-env NAME] [--json]',
   '       roleatlas sync resolve --vault PATH --object ID --take mine|theirs [--field F]... [--passphrase-env NAME] [--json]',
   '',
   'sync pulls what changed on the server, pushes the changes made in the vault, and pulls again.',
   'The bearer token comes from the environment variable named by --token-env (get one from the',
   "server's POST /auth/token); the vault passphrase from --passphrase-env or a prompt. Neither is",
-  'ever an argument.',
+  'ever an argument. The server must be https://, or http:// on this computer (loopback);',
+  '--allow-insecure-http sends the token over http:// to another computer, and sync status says so.',
   'When the server holds newer changes to an object this vault changed, nothing is pushed and the',
   'conflicts are listed per object and field with both sides (exit 1). resolve takes one side for',
   'an object (--object: the object id or the conflict id), or only for the fields named by',
@@ -49,6 +51,9 @@ async function run(argv: string[]): Promise<void> {
   if (positionals.length) throw usageError(`roleatlas sync: unexpected argument "${positionals[0]}"; subcommands are status and resolve. See roleatlas sync --help`);
   required(values, 'vault', 'sync');
   const server = serverUrl(required(values, 'server', 'sync'));
+  const allowInsecureHttp = values['allow-insecure-http'] === true;
+  const cleartext = cleartextProblem(server, allowInsecureHttp, 'pass --allow-insecure-http');
+  if (cleartext) throw usageError(`roleatlas sync: ${cleartext}`);
   const tokenEnv = required(values, 'token-env', 'sync');
   const token = process.env[tokenEnv];
   if (!token) throw new CliError(`environment variable ${tokenEnv} (from --token-env) is not set`);
@@ -61,6 +66,7 @@ async function run(argv: string[]): Promise<void> {
       server,
       token,
       store,
+      allowInsecureHttp,
       fetch: async (input, init) => {
         try {
           return await fetch(input, init);
@@ -79,6 +85,7 @@ async function run(argv: string[]): Promise<void> {
     const open = store.conflicts().filter((c) => !c.choices);
     const out = {
       server,
+      ...(isCleartextRemote(server) ? { insecure: true } : {}),
       pushed: report.push.pushed,
       duplicates: report.push.duplicates,
       localOnly: report.push.localOnly,
@@ -90,7 +97,7 @@ async function run(argv: string[]): Promise<void> {
     if (values.json) print(JSON.stringify(out, null, 2));
     else {
       print(
-        `Synced ${String(values.vault)} with ${server}: pushed ${out.pushed} change(s)` +
+        `Synced ${String(values.vault)} with ${server}${out.insecure ? ' over UNENCRYPTED http://' : ''}: pushed ${out.pushed} change(s)` +
           (out.duplicates ? ` (${out.duplicates} the server already had from an earlier attempt)` : '') +
           (out.localOnly ? `, ${out.localOnly} record/share change(s) kept in the vault` : '') +
           `; pulled ${out.pulled.full ? 'the whole organization, ' : ''}${out.pulled.rows} row(s)${out.pulled.deleted ? ` and ${out.pulled.deleted} deletion(s)` : ''}, ${out.applied} change(s) applied; server version ${out.pulled.version}`,
@@ -178,9 +185,11 @@ async function status(argv: string[]): Promise<void> {
     const pending = vault.pendingChanges();
     const localOnly = pending.filter((p) => LOCAL_ONLY_COMMANDS.has(p.command.type)).length;
     const conflicts = s.conflicts as unknown as ConflictRecord[];
+    const insecure = s.server !== null && isCleartextRemote(s.server);
     const out = {
       clientid: s.clientid,
       server: s.server,
+      insecure,
       version: s.deltatoken,
       lastsyncat: s.lastsyncat,
       state: s.status.state,
@@ -192,7 +201,7 @@ async function status(argv: string[]): Promise<void> {
     if (values.json) return print(JSON.stringify(out, null, 2));
     print(
       s.server
-        ? `${String(values.vault)} syncs with ${s.server} as ${s.clientid}; last sync ${s.lastsyncat ?? 'never finished'} ended ${s.status.state}${s.status.message ? ` (${s.status.message})` : ''}; server version ${s.deltatoken ?? 'none'}`
+        ? `${String(values.vault)} syncs with ${s.server}${insecure ? ' over UNENCRYPTED http:// (allowed by --allow-insecure-http)' : ''} as ${s.clientid}; last sync ${s.lastsyncat ?? 'never finished'} ended ${s.status.state}${s.status.message ? ` (${s.status.message})` : ''}; server version ${s.deltatoken ?? 'none'}`
         : `${String(values.vault)} has never been synced`,
     );
     print(`${out.pending} change(s) to push${localOnly ? `, ${localOnly} record/share change(s) that stay in the vault` : ''}`);

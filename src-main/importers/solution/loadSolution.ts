@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import JSZip from 'jszip';
 import { DEFAULT_XML_LIMITS, parseXml, type XmlLimits } from '../xml/safeXml';
 import { emptyContent, readSolutionDocument, type SolutionContent } from './readSolution';
+import { ZipError, readEntry, zipEntries, type InflateMeter, type ZipEntry } from './zipReader';
 
 /**
  * Reads solution files from disk: a role or profiles .xml, a customizations.xml, an unpacked
@@ -30,13 +30,13 @@ export function isSecurityEntry(path: string): boolean {
   return p === 'customizations.xml' || p === 'other/customizations.xml' || p === 'other/fieldsecurityprofiles.xml' || /^roles\/[^/]+\.xml$/.test(p);
 }
 
-export async function loadSolutionPaths(paths: readonly string[], limits: SolutionLimits = DEFAULT_SOLUTION_LIMITS): Promise<SolutionContent> {
+export async function loadSolutionPaths(paths: readonly string[], limits: SolutionLimits = DEFAULT_SOLUTION_LIMITS, meter?: InflateMeter): Promise<SolutionContent> {
   const content = emptyContent();
-  for (const path of paths) await loadPath(path, limits, content);
+  for (const path of paths) await loadPath(path, limits, content, meter);
   return content;
 }
 
-async function loadPath(path: string, limits: SolutionLimits, into: SolutionContent): Promise<void> {
+async function loadPath(path: string, limits: SolutionLimits, into: SolutionContent, meter?: InflateMeter): Promise<void> {
   let stat;
   try {
     stat = statSync(path);
@@ -44,7 +44,7 @@ async function loadPath(path: string, limits: SolutionLimits, into: SolutionCont
     return void into.errors.push({ file: path, message: 'not found' });
   }
   if (stat.isDirectory()) return loadFolder(path, limits, into);
-  if (/\.zip$/i.test(path)) return loadZip(path, stat.size, limits, into);
+  if (/\.zip$/i.test(path)) return loadZip(path, stat.size, limits, into, meter);
   if (stat.size > limits.maxBytes) return void into.errors.push({ file: path, message: `file is ${stat.size} bytes; the limit is ${limits.maxBytes} bytes` });
   readXml(readFileSync(path), path, limits, into);
 }
@@ -82,79 +82,42 @@ async function loadFolder(dir: string, limits: SolutionLimits, into: SolutionCon
   for (const f of files) await loadPath(f, limits, into);
 }
 
-async function loadZip(path: string, size: number, limits: SolutionLimits, into: SolutionContent): Promise<void> {
+async function loadZip(path: string, size: number, limits: SolutionLimits, into: SolutionContent, meter?: InflateMeter): Promise<void> {
   if (size > limits.maxZipBytes) return void into.errors.push({ file: path, message: `zip is ${size} bytes; the limit is ${limits.maxZipBytes} bytes` });
-  await readZip(readFileSync(path), path, limits, into);
+  await readZip(readFileSync(path), path, limits, into, meter);
 }
 
-/** Reads a solution zip already in memory (the app passes the bytes of a dropped file). */
-export async function readZip(bytes: Uint8Array, label: string, limits: SolutionLimits, into: SolutionContent): Promise<void> {
-  let zip: JSZip;
+/**
+ * Reads a solution zip already in memory (the app passes the bytes of a dropped file). Only the
+ * entries that can hold roles or profiles are inflated, each capped by what it declares and by
+ * the budget left (zipReader.ts); the first entry past the budget stops the whole zip.
+ */
+export async function readZip(bytes: Uint8Array, label: string, limits: SolutionLimits, into: SolutionContent, meter?: InflateMeter): Promise<void> {
+  let entries: ZipEntry[];
   try {
-    zip = await JSZip.loadAsync(bytes, { checkCRC32: true });
+    entries = zipEntries(bytes).filter((e) => !e.isDirectory);
   } catch (e) {
     return void into.errors.push({ file: label, message: `is not a readable zip (truncated or damaged?): ${(e as Error).message}` });
   }
-  const entries = Object.values(zip.files).filter((f) => !f.dir);
   if (entries.length > limits.maxZipEntries) return void into.errors.push({ file: label, message: `zip has ${entries.length} entries; the limit is ${limits.maxZipEntries}` });
   const wanted = entries.filter((f) => isSecurityEntry(f.name)).sort((a, b) => a.name.localeCompare(b.name));
   if (!wanted.length) return void into.errors.push({ file: label, message: 'zip holds no customizations.xml, Roles/*.xml or Other/FieldSecurityProfiles.xml' });
   let budget = limits.maxZipUncompressedBytes;
   for (const entry of wanted) {
     const file = `${label}!${entry.name}`;
-    const bytes = await readEntry(entry, Math.min(limits.maxBytes, budget));
-    if ('error' in bytes) {
-      into.errors.push({ file, message: bytes.error });
-      if (bytes.stop) return;
+    if (entry.declaredSize > budget && budget < limits.maxBytes) {
+      return void into.errors.push({ file, message: `the zip's entries to read come to more than ${limits.maxZipUncompressedBytes} bytes uncompressed (the limit for one zip); stopped before this entry of ${entry.declaredSize} bytes (zip bomb?)` });
+    }
+    let data: Uint8Array;
+    try {
+      data = readEntry(bytes, entry, Math.min(limits.maxBytes, budget), meter);
+    } catch (e) {
+      into.errors.push({ file, message: (e as Error).message });
+      // A lie about sizes or a bomb ends the zip; a damaged entry is reported and the rest read.
+      if (e instanceof ZipError && /zip bomb/.test(e.message)) return;
       continue;
     }
-    budget -= bytes.data.byteLength;
-    readXml(bytes.data, file, limits, into);
+    budget -= data.byteLength;
+    readXml(data, file, limits, into);
   }
-}
-
-type EntryBytes = { data: Uint8Array } | { error: string; stop: boolean };
-
-/**
- * Inflates one entry, stopping as soon as it passes `max` bytes: the sizes a zip declares can lie,
- * so the guard counts what actually comes out.
- */
-function readEntry(entry: JSZip.JSZipObject, max: number): Promise<EntryBytes> {
-  const declared = (entry as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize;
-  if (typeof declared === 'number' && declared > max) return Promise.resolve({ error: `entry inflates to ${declared} bytes; the limit is ${max} bytes`, stop: true });
-  return new Promise((resolve) => {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    let done = false;
-    const stream = entry.nodeStream('nodebuffer') as NodeJS.ReadableStream & { destroy?: () => void };
-    stream
-      .on('data', (chunk: Uint8Array) => {
-        if (done) return;
-        total += chunk.byteLength;
-        if (total > max) {
-          done = true;
-          stream.pause();
-          stream.destroy?.();
-          resolve({ error: `entry inflates to more than ${max} bytes; stopped reading (zip bomb?)`, stop: true });
-          return;
-        }
-        chunks.push(chunk);
-      })
-      .on('error', (e: Error) => {
-        if (done) return;
-        done = true;
-        resolve({ error: `cannot be inflated (truncated or damaged zip?): ${e.message}`, stop: false });
-      })
-      .on('end', () => {
-        if (done) return;
-        done = true;
-        const data = new Uint8Array(total);
-        let at = 0;
-        for (const c of chunks) {
-          data.set(c, at);
-          at += c.byteLength;
-        }
-        resolve({ data });
-      });
-  });
 }

@@ -45,6 +45,7 @@ function SignIn() {
   const [server, setServer] = useState('');
   const [account, setAccount] = useState('');
   const [password, setPassword] = useState('');
+  const [allowInsecureHttp, setAllowInsecureHttp] = useState(false);
   const [busy, setBusy] = useState(false);
   const error = useAppStore(syncSelectors.error);
   const ids = { server: useId(), account: useId(), password: useId() };
@@ -53,7 +54,7 @@ function SignIn() {
     e.preventDefault();
     setBusy(true);
     try {
-      if (!(await useAppStore.getState().connectSync(server.trim(), account.trim(), password))) setPassword('');
+      if (!(await useAppStore.getState().connectSync(server.trim(), account.trim(), password, { allowInsecureHttp }))) setPassword('');
     } finally {
       setBusy(false);
     }
@@ -77,6 +78,11 @@ function SignIn() {
       {field(ids.server, 'Server address', 'server', <input id={ids.server} type="url" placeholder="https://roleatlas.example.com" value={server} onChange={(e) => setServer(e.target.value)} autoComplete="url" required />)}
       {field(ids.account, 'Account name', 'account', <input id={ids.account} value={account} onChange={(e) => setAccount(e.target.value)} autoComplete="username" required />)}
       {field(ids.password, 'Password', 'password', <input id={ids.password} type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" required />)}
+      {/^http:\/\//i.test(server.trim()) && (
+        <label className="field">
+          <input type="checkbox" checked={allowInsecureHttp} onChange={(e) => setAllowInsecureHttp(e.target.checked)} /> Allow unencrypted http:// (the token crosses the network in cleartext; only for a trusted network)
+        </label>
+      )}
       <div className="actions">
         <button type="submit" className="primary" disabled={busy || !server.trim() || !account.trim() || !password}>
           {busy ? 'Signing in…' : 'Sign in'}
@@ -93,7 +99,10 @@ function Connected() {
     <>
       <dl className="facts">
         <dt>Server</dt>
-        <dd>{status.connection!.server}</dd>
+        <dd>
+          {status.connection!.server}
+          {status.insecure && <strong className="field-error"> unencrypted http://: the token crosses the network in cleartext</strong>}
+        </dd>
         <dt>Account</dt>
         <dd>{status.connection!.account}</dd>
         <dt>Last sync</dt>

@@ -3,7 +3,7 @@ import type { SyncStatusDto } from '../../../../src-main/bridge/channels/sync';
 import { ago, syncPill } from './selectors';
 
 const NOW = Date.parse('2025-03-01T12:00:00Z');
-const base: SyncStatusDto = { available: true, connection: { server: 'https://sync.example', account: 'ada' }, state: 'idle', lastsyncat: '2025-03-01T11:57:00Z', message: null, offline: false, pending: 0, conflicts: 0, resolved: 0, jobid: null };
+const base: SyncStatusDto = { available: true, connection: { server: 'https://sync.example', account: 'ada' }, insecure: false, state: 'idle', lastsyncat: '2025-03-01T11:57:00Z', message: null, offline: false, pending: 0, conflicts: 0, resolved: 0, jobid: null };
 const pill = (s: Partial<SyncStatusDto>) => syncPill({ ...base, ...s }, NOW).text;
 
 describe('the sync pill', () => {
@@ -34,5 +34,12 @@ describe('the sync pill', () => {
   it('says when there is no vault to sync', () => {
     expect(pill({ available: false })).toBe('Sync: no vault');
     expect(syncPill(null, NOW).text).toBe('Sync: …');
+  });
+
+  it('warns on every state that the connection sends its token over unencrypted http', () => {
+    const insecure = { insecure: true, connection: { server: 'http://sync.example', account: 'ada' } };
+    expect(pill(insecure)).toBe('Sync: 3 min ago (unencrypted http)');
+    expect(syncPill({ ...base, ...insecure }, NOW)).toMatchObject({ tone: 'warn', title: expect.stringMatching(/^Unencrypted http:\/\/ to http:\/\/sync.example: the sign-in token crosses the network in cleartext/) });
+    expect(pill({ ...insecure, state: 'running' })).toBe('Sync: syncing… (unencrypted http)');
   });
 });

@@ -17,6 +17,13 @@ export function ago(iso: string, now: number): string {
  * never synced, changes waiting, then how long ago the last sync was.
  */
 export function syncPill(status: SyncStatusDto | null, now: number): { text: string; title: string; tone: PillTone } {
+  const pill = pillOf(status, now);
+  if (!status?.insecure) return pill;
+  // Allowed at sign-in, never hidden: the token travels in cleartext on every sync.
+  return { text: `${pill.text} (unencrypted http)`, title: `Unencrypted http:// to ${status.connection?.server ?? 'the server'}: the sign-in token crosses the network in cleartext. ${pill.title}`, tone: pill.tone === 'busy' ? 'busy' : 'warn' };
+}
+
+function pillOf(status: SyncStatusDto | null, now: number): { text: string; title: string; tone: PillTone } {
   if (!status) return { text: 'Sync: …', title: 'Asking where sync stands', tone: 'neutral' };
   if (!status.available) return { text: 'Sync: no vault', title: status.message ?? '', tone: 'neutral' };
   const where = status.connection ? `${status.connection.server} as ${status.connection.account}` : 'no sync server signed in';

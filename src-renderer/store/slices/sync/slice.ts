@@ -7,7 +7,8 @@ export interface SyncActions {
   /** Where sync stands (the status bar's pill); resumes polling a job started before this window. */
   loadSyncStatus(): Promise<void>;
   /** Signs in; main keeps the token, the password is dropped. A refusal names the field. */
-  connectSync(server: string, account: string, password: string): Promise<BridgeError | null>;
+  /** allowInsecureHttp: the admin's explicit choice to send the token over http:// to another computer. */
+  connectSync(server: string, account: string, password: string, options?: { allowInsecureHttp?: boolean }): Promise<BridgeError | null>;
   disconnectSync(): Promise<void>;
   /** Starts pull + push and polls the job until it ends, then reloads what it changed. */
   startSync(): Promise<BridgeError | null>;
@@ -83,8 +84,8 @@ export const createSyncSlice: StateCreator<AppStore, [], [], SyncSlice> = (set, 
       if (r.value.jobid && polling !== r.value.jobid) void poll(r.value.jobid);
     },
 
-    async connectSync(server, account, password) {
-      const r = await api()['sync:connect']({ server, account, password });
+    async connectSync(server, account, password, options = {}) {
+      const r = await api()['sync:connect']({ server, account, password, ...(options.allowInsecureHttp ? { allowInsecureHttp: true } : {}) });
       if (!r.ok) {
         set({ syncError: r.error });
         return r.error;
