@@ -116,7 +116,8 @@ describe('roleatlas vault on the command line', () => {
     expect(bad.stderr).toMatch(/failed authentication.*restore-backup/);
     const r = withPass('vault', 'restore-backup');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/damaged one is kept/);
+    expect(r.stdout).toMatch(/damaged snapshot is kept as snapshot.rav.damaged-/);
+    expect(r.stdout).toMatch(/Every acknowledged edit was recovered/);
     expect(withPass('vault', 'unlock-check', '--json').code).toBe(0);
   });
 

@@ -39,20 +39,58 @@ export interface SegmentRead {
 }
 
 export function readSegment(seg: Segment, key: Buffer, vaultid: string, isLast: boolean): SegmentRead {
+  const scan = scanSegment(seg, key, vaultid, isLast);
+  if (scan.damage) throw scan.damage;
+  return scan;
+}
+
+export interface SegmentScan extends SegmentRead {
+  /** The first frame that failed (the frames before it are whole and authentic). */
+  readonly damage?: VaultError;
+  /** 1-based frame numbers within the file that failed authentication; the scan goes past them where their length allows. */
+  readonly badFrames: readonly number[];
+  /** Every frame in order, null where it failed: what verify reports positions from. */
+  readonly all: readonly (Buffer | null)[];
+}
+
+/**
+ * Reads what can be read: frames up to the first damage (in `frames`), and, for verify, which
+ * later frames fail too. A missing file is damage, not an exception.
+ */
+export function scanSegment(seg: Segment, key: Buffer, vaultid: string, isLast: boolean): SegmentScan {
+  if (!existsSync(seg.path)) return { frames: [], goodLength: 0, torn: false, badFrames: [], all: [], damage: new VaultError('tampered', `journal ${seg.path} is missing`, seg.path) };
   const bytes = readFileSync(seg.path);
   const frames: Buffer[] = [];
+  const badFrames: number[] = [];
+  const all: (Buffer | null)[] = [];
+  let damage: VaultError | undefined;
+  let goodLength = 0;
   let at = 0;
+  let index = 0;
   while (at < bytes.length) {
+    index++;
     const whole = at + 4 <= bytes.length && bytes.readUInt32LE(at) <= MAX_FRAME && at + 4 + bytes.readUInt32LE(at) <= bytes.length;
     if (!whole) {
-      if (isLast) return { frames, goodLength: at, torn: true };
-      throw new VaultError('tampered', `journal ${seg.path} is truncated at frame ${frames.length + 1}`, seg.path);
+      if (isLast && !damage) return { frames, goodLength, torn: true, badFrames, all };
+      const cut = new VaultError('tampered', `journal ${seg.path} is truncated at frame ${index}`, seg.path);
+      return { frames, goodLength, torn: false, badFrames: [...badFrames, index], all: [...all, null], damage: damage ?? cut };
     }
     const n = bytes.readUInt32LE(at);
-    frames.push(unseal(key, bytes.subarray(at + 4, at + 4 + n), aadOf(vaultid, seg.start), `journal frame ${frames.length + 1} of ${seg.path}`, seg.path));
+    try {
+      const plain = unseal(key, bytes.subarray(at + 4, at + 4 + n), aadOf(vaultid, seg.start), `journal frame ${index} of ${seg.path}`, seg.path);
+      all.push(plain);
+      if (!damage) {
+        frames.push(plain);
+        goodLength = at + 4 + n;
+      }
+    } catch (e) {
+      badFrames.push(index);
+      all.push(null);
+      damage ??= e as VaultError;
+    }
     at += 4 + n;
   }
-  return { frames, goodLength: at, torn: false };
+  return { frames, goodLength, torn: false, badFrames, all, ...(damage ? { damage } : {}) };
 }
 
 export function sealFrame(key: Buffer, vaultid: string, start: number, plaintext: Buffer): Buffer {
@@ -67,7 +105,7 @@ export class SegmentWriter {
   private fd: number;
   constructor(readonly segment: Segment, truncateTo?: number) {
     const fresh = !existsSync(segment.path);
-    this.fd = openSync(segment.path, fresh ? 'wx' : 'r+');
+    this.fd = openSync(segment.path, fresh ? 'wx' : 'r+', 0o600);
     if (truncateTo !== undefined) ftruncateSync(this.fd, truncateTo);
     if (fresh) syncDir(join(segment.path, '..'));
   }

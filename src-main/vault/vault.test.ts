@@ -225,7 +225,7 @@ describe('the audit log', () => {
     expect(log).toHaveLength(6);
     expect(log[2]).toMatchObject({ actor: 'alice', command: { type: 'setRolePrivilege' }, changes: [{ table: 'roles', before: expect.any(Object), after: expect.any(Object) }] });
     expect(log[2].prev).toBe(log[1].hash);
-    expect(v.verify()).toEqual({ ok: true, entries: 6, problems: [] });
+    expect(v.verify()).toEqual({ ok: true, entries: 6, problems: [], files: [] });
   });
 
   it('reports an edited entry by position', async () => {
