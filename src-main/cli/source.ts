@@ -44,10 +44,18 @@ export function vaultFailure(e: unknown): never {
  * 'read': no lock; the vault refuses writes.
  */
 export type Access = 'read' | 'write';
-const LOCK_WAIT_MS = 10_000;
+
+/** How long a writer waits for another one: 10 s, or ROLEATLAS_LOCK_WAIT_MS. */
+function lockWaitMs(): number {
+  const text = process.env.ROLEATLAS_LOCK_WAIT_MS;
+  if (text === undefined || text === '') return 10_000;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 0) throw usageError(`ROLEATLAS_LOCK_WAIT_MS must be a whole number of milliseconds, not "${text}"`);
+  return ms;
+}
 
 export function vaultOptions(values: Record<string, unknown>, command: string, access: Access) {
-  return { actor: actorOf(values), access, program: `roleatlas ${command} (command line)`, lockWaitMs: LOCK_WAIT_MS };
+  return { actor: actorOf(values), access, program: `roleatlas ${command} (command line)`, lockWaitMs: lockWaitMs() };
 }
 
 export async function openVault(values: Record<string, unknown>, command: string, access: Access): Promise<Vault> {
