@@ -122,6 +122,8 @@ interface SnapshotMeta {
   sync?: VaultSyncState;
   /** Set once the vault keeps journal.head: from then on a missing head is damage, not an old vault. */
   journalHead?: true;
+  /** The frame covered by the snapshot that became snapshot.rav.bak when this one was written: verify checks the backup against it. */
+  backup?: number;
 }
 
 export interface VaultOptions {
@@ -179,6 +181,7 @@ interface Loaded {
   readonly framesSinceSnapshot: number;
   /** The frame the snapshot read covers. */
   readonly snapshotN: number;
+  readonly backupN: number | undefined;
   /** The last frame replayed or covered, and its plaintext hash when it was read. */
   readonly last: { n: number; hash: string; segment: number };
   readonly head: JournalHead | null;
@@ -221,6 +224,8 @@ export class Vault {
   private headWriter: HeadWriter | null = null;
   /** The last snapshot written covers frames up to this one. */
   private snapshotN: number;
+  /** The frame snapshot.rav.bak should cover (undefined: not recorded, or no backup yet). */
+  private backupN: number | undefined;
 
   private constructor(
     readonly dir: string,
@@ -237,6 +242,7 @@ export class Vault {
     this.snapshots = snapshotStore(dir, header, key, options.store ?? confStore);
     this.writerLock = writerLock;
     this.snapshotN = loaded.snapshotN;
+    this.backupN = loaded.backupN;
     if (writerLock && loaded.head) this.headWriter = new HeadWriter(dir, loaded.head);
   }
 
@@ -370,8 +376,8 @@ export class Vault {
         copyFileSecure(loaded.tail.segment.path, original);
         movedAside.push(original);
       }
-      const headUnknown = !loaded.head || loaded.headProblem !== undefined;
-      if (existsSync(headPath(dir)) && (headUnknown || loaded.stoppedAt)) aside(headPath(dir));
+      const headUnknown = !loaded.head;
+      if (existsSync(headPath(dir)) && (loaded.headProblem || loaded.stoppedAt)) aside(headPath(dir));
       const head = loaded.head;
       const lost =
         head && head.n > loaded.last.n
@@ -420,8 +426,11 @@ export class Vault {
     const headRead = readHead(dir, key, header.vaultid);
     let head: JournalHead | null = null;
     let headProblem: VaultError | undefined;
-    if (headRead.kind === 'ok') head = headRead.head;
-    else if (headRead.kind === 'damaged') headProblem = headDamage(dir, headRead.message);
+    if (headRead.kind === 'ok') {
+      head = headRead.head;
+      // A slot write is one 512-byte pwrite: a killed process never tears it, so a bad slot is damage (after a power cut, too, restore-backup clears it).
+      if (headRead.damagedSlot) headProblem = headDamage(dir, `${headPath(dir)}: one of its two copies failed authentication: it was altered or corrupted`);
+    } else if (headRead.kind === 'damaged') headProblem = headDamage(dir, headRead.message);
     else if (meta.journalHead) headProblem = headDamage(dir, `${headPath(dir)} is missing: without it a cut-off journal cannot be told from a whole one`);
     if (headProblem && !how.salvage) throw headProblem;
     if (head && head.snapshot > meta.n) {
@@ -445,7 +454,8 @@ export class Vault {
       const seg = segments[i];
       const isLast = i === segments.length - 1;
       if (seg.start !== expected) {
-        fail(new VaultError('tampered', `journal ${seg.path} starts at frame ${seg.start} but the journal before it ends at frame ${expected - 1}: frames are missing (a segment was truncated or deleted)`, i > 0 ? segments[i - 1].path : seg.path));
+        const gap = missingFrames(dir, expected, seg);
+        fail(new VaultError('tampered', gap.message, gap.file));
         beyond = segments.slice(i);
         break;
       }
@@ -477,20 +487,17 @@ export class Vault {
     }
 
     if (head && !problems.length) {
-      const holder = existsSync(segmentPath(dir, head.segment)) ? segmentPath(dir, head.segment) : tail.segment.path;
+      // The segment that held frame head.n: short, replaced or missing.
+      const holder = segmentPath(dir, head.segment);
       if (last.n < head.n) {
         const missing = existsSync(segmentPath(dir, head.segment)) ? '' : ` (${segmentPath(dir, head.segment)} is missing)`;
         fail(new VaultError('tampered', `the journal ends at frame ${last.n} but frame ${head.n} was written and acknowledged${missing}: frames ${last.n + 1}–${head.n} were cut off or deleted`, holder));
       } else if (head.last && headHashSeen !== undefined && headHashSeen !== head.last) {
         fail(new VaultError('tampered', `journal frame ${head.n} in ${holder} is not the one written: the file was replaced by another copy`, holder));
-      } else if (headRead.kind === 'ok' && headRead.damagedSlot && last.n <= head.n) {
-        // A torn slot is innocent only when the journal shows the commit that was writing it.
-        headProblem = headDamage(dir, `${headPath(dir)}: one of its two copies failed authentication: it was altered or corrupted`);
-        if (!how.salvage) throw headProblem;
       }
     }
     const loaded = replay.result();
-    return { meta: loaded.meta, state: loaded.state, tail, framesSinceSnapshot: loaded.meta.n - meta.n, snapshotN: meta.n, last, head, beyond, ...(problems.length ? { stoppedAt: problems[0] } : {}), ...(headProblem ? { headProblem } : {}) };
+    return { meta: loaded.meta, state: loaded.state, tail, framesSinceSnapshot: loaded.meta.n - meta.n, snapshotN: meta.n, backupN: meta.backup, last, head, beyond, ...(problems.length ? { stoppedAt: problems[0] } : {}), ...(headProblem ? { headProblem } : {}) };
   }
 
   /** After an open for writing: leftovers of interrupted writes removed, modes set, a missing or torn head rewritten. */
@@ -517,6 +524,9 @@ export class Vault {
 
   /** Restore's last step: a snapshot of the recovered state and a head that agrees with it. */
   private anchor(c: number): void {
+    // The old head may be gone (moved aside): the snapshot is written without it, then a new head.
+    this.headWriter?.close();
+    this.headWriter = null;
     this.writeSnapshot();
     this.rewriteHead(c, { hash: '', segment: this.writerFor().segment.start });
   }
@@ -789,6 +799,7 @@ export class Vault {
       settings: this.settings,
       sync: this.syncState,
       journalHead: true,
+      ...(existsSync(this.snapshots.path) ? { backup: this.snapshotN } : {}),
     };
     const body = encodeState(this.#state, meta as unknown as Record<string, unknown>);
     const path = this.snapshots.path;
@@ -800,6 +811,7 @@ export class Vault {
     this.snapshots.write({ body });
     syncDir(this.dir);
     this.framesSinceSnapshot = 0;
+    this.backupN = meta.backup;
     this.snapshotN = covered;
     const head = this.headWriter?.head;
     if (head) this.headWriter!.write(this.key(), this.header.vaultid, { ...head, snapshot: covered });
@@ -983,8 +995,10 @@ export class Vault {
     let expected = 1;
     segments.forEach((seg, i) => {
       if (seg.start !== expected) {
+        // Either a segment starting at `expected` was deleted or the one before was cut at a frame boundary: both are named.
+        files.push(missingFrames(this.dir, expected, seg));
         const before = segments[i - 1];
-        files.push({ file: before?.path ?? seg.path, message: `journal frames ${expected}–${seg.start - 1} are missing before ${seg.path} (a segment was truncated or deleted)` });
+        if (before) files.push({ file: before.path, message: `journal ${before.path} ends at frame ${expected - 1} but the next segment starts at ${seg.start}: it was cut short, or the segment after it deleted` });
       }
       const scan = scanSegment(seg, key, this.header.vaultid, i === segments.length - 1);
       scan.all.forEach((bytes, k) => {
@@ -1002,16 +1016,17 @@ export class Vault {
     const head = readHead(this.dir, this.key(), this.header.vaultid);
     if (head.kind === 'damaged') problems.push({ file: headPath(this.dir), message: head.message });
     else if (head.kind === 'missing') problems.push({ file: headPath(this.dir), message: `${headPath(this.dir)} is missing` });
-    else if (head.damagedSlot && this.n <= head.head.n) problems.push({ file: headPath(this.dir), message: `${headPath(this.dir)}: one of its two copies failed authentication` });
+    else if (head.damagedSlot) problems.push({ file: headPath(this.dir), message: `${headPath(this.dir)}: one of its two copies failed authentication` });
     else if (head.head.n > this.n) problems.push({ file: headPath(this.dir), message: `the journal ends at frame ${this.n} but frame ${head.head.n} was acknowledged` });
     const bak = join(this.dir, `${SNAPSHOT.name}.${SNAPSHOT.extension}.bak`);
     if (existsSync(bak)) {
       try {
-        decodeSnapshot(snapshotStore(this.dir, this.header, this.key(), this.options.store ?? confStore, `${SNAPSHOT.extension}.bak`).read()!.body);
+        const n = Number(readMeta(snapshotStore(this.dir, this.header, this.key(), this.options.store ?? confStore, `${SNAPSHOT.extension}.bak`).read()!.body).n);
+        if (this.backupN !== undefined && n !== this.backupN) problems.push({ file: bak, message: `${bak} covers frame ${n}, but the backup kept with snapshot.rav covers frame ${this.backupN}: it was replaced by another copy` });
       } catch (e) {
         problems.push({ file: bak, message: e instanceof Error ? e.message : String(e) });
       }
-    }
+    } else if (this.backupN !== undefined) problems.push({ file: bak, message: `${bak} is missing` });
     const main = join(this.dir, HEADER_FILE);
     const copy = join(this.dir, HEADER_COPY);
     if (!existsSync(copy)) problems.push({ file: copy, message: `${copy}, the copy of vault.json, is missing` });
@@ -1256,6 +1271,12 @@ async function restoreHeader(dir: string, passphrase: string, store: StoreFactor
     syncDir(dir);
     return { header, key, headerRestored: true };
   }
+}
+
+/** Frames `from`..seg.start-1 are in no segment: most likely the segment starting at `from` was deleted (or the one before it cut short). */
+function missingFrames(dir: string, from: number, seg: Segment): FileProblem {
+  const file = segmentPath(dir, from);
+  return { file, message: `journal frames ${from}–${seg.start - 1} are missing before ${seg.path}: ${file} was deleted, or the segment before it was cut short` };
 }
 
 function lockOptions(options: VaultOptions): { program: string; waitMs: number } {
