@@ -93,6 +93,8 @@ describe('roleatlas vault on the command line', () => {
     writeFileSync(commands, JSON.stringify([{ type: 'setRolePrivilege', roleid: role('Salesperson').roleid, privilege: 'prvDeleteAccount', depth: 'Global' }]));
     const r = withPass('apply', '--commands', commands, '--actor', 'cli-admin');
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Salesperson/);
+    expect(r.stdout).toMatch(/Applied 1 command\(s\) into the vault/);
     const out = join(dir, 'after.json');
     expect(withPass('vault', 'export', '--out', out).code).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).roles.find((x: { name: string }) => x.name === 'Salesperson').privileges.prvDeleteAccount).toBe('Global');
@@ -148,6 +150,20 @@ describe('roleatlas vault on the command line', () => {
     const audit = withPass('report', '--kind', 'audit', '--format', 'csv', '--out', join(dir, 'audit.csv'));
     expect(audit.code, audit.stderr).toBe(0);
     expect(readFileSync(join(dir, 'audit.csv'), 'utf8')).toContain('createRole');
+  });
+
+  it('verify --json lists damaged files by name beside the audit problems', () => {
+    const r = withPass('vault', 'verify', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, problems: [], files: [] });
+  });
+
+  it('rewrap says when the key is already wrapped at the minimum cost, and changes nothing', () => {
+    const before = readFileSync(join(vault, 'vault.json'), 'utf8');
+    const r = withPass('vault', 'rewrap');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/already wrapped at or above the minimum cost \(scrypt N=\d+/);
+    expect(readFileSync(join(vault, 'vault.json'), 'utf8')).toBe(before);
   });
 
   it('says what a subcommand needs', () => {
