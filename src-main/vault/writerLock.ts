@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { VaultError } from './errors';
 
 /**
  * One writer at a time across processes: `writer.lock` in the vault folder, created exclusively
- * ('wx') by the process that opens the vault for writing and removed when it locks the vault or
+ * (written whole, then hard-linked into place, which fails when the name exists) by the process that opens the vault for writing and removed when it locks the vault or
  * exits. It names its holder so a refusal can say who holds the vault and since when.
  *
  * A lock left by a process that died (same host, pid gone or reused) is taken over. Takeovers are
@@ -97,21 +97,34 @@ export function lockHolder(dir: string): LockHolder | null {
   return typeof seen === 'object' ? seen : null;
 }
 
+/**
+ * Exclusive creation that never shows an empty lock: the holder is written to a private file first,
+ * then hard-linked to the lock's name, which fails if the name exists (O_EXCL's guarantee, and a
+ * process killed half-way leaves at most its private file, which the next writer removes).
+ */
 function createExclusive(path: string, me: LockHolder): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', 0o600);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new VaultError('invalid', `cannot create the writer lock ${path}: ${(e as Error).message}`, path);
-  }
+  const tmp = `${path}.${me.token}.tmp`;
+  const fd = openSync(tmp, 'wx', 0o600);
   try {
     writeSync(fd, JSON.stringify(me));
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  return true;
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    throw new VaultError('invalid', `cannot create the writer lock ${path}: ${(e as Error).message}`, path);
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* removed by the holder's tidy-up */
+    }
+  }
 }
 
 /** The holder, 'gone' when the file vanished meanwhile, 'unreadable' when it is empty or not ours. */
@@ -157,7 +170,13 @@ function takeOver(dir: string, path: string, seen: LockHolder | 'unreadable', me
     const same = seen === 'unreadable' ? now === 'unreadable' || now === 'gone' : typeof now === 'object' && now.token === seen.token;
     if (!same) return false;
     const tmp = `${path}.${me.token}.tmp`;
-    if (!createExclusive(tmp, me)) return false;
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, JSON.stringify(me));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
     return true;
   } finally {
