@@ -13,10 +13,11 @@ import { demoOrganization } from '../core/generate/demo';
  * does verify name the file, and does restore-backup reach the newest state the files prove and
  * say which acknowledged edits are gone?
  *
- * The history: create, import the demo organization (frame 1, snapshot), teams A and B (frames 2
- * and 3), a snapshot, team C (frame 4), team D (frame 5). Files then: vault.json and its copy,
- * snapshot.rav (frame 3) and snapshot.rav.bak (frame 1), journal-1 (frame 1), journal-2 (frames
- * 2–3), journal-4 (frames 4–5, the newest) and journal.head.
+ * The history: create, import the demo organization (frames 1–2, audit entry 1, snapshot), teams
+ * A and B (frames 3–4, entries 2–3), a snapshot, team C (frame 5, entry 4), team D (frame 6,
+ * entry 5). Files then: vault.json and its copy, snapshot.rav (frame 4), snapshot.rav.bak (frame
+ * 2), the audit archive of frames 1–2 (no snapshot needs them any more), journal-3 (frames 3–4),
+ * journal-5 (frames 5–6, the newest) and journal.head.
  */
 const KDF = { N: 1024, r: 8, p: 1 };
 const PASS = 'damage table passphrase';
@@ -84,16 +85,23 @@ const DAMAGES: Record<Damage, (path: string, name: string) => boolean> = {
 /**
  * What a user sees. open: refuses naming the file, or opens with every edit. verify: names the
  * file, or finds nothing (the damage harmed no state and no history). lost: the acknowledged edits
- * restore-backup reports gone, as journal frames (null: none). history: whether verify is clean
- * after the restore (false when audit entries of old segments are gone for good).
+ * restore-backup reports gone, as journal frames and audit entries (null: none). history: whether
+ * verify is clean after the restore ('names the file' when audit entries of old segments are gone
+ * for good).
  */
+interface Lost {
+  readonly frames: readonly [number, number];
+  readonly auditEntries: readonly [number, number];
+}
 interface Expect {
   readonly open: 'refuses' | 'opens';
   readonly verify: 'names the file' | 'clean';
-  readonly lost: readonly [number, number] | null;
+  readonly lost: Lost | null;
   readonly history?: 'clean' | 'names the file';
 }
-const refuses = (lost: readonly [number, number] | null = null): Expect => ({ open: 'refuses', verify: 'names the file', lost });
+const refuses = (lost: Lost | null = null): Expect => ({ open: 'refuses', verify: 'names the file', lost });
+const teamD: Lost = { frames: [6, 6], auditEntries: [5, 5] };
+const teamsCD: Lost = { frames: [5, 6], auditEntries: [4, 5] };
 const verifyFinds = (history: 'clean' | 'names the file' = 'clean'): Expect => ({ open: 'opens', verify: 'names the file', lost: null, history });
 const harmless: Expect = { open: 'opens', verify: 'clean', lost: null };
 
@@ -102,9 +110,9 @@ const TABLE: Record<string, Partial<Record<Damage, Expect>>> = {
   'vault.json.bak': { 'flip a byte': verifyFinds(), truncate: verifyFinds(), delete: verifyFinds() },
   'snapshot.rav': { 'flip a byte': refuses(), truncate: refuses(), delete: refuses(), 'swap with an older copy': refuses() },
   'snapshot.rav.bak': { 'flip a byte': verifyFinds(), truncate: verifyFinds(), delete: verifyFinds(), 'swap with an older copy': verifyFinds() },
-  'journal-000000000001.rav': { 'flip a byte': verifyFinds('names the file'), truncate: verifyFinds('names the file'), delete: verifyFinds('names the file') },
-  'journal-000000000002.rav': { 'flip a byte': verifyFinds('names the file'), truncate: verifyFinds('names the file'), delete: verifyFinds('names the file') },
-  'journal-000000000004.rav': { 'flip a byte': refuses([5, 5]), truncate: refuses([5, 5]), delete: refuses([4, 5]), 'swap with an older copy': refuses([5, 5]) },
+  'audit-000000000001-000000000002.rav': { 'flip a byte': verifyFinds('names the file'), truncate: verifyFinds('names the file'), delete: verifyFinds('names the file') },
+  'journal-000000000003.rav': { 'flip a byte': verifyFinds('names the file'), truncate: verifyFinds('names the file'), delete: verifyFinds('names the file') },
+  'journal-000000000005.rav': { 'flip a byte': refuses(teamD), truncate: refuses(teamD), delete: refuses(teamsCD), 'swap with an older copy': refuses(teamD) },
   'journal.head': { 'flip a byte': refuses(), truncate: refuses(), delete: refuses(), 'swap with an older copy': harmless },
 };
 
@@ -142,13 +150,13 @@ describe('a damaged vault file', () => {
 
     // restore-backup: the newest provable state, and what could not be recovered.
     const r = await Vault.restoreBackup(dir, PASS, opts);
-    expect(r.lost?.frames ?? null).toEqual(expected.lost);
-    if (expected.lost) expect(r.lost!.auditEntries).toEqual(expected.lost);
+    expect(r.lost).toEqual(expected.lost);
     if (file === 'snapshot.rav' && damage !== 'swap with an older copy') expect(r.from).toBe('snapshot.rav.bak');
     else expect(r.damaged).toBeNull();
     for (const aside of r.movedAside) expect(existsSync(aside)).toBe(true);
     const w = await Vault.open(dir, { passphrase: PASS }, opts);
-    const kept = expected.lost ? TEAMS.slice(0, expected.lost[0] - 2) : TEAMS;
+    // Team A is audit entry 2.
+    const kept = expected.lost ? TEAMS.slice(0, expected.lost.auditEntries[0] - 2) : TEAMS;
     for (const t of TEAMS) expect(w.state.teams.has(t), t).toBe(kept.includes(t));
     const after = w.verify();
     if ((expected.history ?? 'clean') === 'clean') expect(after).toMatchObject({ ok: true, problems: [], files: [] });

@@ -255,8 +255,32 @@ describe('the audit log', () => {
     writeFileSync(seg.path, bytes);
     const r = v.verify();
     expect(r.problems).toEqual([expect.objectContaining({ kind: 'unreadable', position: 4 })]);
-    expect(r.problems[0].message).toContain(`journal frame 4 (frame 3 of ${seg.path})`);
+    expect(r.problems[0].message).toContain(`journal frame 5 (frame 3 of ${seg.path})`);
     expect(r.files).toEqual([expect.objectContaining({ file: seg.path })]);
+  });
+
+  it('survives compaction whole and verifiable, while the journal keeps only what the snapshots need', async () => {
+    const v = await demoVault();
+    for (let i = 0; i < 4; i++) {
+      v.apply({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth: i % 2 ? 'Global' : 'Local' });
+      v.setStaged([{ type: 'setRolePrivilege', roleid: 'r', privilege: 'prvReadAccount', depth: 'Deep' }]);
+      v.replaceState(demoOrganization(), `demo ${i}`);
+    }
+    const entries = v.audit().length;
+    v.lock();
+    const names = readdirSync(dir);
+    // Two journal segments at most: the one the backup snapshot replays from, and the open one.
+    expect(names.filter((f) => f.startsWith('journal-')).length).toBeLessThanOrEqual(2);
+    const archives = names.filter((f) => f.startsWith('audit-'));
+    expect(archives.length).toBeGreaterThan(0);
+    // The imported organizations are gone from the history; the audit entries that record the imports stay.
+    const archived = archives.reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+    expect(archived).toBeLessThan(statSync(join(dir, 'snapshot.rav')).size / 4);
+    const w = await reopen();
+    expect(w.audit()).toHaveLength(entries);
+    expect(w.audit().filter((e) => e.kind === 'baseline')).toHaveLength(5);
+    expect(w.verify()).toMatchObject({ ok: true, problems: [], files: [], entries });
+    w.lock();
   });
 
   it('reports reordered entries by position', async () => {

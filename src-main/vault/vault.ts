@@ -12,7 +12,7 @@ import { headerSchema, newHeader, unwrapForDevice, unwrapWithPassphrase, unwrapW
 import type { KeyProtector } from './keyProtector';
 import { confStore, type DocumentStore, type StoreFactory } from './store';
 import { decodeSnapshot, encodeState, readMeta } from './snapshotCodec';
-import { listSegments, scanSegment, segmentPath, SegmentWriter, syncDir, type Segment } from './journalFile';
+import { archivePath, listArchives, listSegments, scanSegment, segmentPath, SegmentWriter, syncDir, writeArchive, type Segment } from './journalFile';
 import { headDamage, headPath, HeadWriter, readHead, writeHeadFresh, type JournalHead } from './journalHead';
 import { WriterLock } from './writerLock';
 import { copyFileSecure, DIR_MODE, ensureVaultDir, FILE_MODE } from './fileModes';
@@ -74,7 +74,15 @@ interface BaselineFrame {
   readonly at: string;
   readonly actor: string;
   readonly summary: string;
-  /** The imported organization, in the snapshot encoding (base64). */
+  /** The imported organization, in the snapshot encoding (base64): in baselines written before audit archives. */
+  readonly state?: string;
+  /** SHA-256 of the organization in the BaselineStateFrame written just before: the audit entry stays small and verifiable once that frame is archived away. */
+  readonly stateHash?: string;
+}
+/** The organization a baseline imports (snapshot encoding, base64); not an audit entry, so compaction can drop it. */
+interface BaselineStateFrame {
+  readonly kind: 'baselineState';
+  readonly n: number;
   readonly state: string;
 }
 interface NoteFrame {
@@ -93,6 +101,7 @@ type Frame =
   | ChangeFrame
   | BaselineFrame
   | NoteFrame
+  | BaselineStateFrame
   | { readonly kind: 'sync'; readonly n: number; readonly sync: VaultSyncState }
   | { readonly kind: 'synced'; readonly n: number; readonly ids: readonly string[] }
   | { readonly kind: 'staged'; readonly n: number; readonly commands: readonly Command[] }
@@ -504,7 +513,7 @@ export class Vault {
   private tidy(loaded: Loaded): void {
     for (const f of readdirSync(this.dir)) {
       const path = join(this.dir, f);
-      if (/^snapshot\.rav(\.bak)?\.tmp(-.*)?$|^snapshot\.rav\.restore\.tmp$|^vault\.json\.(bak\.)?tmp$|^journal\.head\.tmp$|^writer\.lock\..*\.tmp$/.test(f)) {
+      if (/^snapshot\.rav(\.bak)?\.tmp(-.*)?$|^snapshot\.rav\.restore\.tmp$|^vault\.json\.(bak\.)?tmp$|^journal\.head\.tmp$|^audit-\d+-\d+\.rav\.tmp$|^writer\.lock\..*\.tmp$/.test(f)) {
         unlinkSync(path);
         continue;
       }
@@ -676,18 +685,19 @@ export class Vault {
     const key = this.key();
     void key;
     const body = encodeState(state, {});
+    const carrier: BaselineStateFrame = { kind: 'baselineState', n: this.n + 1, state: body.toString('base64') };
     const frame: BaselineFrame = {
       kind: 'baseline',
-      n: this.n + 1,
+      n: this.n + 2,
       seq: this.seq + 1,
       clientchangeid: randomUUID(),
       prev: this.head,
       at: this.now(),
       actor: this.actor(),
       summary: `Imported ${source}: ${state.businessunits.size} business unit(s), ${state.systemusers.size} user(s), ${state.roles.size} role(s), ${state.records.size} record(s)`,
-      state: body.toString('base64'),
+      stateHash: hashOf(body),
     };
-    const [written] = this.write([frame]);
+    const [, written] = this.write([carrier, frame]);
     this.compact();
     return auditEntryOf(frame, written);
   }
@@ -815,6 +825,32 @@ export class Vault {
     this.snapshotN = covered;
     const head = this.headWriter?.head;
     if (head) this.headWriter!.write(this.key(), this.header.vaultid, { ...head, snapshot: covered });
+    this.archive();
+  }
+
+  /**
+   * Journal segments that neither snapshot needs (every frame at or before the one snapshot.rav.bak
+   * covers) become audit archives: their audit entries kept byte for byte, the rest (imported
+   * organizations, staged sets, sync bookkeeping) dropped. Undo and unsynced changes live in the
+   * snapshot; restore-backup replays from the backup, whose journal stays. A damaged segment is
+   * left as it is, for verify to name.
+   */
+  private archive(): void {
+    const keep = this.backupN;
+    if (keep === undefined) return;
+    const key = this.key();
+    const segments = listSegments(this.dir);
+    for (let i = 0; i + 1 < segments.length; i++) {
+      const seg = segments[i];
+      const end = segments[i + 1].start - 1;
+      if (end > keep || seg.path === this.writer?.segment.path) break;
+      const scan = scanSegment(seg, key, this.header.vaultid, false);
+      if (scan.damage || seg.start + scan.frames.length - 1 !== end) break;
+      const audited = scan.frames.filter((b) => isAudited(JSON.parse(b.toString('utf8')) as Frame));
+      writeArchive(this.dir, key, this.header.vaultid, seg.start, end, audited);
+      unlinkSync(seg.path);
+      syncDir(this.dir);
+    }
   }
 
   /** Drops the data key (zeroed) and the state; every later call throws VaultError('locked'). */
@@ -991,14 +1027,17 @@ export class Vault {
     const key = this.key();
     const frames: ({ frame: Frame; bytes: Buffer } | { unreadable: string })[] = [];
     const files: FileProblem[] = [];
-    const segments = listSegments(this.dir);
+    const journal = listSegments(this.dir);
+    // An archive whose segment is still there was written by a compaction cut short before it deleted the segment.
+    const archives = listArchives(this.dir).filter((a) => !journal.some((s) => s.start === a.start));
+    const segments = [...archives, ...journal].sort((a, b) => a.start - b.start);
     let expected = 1;
     segments.forEach((seg, i) => {
       if (seg.start !== expected) {
-        // Either a segment starting at `expected` was deleted or the one before was cut at a frame boundary: both are named.
-        files.push(missingFrames(this.dir, expected, seg));
+        // Either a file starting at `expected` was deleted or the one before was cut at a frame boundary: both are named.
+        files.push(missingFrames(this.dir, expected, seg, this.backupN));
         const before = segments[i - 1];
-        if (before) files.push({ file: before.path, message: `journal ${before.path} ends at frame ${expected - 1} but the next segment starts at ${seg.start}: it was cut short, or the segment after it deleted` });
+        if (before) files.push({ file: before.path, message: `${before.path} ends at frame ${expected - 1} but the next part of the journal starts at ${seg.start}: it was cut short, or the file after it deleted` });
       }
       const scan = scanSegment(seg, key, this.header.vaultid, i === segments.length - 1);
       scan.all.forEach((bytes, k) => {
@@ -1006,7 +1045,7 @@ export class Vault {
         else frames.push({ unreadable: `journal frame ${seg.start + k} (frame ${k + 1} of ${seg.path}) failed authentication or was cut off: it was altered, truncated or corrupted` });
       });
       if (scan.damage) files.push({ file: seg.path, message: scan.damage.message });
-      expected = seg.start + scan.all.length;
+      expected = seg.end !== undefined ? seg.end + 1 : seg.start + scan.all.length;
     });
     return { frames, files };
   }
@@ -1040,6 +1079,8 @@ class Replay {
   private meta: SnapshotMeta;
   private state: OrgState;
   private owned = new Set<string>();
+  /** The organization of the baseline that follows (BaselineStateFrame). */
+  private carried: BaselineStateFrame | null = null;
 
   /** `live`: the state's tables are shared with earlier states, so the first write to a table copies it. */
   constructor(meta: SnapshotMeta, state: OrgState, private readonly live = false) {
@@ -1079,14 +1120,21 @@ class Replay {
   frame(f: Exclude<Frame, ChangeFrame>, hash: string): void {
     this.meta.n = f.n;
     switch (f.kind) {
-      case 'baseline':
-        this.state = decodeSnapshot(Buffer.from(f.state, 'base64')).state;
+      case 'baselineState':
+        this.carried = f;
+        break;
+      case 'baseline': {
+        const body = Buffer.from(f.state ?? this.carried?.state ?? '', 'base64');
+        if (f.stateHash && (this.carried?.n !== f.n - 1 || hashOf(body) !== f.stateHash)) throw new VaultError('tampered', `the organization imported at journal frame ${f.n} does not match its audit entry`);
+        this.carried = null;
+        this.state = decodeSnapshot(body).state;
         this.owned = new Set(Object.keys(this.state).filter((k) => k !== 'organization'));
         this.meta.seq = f.seq;
         this.meta.undo = [];
         this.meta.redo = [];
         this.meta.auditHead = hash;
         break;
+      }
       case 'synced': {
         const ids = new Set(f.ids);
         this.meta.pending = this.meta.pending.filter((p) => !ids.has(p.clientchangeid));
@@ -1273,10 +1321,13 @@ async function restoreHeader(dir: string, passphrase: string, store: StoreFactor
   }
 }
 
-/** Frames `from`..seg.start-1 are in no segment: most likely the segment starting at `from` was deleted (or the one before it cut short). */
-function missingFrames(dir: string, from: number, seg: Segment): FileProblem {
-  const file = segmentPath(dir, from);
-  return { file, message: `journal frames ${from}–${seg.start - 1} are missing before ${seg.path}: ${file} was deleted, or the segment before it was cut short` };
+/**
+ * Frames `from`..seg.start-1 are in no file: most likely the file holding exactly them was deleted
+ * (or the one before cut short). Up to the backup snapshot that file is an audit archive.
+ */
+function missingFrames(dir: string, from: number, seg: Segment, archivedUpTo?: number): FileProblem {
+  const file = archivedUpTo !== undefined && seg.start - 1 <= archivedUpTo ? archivePath(dir, from, seg.start - 1) : segmentPath(dir, from);
+  return { file, message: `journal frames ${from}–${seg.start - 1} are missing before ${seg.path}: ${file} was deleted, or the file before it was cut short` };
 }
 
 function lockOptions(options: VaultOptions): { program: string; waitMs: number } {
