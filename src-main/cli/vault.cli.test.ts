@@ -123,6 +123,31 @@ describe('roleatlas vault on the command line', () => {
     expect(withPass('vault', 'unlock-check', '--json').code).toBe(0);
   });
 
+  it('reports a journal whose last change was cut off, and restore-backup names the lost edit', () => {
+    const commands = join(dir, 'cut.json');
+    writeFileSync(commands, JSON.stringify([{ type: 'setRolePrivilege', roleid: role('Salesperson').roleid, privilege: 'prvAppendAccount', depth: 'Local' }]));
+    expect(withPass('apply', '--commands', commands).code).toBe(0);
+    // Drop the last frame at a frame boundary, as a copy tool or an attacker could.
+    const newest = readdirSync(vault).filter((f) => /^journal-\d+\.rav$/.test(f)).sort().at(-1)!;
+    const path = join(vault, newest);
+    const bytes = readFileSync(path);
+    let at = 0;
+    let lastStart = 0;
+    while (at < bytes.length) {
+      lastStart = at;
+      at += 4 + bytes.readUInt32LE(at);
+    }
+    writeFileSync(path, bytes.subarray(0, lastStart));
+    const verify = withPass('vault', 'verify');
+    expect(verify.code).toBe(1);
+    expect(verify.stderr).toContain(newest);
+    expect(verify.stderr).toMatch(/was written and acknowledged.*restore-backup/);
+    const r = withPass('vault', 'restore-backup');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Could not recover acknowledged edits: journal frames (\d+)–\1, audit entries (\d+)–\2/);
+    expect(withPass('vault', 'verify').code).toBe(0);
+  });
+
   it('stores separation-of-duty rules that findings then checks', () => {
     const rules = join(dir, 'sod.json');
     writeFileSync(rules, JSON.stringify([{ id: 'sell-and-approve', name: 'Sell and run the sales unit', a: { kind: 'role', name: 'Salesperson' }, b: { kind: 'role', name: 'Sales Manager' } }]));

@@ -499,8 +499,8 @@ export class Vault {
       // The segment that held frame head.n: short, replaced or missing.
       const holder = segmentPath(dir, head.segment);
       if (last.n < head.n) {
-        const missing = existsSync(segmentPath(dir, head.segment)) ? '' : ` (${segmentPath(dir, head.segment)} is missing)`;
-        fail(new VaultError('tampered', `the journal ends at frame ${last.n} but frame ${head.n} was written and acknowledged${missing}: frames ${last.n + 1}–${head.n} were cut off or deleted`, holder));
+        const where = existsSync(holder) ? `journal ${holder} ends at frame ${last.n}` : `journal ${holder} is missing and the journal ends at frame ${last.n}`;
+        fail(new VaultError('tampered', `${where}, but frame ${head.n} was written and acknowledged: frames ${last.n + 1}–${head.n} were cut off or deleted`, holder));
       } else if (head.last && headHashSeen !== undefined && headHashSeen !== head.last) {
         fail(new VaultError('tampered', `journal frame ${head.n} in ${holder} is not the one written: the file was replaced by another copy`, holder));
       }
