@@ -11,6 +11,7 @@ import { SeededRandom } from '../../src-main/core/generate/random';
 import type { OrgState } from '../../src-main/core/model/org';
 import { baselineMs, medianMs, round } from './measure';
 import { benchVault } from './vault';
+import { benchVaultHistory } from './vaultHistory';
 import { benchSync } from './sync';
 import { benchReports } from './reports';
 import { benchHierarchy, HIERARCHY_TARGETS } from './hierarchy';
@@ -30,6 +31,7 @@ const TARGETS: Record<string, number> = {
   vault_edit_durable_ms: 50,
   snapshot_time_ratio: 1.3,
   vault_size_ratio: 1.2,
+  vault_cli_apply_history_ratio: 1.3,
   push_10000_changes_ms: 10_000,
   push_10000_requests: 21,
   full_pull_ms: 10_000,
@@ -95,6 +97,8 @@ log('hierarchy…');
 const hierarchyFigures = await benchHierarchy(state);
 log('vault…');
 const vaultFigures = await benchVault(state);
+log('vault history (10,000 edits)…');
+const historyFigures = await benchVaultHistory(state);
 log('sync…');
 const syncFigures = await benchSync(state);
 log('reports…');
@@ -109,6 +113,7 @@ const figures = {
   peak_memory_mb: round(peak, 0),
   ...hierarchyFigures,
   ...vaultFigures,
+  ...historyFigures,
   ...syncFigures,
   ...reportFigures,
 };
