@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Vault, readHeader } from './vault';
 import { VaultError } from './errors';
 import { unwrapWithPassphrase } from './header';
-import { MIN_SCRYPT, tuneScrypt } from './crypto';
+import { MIN_SCRYPT, seal, tuneScrypt, unseal } from './crypto';
+import { decodeSnapshot, encodeState } from './snapshotCodec';
 import { listSegments, readSegment, sealFrame } from './journalFile';
 import { fakeProtector, safeStorageProtector } from './keyProtector';
 import { VaultSession, type Timers } from './session';
@@ -332,6 +333,31 @@ describe('the vault files on disk', () => {
     writeFileSync(join(dir, 'snapshot.rav.tmp-1a2b3c'), '');
     (await Vault.open(dir, { passphrase: PASS }, { ...opts, access: 'read' })).lock();
     expect(existsSync(join(dir, 'snapshot.rav.tmp-1a2b3c'))).toBe(true);
+  });
+});
+
+describe('a vault written before journal.head', () => {
+  it('opens, is brought up to date (head, header copy), and verifies clean', async () => {
+    const v = await demoVault();
+    v.apply({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth: 'Global' });
+    v.lock();
+    // Make it look like an older vault: a snapshot without the journalHead mark, no head, the previous header as the .bak.
+    const header = readHeader(dir);
+    const key = await unwrapWithPassphrase(header, PASS);
+    const aad = Buffer.from(`roleatlas/vault@1|snapshot|${header.vaultid}`);
+    const snap = join(dir, 'snapshot.rav');
+    const body = unseal(key, Buffer.from(readFileSync(snap, 'utf8').slice('RAVS1 '.length), 'base64'), aad, 'snapshot');
+    const { meta, state } = decodeSnapshot(body);
+    const { journalHead: _, backup: __, ...older } = meta;
+    writeFileSync(snap, 'RAVS1 ' + seal(key, encodeState(state, older), aad).toString('base64'));
+    rmSync(join(dir, 'journal.head'));
+    writeFileSync(join(dir, 'vault.json.bak'), readFileSync(join(dir, 'vault.json'), 'utf8').replace(/"created": "[^"]+"/, '"created": "2020-01-01T00:00:00.000Z"'));
+    const w = await reopen();
+    expect(role(w.state).privileges.prvReadAccount).toBe('Global');
+    expect(existsSync(join(dir, 'journal.head'))).toBe(true);
+    expect(readFileSync(join(dir, 'vault.json.bak'), 'utf8')).toBe(readFileSync(join(dir, 'vault.json'), 'utf8'));
+    expect(w.verify()).toMatchObject({ ok: true, problems: [], files: [] });
+    w.lock();
   });
 });
 

@@ -513,7 +513,7 @@ export class Vault {
   private tidy(loaded: Loaded): void {
     for (const f of readdirSync(this.dir)) {
       const path = join(this.dir, f);
-      if (/^snapshot\.rav(\.bak)?\.tmp(-.*)?$|^snapshot\.rav\.restore\.tmp$|^vault\.json\.(bak\.)?tmp$|^journal\.head\.tmp$|^audit-\d+-\d+\.rav\.tmp$|^writer\.lock\..*\.tmp$/.test(f)) {
+      if (/^snapshot\.rav(\.bak)?\.tmp(-.*)?$|^snapshot\.rav\.restore\.tmp$|^vault\.json(\.bak)?\.tmp(-.*)?$|^journal\.head\.tmp$|^audit-\d+-\d+\.rav\.tmp$|^writer\.lock\..*\.tmp$/.test(f)) {
         unlinkSync(path);
         continue;
       }
@@ -527,6 +527,13 @@ export class Vault {
       chmodSync(this.dir, DIR_MODE);
     } catch {
       /* as above */
+    }
+    if (!loaded.head) {
+      // A vault from before journal.head: its vault.json.bak (if any) was the previous header, not a copy.
+      const main = join(this.dir, HEADER_FILE);
+      const tmp = join(this.dir, `${HEADER_COPY}.tmp`);
+      copyFileSecure(main, tmp);
+      renameSync(tmp, join(this.dir, HEADER_COPY));
     }
     if (!loaded.head || loaded.last.n > loaded.head.n) this.rewriteHead(loaded.head?.c ?? 0, loaded.last);
   }
