@@ -337,7 +337,7 @@ describe('the vault files on disk', () => {
 });
 
 describe('a vault written before journal.head', () => {
-  it('opens, is brought up to date (head, header copy), and verifies clean', async () => {
+  it('opens, verifies clean, and is brought up to date (head, header copy) the first time it is opened for writing', async () => {
     const v = await demoVault();
     v.apply({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth: 'Global' });
     v.lock();
@@ -352,6 +352,10 @@ describe('a vault written before journal.head', () => {
     writeFileSync(snap, 'RAVS1 ' + seal(key, encodeState(state, older), aad).toString('base64'));
     rmSync(join(dir, 'journal.head'));
     writeFileSync(join(dir, 'vault.json.bak'), readFileSync(join(dir, 'vault.json'), 'utf8').replace(/"created": "[^"]+"/, '"created": "2020-01-01T00:00:00.000Z"'));
+    const looking = await Vault.open(dir, { passphrase: PASS }, { ...opts, access: 'read' });
+    expect(looking.verify()).toMatchObject({ ok: true, problems: [], files: [] });
+    looking.lock();
+    expect(existsSync(join(dir, 'journal.head'))).toBe(false);
     const w = await reopen();
     expect(role(w.state).privileges.prvReadAccount).toBe('Global');
     expect(existsSync(join(dir, 'journal.head'))).toBe(true);

@@ -235,6 +235,8 @@ export class Vault {
   private snapshotN: number;
   /** The frame snapshot.rav.bak should cover (undefined: not recorded, or no backup yet). */
   private backupN: number | undefined;
+  /** Written before journal.head and vault.json's copy, and not yet opened for writing since: verify does not ask for them. */
+  private legacy: boolean;
 
   private constructor(
     readonly dir: string,
@@ -252,6 +254,7 @@ export class Vault {
     this.writerLock = writerLock;
     this.snapshotN = loaded.snapshotN;
     this.backupN = loaded.backupN;
+    this.legacy = !loaded.head && !loaded.headProblem;
     if (writerLock && loaded.head) this.headWriter = new HeadWriter(dir, loaded.head);
   }
 
@@ -534,6 +537,7 @@ export class Vault {
       const tmp = join(this.dir, `${HEADER_COPY}.tmp`);
       copyFileSecure(main, tmp);
       renameSync(tmp, join(this.dir, HEADER_COPY));
+      this.legacy = false;
     }
     if (!loaded.head || loaded.last.n > loaded.head.n) this.rewriteHead(loaded.head?.c ?? 0, loaded.last);
   }
@@ -1060,7 +1064,9 @@ export class Vault {
   private otherFileProblems(): FileProblem[] {
     const problems: FileProblem[] = [];
     const head = readHead(this.dir, this.key(), this.header.vaultid);
-    if (head.kind === 'damaged') problems.push({ file: headPath(this.dir), message: head.message });
+    if (this.legacy) {
+      // Nothing to compare with yet; the first open for writing adds journal.head and vault.json's copy.
+    } else if (head.kind === 'damaged') problems.push({ file: headPath(this.dir), message: head.message });
     else if (head.kind === 'missing') problems.push({ file: headPath(this.dir), message: `${headPath(this.dir)} is missing` });
     else if (head.damagedSlot) problems.push({ file: headPath(this.dir), message: `${headPath(this.dir)}: one of its two copies failed authentication` });
     else if (head.head.n > this.n) problems.push({ file: headPath(this.dir), message: `the journal ends at frame ${this.n} but frame ${head.head.n} was acknowledged` });
@@ -1075,6 +1081,7 @@ export class Vault {
     } else if (this.backupN !== undefined) problems.push({ file: bak, message: `${bak} is missing` });
     const main = join(this.dir, HEADER_FILE);
     const copy = join(this.dir, HEADER_COPY);
+    if (this.legacy) return problems;
     if (!existsSync(copy)) problems.push({ file: copy, message: `${copy}, the copy of vault.json, is missing` });
     else if (!readFileSync(copy).equals(readFileSync(main))) problems.push({ file: copy, message: `${copy} differs from vault.json: one of them was altered` });
     return problems;
