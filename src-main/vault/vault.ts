@@ -360,13 +360,17 @@ export class Vault {
       movedAside.push(to);
       return to;
     };
-    const { header, key, headerRestored } = await restoreHeader(dir, passphrase, store, aside);
-    let lock: WriterLock | null = null;
+    if (!Vault.exists(dir)) throw new VaultError('not-a-vault', `${dir} is not a vault (no vault.json); there is nothing to restore`);
+    // Nothing is touched, not even vault.json, while another program holds the vault.
+    let lock: WriterLock | null = WriterLock.acquire(dir, lockOptions(options));
+    let key: Buffer | null = null;
     try {
-      lock = WriterLock.acquire(dir, lockOptions(options));
+      const restored = await restoreHeader(dir, passphrase, store, aside);
+      const { header, headerRestored } = restored;
+      key = restored.key;
       const tried: { from: RestoreReport['from']; loaded?: Loaded; error?: unknown }[] = (['rav', 'rav.bak'] as const).map((extension) => {
         try {
-          return { from: `snapshot.${extension}` as const, loaded: Vault.read(dir, header, key, store, { extension, salvage: true }) };
+          return { from: `snapshot.${extension}` as const, loaded: Vault.read(dir, header, key!, store, { extension, salvage: true }) };
         } catch (error) {
           return { from: `snapshot.${extension}` as const, error };
         }
@@ -388,7 +392,8 @@ export class Vault {
         copyFileSecure(loaded.tail.segment.path, original);
         movedAside.push(original);
       }
-      const headUnknown = !loaded.head;
+      // A damaged head may have lost its newest copy: what it records is then a lower bound.
+      const headUnknown = !loaded.head || loaded.headProblem !== undefined;
       if (existsSync(headPath(dir)) && (loaded.headProblem || loaded.stoppedAt)) aside(headPath(dir));
       const head = loaded.head;
       const lost =
@@ -405,7 +410,7 @@ export class Vault {
       return { from: best.from, damaged, movedAside, restoredFrame: loaded.last.n, lost, headUnknown, headerRestored };
     } finally {
       lock?.release();
-      key.fill(0);
+      key?.fill(0);
     }
   }
 

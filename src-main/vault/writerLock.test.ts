@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,16 @@ describe('one writer at a time', () => {
     await demoVault();
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 1, host: 'other-host.example', since: '2024-05-01T08:00:00.000Z', program: 'RoleAtlas (desktop app)', token: 't' }));
     await expect(open('here')).rejects.toThrow(/RoleAtlas \(desktop app\), process 1 on other-host.example, since 2024-05-01T08:00:00.000Z.*delete .*writer.lock/);
+  });
+
+  it('refuses restore-backup while another program holds the vault, and touches nothing', async () => {
+    await demoVault();
+    const holder = await open('RoleAtlas (desktop app)');
+    rmSync(join(dir, 'vault.json'));
+    const before = readdirSync(dir).sort();
+    await expect(Vault.restoreBackup(dir, PASS, { actor: 'restorer', program: 'roleatlas vault restore-backup' })).rejects.toMatchObject({ code: 'busy' });
+    expect(readdirSync(dir).sort()).toEqual(before);
+    holder.lock();
   });
 
   it('refuses a write when someone removed the lock file while the vault was open', async () => {
