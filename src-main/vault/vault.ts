@@ -14,7 +14,7 @@ import { confStore, type DocumentStore, type StoreFactory } from './store';
 import { decodeSnapshot, encodeState, readMeta } from './snapshotCodec';
 import { archivePath, listArchives, listSegments, scanSegment, segmentPath, SegmentWriter, syncDir, writeArchive, type Segment } from './journalFile';
 import { headDamage, headPath, HeadWriter, readHead, writeHeadFresh, type JournalHead } from './journalHead';
-import { WriterLock } from './writerLock';
+import { lockHolder, WriterLock } from './writerLock';
 import { copyFileSecure, DIR_MODE, ensureVaultDir, FILE_MODE } from './fileModes';
 import { GENESIS, hashOf, verifyChain, type AuditReport, type ChainLink, type FileProblem } from './audit';
 import { inverseOf } from './inverse';
@@ -327,6 +327,17 @@ export class Vault {
     let lock: WriterLock | null = null;
     try {
       if ((options.access ?? 'write') === 'write') lock = WriterLock.acquire(dir, lockOptions(options));
+      else {
+        // A reader takes no lock: a writer's snapshot landing between the reader's reads of the
+        // snapshot and the head looks like damage for a moment. Read again before saying so.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return Vault.load(dir, header, key, options, null);
+          } catch (e) {
+            if (!(e instanceof VaultError && e.code === 'tampered' && attempt < 3 && lockHolder(dir))) throw e;
+          }
+        }
+      }
       return Vault.load(dir, header, key, options, lock);
     } catch (e) {
       lock?.release();
