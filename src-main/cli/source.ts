@@ -38,12 +38,32 @@ export function vaultFailure(e: unknown): never {
   throw e;
 }
 
-export async function openVault(values: Record<string, unknown>, command: string): Promise<Vault> {
+/**
+ * 'write': the vault's writer lock is held until the command locks or closes the vault; another
+ * writer (the app, another roleatlas) is waited for up to LOCK_WAIT_MS, then named in the refusal.
+ * 'read': no lock; the vault refuses writes.
+ */
+export type Access = 'read' | 'write';
+
+/** How long a writer waits for another one: 10 s, or ROLEATLAS_LOCK_WAIT_MS. */
+function lockWaitMs(): number {
+  const text = process.env.ROLEATLAS_LOCK_WAIT_MS;
+  if (text === undefined || text === '') return 10_000;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 0) throw usageError(`ROLEATLAS_LOCK_WAIT_MS must be a whole number of milliseconds, not "${text}"`);
+  return ms;
+}
+
+export function vaultOptions(values: Record<string, unknown>, command: string, access: Access) {
+  return { actor: actorOf(values), access, program: `roleatlas ${command} (command line)`, lockWaitMs: lockWaitMs() };
+}
+
+export async function openVault(values: Record<string, unknown>, command: string, access: Access): Promise<Vault> {
   const path = values.vault;
   if (typeof path !== 'string' || path === '') throw usageError(`roleatlas ${command}: --vault is required. See roleatlas ${command} --help`);
   try {
     const passphrase = await readPassphrase({ envName: values['passphrase-env'] as string | undefined, prompt: `Passphrase for ${path}: ` });
-    return await Vault.open(path, { passphrase }, { actor: actorOf(values) });
+    return await Vault.open(path, { passphrase }, vaultOptions(values, command, access));
   } catch (e) {
     vaultFailure(e);
   }
@@ -53,7 +73,7 @@ export async function openVault(values: Record<string, unknown>, command: string
  * --org FILE, or --vault PATH with the passphrase from --passphrase-env (a prompt needs
  * loadSourceAsync). The vault comes back unlocked: lock() it once the state has been read.
  */
-export function loadSource(values: Record<string, unknown>, command: string): OrgSource {
+export function loadSource(values: Record<string, unknown>, command: string, access: Access): OrgSource {
   const org = values.org;
   if (values.vault !== undefined && org !== undefined) throw usageError(`roleatlas ${command}: give --org or --vault, not both`);
   if (values.vault !== undefined) {
@@ -63,7 +83,7 @@ export function loadSource(values: Record<string, unknown>, command: string): Or
     try {
       const passphrase = process.env[envName];
       if (!passphrase) throw new Error(`environment variable ${envName} (from --passphrase-env) is not set`);
-      const vault = Vault.openSync(path, { passphrase }, { actor: actorOf(values) });
+      const vault = Vault.openSync(path, { passphrase }, vaultOptions(values, command, access));
       return { state: vault.state, label: path, vault };
     } catch (e) {
       vaultFailure(e);
@@ -74,9 +94,9 @@ export function loadSource(values: Record<string, unknown>, command: string): Or
 }
 
 /** loadSource, and for --vault without --passphrase-env, a passphrase prompt. */
-export async function loadSourceAsync(values: Record<string, unknown>, command: string): Promise<OrgSource> {
-  if (values.vault === undefined || values['passphrase-env'] !== undefined) return loadSource(values, command);
+export async function loadSourceAsync(values: Record<string, unknown>, command: string, access: Access): Promise<OrgSource> {
+  if (values.vault === undefined || values['passphrase-env'] !== undefined) return loadSource(values, command, access);
   if (values.org !== undefined) throw usageError(`roleatlas ${command}: give --org or --vault, not both`);
-  const vault = await openVault(values, command);
+  const vault = await openVault(values, command, access);
   return { state: vault.state, label: String(values.vault), vault };
 }

@@ -93,6 +93,8 @@ describe('roleatlas vault on the command line', () => {
     writeFileSync(commands, JSON.stringify([{ type: 'setRolePrivilege', roleid: role('Salesperson').roleid, privilege: 'prvDeleteAccount', depth: 'Global' }]));
     const r = withPass('apply', '--commands', commands, '--actor', 'cli-admin');
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Salesperson/);
+    expect(r.stdout).toMatch(/Applied 1 command\(s\) into the vault/);
     const out = join(dir, 'after.json');
     expect(withPass('vault', 'export', '--out', out).code).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).roles.find((x: { name: string }) => x.name === 'Salesperson').privileges.prvDeleteAccount).toBe('Global');
@@ -116,8 +118,34 @@ describe('roleatlas vault on the command line', () => {
     expect(bad.stderr).toMatch(/failed authentication.*restore-backup/);
     const r = withPass('vault', 'restore-backup');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/damaged one is kept/);
+    expect(r.stdout).toMatch(/damaged snapshot is kept as snapshot.rav.damaged-/);
+    expect(r.stdout).toMatch(/Every acknowledged edit was recovered/);
     expect(withPass('vault', 'unlock-check', '--json').code).toBe(0);
+  });
+
+  it('reports a journal whose last change was cut off, and restore-backup names the lost edit', () => {
+    const commands = join(dir, 'cut.json');
+    writeFileSync(commands, JSON.stringify([{ type: 'setRolePrivilege', roleid: role('Salesperson').roleid, privilege: 'prvAppendAccount', depth: 'Local' }]));
+    expect(withPass('apply', '--commands', commands).code).toBe(0);
+    // Drop the last frame at a frame boundary, as a copy tool or an attacker could.
+    const newest = readdirSync(vault).filter((f) => /^journal-\d+\.rav$/.test(f)).sort().at(-1)!;
+    const path = join(vault, newest);
+    const bytes = readFileSync(path);
+    let at = 0;
+    let lastStart = 0;
+    while (at < bytes.length) {
+      lastStart = at;
+      at += 4 + bytes.readUInt32LE(at);
+    }
+    writeFileSync(path, bytes.subarray(0, lastStart));
+    const verify = withPass('vault', 'verify');
+    expect(verify.code).toBe(1);
+    expect(verify.stderr).toContain(newest);
+    expect(verify.stderr).toMatch(/was written and acknowledged.*restore-backup/);
+    const r = withPass('vault', 'restore-backup');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Could not recover acknowledged edits: journal frames (\d+)–\1, audit entries (\d+)–\2/);
+    expect(withPass('vault', 'verify').code).toBe(0);
   });
 
   it('stores separation-of-duty rules that findings then checks', () => {
@@ -147,6 +175,20 @@ describe('roleatlas vault on the command line', () => {
     const audit = withPass('report', '--kind', 'audit', '--format', 'csv', '--out', join(dir, 'audit.csv'));
     expect(audit.code, audit.stderr).toBe(0);
     expect(readFileSync(join(dir, 'audit.csv'), 'utf8')).toContain('createRole');
+  });
+
+  it('verify --json lists damaged files by name beside the audit problems', () => {
+    const r = withPass('vault', 'verify', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, problems: [], files: [] });
+  });
+
+  it('rewrap says when the key is already wrapped at the minimum cost, and changes nothing', () => {
+    const before = readFileSync(join(vault, 'vault.json'), 'utf8');
+    const r = withPass('vault', 'rewrap');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/already wrapped at or above the minimum cost \(scrypt N=\d+/);
+    expect(readFileSync(join(vault, 'vault.json'), 'utf8')).toBe(before);
   });
 
   it('says what a subcommand needs', () => {

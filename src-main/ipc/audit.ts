@@ -22,7 +22,7 @@ export function auditHandlers(services: Services): AreaHandlers<'audit'> {
       const vault = openVaultOf(services.workspace);
       if (!vault) return failure(NO_LOG);
       const r = vault.verify();
-      return value({ ok: r.ok, entries: r.entries, problems: r.problems.map((p) => ({ ...p })) });
+      return value({ ok: r.ok, entries: r.entries, problems: r.problems.map((p) => ({ ...p })), files: r.files.map((f) => ({ ...f })) });
     },
   };
 }

@@ -59,6 +59,9 @@ export interface VaultControl {
   restoreBackup(passphrase: string): Promise<Outcome>;
 }
 
+/** How the app holds the vault's writer lock: named for a command line it refuses, waiting briefly for one that is finishing. */
+const APP_LOCK = { program: 'RoleAtlas (desktop app)', lockWaitMs: 2_000 } as const;
+
 const LOCKED = new SessionUnavailable('locked', 'The vault is locked: unlock it to go on.');
 const NO_VAULT = new SessionUnavailable('no-vault', 'No vault yet: create one first.');
 
@@ -71,7 +74,7 @@ export class Workspace implements VaultControl {
   readonly vaults: VaultSession;
 
   constructor(private readonly options: WorkspaceOptions) {
-    this.vaults = new VaultSession(options.dir, { actor: options.actor, store: options.store, protector: options.protector, timers: options.timers });
+    this.vaults = new VaultSession(options.dir, { actor: options.actor, store: options.store, protector: options.protector, timers: options.timers, ...APP_LOCK });
     options.session.useStore(new UnavailableStore(Vault.exists(options.dir) ? LOCKED : NO_VAULT));
     // Auto-lock (or any lock) takes the organization away from the screens at once.
     this.vaults.onLockChange((locked) => {
@@ -103,7 +106,7 @@ export class Workspace implements VaultControl {
     const initial = initialState(start);
     if (!initial.ok) return initial;
     return this.attempt(async () => {
-      const vault = await Vault.create(this.options.dir, passphrase, { actor: this.options.actor, store: this.options.store, kdf: this.options.kdf });
+      const vault = await Vault.create(this.options.dir, passphrase, { actor: this.options.actor, store: this.options.store, kdf: this.options.kdf, ...APP_LOCK });
       try {
         vault.replaceState(initial.value, start.kind === 'file' ? start.filename : start.kind === 'demo' ? 'the demo organization' : 'a new empty organization');
       } finally {
@@ -153,7 +156,7 @@ export class Workspace implements VaultControl {
   async restoreBackup(passphrase: string): Promise<Outcome> {
     return this.attempt(async () => {
       this.vaults.lock();
-      await Vault.restoreBackup(this.options.dir, passphrase, { actor: this.options.actor, store: this.options.store });
+      await Vault.restoreBackup(this.options.dir, passphrase, { actor: this.options.actor, store: this.options.store, ...APP_LOCK });
     });
   }
 

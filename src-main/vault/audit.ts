@@ -12,16 +12,25 @@ export interface AuditProblem {
   readonly kind: AuditProblemKind;
   readonly message: string;
 }
+/** A vault file that failed its check, by path. */
+export interface FileProblem {
+  readonly file: string;
+  readonly message: string;
+}
 export interface AuditReport {
   readonly ok: boolean;
   readonly entries: number;
   readonly problems: readonly AuditProblem[];
+  /** Damaged or missing files of the vault (journal segments, journal.head, snapshot.rav.bak, vault.json's copy). */
+  readonly files: readonly FileProblem[];
 }
 
 export interface ChainLink {
   readonly seq: number;
   readonly prev: string;
   readonly hash: string;
+  /** Set for an entry whose frame could not be read: reported at its own position, its links not checked. */
+  readonly unreadable?: string;
 }
 
 /**
@@ -36,6 +45,14 @@ export function verifyChain(links: readonly ChainLink[], expected?: { count: num
   links.forEach((e, i) => {
     const position = i + 1;
     const before = links[i - 1];
+    if (e.unreadable) {
+      problems.push({ position, kind: 'unreadable', message: e.unreadable });
+      return;
+    }
+    if (before?.unreadable) {
+      seen.add(e.seq);
+      return;
+    }
     const prevSeq = before ? before.seq : 0;
     const linked = e.prev === (before ? before.hash : GENESIS);
     if (seen.has(e.seq)) problems.push({ position, seq: e.seq, kind: 'inserted', message: `entry ${position} repeats seq ${e.seq}: an entry was inserted` });

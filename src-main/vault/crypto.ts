@@ -49,14 +49,24 @@ export function deriveKeySync(passphrase: string, salt: Buffer, k: ScryptParams)
   return scryptSync(passphrase.normalize('NFC'), salt, KEY_BYTES, { N: k.N, r: k.r, p: k.p, maxmem: maxmem(k) });
 }
 
-/** The scrypt cost that takes about `targetMs` on this machine (a power of two, at least 2^14). */
+/**
+ * The least scrypt cost a vault is created or re-wrapped with: OWASP's Password Storage Cheat Sheet
+ * (N = 2^17, r = 8, p = 1; 128 MiB and a few hundred ms per unlock). Each vault keeps its own
+ * parameters in vault.json; a vault below this is offered a re-wrap (Vault.rewrap).
+ */
+export const MIN_SCRYPT: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
+
+/** Whether stored parameters cost less than MIN_SCRYPT (memory and time both scale with N·r, time with p). */
+export const belowMinimum = (k: ScryptParams): boolean => k.N * k.r < MIN_SCRYPT.N * MIN_SCRYPT.r || k.N * k.r * k.p < MIN_SCRYPT.N * MIN_SCRYPT.r * MIN_SCRYPT.p;
+
+/** The scrypt cost that takes about `targetMs` on this machine: a power of two, never below MIN_SCRYPT. */
 export async function tuneScrypt(targetMs = 250): Promise<ScryptParams> {
   const probe: ScryptParams = { N: 2 ** 14, r: 8, p: 1 };
   const t = performance.now();
   await deriveKey('calibration', randomBytes(16), probe);
   const ms = Math.max(1, performance.now() - t);
-  const factor = Math.max(1, Math.round(Math.log2(targetMs / ms)));
-  return { ...probe, N: 2 ** Math.min(20, 14 + factor) };
+  const factor = Math.max(0, Math.round(Math.log2(targetMs / ms)));
+  return { ...probe, N: 2 ** Math.min(20, Math.max(Math.log2(MIN_SCRYPT.N), 14 + factor)) };
 }
 
 export const newDataKey = (): Buffer => randomBytes(KEY_BYTES);

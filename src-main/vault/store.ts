@@ -31,6 +31,8 @@ export function confOptions(o: DocumentOptions, remember: (value: Record<string,
     cwd: o.cwd,
     fileExtension: o.extension,
     clearInvalidConfig: false,
+    // Vault files are readable by their owner only (fileModes.ts).
+    configFileMode: 0o600,
     accessPropertiesByDotNotation: false,
     serialize: o.serialize,
     deserialize: (text: string) => {

@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Vault, readHeader } from './vault';
 import { VaultError } from './errors';
 import { unwrapWithPassphrase } from './header';
+import { MIN_SCRYPT, seal, tuneScrypt, unseal } from './crypto';
+import { decodeSnapshot, encodeState } from './snapshotCodec';
 import { listSegments, readSegment, sealFrame } from './journalFile';
 import { fakeProtector, safeStorageProtector } from './keyProtector';
 import { VaultSession, type Timers } from './session';
@@ -225,7 +227,7 @@ describe('the audit log', () => {
     expect(log).toHaveLength(6);
     expect(log[2]).toMatchObject({ actor: 'alice', command: { type: 'setRolePrivilege' }, changes: [{ table: 'roles', before: expect.any(Object), after: expect.any(Object) }] });
     expect(log[2].prev).toBe(log[1].hash);
-    expect(v.verify()).toEqual({ ok: true, entries: 6, problems: [] });
+    expect(v.verify()).toEqual({ ok: true, entries: 6, problems: [], files: [] });
   });
 
   it('reports an edited entry by position', async () => {
@@ -243,11 +245,149 @@ describe('the audit log', () => {
     expect(r.problems[0]).toMatchObject({ kind: 'inserted', position: 5 });
   });
 
+  it('reports an entry whose bytes were altered at its own position, and only there', async () => {
+    const v = await fiveEdits();
+    const seg = listSegments(dir).at(-1)!;
+    const bytes = readFileSync(seg.path);
+    // Entry 4 of the log is the third frame of this segment (entry 1 is the import, in the first segment).
+    let at = 0;
+    for (let k = 0; k < 2; k++) at += 4 + bytes.readUInt32LE(at);
+    bytes[at + 20] ^= 1;
+    writeFileSync(seg.path, bytes);
+    const r = v.verify();
+    expect(r.problems).toEqual([expect.objectContaining({ kind: 'unreadable', position: 4 })]);
+    expect(r.problems[0].message).toContain(`journal frame 5 (frame 3 of ${seg.path})`);
+    expect(r.files).toEqual([expect.objectContaining({ file: seg.path })]);
+  });
+
+  it('survives compaction whole and verifiable, while the journal keeps only what the snapshots need', async () => {
+    const v = await demoVault();
+    for (let i = 0; i < 4; i++) {
+      v.apply({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth: i % 2 ? 'Global' : 'Local' });
+      v.setStaged([{ type: 'setRolePrivilege', roleid: 'r', privilege: 'prvReadAccount', depth: 'Deep' }]);
+      v.replaceState(demoOrganization(), `demo ${i}`);
+    }
+    const entries = v.audit().length;
+    v.lock();
+    const names = readdirSync(dir);
+    // Two journal segments at most: the one the backup snapshot replays from, and the open one.
+    expect(names.filter((f) => f.startsWith('journal-')).length).toBeLessThanOrEqual(2);
+    const archives = names.filter((f) => f.startsWith('audit-'));
+    expect(archives.length).toBeGreaterThan(0);
+    // The imported organizations are gone from the history; the audit entries that record the imports stay.
+    const archived = archives.reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+    expect(archived).toBeLessThan(statSync(join(dir, 'snapshot.rav')).size / 4);
+    const w = await reopen();
+    expect(w.audit()).toHaveLength(entries);
+    expect(w.audit().filter((e) => e.kind === 'baseline')).toHaveLength(5);
+    expect(w.verify()).toMatchObject({ ok: true, problems: [], files: [], entries });
+    w.lock();
+  });
+
   it('reports reordered entries by position', async () => {
     const r = await verifyAfter((f) => [f[0], f[2], f[1], ...f.slice(3)]);
     expect(r.problems.map((p) => p.kind)).toContain('reordered');
     expect(r.problems[0].position).toBe(3);
   });
+});
+
+describe('the vault files on disk', () => {
+  const mode = (path: string) => statSync(path).mode & 0o777;
+
+  it('keeps the vault folder 0700 and every file 0600, through edits, snapshots, backups and a passphrase change', async () => {
+    const v = await demoVault();
+    v.apply({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth: 'Global' });
+    v.compact();
+    await v.changePassphrase(PASS, 'another passphrase', KDF);
+    v.lock();
+    const check = () => {
+      expect(mode(dir)).toBe(0o700);
+      const names = readdirSync(dir);
+      expect(names).toEqual(expect.arrayContaining(['vault.json', 'vault.json.bak', 'snapshot.rav', 'snapshot.rav.bak', 'journal.head']));
+      for (const f of names) expect(mode(join(dir, f)), f).toBe(0o600);
+    };
+    check();
+    await Vault.restoreBackup(dir, 'another passphrase', opts);
+    check();
+  });
+
+  it('puts the modes right on an older vault the next time it is opened for writing', async () => {
+    (await demoVault()).lock();
+    chmodSync(dir, 0o755);
+    for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o644);
+    (await reopen()).lock();
+    expect(mode(dir)).toBe(0o700);
+    for (const f of readdirSync(dir)) expect(mode(join(dir, f)), f).toBe(0o600);
+  });
+
+  it('removes the empty temporary files a killed snapshot write leaves behind, on the next open', async () => {
+    (await demoVault()).lock();
+    writeFileSync(join(dir, 'snapshot.rav.tmp-1a2b3c'), '');
+    writeFileSync(join(dir, 'snapshot.rav.bak.tmp'), '');
+    (await reopen()).lock();
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('leaves temporary files alone when only reading', async () => {
+    (await demoVault()).lock();
+    writeFileSync(join(dir, 'snapshot.rav.tmp-1a2b3c'), '');
+    (await Vault.open(dir, { passphrase: PASS }, { ...opts, access: 'read' })).lock();
+    expect(existsSync(join(dir, 'snapshot.rav.tmp-1a2b3c'))).toBe(true);
+  });
+});
+
+describe('a vault written before journal.head', () => {
+  it('opens, verifies clean, and is brought up to date (head, header copy) the first time it is opened for writing', async () => {
+    const v = await demoVault();
+    v.apply({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth: 'Global' });
+    v.lock();
+    // Make it look like an older vault: a snapshot without the journalHead mark, no head, the previous header as the .bak.
+    const header = readHeader(dir);
+    const key = await unwrapWithPassphrase(header, PASS);
+    const aad = Buffer.from(`roleatlas/vault@1|snapshot|${header.vaultid}`);
+    const snap = join(dir, 'snapshot.rav');
+    const body = unseal(key, Buffer.from(readFileSync(snap, 'utf8').slice('RAVS1 '.length), 'base64'), aad, 'snapshot');
+    const { meta, state } = decodeSnapshot(body);
+    const { journalHead: _, backup: __, ...older } = meta;
+    writeFileSync(snap, 'RAVS1 ' + seal(key, encodeState(state, older), aad).toString('base64'));
+    rmSync(join(dir, 'journal.head'));
+    writeFileSync(join(dir, 'vault.json.bak'), readFileSync(join(dir, 'vault.json'), 'utf8').replace(/"created": "[^"]+"/, '"created": "2020-01-01T00:00:00.000Z"'));
+    const looking = await Vault.open(dir, { passphrase: PASS }, { ...opts, access: 'read' });
+    expect(looking.verify()).toMatchObject({ ok: true, problems: [], files: [] });
+    looking.lock();
+    expect(existsSync(join(dir, 'journal.head'))).toBe(false);
+    const w = await reopen();
+    expect(role(w.state).privileges.prvReadAccount).toBe('Global');
+    expect(existsSync(join(dir, 'journal.head'))).toBe(true);
+    expect(readFileSync(join(dir, 'vault.json.bak'), 'utf8')).toBe(readFileSync(join(dir, 'vault.json'), 'utf8'));
+    expect(w.verify()).toMatchObject({ ok: true, problems: [], files: [] });
+    w.lock();
+  });
+});
+
+describe('the cost of guessing the passphrase', () => {
+  it('creates new vaults at OWASP\'s scrypt minimum or above (N=2^17, r=8, p=1) when no cost is given', async () => {
+    const k = await tuneScrypt(1);
+    expect(k).toMatchObject({ r: 8, p: 1 });
+    expect(k.N).toBeGreaterThanOrEqual(MIN_SCRYPT.N);
+    expect(MIN_SCRYPT).toEqual({ N: 2 ** 17, r: 8, p: 1 });
+  });
+
+  it('offers a re-wrap for a vault below the minimum, which raises the cost and keeps the passphrase and the data', async () => {
+    const v = await demoVault();
+    const snapshot = readFileSync(join(dir, 'snapshot.rav'));
+    expect(v.needsRewrap).toBe(true);
+    expect(await v.rewrap(PASS)).toEqual(MIN_SCRYPT);
+    expect(v.needsRewrap).toBe(false);
+    expect(await v.rewrap(PASS)).toBeNull();
+    v.lock();
+    expect(readHeader(dir).kdf).toMatchObject(MIN_SCRYPT);
+    expect(readFileSync(join(dir, 'snapshot.rav')).equals(snapshot)).toBe(true);
+    const w = await reopen();
+    expect(w.state.systemusers.size).toBe(40);
+    expect(w.verify().ok).toBe(true);
+    w.lock();
+  }, 30_000);
 });
 
 describe('the vault session', () => {

@@ -11,6 +11,7 @@ import { SeededRandom } from '../../src-main/core/generate/random';
 import type { OrgState } from '../../src-main/core/model/org';
 import { baselineMs, medianMs, round } from './measure';
 import { benchVault } from './vault';
+import { benchVaultHistory } from './vaultHistory';
 import { benchSync } from './sync';
 import { benchReports } from './reports';
 import { benchHierarchy, HIERARCHY_TARGETS } from './hierarchy';
@@ -31,6 +32,7 @@ const TARGETS: Record<string, number> = {
   vault_edit_durable_ms: 50,
   snapshot_time_ratio: 1.3,
   vault_size_ratio: 1.2,
+  vault_cli_apply_history_ratio: 1.3,
   push_10000_changes_ms: 10_000,
   push_10000_requests: 21,
   full_pull_ms: 10_000,
@@ -99,6 +101,8 @@ log('importing roles…');
 const importFigures = await benchImportRoles(state);
 log('vault…');
 const vaultFigures = await benchVault(state);
+log('vault history (10,000 edits)…');
+const historyFigures = await benchVaultHistory(state);
 log('sync…');
 const syncFigures = await benchSync(state);
 log('reports…');
@@ -114,6 +118,7 @@ const figures = {
   ...hierarchyFigures,
   ...importFigures,
   ...vaultFigures,
+  ...historyFigures,
   ...syncFigures,
   ...reportFigures,
 };

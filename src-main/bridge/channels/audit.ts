@@ -33,6 +33,8 @@ export const auditVerifySchema = z.object({
   ok: z.boolean(),
   entries: z.number().int(),
   problems: z.array(z.object({ position: z.number().int(), seq: z.number().int().optional(), kind: z.string(), message: z.string() })),
+  /** Damaged or missing vault files, by path (journal segments, audit archives, journal.head, snapshot.rav.bak, vault.json's copy). */
+  files: z.array(z.object({ file: z.string(), message: z.string() })).optional(),
 });
 export type AuditVerifyDto = z.infer<typeof auditVerifySchema>;
 

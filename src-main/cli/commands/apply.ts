@@ -27,14 +27,15 @@ export const apply: CliCommand = {
     if (values.vault !== undefined && values.out !== undefined) throw usageError('roleatlas apply: --out goes with --org; with --vault the commands are applied into the vault');
     const commandsPath = required(values, 'commands', 'apply');
     const out = values.vault === undefined ? required(values, 'out', 'apply') : undefined;
-    const { state, vault } = await loadSourceAsync(values, 'apply');
+    const { state, vault } = await loadSourceAsync(values, 'apply', 'write');
     const commands = loadCommands(commandsPath);
     if (vault) {
       try {
         // One undoable step, journaled and audited; durable when applyAll returns.
         const r = vault.applyAll(commands);
         if (!r.ok) throw new CliError(`${r.error.message}`);
-        for (const e of vault.audit().slice(-r.value.length)) print(e.summary);
+        // The summaries of what was just written, from memory: no journal read back.
+        for (const e of vault.lastWritten()) print(e.summary);
         print(`Applied ${r.value.length} command(s) into the vault ${values.vault}`);
       } finally {
         vault.close();

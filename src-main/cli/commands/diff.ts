@@ -12,7 +12,7 @@ export const diff: CliCommand = {
   usage: 'roleatlas diff (--org FILE | --vault PATH [--passphrase-env NAME]) --commands FILE [--json]',
   async run(argv) {
     const { values } = parse(argv, { ...SOURCE_OPTIONS, commands: { type: 'string' }, json: { type: 'boolean' } }, 'diff');
-    const { state, vault } = await loadSourceAsync(values, 'diff');
+    const { state, vault } = await loadSourceAsync(values, 'diff', 'read');
     vault?.lock();
     const commands = loadCommands(required(values, 'commands', 'diff'));
     const r = accessDiff(state, commands);

@@ -13,7 +13,7 @@ export const exportRoles: CliCommand = {
   usage: 'roleatlas export-roles (--org FILE | --vault PATH [--passphrase-env NAME]) --out DIR [--role ID]...',
   async run(argv) {
     const { values } = parse(argv, { ...SOURCE_OPTIONS, out: { type: 'string' }, role: { type: 'string', multiple: true } }, 'export-roles');
-    const source = await loadSourceAsync(values, 'export-roles');
+    const source = await loadSourceAsync(values, 'export-roles', 'read');
     source.vault?.lock();
     const { state } = source;
     const out = required(values, 'out', 'export-roles');

@@ -27,7 +27,7 @@ export const findings: CliCommand = {
   usage: 'roleatlas findings (--org FILE | --vault PATH [--passphrase-env NAME]) [--sod RULES.json] [--near-duplicates N] [--json]',
   async run(argv) {
     const { values } = parse(argv, { ...SOURCE_OPTIONS, sod: { type: 'string' }, 'near-duplicates': { type: 'string' }, json: { type: 'boolean' } }, 'findings');
-    const source = await loadSourceAsync(values, 'findings');
+    const source = await loadSourceAsync(values, 'findings', 'read');
     const state = source.state;
     const stored = source.vault?.getSettings().separationOfDuty ?? [];
     source.vault?.lock();

@@ -87,7 +87,7 @@ export const importRoles: CliCommand = {
     const { values, positionals } = parse(argv, { ...SOURCE_OPTIONS, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, 'import-roles');
     if (!positionals.length) throw usageError('roleatlas import-roles: give at least one PATH (a role .xml, customizations.xml, an unpacked solution folder or a solution .zip)');
     const content = await loadSolutionPaths(positionals);
-    const source = await loadSourceAsync(values, 'import-roles');
+    const source = await loadSourceAsync(values, 'import-roles', 'write');
     try {
       await importInto(values, source, content);
     } finally {

@@ -28,7 +28,7 @@ export const importUsers: CliCommand = {
     if (positionals.length !== 1) throw usageError('roleatlas import-users: give exactly one CSV file. See roleatlas import-users --help');
     const file = positionals[0];
     const text = readCsv(file);
-    const source = await loadSourceAsync(values, 'import-users');
+    const source = await loadSourceAsync(values, 'import-users', 'write');
     try {
       report(values, file, source, planUserImport(source.state, text, randomUUID));
     } finally {

@@ -61,7 +61,7 @@ export const report: CliCommand = {
     if ((kind as ReportKind) === 'audit' && values.vault === undefined) {
       throw usageError('roleatlas report: --kind audit needs --vault PATH: the audit log lives in the vault, and an organization file (--org) has none');
     }
-    const source = await loadSourceAsync(values, 'report');
+    const source = await loadSourceAsync(values, 'report', 'read');
     const state = source.state;
     const context: ReportContext = { generatedAt: new Date().toISOString(), source: describeSource(source) };
     const audit = kind === 'audit' ? (source.vault!.audit() as readonly AuditEntryLike[]) : undefined;

@@ -58,7 +58,7 @@ async function run(argv: string[]): Promise<void> {
   const token = process.env[tokenEnv];
   if (!token) throw new CliError(`environment variable ${tokenEnv} (from --token-env) is not set`);
 
-  const vault = await openVault(values, 'sync');
+  const vault = await openVault(values, 'sync', 'write');
   let network: string | null = null;
   try {
     const store = new VaultSyncStore(vault, { server });
@@ -179,7 +179,7 @@ async function status(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, VAULT_OPTIONS, 'sync status');
   if (positionals.length) throw usageError(`roleatlas sync status: unexpected argument "${positionals[0]}"`);
   required(values, 'vault', 'sync status');
-  const vault = await openVault(values, 'sync status');
+  const vault = await openVault(values, 'sync status', 'write');
   try {
     const s = vault.getSyncState();
     const pending = vault.pendingChanges();
@@ -224,7 +224,7 @@ async function resolve(argv: string[]): Promise<void> {
   const take = required(values, 'take', 'sync resolve');
   if (take !== 'mine' && take !== 'theirs') throw usageError(`roleatlas sync resolve: --take must be mine or theirs (got "${take}")`);
   const fields = values.field as string[] | undefined;
-  const vault = await openVault(values, 'sync resolve');
+  const vault = await openVault(values, 'sync resolve', 'write');
   try {
     const c = findConflict(vault, object);
     let result: ReturnType<typeof resolveInVault>;

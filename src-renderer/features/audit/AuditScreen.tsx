@@ -98,13 +98,19 @@ function VerifyResult() {
   return (
     <div className="warning" role="alert" aria-label="Chain problems">
       <p>
-        <strong>The chain is broken:</strong> {v.problems.length} {v.problems.length === 1 ? 'problem' : 'problems'} in {v.entries.toLocaleString()} entries.
+        <strong>The chain is broken:</strong> {v.problems.length} {v.problems.length === 1 ? 'problem' : 'problems'} in {v.entries.toLocaleString()} entries
+        {v.files?.length ? `; ${v.files.length} damaged ${v.files.length === 1 ? 'file' : 'files'} in the vault` : ''}.
       </p>
       <ul>
         {v.problems.map((p, i) => (
           <li key={i}>
             Entry {p.position}
             {p.seq !== undefined ? ` (seq ${p.seq})` : ''}: {p.kind}: {p.message}
+          </li>
+        ))}
+        {v.files?.map((f, i) => (
+          <li key={`file-${i}`}>
+            File {f.file}: {f.message}
           </li>
         ))}
       </ul>
