@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,16 @@ describe('roleatlas on the command line', () => {
     const r = roleatlas('--help');
     expect(r.code).toBe(0);
     for (const c of ['demo', 'generate', 'check', 'preview', 'apply', 'diff']) expect(r.stdout).toContain(c);
+  });
+
+  it('ends quietly when the reader closes the pipe early (roleatlas … | head)', async () => {
+    const child = spawn(process.execPath, [BIN, 'findings', '--org', org, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first line is written
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('writes the demo organization with 40 users', () => {
