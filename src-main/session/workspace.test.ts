@@ -7,6 +7,7 @@ import { demoOrganization } from '../core/generate/demo';
 import { OrgSession } from './orgSession';
 import { SessionUnavailable } from './modelStore';
 import { Workspace } from './workspace';
+import { Vault } from '../vault/vault';
 import type { Timers } from '../vault/session';
 
 const KDF = { N: 1024, r: 8, p: 1 };
@@ -55,6 +56,18 @@ describe('the vault as the app uses it', () => {
     expect(session.history().canUndo).toBe(true);
     expect(session.undo().ok).toBe(true);
     expect(session.summary().businessunits.map((b) => b.name)).not.toContain('Sales');
+  });
+
+  it('raises the passphrase protection of a vault wrapped below the minimum cost when the admin unlocks it', async () => {
+    const weak = await Vault.create(join(dir, 'vault'), PASS, { actor: 'tester', kdf: { N: 256, r: 8, p: 1 } });
+    weak.lock();
+    const { workspace } = open();
+    expect((await workspace.unlock({ passphrase: PASS })).ok).toBe(true);
+    workspace.lock();
+    const header = JSON.parse(readFileSync(join(dir, 'vault', 'vault.json'), 'utf8')) as { kdf: { N: number } };
+    expect(header.kdf.N).toBe(KDF.N);
+    // The data is still there under the same passphrase.
+    expect((await workspace.unlock({ passphrase: PASS })).ok).toBe(true);
   });
 
   it('refuses a wrong passphrase and stays locked', async () => {

@@ -3,7 +3,7 @@ import { demoOrganization } from '../core/generate/demo';
 import { fromInterchange } from '../core/interchange/toState';
 import { newOrganization, type OrgState } from '../core/model/org';
 import type { Refusal } from '../core/result';
-import type { ScryptParams } from '../vault/crypto';
+import { MIN_SCRYPT, type ScryptParams } from '../vault/crypto';
 import { VaultError } from '../vault/errors';
 import type { KeyProtector } from '../vault/keyProtector';
 import { VaultSession, type Timers } from '../vault/session';
@@ -121,6 +121,8 @@ export class Workspace implements VaultControl {
     if (!Vault.exists(this.options.dir)) return refused('no-vault', 'there is no vault to unlock yet; create one first');
     return this.attempt(async () => {
       await this.vaults.unlock(how);
+      // The passphrase is in hand: a vault wrapped below today's minimum cost is re-wrapped at it now.
+      if ('passphrase' in how) await this.vaults.use().rewrap(how.passphrase, this.options.kdf ?? MIN_SCRYPT);
       this.options.session.useStore(new VaultModelStore(this.vaults));
     });
   }

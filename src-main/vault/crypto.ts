@@ -57,7 +57,7 @@ export function deriveKeySync(passphrase: string, salt: Buffer, k: ScryptParams)
 export const MIN_SCRYPT: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
 
 /** Whether stored parameters cost less than MIN_SCRYPT (memory and time both scale with N·r, time with p). */
-export const belowMinimum = (k: ScryptParams): boolean => k.N * k.r < MIN_SCRYPT.N * MIN_SCRYPT.r || k.N * k.r * k.p < MIN_SCRYPT.N * MIN_SCRYPT.r * MIN_SCRYPT.p;
+export const belowMinimum = (k: ScryptParams, min: ScryptParams = MIN_SCRYPT): boolean => k.N * k.r < min.N * min.r || k.N * k.r * k.p < min.N * min.r * min.p;
 
 /** The scrypt cost that takes about `targetMs` on this machine: a power of two, never below MIN_SCRYPT. */
 export async function tuneScrypt(targetMs = 250): Promise<ScryptParams> {

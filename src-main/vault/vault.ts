@@ -751,10 +751,10 @@ export class Vault {
    * that is higher); the data is not re-encrypted. Returns the new parameters, or null when the
    * cost was already at the minimum and nothing was written.
    */
-  async rewrap(passphrase: string): Promise<ScryptParams | null> {
+  async rewrap(passphrase: string, minimum: ScryptParams = MIN_SCRYPT): Promise<ScryptParams | null> {
     const k = this.header.kdf;
-    if (!belowMinimum(k)) return null;
-    const next = { N: Math.max(k.N, MIN_SCRYPT.N), r: Math.max(k.r, MIN_SCRYPT.r), p: Math.max(k.p, MIN_SCRYPT.p) };
+    if (!belowMinimum(k, minimum)) return null;
+    const next = { N: Math.max(k.N, minimum.N), r: Math.max(k.r, minimum.r), p: Math.max(k.p, minimum.p) };
     await this.changePassphrase(passphrase, passphrase, next);
     return next;
   }
