@@ -19,7 +19,7 @@ export type {
   UserRowDto,
   UsageDto,
 } from '../src-main/bridge/contract';
-export type { VaultStatusDto } from '../src-main/bridge/channels/vault';
+export type { RestoreReportDto, VaultStatusDto } from '../src-main/bridge/channels/vault';
 export type { Command } from '../src-main/core/commands/schema';
 export type { Depth } from '../src-main/core/model/depth';
 

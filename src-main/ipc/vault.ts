@@ -1,7 +1,8 @@
-import type { Outcome, VaultControl } from '../session/workspace';
+import type { VaultControl } from '../session/workspace';
+import type { Refusal } from '../core/result';
 import { failure, value, type AreaHandlers } from './dispatch';
 
-const answer = (r: Outcome) => (r.ok ? value(r.value) : failure(r.error));
+const answer = <T,>(r: { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Refusal }) => (r.ok ? value(r.value) : failure(r.error));
 
 export function vaultHandlers(workspace: VaultControl): AreaHandlers<'vault'> {
   return {

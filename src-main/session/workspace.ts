@@ -8,7 +8,7 @@ import { VaultError } from '../vault/errors';
 import type { KeyProtector } from '../vault/keyProtector';
 import { VaultSession, type Timers } from '../vault/session';
 import type { StoreFactory } from '../vault/store';
-import { Vault } from '../vault/vault';
+import { Vault, type RestoreReport } from '../vault/vault';
 import { SessionUnavailable, UnavailableStore } from './modelStore';
 import type { OrgSession } from './orgSession';
 import { VaultModelStore } from './vaultStore';
@@ -56,8 +56,10 @@ export interface VaultControl {
   setAutoLock(minutes: number): Promise<Outcome>;
   changePassphrase(current: string, next: string): Promise<Outcome>;
   setDeviceUnlock(enabled: boolean): Promise<Outcome>;
-  restoreBackup(passphrase: string): Promise<Outcome>;
+  restoreBackup(passphrase: string): Promise<RestoreOutcome>;
 }
+
+export type RestoreOutcome = { readonly ok: true; readonly value: WorkspaceStatus & { readonly restored: RestoreReport } } | { readonly ok: false; readonly error: Refusal };
 
 /** How the app holds the vault's writer lock: named for a command line it refuses, waiting briefly for one that is finishing. */
 const APP_LOCK = { program: 'RoleAtlas (desktop app)', lockWaitMs: 2_000 } as const;
@@ -155,11 +157,13 @@ export class Workspace implements VaultControl {
   }
 
   /** Puts the last good snapshot back after a damaged one was reported; the vault stays locked. */
-  async restoreBackup(passphrase: string): Promise<Outcome> {
-    return this.attempt(async () => {
+  async restoreBackup(passphrase: string): Promise<RestoreOutcome> {
+    let restored: RestoreReport | undefined;
+    const r = await this.attempt(async () => {
       this.vaults.lock();
-      await Vault.restoreBackup(this.options.dir, passphrase, { actor: this.options.actor, store: this.options.store, ...APP_LOCK });
+      restored = await Vault.restoreBackup(this.options.dir, passphrase, { actor: this.options.actor, store: this.options.store, ...APP_LOCK });
     });
+    return r.ok ? { ok: true, value: { ...r.value, restored: restored! } } : r;
   }
 
   private async attempt(action: () => Promise<unknown>): Promise<Outcome> {
@@ -212,8 +216,8 @@ export class MemoryWorkspace implements VaultControl {
   setDeviceUnlock(): Promise<Outcome> {
     return this.none();
   }
-  restoreBackup(): Promise<Outcome> {
-    return this.none();
+  restoreBackup(): Promise<RestoreOutcome> {
+    return Promise.resolve(refused('no-vault', 'this organization is held in memory, not in a vault'));
   }
 }
 

@@ -14,6 +14,19 @@ export const vaultStatusSchema = z.object({
 });
 export type VaultStatusDto = z.infer<typeof vaultStatusSchema>;
 
+/** What restore-backup did: where the state came from, what was moved aside, and which acknowledged edits are gone. */
+const restoreReportSchema = z.object({
+  from: z.enum(['snapshot.rav', 'snapshot.rav.bak']),
+  damaged: z.string().nullable(),
+  movedAside: z.array(z.string()).readonly(),
+  restoredFrame: z.number().int(),
+  /** Journal positions and audit entries (inclusive) the surviving files cannot bring back; null when nothing was lost. */
+  lost: z.object({ frames: z.tuple([z.number().int(), z.number().int()]).readonly(), auditEntries: z.tuple([z.number().int(), z.number().int()]).readonly().nullable() }).nullable(),
+  headUnknown: z.boolean(),
+  headerRestored: z.boolean(),
+});
+export type RestoreReportDto = z.infer<typeof restoreReportSchema>;
+
 const start = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('empty'), name: z.string().trim().min(1, 'must not be empty').max(160) }).strict(),
   z.object({ kind: z.literal('demo') }).strict(),
@@ -29,5 +42,5 @@ export const vaultChannels = {
   'vault:setAutoLock': channel(z.object({ minutes: z.number().int().min(0).max(24 * 60) }).strict(), vaultStatusSchema),
   'vault:changePassphrase': channel(z.object({ current: z.string().min(1).max(1024), next: passphrase }).strict(), vaultStatusSchema),
   'vault:setDeviceUnlock': channel(z.object({ enabled: z.boolean() }).strict(), vaultStatusSchema),
-  'vault:restoreBackup': channel(z.object({ passphrase: z.string().min(1).max(1024) }).strict(), vaultStatusSchema),
+  'vault:restoreBackup': channel(z.object({ passphrase: z.string().min(1).max(1024) }).strict(), vaultStatusSchema.extend({ restored: restoreReportSchema })),
 } as const;

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { useAppStore, vaultSelectors } from '../../store';
+import type { RestoreReportDto } from '../../api';
 
 /** The vault is locked (by the admin, at start, or after the idle time): unlock it to go on. */
 export function LockScreen() {
@@ -8,7 +9,7 @@ export function LockScreen() {
   const { unlockVault, restoreBackup } = useAppStore.getState();
   const [passphrase, setPassphrase] = useState('');
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
-  const [restored, setRestored] = useState(false);
+  const [restored, setRestored] = useState<RestoreReportDto | null>(null);
   const id = useId();
 
   const unlock = async (how: { passphrase: string } | { device: true }) => {
@@ -19,10 +20,10 @@ export function LockScreen() {
   };
 
   const restore = async () => {
-    const e = await restoreBackup(passphrase);
-    if (e) setError(e);
+    const r = await restoreBackup(passphrase);
+    if ('error' in r) setError(r.error);
     else {
-      setRestored(true);
+      setRestored(r.restored);
       setError(null);
     }
   };
@@ -48,7 +49,7 @@ export function LockScreen() {
             {error.message}
           </p>
         )}
-        {restored && <p role="status">The last good copy was restored; unlock to go on.</p>}
+        {restored && <RestoredNote report={restored} />}
         <div className="actions inline">
           <button type="submit" className="primary" disabled={!passphrase || busy}>
             {busy ? 'Unlocking…' : 'Unlock'}
@@ -66,5 +67,30 @@ export function LockScreen() {
         </div>
       </form>
     </main>
+  );
+}
+
+const range = ([a, b]: readonly [number, number]) => (a === b ? `${a}` : `${a}–${b}`);
+
+/** What restore-backup brought back, and, in so many words, what it could not. */
+function RestoredNote({ report }: { report: RestoreReportDto }) {
+  return (
+    <div role="status" aria-label="Restored">
+      <p>
+        The newest state the surviving files prove was restored from {report.from}
+        {report.headerRestored ? ', with vault.json put back from its copy' : ''}. Unlock to go on.
+      </p>
+      {report.lost ? (
+        <p className="warning">
+          Could not be recovered: journal {report.lost.frames[0] === report.lost.frames[1] ? 'position' : 'positions'} {range(report.lost.frames)}
+          {report.lost.auditEntries ? ` (audit ${report.lost.auditEntries[0] === report.lost.auditEntries[1] ? 'entry' : 'entries'} ${range(report.lost.auditEntries)})` : ''}. Redo those changes after unlocking.
+        </p>
+      ) : report.headUnknown ? (
+        <p className="warning">The record of where the journal ended was unreadable: changes after journal position {report.restoredFrame} can be neither proven nor ruled out.</p>
+      ) : (
+        <p className="muted small">No acknowledged change was lost.</p>
+      )}
+      {report.movedAside.length > 0 && <p className="muted small">Moved aside (kept, not deleted): {report.movedAside.join(', ')}</p>}
+    </div>
   );
 }

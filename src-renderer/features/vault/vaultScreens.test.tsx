@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
@@ -27,7 +27,7 @@ function start() {
   useAppStore.setState(useAppStore.getInitialState(), true);
   useAppStore.getState().setGate('starting');
   void useAppStore.getState().loadVaultStatus();
-  return { workspace, ...render(<App />) };
+  return { workspace, session, ...render(<App />) };
 }
 
 beforeEach(() => {
@@ -75,6 +75,35 @@ describe('the vault screens', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Lock' }));
     await screen.findByRole('heading', { name: /RoleAtlas is locked/ });
     expect(workspace.status().phase).toBe('locked');
+  });
+
+  it('restores a vault whose newest change was damaged, and names the change that could not be recovered', async () => {
+    const { workspace, session } = start();
+    await screen.findByRole('heading', { name: 'Create your vault' });
+    await workspace.create(PASS, { kind: 'empty', name: 'Northwind' });
+    const root = [...session.current.businessunits.keys()][0];
+    for (const name of ['Sales', 'Service']) expect(session.applyAll([{ type: 'createBusinessUnit', name, parentbusinessunitid: root }]).ok).toBe(true);
+    workspace.lock();
+    // A flipped byte near the end of the newest journal segment: the last change's frame no longer authenticates.
+    const segment = readdirSync(join(dir, 'vault')).filter((f) => /^journal-\d+\.rav$/.test(f)).sort().at(-1)!;
+    const bytes = readFileSync(join(dir, 'vault', segment));
+    bytes[bytes.length - 20] ^= 0xff;
+    writeFileSync(join(dir, 'vault', segment), bytes);
+    useAppStore.setState(useAppStore.getInitialState(), true);
+    useAppStore.getState().setGate('starting');
+    await useAppStore.getState().loadVaultStatus();
+    await screen.findByRole('heading', { name: /RoleAtlas is locked/ });
+    fireEvent.change(screen.getByLabelText('Passphrase'), { target: { value: PASS } });
+    fireEvent.click(screen.getByRole('button', { name: 'Unlock' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(new RegExp(segment));
+    fireEvent.click(screen.getByRole('button', { name: 'Restore the last good copy' }));
+    const note = await screen.findByRole('status', { name: 'Restored' });
+    expect(note.textContent).toMatch(/Could not be recovered: journal position \d+ \(audit entry \d+\)/);
+    fireEvent.click(screen.getByRole('button', { name: 'Unlock' }));
+    await waitFor(() => expect(screen.getByLabelText('Organization').textContent).toBe('Northwind'));
+    const units = [...session.current.businessunits.values()].map((b) => b.name);
+    expect(units).toContain('Sales');
+    expect(units).not.toContain('Service');
   });
 });
 

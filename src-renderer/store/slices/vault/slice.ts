@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import { api, onVaultLocked, type BridgeError, type BridgeResult, type VaultStatusDto } from '../../../api';
+import { api, onVaultLocked, type BridgeError, type BridgeResult, type RestoreReportDto, type VaultStatusDto } from '../../../api';
 import type { AppStore } from '../../index';
 
 /** How a new vault starts: the demo organization, an empty one, or an interchange file's text. */
@@ -12,7 +12,8 @@ export interface VaultActions {
   unlockVault(how: { readonly passphrase: string } | { readonly device: true }): Promise<BridgeError | null>;
   lockVault(): Promise<void>;
   setAutoLock(minutes: number): Promise<BridgeError | null>;
-  restoreBackup(passphrase: string): Promise<BridgeError | null>;
+  /** Puts the newest provable state back; answers what was restored and what could not be, or why not. */
+  restoreBackup(passphrase: string): Promise<{ readonly error: BridgeError } | { readonly restored: RestoreReportDto }>;
   changePassphrase(current: string, next: string): Promise<BridgeError | null>;
   setDeviceUnlock(enabled: boolean): Promise<BridgeError | null>;
 }
@@ -61,7 +62,12 @@ export const createVaultSlice: StateCreator<AppStore, [], [], VaultSlice> = (set
     async setAutoLock(minutes) {
       return adopt(await api()['vault:setAutoLock']({ minutes }));
     },
-    restoreBackup: (passphrase) => busy(async () => adopt(await api()['vault:restoreBackup']({ passphrase }))),
+    restoreBackup: (passphrase) =>
+      busy(async () => {
+        const r = await api()['vault:restoreBackup']({ passphrase });
+        const error = adopt(r);
+        return error || !r.ok ? { error: error! } : { restored: r.value.restored };
+      }),
     changePassphrase: (current, next) => busy(async () => adopt(await api()['vault:changePassphrase']({ current, next }))),
     setDeviceUnlock: (enabled) => busy(async () => adopt(await api()['vault:setDeviceUnlock']({ enabled }))),
   };
