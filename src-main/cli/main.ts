@@ -14,8 +14,9 @@ import { vault } from './commands/vault';
 import { sync } from './commands/sync';
 import { report } from './commands/report';
 import { findings } from './commands/findings';
+import { dataverse } from './commands/dataverse';
 
-const COMMANDS: readonly CliCommand[] = [demo, generate, check, preview, apply, diff, vault, sync, findings, report, importRoles, exportRoles, importUsers, server];
+const COMMANDS: readonly CliCommand[] = [demo, generate, check, preview, apply, diff, vault, sync, dataverse, findings, report, importRoles, exportRoles, importUsers, server];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -27,6 +27,20 @@ export const syncConflictSchema = z
   })
   .strict();
 
+/** What a push needs to address the environment again, kept from the last pull. */
+export const dataverseLinkSchema = z
+  .object({
+    /** https://ORG.crm.dynamics.com */
+    env: z.string().url(),
+    pulledat: z.string().datetime(),
+    /** Privilege name as the environment spells it -> its privilege id (GUID). */
+    privileges: z.record(z.string(), z.string()),
+    /** Rows read per entity set at the last pull. */
+    counts: z.record(z.string(), z.number().int().min(0)),
+  })
+  .strict();
+export type DataverseLink = z.infer<typeof dataverseLinkSchema>;
+
 export const syncStateSchema = z
   .object({
     /** This installation's id on the server; change ids are unique per client. */
@@ -42,6 +56,8 @@ export const syncStateSchema = z
     conflicts: z.array(syncConflictSchema).max(10_000).default([]),
     /** The app's sign-in: the account and its bearer token for `server` (never the password); absent until the admin signs in. */
     auth: z.object({ server: z.string().url(), account: z.string().min(1).max(100), token: z.string().min(1).max(4096) }).strict().optional(),
+    /** The Dataverse environment this vault was pulled from; absent until the first `dataverse pull`. */
+    dataverse: dataverseLinkSchema.optional(),
   })
   .strict();
 export type VaultSyncState = z.infer<typeof syncStateSchema>;

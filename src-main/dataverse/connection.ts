@@ -1,0 +1,142 @@
+/**
+ * One Dataverse environment reached through dynamics-web-api, with what the library leaves to its
+ * caller: service protection (429 answered by waiting the Retry-After it names, then sending
+ * again), a bound on requests in flight, and paging one page at a time so progress can be told.
+ */
+import { DynamicsWebApi } from 'dynamics-web-api';
+
+/** Dataverse's limit is 52 concurrent requests per user (service protection API limits); we stay well under it. */
+export const DEFAULT_CONCURRENCY = 8;
+/** The documented largest page of a Web API query. */
+export const PAGE_SIZE = 5000;
+
+export interface ConnectionOptions {
+  /** https://ORG.crm.dynamics.com (http only to this computer). */
+  readonly url: string;
+  readonly token: () => Promise<string>;
+  readonly concurrency?: number;
+  readonly pageSize?: number;
+  /** Waits this long; tests pass a fake clock. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Sends of one request before giving up on 429s. */
+  readonly maxAttempts?: number;
+}
+
+/** A refusal from the environment, worded by Dataverse itself. */
+export class DataverseError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly code: string | null,
+  ) {
+    super(message);
+  }
+}
+
+/** The environment URL as a base for the Web API, or an error naming what is wrong with it. */
+export function environmentUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new DataverseError(`"${text}" is not a URL; the environment URL looks like https://contoso.crm.dynamics.com`, null, null);
+  }
+  const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new DataverseError(`the environment URL must start with https:// (got "${text}")`, null, null);
+  if (url.pathname !== '/' || url.search || url.hash) throw new DataverseError(`the environment URL is the environment's root, without a path (got "${text}"; try ${url.origin})`, null, null);
+  return url;
+}
+
+interface LibraryError {
+  readonly status?: number;
+  readonly message?: string;
+  readonly code?: string;
+  readonly headers?: Record<string, string>;
+  readonly error?: { code?: string; message?: string };
+}
+
+export function asDataverseError(e: unknown): DataverseError {
+  if (e instanceof DataverseError) return e;
+  const err = (Array.isArray(e) ? e[0] : e) as LibraryError;
+  const message = err?.error?.message ?? err?.message ?? String(e);
+  return new DataverseError(message, err?.status ?? null, err?.error?.code ?? err?.code ?? null);
+}
+
+export class Connection {
+  readonly api: DynamicsWebApi;
+  readonly url: URL;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly concurrency: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly maxAttempts: number;
+  readonly pageSize: number;
+  /** Seconds waited on Retry-After so far, and requests answered 429. */
+  throttledWaitMs = 0;
+  throttled = 0;
+  requests = 0;
+
+  constructor(options: ConnectionOptions) {
+    this.url = environmentUrl(options.url);
+    this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    this.pageSize = options.pageSize ?? PAGE_SIZE;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.maxAttempts = options.maxAttempts ?? 10;
+    this.api = new DynamicsWebApi({ serverUrl: this.url.origin, dataApi: { version: '9.2' }, propagateErrors: true, onTokenRefresh: options.token });
+  }
+
+  /** Runs a request with at most `concurrency` in flight, sending it again after each 429 once Retry-After has passed. */
+  async send<T>(what: string, request: (api: DynamicsWebApi) => Promise<T>): Promise<T> {
+    await this.slot();
+    try {
+      for (let attempt = 1; ; attempt++) {
+        this.requests++;
+        try {
+          return await request(this.api);
+        } catch (e) {
+          const err = (Array.isArray(e) ? e[0] : e) as LibraryError;
+          if (err?.status !== 429 || attempt >= this.maxAttempts) {
+            const d = asDataverseError(e);
+            throw new DataverseError(`${what}: ${d.message}`, d.status, d.code);
+          }
+          this.throttled++;
+          const header = err.headers?.['retry-after'];
+          const seconds = header !== undefined && /^\d+(\.\d+)?$/.test(header.trim()) ? Number(header) : 2 ** attempt;
+          this.throttledWaitMs += seconds * 1000;
+          await this.sleep(seconds * 1000);
+        }
+      }
+    } finally {
+      this.release();
+    }
+  }
+
+  private async slot(): Promise<void> {
+    if (this.active < this.concurrency) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
+  }
+
+  /** Every row of an entity set, page by page (odata.maxpagesize, @odata.nextLink), telling `onPage` the running count. */
+  async all<T = Record<string, unknown>>(collection: string, select: readonly string[], options: { filter?: string; onPage?: (rows: number) => void } = {}): Promise<T[]> {
+    const out: T[] = [];
+    let next: string | undefined;
+    do {
+      const link = next;
+      const page = await this.send(`reading ${collection}`, (api) => api.retrieveMultiple<T>({ collection, select: [...select], maxPageSize: this.pageSize, ...(options.filter ? { filter: options.filter } : {}) }, link));
+      if (!page || !Array.isArray(page.value)) throw new DataverseError(`reading ${collection}: the answer has no "value" list`, null, null);
+      for (const row of page.value) out.push(row);
+      options.onPage?.(out.length);
+      next = page.oDataNextLink;
+    } while (next);
+    return out;
+  }
+}

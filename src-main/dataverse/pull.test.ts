@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { demoOrganization } from '../core/generate/demo';
+import { syntheticOrganization } from '../core/generate/synthetic';
+import type { OrgState } from '../core/model/org';
+import { startDataverseDouble, type RunningDouble } from '../../test/dataverse/double/app';
+import { guidFor } from '../../test/dataverse/double/seed';
+import { Connection, DataverseError, environmentUrl } from './connection';
+import { pullEnvironment, type PullProgress } from './pull';
+
+let double: RunningDouble | null = null;
+afterEach(async () => {
+  await double?.close();
+  double = null;
+});
+
+const connect = (url: string, extra: Partial<ConstructorParameters<typeof Connection>[0]> = {}) => new Connection({ url, token: async () => 'token', ...extra });
+
+/** The organization with every id as the environment holds it. */
+function asInEnvironment(org: OrgState) {
+  const g = guidFor;
+  return {
+    units: new Set([...org.businessunits.values()].map((u) => `${g(u.businessunitid)}|${u.name}|${u.parentbusinessunitid ? g(u.parentbusinessunitid) : null}`)),
+    users: new Set([...org.systemusers.values()].map((u) => `${g(u.systemuserid)}|${u.fullname}|${g(u.businessunitid)}|${u.isdisabled}`)),
+    roles: new Map([...org.roles.values()].map((r) => [g(r.roleid), r.privileges])),
+    userRoles: new Set([...org.systemuserroles.values()].map((a) => `${g(a.systemuserid)}|${g(a.roleid)}|${a.businessunitid ? g(a.businessunitid) : null}`)),
+    teamRoles: new Set([...org.teamroles.values()].map((a) => `${g(a.teamid)}|${g(a.roleid)}|${a.businessunitid ? g(a.businessunitid) : null}`)),
+    members: new Set([...org.teammembership.values()].map((m) => `${g(m.teamid)}|${g(m.systemuserid)}`)),
+    profiles: new Set([...org.systemuserprofiles.values()].map((p) => `${g(p.fieldsecurityprofileid)}|${g(p.systemuserid)}`)),
+  };
+}
+
+describe('pulling an environment into the model', () => {
+  it('pulls the demo organization back exactly: units, users, every role privilege at its depth, assignments, memberships, profiles', async () => {
+    const org = demoOrganization();
+    double = await startDataverseDouble(org);
+    const pulled = await pullEnvironment(connect(double.url));
+    const want = asInEnvironment(org);
+    const got = asInEnvironment(pulled.state);
+    expect(got.units).toEqual(want.units);
+    expect(got.users).toEqual(want.users);
+    expect(got.roles).toEqual(want.roles);
+    expect(got.userRoles).toEqual(want.userRoles);
+    expect(got.teamRoles).toEqual(want.teamRoles);
+    expect(got.members).toEqual(want.members);
+    expect(got.profiles).toEqual(want.profiles);
+    expect(pulled.state.fieldsecurityprofiles.size).toBe(org.fieldsecurityprofiles.size);
+  });
+
+  it('collapses a role copied into every business unit into one role, and a copy held in another unit into an assignment scoped to that unit', async () => {
+    const org = demoOrganization();
+    double = await startDataverseDouble(org);
+    const pulled = await pullEnvironment(connect(double.url));
+    expect(pulled.state.roles.size).toBe(org.roles.size);
+    expect(pulled.counts.roles).toBe(org.roles.size * org.businessunits.size);
+    // Every demo assignment is of the holder's own unit's copy: none is scoped elsewhere.
+    expect([...pulled.state.systemuserroles.values()].every((a) => a.businessunitid === null)).toBe(true);
+  });
+
+  it('keeps each privilege id so a push can name it', async () => {
+    double = await startDataverseDouble(demoOrganization());
+    const pulled = await pullEnvironment(connect(double.url));
+    expect(pulled.privilegeIds.prvReadAccount).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('takes in tables the built-in catalog does not know, from the environment privilege table', async () => {
+    const org = syntheticOrganization({ businessunits: 5, depth: 2, users: 20, teams: 3, teamMembers: 2, roles: 4, entities: 460, records: 0, shares: 0, popularRoleHolders: 2 });
+    const custom = [...org.entities.keys()];
+    double = await startDataverseDouble(org);
+    const pulled = await pullEnvironment(connect(double.url));
+    expect(custom.length).toBeGreaterThan(0);
+    for (const t of custom) expect(pulled.state.entities.get(t)?.ownership).toBe('UserOwned');
+    expect(asInEnvironment(pulled.state).roles).toEqual(asInEnvironment(org).roles);
+  });
+
+  it('waits out every 429 for the Retry-After it names and still pulls everything', async () => {
+    const org = demoOrganization();
+    double = await startDataverseDouble(org, { throttle: { every: 3, retryAfterSeconds: 2 } });
+    const waits: number[] = [];
+    const connection = connect(double.url, { sleep: async (ms) => void waits.push(ms) });
+    const pulled = await pullEnvironment(connection);
+    expect(pulled.state.systemusers.size).toBe(org.systemusers.size);
+    expect(pulled.throttled).toBeGreaterThan(0);
+    expect(waits).toEqual(new Array(pulled.throttled).fill(2000));
+  });
+
+  it('tells progress table by table until every table is done', async () => {
+    double = await startDataverseDouble(demoOrganization());
+    const seen: PullProgress[] = [];
+    await pullEnvironment(connect(double.url, { pageSize: 10 }), (p) => seen.push(p));
+    expect(seen.some((p) => p.table === 'systemusers' && p.rows === 10)).toBe(true);
+    expect(seen.at(-1)).toMatchObject({ done: seen.at(-1)!.of });
+  });
+
+  it('names the environment URL that is not one', () => {
+    expect(() => environmentUrl('contoso')).toThrow('"contoso" is not a URL; the environment URL looks like https://contoso.crm.dynamics.com');
+    expect(() => environmentUrl('http://contoso.crm.dynamics.com')).toThrow('must start with https://');
+    expect(() => environmentUrl('https://contoso.crm.dynamics.com/api/data/v9.2')).toThrow('without a path');
+  });
+
+  it("shows Dataverse's own message when the environment refuses the sign-in", async () => {
+    double = await startDataverseDouble(demoOrganization(), { verifyToken: () => false });
+    const err = await pullEnvironment(connect(double.url)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataverseError);
+    expect((err as DataverseError).status).toBe(401);
+    expect((err as Error).message).toMatch(/a valid bearer token is required/);
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * Pull: every security table of an environment, read page by page through the Web API, as an
+ * organization of the model plus what a push needs to address the environment again (privilege
+ * ids by name).
+ */
+import { fromInterchange } from '../core/interchange/toState';
+import type { OrgState } from '../core/model/org';
+import { Connection, DataverseError } from './connection';
+import { organizationFromEnvironment, parseRows, type PulledEnvironment, type Rows } from './environmentModel';
+
+export interface PullProgress {
+  /** The table being read, as the Web API names its entity set. */
+  readonly table: string;
+  readonly rows: number;
+  /** Tables finished of all there are to read. */
+  readonly done: number;
+  readonly of: number;
+}
+
+export interface PullResult {
+  readonly state: OrgState;
+  /** Privilege name (as the environment spells it) -> privilege id. */
+  readonly privilegeIds: Record<string, string>;
+  readonly counts: Record<string, number>;
+  readonly requests: number;
+  readonly throttled: number;
+  readonly throttledWaitMs: number;
+}
+
+const SELECT = {
+  businessunits: ['businessunitid', 'name', '_parentbusinessunitid_value', 'isdisabled'],
+  systemusers: ['systemuserid', 'fullname', 'domainname', 'internalemailaddress', '_businessunitid_value', '_parentsystemuserid_value', 'isdisabled', 'accessmode'],
+  teams: ['teamid', 'name', 'teamtype', '_businessunitid_value', '_administratorid_value', 'isdefault'],
+  teammemberships: ['teamid', 'systemuserid'],
+  roles: ['roleid', 'name', '_businessunitid_value', '_parentrootroleid_value', '_parentroleid_value', 'isinherited', 'description'],
+  privileges: ['privilegeid', 'name', 'accessright', 'canbebasic', 'canbelocal', 'canbedeep', 'canbeglobal'],
+  privilegeobjecttypecodes: ['_privilegeid_value', 'objecttypecode'],
+  systemuserrolescollection: ['systemuserid', 'roleid'],
+  teamrolescollection: ['teamid', 'roleid'],
+  fieldsecurityprofiles: ['fieldsecurityprofileid', 'name', 'description'],
+  fieldpermissions: ['_fieldsecurityprofileid_value', 'entityname', 'attributelogicalname', 'canread', 'cancreate', 'canupdate'],
+} as const;
+
+function idsOf(answer: unknown, column: string, what: string): string[] {
+  const value = (answer as { value?: unknown } | null)?.value;
+  if (!Array.isArray(value)) throw new DataverseError(`reading ${what}: the answer has no "value" list`, null, null);
+  return value.map((row, i) => {
+    const id = (row as Record<string, unknown> | null)?.[column];
+    if (typeof id !== 'string') throw new DataverseError(`reading ${what}: row ${i + 1} has no ${column}`, null, null);
+    return id.toLowerCase();
+  });
+}
+
+export async function pullEnvironment(connection: Connection, onProgress: (p: PullProgress) => void = () => {}): Promise<PullResult> {
+  const tables = Object.keys(SELECT) as (keyof typeof SELECT)[];
+  const of = tables.length + 2;
+  let done = 0;
+  const read = async (set: keyof typeof SELECT) => {
+    const rows = await connection.all(set, SELECT[set], { onPage: (n) => onProgress({ table: set, rows: n, done, of }) });
+    done++;
+    onProgress({ table: set, rows: rows.length, done, of });
+    return rows;
+  };
+  // Tables are read side by side; the connection bounds how many requests are in flight.
+  const raw = Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await read(t)] as const))) as Record<keyof typeof SELECT, unknown[]>;
+  const roles = parseRows('roles', raw.roles);
+  const rootRoles = roles.filter((r) => (r._parentrootroleid_value ?? r.roleid) === r.roleid);
+
+  const roleprivileges = new Map<string, Rows<'roleprivilege'>[]>();
+  let n = 0;
+  await Promise.all(
+    rootRoles.map(async (r) => {
+      const res = await connection.send(`reading the privileges of role ${r.name}`, (api) => api.callFunction<{ RolePrivileges?: unknown }>({ name: 'RetrieveRolePrivilegesRole', parameters: { RoleId: r.roleid } }));
+      if (!res || !Array.isArray(res.RolePrivileges)) throw new DataverseError(`reading the privileges of role ${r.name}: the answer has no RolePrivileges list`, null, null);
+      roleprivileges.set(r.roleid, parseRows('roleprivilege', res.RolePrivileges));
+      onProgress({ table: 'RetrieveRolePrivilegesRole', rows: ++n, done, of });
+    }),
+  );
+  done++;
+
+  const profiles = parseRows('fieldsecurityprofiles', raw.fieldsecurityprofiles);
+  const profileusers = new Map<string, string[]>();
+  const profileteams = new Map<string, string[]>();
+  await Promise.all(
+    profiles.flatMap((p) => [
+      connection.send(`reading the users of field security profile ${p.name}`, (api) => api.retrieve<{ value: { systemuserid: string }[] }>({ collection: 'fieldsecurityprofiles', key: p.fieldsecurityprofileid, navigationProperty: 'systemuserprofiles_association', select: ['systemuserid'] })).then((r) => profileusers.set(p.fieldsecurityprofileid, idsOf(r, 'systemuserid', `the users of field security profile ${p.name}`))),
+      connection.send(`reading the teams of field security profile ${p.name}`, (api) => api.retrieve<{ value: { teamid: string }[] }>({ collection: 'fieldsecurityprofiles', key: p.fieldsecurityprofileid, navigationProperty: 'teamprofiles_association', select: ['teamid'] })).then((r) => profileteams.set(p.fieldsecurityprofileid, idsOf(r, 'teamid', `the teams of field security profile ${p.name}`))),
+    ]),
+  );
+  done++;
+  onProgress({ table: 'fieldsecurityprofiles', rows: profiles.length, done, of });
+
+  const env: PulledEnvironment = {
+    name: connection.url.hostname,
+    businessunits: parseRows('businessunits', raw.businessunits),
+    systemusers: parseRows('systemusers', raw.systemusers),
+    teams: parseRows('teams', raw.teams),
+    teammemberships: parseRows('teammemberships', raw.teammemberships),
+    roles,
+    privileges: parseRows('privileges', raw.privileges),
+    privilegeobjecttypecodes: parseRows('privilegeobjecttypecodes', raw.privilegeobjecttypecodes),
+    roleprivileges,
+    systemuserroles: parseRows('systemuserroles', raw.systemuserrolescollection),
+    teamroles: parseRows('teamroles', raw.teamrolescollection),
+    fieldsecurityprofiles: profiles,
+    fieldpermissions: parseRows('fieldpermissions', raw.fieldpermissions),
+    profileusers,
+    profileteams,
+  };
+  const file = organizationFromEnvironment(env);
+  const state = fromInterchange(file);
+  if (!state.ok) throw new DataverseError(`the environment's security model does not hold together: ${state.error.message}${state.error.path ? ` (at ${state.error.path})` : ''}`, null, null);
+  const counts = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.length]));
+  return { state: state.value, privilegeIds: Object.fromEntries(env.privileges.map((p) => [p.name, p.privilegeid])), counts, requests: connection.requests, throttled: connection.throttled, throttledWaitMs: connection.throttledWaitMs };
+}

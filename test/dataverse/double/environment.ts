@@ -1,0 +1,563 @@
+/**
+ * The Dataverse double's request handling, independent of HTTP: one call per Web API request
+ * (also each request inside a $batch). See README.md for the documentation page each behaviour
+ * follows.
+ */
+import { randomUUID } from 'node:crypto';
+import type { OrgState } from '../../../src-main/core/model/org';
+import { addPair, guidFor, removePair, seedFrom, type Intersect, type Row, type SeedData } from './seed';
+import { BatchFormatError, boundaryOf, parseBatch, writeBatchResponse, type BatchHttpResponse, type BatchResponsePart } from './multipart';
+
+export const API_PATH = '/api/data/v9.2/';
+/** The documented default and largest page size of a Web API query. */
+export const MAX_PAGE_SIZE = 5000;
+const DEPTH_NAMES = ['Basic', 'Local', 'Deep', 'Global'] as const;
+
+export interface Request {
+  readonly method: string;
+  /** Path and query after the service root (api/data/v9.2/). */
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: string;
+}
+export interface Response {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+class WebApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+// Error codes as Dataverse returns them (Web API error codes page).
+const notFound = (what: string) => new WebApiError(404, '0x80040217', `${what} Does Not Exist`);
+const badRequest = (message: string, code = '0x80040203') => new WebApiError(400, code, message);
+
+interface RoleCopy {
+  readonly roleid: string;
+  readonly root: string;
+  readonly businessunitid: string;
+  readonly parentroleid: string | null;
+}
+
+interface Navigation {
+  readonly intersect: Intersect;
+  /** Which side of the intersect the addressed row is. */
+  readonly side: 'a' | 'b';
+  readonly relatedSet: string;
+}
+
+export interface ThrottleRule {
+  /** Every n-th HTTP request (1-based count) is answered 429. */
+  readonly every: number;
+  readonly retryAfterSeconds: number;
+}
+
+export interface EnvironmentOptions {
+  readonly throttle?: ThrottleRule;
+}
+
+export class DataverseEnvironment {
+  readonly data: SeedData;
+  private version = 1000;
+  private readonly copies = new Map<string, RoleCopy>();
+  private readonly copyOrder: string[] = [];
+  private readonly copyByRootUnit = new Map<string, string>();
+  private undo: (() => void)[] | null = null;
+  private httpRequests = 0;
+  throttle: ThrottleRule | undefined;
+  /** Every request handled (batch parts included), for tests that count what was sent. */
+  readonly log: { method: string; path: string; status: number }[] = [];
+
+  constructor(state: OrgState, options: EnvironmentOptions = {}) {
+    this.data = seedFrom(state, () => this.nextVersion());
+    this.throttle = options.throttle;
+    this.buildCopies();
+  }
+
+  private nextVersion(): number {
+    return ++this.version;
+  }
+
+  /** Every role has a copy in each business unit at or below its own; the root copy is the role itself. */
+  private buildCopies(): void {
+    const children = new Map<string, string[]>();
+    for (const u of this.data.businessunits.values()) {
+      const p = u._parentbusinessunitid_value as string | null;
+      if (p) (children.get(p) ?? children.set(p, []).get(p)!).push(u.businessunitid as string);
+    }
+    for (const r of this.data.roles.values()) {
+      const walk = (bu: string, parent: string | null) => {
+        const id = parent === null ? r.roleid : guidFor(`${r.roleid}@${bu}`);
+        this.copies.set(id, { roleid: id, root: r.roleid, businessunitid: bu, parentroleid: parent });
+        this.copyOrder.push(id);
+        this.copyByRootUnit.set(`${r.roleid}|${bu}`, id);
+        for (const c of children.get(bu) ?? []) walk(c, id);
+      };
+      walk(r.businessunitid, null);
+    }
+  }
+
+  /** The id of a role's copy in a business unit (what systemuserroles and teamroles hold). */
+  roleCopyId(rootRoleId: string, businessunitid: string): string | undefined {
+    return this.copyByRootUnit.get(`${rootRoleId}|${businessunitid}`);
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------------
+
+  /** One HTTP request: throttling is counted here, not per batch part. */
+  handleHttp(req: Request): Response {
+    this.httpRequests++;
+    if (this.throttle && this.httpRequests % this.throttle.every === 0) {
+      // Service protection: 429 with Retry-After in seconds and the "number of requests" error code.
+      return json(429, { error: { code: '0x80072322', message: 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.' } }, { 'Retry-After': String(this.throttle.retryAfterSeconds) });
+    }
+    if (req.method === 'POST' && /^\$batch(\?|$)/.test(req.path)) return this.batch(req);
+    return this.handle(req);
+  }
+
+  handle(req: Request): Response {
+    let res: Response;
+    try {
+      res = this.route(req);
+    } catch (e) {
+      if (e instanceof WebApiError) res = json(e.status, { error: { code: e.code, message: e.message } });
+      else throw e;
+    }
+    this.log.push({ method: req.method, path: req.path, status: res.status });
+    return res;
+  }
+
+  // ---- $batch ----------------------------------------------------------------------------------
+
+  private batch(req: Request): Response {
+    const boundary = boundaryOf(req.headers['content-type']);
+    if (!boundary) return json(400, { error: { code: '0x80048d19', message: 'A $batch request needs Content-Type: multipart/mixed with a boundary' } });
+    let parts;
+    try {
+      parts = parseBatch(req.body, boundary);
+    } catch (e) {
+      if (e instanceof BatchFormatError) return json(400, { error: { code: '0x80048d19', message: e.message } });
+      throw e;
+    }
+    const count = parts.reduce((n, p) => n + (p.kind === 'changeset' ? p.requests.length : 1), 0);
+    if (count > 1000) return json(400, { error: { code: '0x80060891', message: `The number of requests in a batch (${count}) exceeds 1000` } });
+    const continueOnError = /odata\.continue-on-error/.test(req.headers.prefer ?? '');
+    const out: BatchResponsePart[] = [];
+    let failed = false;
+    for (const p of parts) {
+      if (p.kind === 'request') {
+        const r = this.handle({ method: p.request.method, path: relative(p.request.url), headers: p.request.headers, body: p.request.body });
+        out.push({ kind: 'response', response: { ...r, contentId: p.request.contentId } });
+        if (r.status >= 400) failed = true;
+      } else {
+        // A change set is one transaction: the first failure rolls back what the set did, and only that failure is answered.
+        this.undo = [];
+        const responses: BatchHttpResponse[] = [];
+        let error: BatchHttpResponse | null = null;
+        for (const r of p.requests) {
+          const res = this.handle({ method: r.method, path: relative(r.url), headers: r.headers, body: r.body });
+          if (res.status >= 400) {
+            error = { ...res, contentId: r.contentId };
+            break;
+          }
+          responses.push({ ...res, contentId: r.contentId });
+        }
+        const undo = this.undo;
+        this.undo = null;
+        if (error) {
+          for (let i = undo.length - 1; i >= 0; i--) undo[i]();
+          out.push({ kind: 'response', response: error });
+          failed = true;
+        } else out.push({ kind: 'changeset', responses });
+      }
+      if (failed && !continueOnError) break;
+    }
+    const outer = `batchresponse_${randomUUID()}`;
+    return { status: failed && !continueOnError ? 400 : 200, headers: { 'Content-Type': `multipart/mixed; boundary=${outer}`, 'OData-Version': '4.0' }, body: writeBatchResponse(out, outer, () => randomUUID()) };
+  }
+
+  private changed(undo: () => void): void {
+    this.undo?.push(undo);
+  }
+
+  // ---- routing ---------------------------------------------------------------------------------
+
+  private route(req: Request): Response {
+    const q = req.path.indexOf('?');
+    const path = decodeURIComponent(q < 0 ? req.path : req.path.slice(0, q));
+    const query = new URLSearchParams(q < 0 ? '' : req.path.slice(q + 1));
+    let m: RegExpExecArray | null;
+    if (req.method === 'GET' && path === 'WhoAmI') return json(200, { '@odata.context': `${API_PATH}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`, BusinessUnitId: this.rootUnit(), UserId: this.data.systemusers.keys().next().value ?? null, OrganizationId: this.data.organizationid });
+    if (req.method === 'GET' && (m = /^RetrieveRolePrivilegesRole\(RoleId=([^)]+)\)$/.exec(path))) return this.retrieveRolePrivileges(param(m[1], query));
+    if (req.method === 'GET' && (m = /^roles\(([^)]+)\)\/Microsoft\.Dynamics\.CRM\.RetrieveRolePrivilegesRole\(\)$/.exec(path))) return this.retrieveRolePrivileges(m[1]);
+    if (req.method === 'POST' && (m = /^roles\(([^)]+)\)\/Microsoft\.Dynamics\.CRM\.(AddPrivilegesRole|RemovePrivilegeRole|ReplacePrivilegesRole)$/.exec(path))) return this.privilegeAction(m[1], m[2], parseBody(req.body));
+    if ((m = /^(\w+)\(([^)]+)\)\/(\w+)(?:\(([^)]+)\))?\/\$ref$/.exec(path))) return this.reference(req.method, m[1], m[2], m[3], m[4] ?? query.get('$id'), req.body);
+    if (req.method === 'GET' && (m = /^(\w+)\(([^)]+)\)\/(\w+)$/.exec(path))) return this.related(m[1], m[2], m[3], query);
+    if ((m = /^(\w+)\(([^)]+)\)$/.exec(path))) {
+      if (req.method === 'GET') return this.retrieve(m[1], m[2], query, req.headers);
+      if (req.method === 'PATCH') return this.update(m[1], m[2], req.headers['if-match'], parseBody(req.body));
+    }
+    if (req.method === 'GET' && (m = /^(\w+)$/.exec(path))) return this.retrieveMultiple(m[1], query, req.headers, req.path);
+    throw new WebApiError(req.method === 'GET' || req.method === 'POST' || req.method === 'PATCH' || req.method === 'DELETE' ? 404 : 405, '0x80060888', `Resource not found for the segment '${path}'.`);
+  }
+
+  private rootUnit(): string | null {
+    for (const u of this.data.businessunits.values()) if (u._parentbusinessunitid_value === null) return u.businessunitid as string;
+    return null;
+  }
+
+  // ---- reading ---------------------------------------------------------------------------------
+
+  /** The rows of an entity set, in a stable order (the order paging follows). */
+  private rowsOf(set: string, filter: Filter | null): { count: () => number; at: (i: number) => Row | undefined; ids?: string[] } {
+    const d = this.data;
+    const fromMap = (m: Map<string, Row>) => {
+      const rows = [...m.values()].filter((r) => !filter || filter(r));
+      return { count: () => rows.length, at: (i: number) => rows[i] };
+    };
+    switch (set) {
+      case 'businessunits':
+        return fromMap(d.businessunits);
+      case 'systemusers':
+        return fromMap(d.systemusers);
+      case 'teams':
+        return fromMap(d.teams);
+      case 'fieldsecurityprofiles':
+        return fromMap(d.fieldsecurityprofiles);
+      case 'fieldpermissions':
+        return fromMap(d.fieldpermissions);
+      case 'teammemberships':
+        return fromMap(d.teammembership.rows);
+      case 'systemuserrolescollection':
+        return fromMap(d.systemuserroles.rows);
+      case 'teamrolescollection':
+        return fromMap(d.teamroles.rows);
+      case 'privileges':
+        return fromMap(new Map([...d.privileges].map(([k, p]) => [k, privilegeRow(p)])));
+      case 'privilegeobjecttypecodes': {
+        const rows: Row[] = [];
+        for (const p of d.privileges.values()) for (const t of p.tables) rows.push({ privilegeobjecttypecodeid: guidFor(`potc:${p.privilegeid}:${t}`), _privilegeid_value: p.privilegeid, objecttypecode: t });
+        return fromMap(new Map(rows.map((r) => [r.privilegeobjecttypecodeid as string, r])));
+      }
+      case 'roles': {
+        // Copies are many (roles × units): rows are built per page, not kept.
+        const ids = filter ? this.copyOrder.filter((id) => filter(this.roleRow(id))) : this.copyOrder;
+        return { count: () => ids.length, at: (i) => (i < ids.length ? this.roleRow(ids[i]) : undefined) };
+      }
+      default:
+        throw new WebApiError(404, '0x80060888', `Resource not found for the segment '${set}'.`);
+    }
+  }
+
+  private roleRow(id: string): Row {
+    const c = this.copies.get(id)!;
+    const r = this.data.roles.get(c.root)!;
+    return { roleid: id, name: r.name, _businessunitid_value: c.businessunitid, _parentroleid_value: c.parentroleid, _parentrootroleid_value: r.roleid, isinherited: r.isinherited, description: r.description, versionnumber: c.parentroleid === null ? r.versionnumber : r.versionnumber };
+  }
+
+  private rowOf(set: string, id: string): Row | undefined {
+    const d = this.data;
+    switch (set) {
+      case 'businessunits':
+        return d.businessunits.get(id);
+      case 'systemusers':
+        return d.systemusers.get(id);
+      case 'teams':
+        return d.teams.get(id);
+      case 'fieldsecurityprofiles':
+        return d.fieldsecurityprofiles.get(id);
+      case 'roles':
+        return this.copies.has(id) ? this.roleRow(id) : undefined;
+      case 'privileges': {
+        const p = d.privileges.get(id);
+        return p ? privilegeRow(p) : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private retrieve(set: string, rawId: string, query: URLSearchParams, headers: Request['headers']): Response {
+    const id = guidParam(rawId);
+    const row = this.rowOf(set, id);
+    if (!row) throw notFound(`${entityOf(set)} With Id = ${id}`);
+    const etag = etagOf(row);
+    if (headers['if-none-match'] && headers['if-none-match'] === etag) return { status: 304, headers: { ETag: etag }, body: '' };
+    return json(200, { '@odata.context': `${API_PATH}$metadata#${set}/$entity`, ...shaped(row, query.get('$select')) }, { ETag: etag });
+  }
+
+  private retrieveMultiple(set: string, query: URLSearchParams, headers: Request['headers'], rawPath: string): Response {
+    const filter = query.get('$filter') ? parseFilter(query.get('$filter')!) : null;
+    const rows = this.rowsOf(set, filter);
+    const select = query.get('$select');
+    const top = query.get('$top') ? Number(query.get('$top')) : null;
+    const asked = /odata\.maxpagesize=(\d+)/.exec(headers.prefer ?? '');
+    const pageSize = Math.min(MAX_PAGE_SIZE, asked ? Math.max(1, Number(asked[1])) : MAX_PAGE_SIZE);
+    const skip = query.get('$skiptoken') ? Number(/pagingcookie="?(\d+)/.exec(query.get('$skiptoken')!)?.[1] ?? NaN) : 0;
+    if (!Number.isInteger(skip) || skip < 0) throw badRequest('The $skiptoken is not one this service gave');
+    const end = Math.min(rows.count(), top !== null ? Math.min(top, skip + pageSize) : skip + pageSize);
+    const value: Row[] = [];
+    for (let i = skip; i < end; i++) value.push(shaped(rows.at(i)!, select));
+    const body: Record<string, unknown> = { '@odata.context': `${API_PATH}$metadata#${set}${select ? `(${select})` : ''}`, value };
+    const responseHeaders: Record<string, string> = {};
+    if (asked) responseHeaders['Preference-Applied'] = `odata.maxpagesize=${pageSize}`;
+    if (end < rows.count() && (top === null || end < top)) {
+      const kept = (rawPath.includes('?') ? rawPath.slice(rawPath.indexOf('?') + 1) : '').split('&').filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
+      kept.push(`$skiptoken=${encodeURIComponent(`<cookie pagenumber="${Math.floor(end / pageSize) + 1}" pagingcookie="${end}" istracking="False" />`)}`);
+      body['@odata.nextLink'] = `${this.baseUrl}${API_PATH}${set}?${kept.join('&')}`;
+    }
+    return json(200, body, responseHeaders);
+  }
+
+  /** Set by the HTTP wrapper: the absolute URL nextLinks and @odata.id values start with. */
+  baseUrl = 'http://localhost';
+
+  private related(set: string, rawId: string, nav: string, query: URLSearchParams): Response {
+    const n = navigation(this.data, set, nav);
+    const id = guidParam(rawId);
+    if (!this.rowOf(set, id)) throw notFound(`${entityOf(set)} With Id = ${id}`);
+    const mine = n.side === 'a' ? n.intersect.a : n.intersect.b;
+    const other = n.side === 'a' ? n.intersect.b : n.intersect.a;
+    const value: Row[] = [];
+    for (const r of n.intersect.rows.values()) if (r[mine] === id) value.push(shaped(this.rowOf(n.relatedSet, r[other] as string) ?? { [keyOf(n.relatedSet)]: r[other] }, query.get('$select')));
+    return json(200, { '@odata.context': `${API_PATH}$metadata#${n.relatedSet}`, value });
+  }
+
+  private retrieveRolePrivileges(rawId: string): Response {
+    const id = guidParam(rawId);
+    const copy = this.copies.get(id);
+    if (!copy) throw notFound(`role With Id = ${id}`);
+    const role = this.data.roles.get(copy.root)!;
+    const RolePrivileges = [...role.privileges].map(([pid, depth]) => ({ Depth: DEPTH_NAMES[depth], PrivilegeId: pid, BusinessUnitId: copy.businessunitid, PrivilegeName: this.data.privileges.get(pid)?.name ?? null }));
+    return json(200, { '@odata.context': `${API_PATH}$metadata#Microsoft.Dynamics.CRM.RetrieveRolePrivilegesRoleResponse`, RolePrivileges });
+  }
+
+  // ---- writing ---------------------------------------------------------------------------------
+
+  private privilegeAction(rawId: string, action: string, body: Record<string, unknown>): Response {
+    const id = guidParam(rawId);
+    const copy = this.copies.get(id);
+    if (!copy) throw notFound(`role With Id = ${id}`);
+    if (copy.parentroleid !== null) throw badRequest(`The role ${id} is inherited from its parent business unit's copy and cannot be changed here; change role ${copy.root}`, '0x80040225');
+    const role = this.data.roles.get(copy.root)!;
+    const before = new Map(role.privileges);
+    const beforeVersion = role.versionnumber;
+    const restore = () => {
+      role.privileges.clear();
+      for (const [k, v] of before) role.privileges.set(k, v);
+      role.versionnumber = beforeVersion;
+    };
+    if (action === 'RemovePrivilegeRole') {
+      const pid = (body.PrivilegeId ?? (body.Privilege as Record<string, unknown> | undefined)?.privilegeid) as string | undefined;
+      if (typeof pid !== 'string') throw badRequest('RemovePrivilegeRole needs PrivilegeId');
+      if (!this.data.privileges.has(pid.toLowerCase())) throw notFound(`privilege With Id = ${pid}`);
+      role.privileges.delete(pid.toLowerCase());
+    } else {
+      const list = body.Privileges;
+      if (!Array.isArray(list)) throw badRequest(`${action} needs Privileges: a collection of RolePrivilege`);
+      const parsed = list.map((p, i) => this.rolePrivilege(p, i));
+      if (action === 'ReplacePrivilegesRole') role.privileges.clear();
+      for (const p of parsed) role.privileges.set(p.id, p.depth);
+    }
+    role.versionnumber = this.nextVersion();
+    this.changed(restore);
+    return { status: 204, headers: { 'OData-Version': '4.0' }, body: '' };
+  }
+
+  private rolePrivilege(p: unknown, i: number): { id: string; depth: number } {
+    if (!p || typeof p !== 'object') throw badRequest(`Privileges[${i}] is not a RolePrivilege`);
+    const r = p as Record<string, unknown>;
+    const id = typeof r.PrivilegeId === 'string' ? r.PrivilegeId.toLowerCase() : null;
+    if (!id) throw badRequest(`Privileges[${i}].PrivilegeId is missing`);
+    const priv = this.data.privileges.get(id);
+    if (!priv) throw notFound(`privilege With Id = ${id}`);
+    // An enum member may be sent by name ("Global") or by value (3 or "3").
+    const raw = r.Depth;
+    const depth = typeof raw === 'number' ? raw : typeof raw === 'string' ? (DEPTH_NAMES as readonly string[]).indexOf(raw) >= 0 ? (DEPTH_NAMES as readonly string[]).indexOf(raw) : /^\d$/.test(raw) ? Number(raw) : -1 : -1;
+    if (!(depth >= 0 && depth <= 3)) throw badRequest(`Privileges[${i}].Depth must be a PrivilegeDepth: Basic, Local, Deep or Global (0-3); got ${JSON.stringify(raw)}`);
+    const allowed = [priv.canbebasic, priv.canbelocal, priv.canbedeep, priv.canbeglobal][depth];
+    if (!allowed) throw badRequest(`Privilege ${priv.name} cannot be given at depth ${DEPTH_NAMES[depth]}`, '0x80040216');
+    return { id, depth };
+  }
+
+  private reference(method: string, set: string, rawId: string, nav: string, relatedRaw: string | null, body: string): Response {
+    const n = navigation(this.data, set, nav);
+    const id = guidParam(rawId);
+    if (!this.rowOf(set, id)) throw notFound(`${entityOf(set)} With Id = ${id}`);
+    let related: string;
+    if (method === 'POST') {
+      const target = parseBody(body)['@odata.id'];
+      if (typeof target !== 'string') throw badRequest('The body of a $ref request needs "@odata.id"');
+      const m = /(\w+)\(([^)]+)\)\/?$/.exec(target);
+      if (!m || m[1] !== n.relatedSet) throw badRequest(`"@odata.id" must address a row of ${n.relatedSet} (got "${target}")`);
+      related = guidParam(m[2]);
+    } else if (method === 'DELETE') {
+      if (!relatedRaw) throw badRequest('Disassociating needs the related row: nav(id)/$ref or $ref?$id=URL');
+      const m = /(?:\w+\()?([0-9a-fA-F-]{36})\)?\/?$/.exec(relatedRaw);
+      if (!m) throw badRequest(`"${relatedRaw}" does not address a row`);
+      related = m[1].toLowerCase();
+    } else throw new WebApiError(405, '0x80060888', `${method} is not allowed on $ref`);
+    if (!this.rowOf(n.relatedSet, related)) throw notFound(`${entityOf(n.relatedSet)} With Id = ${related}`);
+    const [a, b] = n.side === 'a' ? [id, related] : [related, id];
+    const t = n.intersect;
+    if (method === 'POST') {
+      if (t.set === 'teammemberships' && this.data.teams.get(n.side === 'a' ? id : related)?.isdefault) throw badRequest("Users can't be added to or removed from a business unit's default team", '0x80040237');
+      const added = addPair(t, a, b, this.nextVersion());
+      if (!added) throw badRequest(`Cannot insert duplicate key: the ${t.set} association already exists`, '0x80040237');
+      this.changed(() => removePair(t, a, b));
+    } else {
+      const removed = removePair(t, a, b);
+      if (!removed) throw notFound(`${t.set} association between ${a} and ${b}`);
+      this.changed(() => {
+        t.rows.set(removed[t.idField] as string, removed);
+        t.byPair.set(`${a}|${b}`, removed[t.idField] as string);
+      });
+    }
+    return { status: 204, headers: { 'OData-Version': '4.0' }, body: '' };
+  }
+
+  private update(set: string, rawId: string, ifMatch: string | undefined, body: Record<string, unknown>): Response {
+    const id = guidParam(rawId);
+    const table = ({ businessunits: this.data.businessunits, systemusers: this.data.systemusers, teams: this.data.teams, fieldsecurityprofiles: this.data.fieldsecurityprofiles } as Record<string, Map<string, Row>>)[set];
+    if (set === 'roles') return this.updateRole(id, ifMatch, body);
+    if (!table) throw new WebApiError(405, '0x80060888', `PATCH is not supported on ${set}`);
+    const row = table.get(id);
+    if (!row) throw notFound(`${entityOf(set)} With Id = ${id}`);
+    if (ifMatch && ifMatch !== '*' && ifMatch !== etagOf(row)) throw new WebApiError(412, '0x80060882', 'The version of the existing record doesn\'t match the RowVersion property provided.');
+    const next = { ...row, ...this.columns(set, body) };
+    next.versionnumber = this.nextVersion();
+    table.set(id, next);
+    this.changed(() => table.set(id, row));
+    return { status: 204, headers: { 'OData-Version': '4.0', 'OData-EntityId': `${this.baseUrl}${API_PATH}${set}(${id})` }, body: '' };
+  }
+
+  private updateRole(id: string, ifMatch: string | undefined, body: Record<string, unknown>): Response {
+    const copy = this.copies.get(id);
+    if (!copy) throw notFound(`role With Id = ${id}`);
+    const role = this.data.roles.get(copy.root)!;
+    if (ifMatch && ifMatch !== '*' && ifMatch !== `W/"${role.versionnumber}"`) throw new WebApiError(412, '0x80060882', 'The version of the existing record doesn\'t match the RowVersion property provided.');
+    const cols = this.columns('roles', body);
+    const before = { name: role.name, isinherited: role.isinherited, description: role.description, versionnumber: role.versionnumber };
+    Object.assign(role, cols, { versionnumber: this.nextVersion() });
+    this.changed(() => Object.assign(role, before));
+    return { status: 204, headers: { 'OData-Version': '4.0' }, body: '' };
+  }
+
+  /** The columns a PATCH may set; a lookup is bound with x@odata.bind. Read-only columns are refused by name. */
+  private columns(set: string, body: Record<string, unknown>): Row {
+    const writable: Record<string, readonly string[]> = {
+      businessunits: ['name', 'isdisabled'],
+      systemusers: ['internalemailaddress', 'domainname', 'isdisabled', 'parentsystemuserid@odata.bind'],
+      teams: ['name', 'administratorid@odata.bind'],
+      roles: ['name', 'isinherited', 'description'],
+      fieldsecurityprofiles: ['name', 'description'],
+    };
+    const out: Row = {};
+    for (const [k, v] of Object.entries(body)) {
+      if (k.startsWith('@')) continue;
+      if (!writable[set].includes(k)) {
+        if (set === 'systemusers' && k === 'businessunitid@odata.bind') throw badRequest("A user's business unit is changed with the SetBusinessSystemUser action, not an update", '0x80040203');
+        throw badRequest(`The property '${k}' cannot be updated on ${entityOf(set)}`, '0x80060888');
+      }
+      const bind = /^(\w+)@odata\.bind$/.exec(k);
+      if (bind) {
+        const m = v === null ? null : /(\w+)\(([^)]+)\)$/.exec(String(v));
+        if (v !== null && !m) throw badRequest(`${k} must be "/systemusers(ID)" or null`);
+        const target = m ? guidParam(m[2]) : null;
+        if (target && !this.data.systemusers.has(target)) throw notFound(`systemuser With Id = ${target}`);
+        out[`_${bind[1]}_value`] = target;
+      } else out[k] = v;
+    }
+    return out;
+  }
+}
+
+// ---- helpers -----------------------------------------------------------------------------------
+
+type Filter = (row: Row) => boolean;
+
+/** $filter with `column eq value` terms joined by `and` (the forms the connector and the tests use). */
+export function parseFilter(text: string): Filter {
+  const terms = text.split(/\s+and\s+/i).map((t) => {
+    const m = /^\s*(\w+)\s+(eq|ne)\s+(null|true|false|'(?:[^']|'')*'|-?\d+(?:\.\d+)?|[0-9a-fA-F-]{36})\s*$/.exec(t);
+    if (!m) throw badRequest(`Only "column eq value" terms joined by "and" are understood here; got "${t}"`, '0x80060888');
+    const [, col, op, raw] = m;
+    const value = raw === 'null' ? null : raw === 'true' ? true : raw === 'false' ? false : raw.startsWith("'") ? raw.slice(1, -1).replace(/''/g, "'") : /^-?\d/.test(raw) && !raw.includes('-', 1) ? Number(raw) : raw.toLowerCase();
+    return (row: Row) => ((row[col] ?? null) === value) === (op === 'eq');
+  });
+  return (row) => terms.every((t) => t(row));
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return { status, headers: { 'Content-Type': 'application/json; odata.metadata=minimal', 'OData-Version': '4.0', ...headers }, body: JSON.stringify(body) };
+}
+
+function parseBody(text: string): Record<string, unknown> {
+  if (!text.trim()) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    /* answered below */
+  }
+  throw badRequest('The request body is not a JSON object', '0x80048d19');
+}
+
+const etagOf = (row: Row) => `W/"${row.versionnumber as number}"`;
+
+function shaped(row: Row, select: string | null): Row {
+  const out: Row = { '@odata.etag': etagOf(row) };
+  const cols = select ? select.split(',').map((s) => s.trim()) : Object.keys(row);
+  for (const c of cols) if (c in row) out[c] = row[c];
+  return out;
+}
+
+function guidParam(raw: string): string {
+  const v = raw.trim().replace(/^'|'$/g, '').toLowerCase();
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v)) throw badRequest(`"${raw}" is not a GUID`, '0x80060888');
+  return v;
+}
+
+/** A function parameter written inline or as an alias (@p1) given in the query string. */
+function param(raw: string, query: URLSearchParams): string {
+  return raw.startsWith('@') ? (query.get(raw) ?? '') : raw;
+}
+
+function relative(url: string): string {
+  const i = url.indexOf(API_PATH);
+  if (i >= 0) return url.slice(i + API_PATH.length);
+  return url.replace(/^\//, '');
+}
+
+const ENTITY: Record<string, string> = { businessunits: 'businessunit', systemusers: 'systemuser', teams: 'team', roles: 'role', fieldsecurityprofiles: 'fieldsecurityprofile', privileges: 'privilege' };
+const entityOf = (set: string) => ENTITY[set] ?? set;
+const keyOf = (set: string) => `${entityOf(set)}id`;
+
+function privilegeRow(p: SeedData['privileges'] extends Map<string, infer P> ? P : never): Row {
+  return { privilegeid: p.privilegeid, name: p.name, accessright: p.accessright, canbebasic: p.canbebasic, canbelocal: p.canbelocal, canbedeep: p.canbedeep, canbeglobal: p.canbeglobal, versionnumber: 1 };
+}
+
+function navigation(d: SeedData, set: string, nav: string): Navigation {
+  const table: Record<string, Navigation> = {
+    'systemusers/systemuserroles_association': { intersect: d.systemuserroles, side: 'a', relatedSet: 'roles' },
+    'roles/systemuserroles_association': { intersect: d.systemuserroles, side: 'b', relatedSet: 'systemusers' },
+    'teams/teamroles_association': { intersect: d.teamroles, side: 'a', relatedSet: 'roles' },
+    'roles/teamroles_association': { intersect: d.teamroles, side: 'b', relatedSet: 'teams' },
+    'teams/teammembership_association': { intersect: d.teammembership, side: 'a', relatedSet: 'systemusers' },
+    'systemusers/teammembership_association': { intersect: d.teammembership, side: 'b', relatedSet: 'teams' },
+    'fieldsecurityprofiles/systemuserprofiles_association': { intersect: d.systemuserprofiles, side: 'a', relatedSet: 'systemusers' },
+    'systemusers/systemuserprofiles_association': { intersect: d.systemuserprofiles, side: 'b', relatedSet: 'fieldsecurityprofiles' },
+    'fieldsecurityprofiles/teamprofiles_association': { intersect: d.teamprofiles, side: 'a', relatedSet: 'teams' },
+    'teams/teamprofiles_association': { intersect: d.teamprofiles, side: 'b', relatedSet: 'fieldsecurityprofiles' },
+  };
+  const n = table[`${set}/${nav}`];
+  if (!n) throw new WebApiError(404, '0x80060888', `Resource not found for the segment '${nav}'.`);
+  return n;
+}
