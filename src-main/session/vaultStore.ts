@@ -22,9 +22,8 @@ export class VaultModelStore implements ModelStore {
   }
 
   commit(commands: readonly unknown[], label: string): StoreResult<OrgState> {
-    void label; // the vault names an undo step after its commands' summaries
     const v = this.vault;
-    const r = v.applyAll(commands);
+    const r = v.applyAll(commands, label);
     return r.ok ? { ok: true, value: v.state } : r;
   }
 

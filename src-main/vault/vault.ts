@@ -52,6 +52,8 @@ interface Batch {
   readonly id: string;
   readonly index: number;
   readonly size: number;
+  /** What the admin did, as the undo menu names it ("Set Write on Core Records to Organization in Salesperson"); on the first frame. */
+  readonly label?: string;
 }
 interface ChangeFrame extends JournalEntry {
   readonly kind: 'change';
@@ -625,8 +627,8 @@ export class Vault {
   }
 
   /** Applies commands in order, all or nothing, as one undoable step. A refusal names the position. */
-  applyAll(commands: readonly unknown[]): Result<JournalEntry[]> {
-    return this.commit(commands, 'local', {});
+  applyAll(commands: readonly unknown[], label?: string): Result<JournalEntry[]> {
+    return this.commit(commands, 'local', {}, undefined, undefined, label);
   }
 
   /** A change that came from the server: applied and audited, never sent back, not undoable. */
@@ -932,6 +934,7 @@ export class Vault {
     mark: { undoes?: string; redoes?: string },
     clientchangeid?: string,
     after?: (n: number, seq: number) => Frame[],
+    label?: string,
   ): Result<JournalEntry[]> {
     this.key();
     if (!inputs.length) return refused('empty', 'no commands to apply');
@@ -963,7 +966,7 @@ export class Vault {
         changes: r.value.changes,
         inverse: inv.ok ? inv.value : null,
         ...(inv.ok ? {} : { noinverse: inv.error.message }),
-        batch: { id: batch, index: i, size: inputs.length },
+        batch: { id: batch, index: i, size: inputs.length, ...(i === 0 && label ? { label } : {}) },
         ...mark,
       });
       state = r.value.state;
@@ -1131,7 +1134,7 @@ class Replay {
     const step = (): UndoStep => {
       const blocked = frames.find((f) => f.inverse === null);
       const inverse = blocked ? null : frames.slice().reverse().flatMap((f) => f.inverse!);
-      return { batch: first.batch.id, summary: frames.map((f) => f.summary).join('; '), commands: frames.map((f) => f.command), inverse, ...(blocked ? { noinverse: blocked.noinverse } : {}) };
+      return { batch: first.batch.id, summary: first.batch.label ?? frames.map((f) => f.summary).join('; '), commands: frames.map((f) => f.command), inverse, ...(blocked ? { noinverse: blocked.noinverse } : {}) };
     };
     if (first.origin !== 'local') return;
     if (first.undoes) {
