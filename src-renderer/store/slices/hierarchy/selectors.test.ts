@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ancestorsOf, coloursOf, graphUnits } from './selectors';
 
-const unit = (id: string, parent: string | null) => ({ businessunitid: id, name: id, parentbusinessunitid: parent, isdisabled: false, users: 0, teams: 0 });
+const unit = (id: string, parent: string | null) => ({ businessunitid: id, name: id, parentbusinessunitid: parent, isdisabled: false, users: 0, teams: 0, records: 0 });
 // root ─ a ─ a1 ─ a11
 //      └ b
 const UNITS = [unit('root', null), unit('a', 'root'), unit('a1', 'a'), unit('a11', 'a1'), unit('b', 'root')];
