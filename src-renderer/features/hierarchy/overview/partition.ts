@@ -1,8 +1,7 @@
 import { hierarchy, partition, type HierarchyNode } from 'd3-hierarchy';
 import type { HierarchyUnitDto } from '../../../../src-main/bridge/channels/hierarchy';
+import type { CellSize } from '../../../store';
 
-/** What a cell's height stands for: the unit's own users, or the records owned in it. */
-export type CellSize = 'users' | 'records';
 
 /**
  * One unit's cell of the icicle, in layout units: `x0..x1` across the breadth (the whole tree
@@ -37,7 +36,8 @@ interface Datum {
 
 /**
  * The icicle partition of the business-unit tree (d3-hierarchy's partition): every unit gets a
- * cell whose breadth is its subtree's share of users or records. Each unit weighs its own figure
+ * cell whose breadth is its subtree's share of users or records (CellSize: its own users, or the
+ * records owned in it). Each unit weighs its own figure
  * plus one, so a unit without users or records keeps a sliver and every unit has a cell.
  * Units whose parent is missing hang at the top, next to the root.
  */
