@@ -1,7 +1,7 @@
 import '@xyflow/react/dist/style.css';
 import './hierarchy.css';
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler, type OnNodeDrag } from '@xyflow/react';
+import { Background, Controls, MiniMap, Position, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler, type OnNodeDrag } from '@xyflow/react';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ancestorsOf, coloursOf, graphUnits, hierarchySelectors, openDepthFor, orgSelectors, stagingSelectors, subtreeOf, useAppStore } from '../../store';
 import { layoutKeyOf, layoutUnits, NODE_HEIGHT, NODE_WIDTH, type Positions } from './layout';
@@ -11,6 +11,8 @@ import { UnitPanel } from './UnitPanel';
 import { UnitNode, type UnitFlowNode } from './UnitNode';
 
 const NODE_TYPES = { unit: UnitNode };
+/** Nodes added to the graph per frame. */
+const REVEAL_BATCH = 40;
 
 /** Marks on window for the end-to-end run: when the graph was first drawn, and how many nodes. */
 declare global {
@@ -86,7 +88,7 @@ export function HierarchyScreen() {
           {crumbs.map((id) => (
             <span key={id}>
               {' › '}
-              <button type="button" className="link" aria-current={id === at ? 'page' : undefined} onClick={() => (graphRoot !== null && id === graphRoot ? undefined : showOverview(id))}>
+              <button type="button" className="link" aria-current={id === at ? 'page' : undefined} onClick={() => showOverview(id)}>
                 {byId.get(id)?.name ?? id}
               </button>
             </span>
@@ -104,7 +106,7 @@ export function HierarchyScreen() {
         <OverviewPane highlighted={highlighted} />
       ) : (
         <ReactFlowProvider>
-          <HierarchyView root={graphRoot} focusRequest={focusInGraph} />
+          <HierarchyView key={graphRoot} root={graphRoot} focusRequest={focusInGraph} />
         </ReactFlowProvider>
       )}
     </div>
@@ -171,7 +173,7 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
     [byId],
   );
 
-  const nodes: UnitFlowNode[] = useMemo(() => {
+  const allNodes: UnitFlowNode[] = useMemo(() => {
     if (!positions) return [];
     return shown
       .filter((u) => positions.has(u.businessunitid))
@@ -179,6 +181,7 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
         id: u.businessunitid,
         type: 'unit' as const,
         position: dragged.get(u.businessunitid) ?? positions.get(u.businessunitid)!,
+        targetPosition: positions.get(u.businessunitid)!.stacked ? Position.Left : Position.Top,
         width: NODE_WIDTH,
         height: NODE_HEIGHT,
         selected: u.businessunitid === selected,
@@ -187,12 +190,37 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
       }));
   }, [positions, dragged, shown, selected, colours, overlay, showAfter, setGraphUnitOpen, onDropUser]);
 
+  // New nodes join a few dozen a frame, so drawing a big subtree never blocks the window for long.
+  const drawnIds = useRef<ReadonlySet<string>>(new Set());
+  const [reveal, setReveal] = useState<{ positions: Positions | null; budget: number }>({ positions: null, budget: REVEAL_BATCH });
+  const budget = reveal.positions === positions ? reveal.budget : REVEAL_BATCH;
+  const nodes = useMemo(() => {
+    const old: UnitFlowNode[] = [];
+    const fresh: UnitFlowNode[] = [];
+    for (const n of allNodes) (drawnIds.current.has(n.id) ? old : fresh).push(n);
+    return fresh.length <= budget ? allNodes : old.concat(fresh.slice(0, budget));
+  }, [allNodes, budget]);
+  const fittedFor = useRef<Positions | null>(null);
+  useEffect(() => {
+    drawnIds.current = new Set(nodes.map((n) => n.id));
+    if (nodes.length < allNodes.length) {
+      const f = requestAnimationFrame(() => setReveal({ positions, budget: budget + REVEAL_BATCH }));
+      return () => cancelAnimationFrame(f);
+    }
+    // The first layout of this subtree, now whole: fit it to the pane.
+    if (positions && fittedFor.current === null) {
+      fittedFor.current = positions;
+      requestAnimationFrame(() => void flow.fitView());
+    }
+  }, [nodes, allNodes, positions, budget, flow]);
+
   const edges: Edge[] = useMemo(() => {
     if (!positions) return [];
+    const drawn = new Set(nodes.map((n) => n.id));
     return shown
-      .filter((u) => u.parentbusinessunitid !== null && positions.has(u.parentbusinessunitid) && positions.has(u.businessunitid))
+      .filter((u) => u.parentbusinessunitid !== null && drawn.has(u.parentbusinessunitid) && drawn.has(u.businessunitid))
       .map((u) => ({ id: `e-${u.businessunitid}`, source: u.parentbusinessunitid!, target: u.businessunitid, type: 'smoothstep', selectable: false, focusable: false }));
-  }, [positions, shown]);
+  }, [positions, shown, nodes]);
 
   useEffect(() => {
     if (!nodes.length) return;

@@ -21,7 +21,7 @@ export const USER_DRAG_TYPE = 'application/x-roleatlas-user';
 const records = (n: number) => `${n.toLocaleString()} record${n === 1 ? '' : 's'}`;
 
 /** One business unit: name, users and teams, disabled badge, and the overlay's depth and records. */
-export const UnitNode = memo(function UnitNode({ data, selected }: NodeProps<UnitFlowNode>) {
+export const UnitNode = memo(function UnitNode({ data, selected, targetPosition }: NodeProps<UnitFlowNode>) {
   const { unit, colour, overlaid, showAfter } = data;
   const shown = colour?.after && showAfter ? colour.after : colour;
   const depth = overlaid ? depthKey(shown?.depth ?? null) : null;
@@ -44,7 +44,7 @@ export const UnitNode = memo(function UnitNode({ data, selected }: NodeProps<Uni
       }}
       onDrop={onDrop}
     >
-      <Handle type="target" position={Position.Top} isConnectable={false} />
+      <Handle type="target" position={targetPosition ?? Position.Top} isConnectable={false} />
       <div className="unit-node-head">
         <span className="unit-node-name" title={unit.name}>
           {unit.name}

@@ -4,7 +4,8 @@ import { elkGraphOf, positionsOf, type LayoutAnswer, type LayoutRequest, type La
 export const NODE_WIDTH = 230;
 export const NODE_HEIGHT = 96;
 
-export type Positions = ReadonlyMap<string, { x: number; y: number }>;
+/** Where each drawn unit goes; `stacked` for a leaf listed in its parent's column (its edge comes in from the left). */
+export type Positions = ReadonlyMap<string, { x: number; y: number; stacked: boolean }>;
 
 /** Layouts already made, by the drawn set (which units, hanging where): opening and closing again is instant. */
 const cache = new Map<string, Positions>();
@@ -56,8 +57,8 @@ export async function layoutUnits(units: readonly GraphUnit[], key = layoutKeyOf
       })
     : await inThread(request);
   if (answer.error) throw new Error(answer.error);
-  const out = new Map<string, { x: number; y: number }>();
-  request.units.forEach((u, i) => out.set(u.id, { x: answer.x[i], y: answer.y[i] }));
+  const out = new Map<string, { x: number; y: number; stacked: boolean }>();
+  request.units.forEach((u, i) => out.set(u.id, { x: answer.x[i], y: answer.y[i], stacked: answer.stacked[i] === 1 }));
   cache.set(key, out);
   if (cache.size > CACHED) cache.delete(cache.keys().next().value!);
   return out;
@@ -66,5 +67,5 @@ export async function layoutUnits(units: readonly GraphUnit[], key = layoutKeyOf
 async function inThread(request: LayoutRequest): Promise<LayoutAnswer> {
   const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
   const graph = await new ELK().layout(elkGraphOf(request.units, request.width, request.height));
-  return positionsOf(request.seq, request.units, graph);
+  return positionsOf(request.seq, request.units, graph, request.height);
 }

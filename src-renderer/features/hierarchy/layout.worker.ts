@@ -12,9 +12,9 @@ scope.onmessage = (e) => {
   const { seq, units, width, height } = e.data;
   elk.layout(elkGraphOf(units, width, height)).then(
     (graph) => {
-      const a = positionsOf(seq, units, graph);
-      scope.postMessage(a, [a.x.buffer, a.y.buffer]);
+      const a = positionsOf(seq, units, graph, height);
+      scope.postMessage(a, [a.x.buffer, a.y.buffer, a.stacked.buffer]);
     },
-    (error: unknown) => scope.postMessage({ seq, x: new Float64Array(0), y: new Float64Array(0), error: String(error) }, []),
+    (error: unknown) => scope.postMessage({ seq, x: new Float64Array(0), y: new Float64Array(0), stacked: new Uint8Array(0), error: String(error) }, []),
   );
 };

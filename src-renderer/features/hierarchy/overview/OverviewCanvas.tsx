@@ -6,7 +6,7 @@ import { gridLine, paletteFor } from './palette';
 /** Marks on window for the end-to-end run: first draw after mounting, and the last draw's cost. */
 declare global {
   interface Window {
-    __roleatlasOverview?: { firstDrawMs?: number; draws?: number; lastDrawMs?: number };
+    __roleatlasOverview?: { firstDrawMs?: number; draws?: number; lastDrawMs?: number; drawnAt?: number; overlayAt?: number };
   }
 }
 
@@ -159,6 +159,7 @@ export function OverviewCanvas(props: OverviewCanvasProps) {
         el.dataset.fallback = p.fallback;
         el.dataset.drawnFor = p.drawnFor;
       }
+      (window.__roleatlasOverview ??= {}).drawnAt = performance.now();
     }
     const marks = (window.__roleatlasOverview ??= {});
     marks.draws = (marks.draws ?? 0) + 1;
@@ -285,7 +286,7 @@ export function OverviewCanvas(props: OverviewCanvasProps) {
 
   const tipCell = tip ? layout.cells[tip.index] : undefined;
   return (
-    <div className="overview" ref={wrap}>
+    <div className="unit-overview" ref={wrap}>
       <canvas
         ref={canvas}
         className="overview-canvas"

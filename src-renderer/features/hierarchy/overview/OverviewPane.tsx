@@ -25,7 +25,11 @@ export function OverviewPane({ highlighted }: { highlighted: string | null }) {
   const { selectGraphUnit, showOverview, openGraphOf, setOverviewSize, setOverviewColour } = useAppStore.getState();
 
   const layout = useMemo(() => partitionUnits(units, size), [units, size]);
-  const perUnit = useMemo(() => coloursOf(overlay), [overlay]);
+  const perUnit = useMemo(() => {
+    // When the overlay reached the overview: the e2e run times the recolour from here to the draw.
+    if (typeof window !== 'undefined') (window.__roleatlasOverview ??= {}).overlayAt = performance.now();
+    return coloursOf(overlay);
+  }, [overlay]);
   const colours = useMemo(() => cellColours(mode, perUnit, showAfter, staged), [mode, perUnit, showAfter, staged]);
   const drawnFor = mode === 'diff-any' ? `diff-any|${staged ? `${q.entity}|${q.right}` : 'pending'}` : `${mode}|${overlayFor?.principal ? `${principalKey(overlayFor.principal)}|${overlayFor.entity}|${overlayFor.right}` : 'none'}|${showAfter ? 'after' : 'before'}`;
   const fallback: CellColour = mode === 'depth' ? 'None' : 'same';

@@ -10,7 +10,7 @@ export interface Swatch {
  * None and "same" follow the theme so the cells that matter stand out in light and dark.
  */
 const LIGHT: Record<CellColour, Swatch> = {
-  None: { fill: '#e9ecef', text: '#343a40' },
+  None: { fill: '#dee2e6', text: '#343a40' },
   Basic: { fill: '#fff3bf', text: '#5c4400' },
   Local: { fill: '#d3f9d8', text: '#1b4d24' },
   Deep: { fill: '#a5d8ff', text: '#0b3a63' },
@@ -18,7 +18,7 @@ const LIGHT: Record<CellColour, Swatch> = {
   gains: { fill: '#2f9e44', text: '#ffffff' },
   loses: { fill: '#e03131', text: '#ffffff' },
   both: { fill: '#f08c00', text: '#1b1f24' },
-  same: { fill: '#e9ecef', text: '#343a40' },
+  same: { fill: '#dee2e6', text: '#343a40' },
 };
 
 const DARK: Record<CellColour, Swatch> = {
