@@ -207,12 +207,14 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
       const f = requestAnimationFrame(() => setReveal({ positions, budget: budget + REVEAL_BATCH }));
       return () => cancelAnimationFrame(f);
     }
-    // The first layout of this subtree, now whole: fit it to the pane.
+    // The first layout of this subtree, now whole: its top unit and the units right below it,
+    // at a zoom where names and figures can be read (Fit shows all of it; the minimap the rest).
     if (positions && fittedFor.current === null) {
       fittedFor.current = positions;
-      requestAnimationFrame(() => void flow.fitView());
+      const top = new Set([root, ...shown.filter((u) => u.parentbusinessunitid === root).map((u) => u.businessunitid)]);
+      requestAnimationFrame(() => void flow.fitView({ nodes: [...top].map((id) => ({ id })), minZoom: 0.55, maxZoom: 1 }));
     }
-  }, [nodes, allNodes, positions, budget, flow]);
+  }, [nodes, allNodes, positions, budget, flow, root, shown]);
 
   const edges: Edge[] = useMemo(() => {
     if (!positions) return [];
