@@ -207,14 +207,13 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
       const f = requestAnimationFrame(() => setReveal({ positions, budget: budget + REVEAL_BATCH }));
       return () => cancelAnimationFrame(f);
     }
-    // The first layout of this subtree, now whole: its top unit and the units right below it,
-    // at a zoom where names and figures can be read (Fit shows all of it; the minimap the rest).
+    // The first layout of this subtree, now whole: its top unit at a zoom where names and figures
+    // can be read (Fit shows all of it; the minimap the rest).
     if (positions && fittedFor.current === null) {
       fittedFor.current = positions;
-      const top = new Set([root, ...shown.filter((u) => u.parentbusinessunitid === root).map((u) => u.businessunitid)]);
-      requestAnimationFrame(() => void flow.fitView({ nodes: [...top].map((id) => ({ id })), minZoom: 0.55, maxZoom: 1 }));
+      requestAnimationFrame(() => void flow.fitView({ nodes: [{ id: root }], minZoom: 0.8, maxZoom: 0.8 }));
     }
-  }, [nodes, allNodes, positions, budget, flow, root, shown]);
+  }, [nodes, allNodes, positions, budget, flow, root]);
 
   const edges: Edge[] = useMemo(() => {
     if (!positions) return [];
@@ -279,6 +278,7 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
             minZoom={0.05}
             fitView
             proOptions={{ hideAttribution: true }}
+            colorMode="system"
           >
             <Background />
             <Controls showInteractive={false} />
