@@ -12,7 +12,7 @@ import { UnitNode, type UnitFlowNode } from './UnitNode';
 
 const NODE_TYPES = { unit: UnitNode };
 /** Nodes added to the graph per frame. */
-const REVEAL_BATCH = 40;
+const REVEAL_BATCH = 25;
 
 /** Marks on window for the end-to-end run: when the graph was first drawn, and how many nodes. */
 declare global {
