@@ -12,7 +12,7 @@ import { electronDesktop } from './desktop/electronDesktop';
 import { safeStorageProtector } from './vault/keyProtector';
 
 // The same policy as the <meta> in src-renderer/index.html; the header covers dev-server responses.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const rendererDir = fileURLToPath(new URL('../renderer/', import.meta.url));
 const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));

@@ -1,6 +1,6 @@
 import type { OrgSession } from '../session/orgSession';
 import { checkAccess, recordsOf } from '../session/checkAccess';
-import { hierarchyUnits, overlay, ownedEntities, unitMembers } from '../session/hierarchy';
+import { hierarchyUnits, overlay, ownedEntities, stagedUnitChanges, unitMembers } from '../session/hierarchy';
 import { NotFound } from '../session/queries';
 import { stagingOf } from '../session/staging';
 import { AccessEngine } from '../core/access/engine';
@@ -22,6 +22,10 @@ export function hierarchyHandlers(session: OrgSession): AreaHandlers<'hierarchy'
     'hierarchy:overlay': ({ principal, entity, right, staged }) => {
       const after = staged && session.staged().length ? staging.after() : null;
       const r = overlay(session.current, after, { principal, entity, right });
+      return r.ok ? value(r.value) : failure(r.error);
+    },
+    'hierarchy:stagedUnits': ({ entity, right }) => {
+      const r = stagedUnitChanges(session.current, staging, entity, right);
       return r.ok ? value(r.value) : failure(r.error);
     },
   };

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { preview } from '../core/access/preview';
 import { applyAll } from '../core/commands/apply';
 import { FABRIKAM as F, fabrikam } from './fabrikam.fixture';
-import { hierarchyUnits, overlay, unitMembers } from './hierarchy';
+import { hierarchyUnits, overlay, stagedUnitChanges, unitMembers } from './hierarchy';
+import { OrgSession } from './orgSession';
+import { Staging } from './staging';
 
 describe('the business-unit graph', () => {
   it('lists every unit parents first with its users, its teams other than the default, and its disabled state', () => {
@@ -55,5 +57,38 @@ describe('the depth overlay', () => {
     const r = overlay(fabrikam(), null, { principal: { kind: 'role', roleid: F.salesperson, businessunitid: F.salesNorth }, entity: 'account', right: 'Read' });
     if (!r.ok) throw new Error(r.error.message);
     expect(r.value.before.units.filter((u) => u.depth === 'Local').map((u) => u.businessunitid)).toEqual([F.salesNorth]);
+  });
+});
+
+describe('the staged change at a glance', () => {
+  it('counts the records owned in each unit, whoever owns them there', () => {
+    const s = fabrikam();
+    const units = hierarchyUnits(s);
+    expect(units.reduce((n, u) => n + u.records, 0)).toBe(s.records.size);
+  });
+
+  it('marks every unit where Nina gains once Salesperson reads accounts at Global, and no unit for another table', () => {
+    const session = new OrgSession(fabrikam());
+    const staging = new Staging(session);
+    expect(stagedUnitChanges(session.current, staging, 'account', 'Read')).toEqual({ ok: true, value: { users: 0, units: [] } });
+    staging.stage([{ type: 'setRolePrivilege', roleid: F.salesperson, privilege: 'prvReadAccount', depth: 'Global' }]);
+    const r = stagedUnitChanges(session.current, staging, 'account', 'Read');
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.users).toBeGreaterThan(0);
+    const after = staging.after()!;
+    // Every unit whose preview for some changed user differs counts that user as gaining there.
+    const gains = new Map<string, number>();
+    for (const u of after.systemusers.keys()) {
+      const b = preview(session.current, u, 'account', 'Read');
+      const a = preview(after, u, 'account', 'Read');
+      if (!b.ok || !a.ok) continue;
+      for (const [id, x] of Object.entries(a.value.businessunits)) {
+        const y = b.value.businessunits[id];
+        if (x.depth !== y.depth || x.records !== y.records) gains.set(id, (gains.get(id) ?? 0) + 1);
+      }
+    }
+    expect(new Map(r.value.units.map((u) => [u.businessunitid, u.gain]))).toEqual(gains);
+    expect(r.value.units.every((u) => u.lose === 0)).toBe(true);
+    expect(stagedUnitChanges(session.current, staging, 'contact', 'Read')).toMatchObject({ ok: true, value: { users: 0, units: [] } });
   });
 });

@@ -1,5 +1,8 @@
 import { preview, type Preview } from '../core/access/preview';
 import { catalogFor } from '../core/catalog/catalog';
+import { recordIndexOf } from '../core/access/recordIndex';
+import { unitChanges, type UnitChange } from '../core/access/unitDiff';
+import type { Staging } from './staging';
 import type { Principal } from '../core/access/engine';
 import type { AccessRight } from '../core/model/accessRights';
 import type { Depth } from '../core/model/depth';
@@ -17,6 +20,8 @@ export interface HierarchyUnit {
   readonly users: number;
   /** Teams of the unit other than its default team (every unit has one). */
   readonly teams: number;
+  /** Records owned in the unit (by its users and teams), every table together. */
+  readonly records: number;
 }
 
 /** Every unit with its user and team counts, parents before children, siblings by name. */
@@ -25,6 +30,7 @@ export function hierarchyUnits(s: OrgState): HierarchyUnit[] {
   for (const u of s.systemusers.values()) users.set(u.businessunitid, (users.get(u.businessunitid) ?? 0) + 1);
   const teams = new Map<Id, number>();
   for (const t of s.teams.values()) if (!t.isdefault) teams.set(t.businessunitid, (teams.get(t.businessunitid) ?? 0) + 1);
+  const records = recordsPerUnit(s);
   const children = new Map<Id | null, Id[]>();
   for (const bu of s.businessunits.values()) {
     const parent = bu.parentbusinessunitid !== null && s.businessunits.has(bu.parentbusinessunitid) ? bu.parentbusinessunitid : null;
@@ -42,9 +48,24 @@ export function hierarchyUnits(s: OrgState): HierarchyUnit[] {
     if (seen.has(id)) continue;
     seen.add(id);
     const bu = s.businessunits.get(id)!;
-    out.push({ businessunitid: id, name: bu.name, parentbusinessunitid: bu.parentbusinessunitid, isdisabled: bu.isdisabled, users: users.get(id) ?? 0, teams: teams.get(id) ?? 0 });
+    out.push({ businessunitid: id, name: bu.name, parentbusinessunitid: bu.parentbusinessunitid, isdisabled: bu.isdisabled, users: users.get(id) ?? 0, teams: teams.get(id) ?? 0, records: records.get(id) ?? 0 });
     const kids = children.get(id);
     if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+  }
+  return out;
+}
+
+/** Records per owning unit: a record's unit is its owner's (a user's or a team's). */
+function recordsPerUnit(s: OrgState): Map<Id, number> {
+  const index = recordIndexOf(s.records);
+  const out = new Map<Id, number>();
+  for (let o = 0; o < index.ownerIds.length; o++) {
+    const ownerid = index.ownerIds[o];
+    const unit = s.systemusers.get(ownerid)?.businessunitid ?? s.teams.get(ownerid)?.businessunitid;
+    if (unit === undefined) continue;
+    let n = 0;
+    for (const counts of index.ownerCounts) n += counts[o] ?? 0;
+    if (n) out.set(unit, (out.get(unit) ?? 0) + n);
   }
   return out;
 }
@@ -122,4 +143,25 @@ export function overlay(before: OrgState, after: OrgState | null, q: OverlayQuer
   const a = preview(after, q.principal, q.entity, q.right);
   // The principal may not exist after the staged set (a staged delete): nothing is reached then.
   return { ok: true, value: { privilege: b.value.privilege, before: side(b.value), after: a.ok ? side(a.value) : { depth: null, records: 0, units: [] } } };
+}
+
+export interface StagedUnitChanges {
+  /** Users whose access to the table and right the staged set changes (the diff's rows for it). */
+  readonly users: number;
+  /** Units where at least one of them gains or loses; every other unit is unchanged. */
+  readonly units: readonly UnitChange[];
+}
+
+/**
+ * Where the staged set changes anyone's reach for one table and right: the users of the core's
+ * diff() rows for it, compared unit by unit before and after (unitChanges). Empty with nothing
+ * staged.
+ */
+export function stagedUnitChanges(committed: OrgState, staging: Staging, entity: string, right: AccessRight): Result<StagedUnitChanges> {
+  const d = staging.diff();
+  if (!d.ok) return d;
+  const after = staging.after();
+  if (!after || !d.value.rows.length) return { ok: true, value: { users: 0, units: [] } };
+  const users = new Set(d.value.rows.filter((r) => r.entity === entity && r.right === right).map((r) => r.systemuserid));
+  return { ok: true, value: { users: users.size, units: users.size ? unitChanges(committed, after, users, entity, right) : [] } };
 }

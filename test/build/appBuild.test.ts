@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -55,7 +55,10 @@ describe('the desktop app build', () => {
     const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? '';
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("script-src 'self'");
-    expect(csp).not.toMatch(/https?:/);
+    // The graph's layout worker is a file of the app: no blob: or data: workers.
+    expect(csp).toContain("worker-src 'self';");
+    expect(csp).not.toMatch(/blob:|https?:/);
     expect(html).not.toMatch(/<script[^>]+src="https?:/);
+    expect(readdirSync(join(root, 'out', 'renderer', 'assets')).some((f) => /^layout\.worker-.*\.js$/.test(f))).toBe(true);
   });
 });

@@ -18,6 +18,8 @@ const hierarchyUnitSchema = z.object({
   users: z.number().int(),
   /** Teams other than the unit's default team. */
   teams: z.number().int(),
+  /** Records owned in the unit, every table together. */
+  records: z.number().int(),
 });
 export type HierarchyUnitDto = z.infer<typeof hierarchyUnitSchema>;
 
@@ -37,6 +39,13 @@ const overlaySideSchema = z.object({
 });
 const overlaySchema = z.object({ privilege: z.string(), before: overlaySideSchema, after: overlaySideSchema.nullable() });
 export type OverlayDto = z.infer<typeof overlaySchema>;
+
+/** Users whose access the staged set changes, and per unit how many of them gain and lose there. */
+const stagedUnitsSchema = z.object({
+  users: z.number().int(),
+  units: z.array(z.object({ businessunitid: z.string(), gain: z.number().int(), lose: z.number().int() })).readonly(),
+});
+export type StagedUnitsDto = z.infer<typeof stagedUnitsSchema>;
 
 const membersSchema = z.object({
   businessunitid: z.string(),
@@ -104,6 +113,14 @@ export const hierarchyChannels = {
   'hierarchy:members': channel(z.object({ businessunitid: id }).strict(), membersSchema),
   /** Per unit, the deepest depth reaching it and the records reached there; `after` over the staged set. */
   'hierarchy:overlay': channel(z.object({ principal: principalSchema, entity, right: z.enum(RIGHTS), staged: z.boolean().default(true) }).strict(), overlaySchema),
+  /**
+   * Where the staged set changes anyone's access to a table and right: per unit, how many users
+   * gain and lose there ("any user" in the overview's diff); empty with nothing staged.
+   */
+  'hierarchy:stagedUnits': channel(
+    z.object({ entity, right: z.enum(RIGHTS) }).strict(),
+    stagedUnitsSchema,
+  ),
   /** The paths by which the overlay's principal (a user, a team, or a holder of a role) holds the privilege. */
   'hierarchy:paths': channel(z.object({ principal: principalSchema, entity, right: z.enum(RIGHTS) }).strict(), explanationSchema),
   /** Every right of a user on a record (or a record yet to exist), how each is obtained, and what would grant the others. */

@@ -1,15 +1,18 @@
 import '@xyflow/react/dist/style.css';
 import './hierarchy.css';
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler, type OnNodeDrag } from '@xyflow/react';
+import { Background, Controls, MiniMap, Position, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler, type OnNodeDrag } from '@xyflow/react';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { coloursOf, graphUnits, hierarchySelectors, orgSelectors, stagingSelectors, useAppStore, type GraphUnit } from '../../store';
-import { layoutUnits, NODE_HEIGHT, NODE_WIDTH } from './layout';
+import { ancestorsOf, coloursOf, graphUnits, hierarchySelectors, openDepthFor, orgSelectors, stagingSelectors, subtreeOf, useAppStore } from '../../store';
+import { layoutKeyOf, layoutUnits, NODE_HEIGHT, NODE_WIDTH, type Positions } from './layout';
+import { OverviewPane } from './overview/OverviewPane';
 import { OverlayLegend, OverlayPicker } from './OverlayPicker';
 import { UnitPanel } from './UnitPanel';
 import { UnitNode, type UnitFlowNode } from './UnitNode';
 
 const NODE_TYPES = { unit: UnitNode };
+/** Nodes added to the graph per frame. */
+const REVEAL_BATCH = 25;
 
 /** Marks on window for the end-to-end run: when the graph was first drawn, and how many nodes. */
 declare global {
@@ -19,15 +22,94 @@ declare global {
 }
 
 /**
- * The business-unit tree as a graph: pan, zoom, fit, open and close subtrees, search and jump, a
- * minimap; coloured by the depth a user, team or role reaches each unit at, with the staged
- * changes' difference on top.
+ * The business-unit tree: an overview of every unit (an icicle on a canvas) and, zoomed into a
+ * subtree, its detailed graph (pan, zoom, fit, open and close units, a minimap, moves by drag).
+ * Both are coloured by the depth a user, team or role reaches each unit at, with the staged
+ * changes' difference on top; the search jumps to a unit in either.
  */
 export function HierarchyScreen() {
+  const units = useAppStore(hierarchySelectors.units);
+  const graphRoot = useAppStore(hierarchySelectors.graphRoot);
+  const focus = useAppStore(hierarchySelectors.overviewFocus);
+  const overlayQuery = useAppStore(hierarchySelectors.overlayQuery);
+  const mode = useAppStore(hierarchySelectors.overviewColour);
+  const revision = useAppStore(orgSelectors.revision);
+  const stagedRevision = useAppStore(stagingSelectors.revision);
+  const { loadGraphUnits, loadOverlay, loadStagedUnits, showOverview, openGraphOf, revealGraphUnit, selectGraphUnit } = useAppStore.getState();
+  const [search, setSearch] = useState('');
+  const [searchMiss, setSearchMiss] = useState(false);
+  const [highlighted, setHighlighted] = useState<string | null>(null);
+  const [focusInGraph, setFocusInGraph] = useState<{ id: string } | null>(null);
+
+  useEffect(() => {
+    void loadGraphUnits();
+  }, [revision, loadGraphUnits]);
+  useEffect(() => {
+    void loadOverlay();
+  }, [overlayQuery, revision, stagedRevision, loadOverlay]);
+  useEffect(() => {
+    if (mode === 'diff-any') void loadStagedUnits();
+  }, [mode, overlayQuery.entity, overlayQuery.right, revision, stagedRevision, loadStagedUnits]);
+
+  const byId = useMemo(() => new Map((units ?? []).map((u) => [u.businessunitid, u])), [units]);
+  const at = graphRoot ?? focus;
+  const crumbs = useMemo(() => (units && at ? [...ancestorsOf(units, at)].reverse().concat(at) : []), [units, at]);
+
+  const jump = (e: FormEvent) => {
+    e.preventDefault();
+    const needle = search.trim().toLowerCase();
+    if (!needle || !units) return;
+    const hit = units.find((u) => u.name.toLowerCase() === needle) ?? units.find((u) => u.name.toLowerCase().includes(needle));
+    setSearchMiss(!hit);
+    if (!hit) return;
+    setHighlighted(hit.businessunitid);
+    if (graphRoot !== null && (hit.businessunitid === graphRoot || ancestorsOf(units, hit.businessunitid).includes(graphRoot))) {
+      revealGraphUnit(hit.businessunitid);
+      setFocusInGraph({ id: hit.businessunitid });
+      return;
+    }
+    if (graphRoot !== null) showOverview(null);
+    selectGraphUnit(hit.businessunitid);
+  };
+
+  if (!units) return <p aria-busy="true">Loading the business units…</p>;
   return (
-    <ReactFlowProvider>
-      <HierarchyView />
-    </ReactFlowProvider>
+    <div className="hierarchy">
+      <div className="hierarchy-toolbar">
+        <form className="inline" role="search" onSubmit={jump}>
+          <input type="search" aria-label="Find a business unit" placeholder="Find a unit…" list="graph-unit-names" value={search} onChange={(e) => setSearch(e.target.value)} aria-invalid={searchMiss || undefined} />
+          <datalist id="graph-unit-names">{units.length <= 5000 && units.map((u) => <option key={u.businessunitid} value={u.name} />)}</datalist>
+          <button type="submit">Go</button>
+        </form>
+        <nav aria-label="Breadcrumbs" className="crumbs">
+          <button type="button" className="link" aria-current={at === null ? 'page' : undefined} onClick={() => showOverview(null)}>
+            Overview of {units.length.toLocaleString()} units
+          </button>
+          {crumbs.map((id) => (
+            <span key={id}>
+              {' › '}
+              <button type="button" className="link" aria-current={id === at ? 'page' : undefined} onClick={() => showOverview(id)}>
+                {byId.get(id)?.name ?? id}
+              </button>
+            </span>
+          ))}
+          {graphRoot !== null && <span> › detailed graph</span>}
+        </nav>
+        {graphRoot === null && at !== null && (
+          <button type="button" onClick={() => openGraphOf(at)}>
+            Open as graph
+          </button>
+        )}
+      </div>
+      <OverlayPicker />
+      {graphRoot === null ? (
+        <OverviewPane highlighted={highlighted} />
+      ) : (
+        <ReactFlowProvider>
+          <HierarchyView key={graphRoot} root={graphRoot} focusRequest={focusInGraph} />
+        </ReactFlowProvider>
+      )}
+    </div>
   );
 }
 
@@ -38,39 +120,33 @@ interface PendingMove {
   readonly target: { id: string; name: string };
 }
 
-function HierarchyView() {
-  const units = useAppStore(hierarchySelectors.units);
+/** The detailed graph of one unit's subtree: all of it when small, its top levels when big. */
+function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { id: string } | null }) {
+  const allUnits = useAppStore(hierarchySelectors.units);
+  const units = useMemo(() => (allUnits ? subtreeOf(allUnits, root) : null), [allUnits, root]);
   const expanded = useAppStore(hierarchySelectors.expanded);
   const selected = useAppStore(hierarchySelectors.selected);
   const overlay = useAppStore(hierarchySelectors.overlay);
   const overlayQuery = useAppStore(hierarchySelectors.overlayQuery);
   const showAfter = useAppStore(hierarchySelectors.showAfter);
-  const revision = useAppStore(orgSelectors.revision);
-  const stagedRevision = useAppStore(stagingSelectors.revision);
-  const { loadGraphUnits, loadOverlay, toggleGraphUnit, selectGraphUnit, revealGraphUnit, expandGraph, collapseGraph, applyCommand } = useAppStore.getState();
+  const { setGraphUnitOpen, selectGraphUnit, expandGraph, collapseGraph, applyCommand } = useAppStore.getState();
   const flow = useReactFlow();
-  const [positions, setPositions] = useState<Map<string, { x: number; y: number }> | null>(null);
+  const [positions, setPositions] = useState<Positions | null>(null);
   const [dragged, setDragged] = useState<Map<string, { x: number; y: number }>>(new Map());
   const [move, setMove] = useState<PendingMove | null>(null);
-  const [search, setSearch] = useState('');
-  const [searchMiss, setSearchMiss] = useState(false);
   const focusAfterLayout = useRef<string | null>(null);
   const mountedAt = useRef(performance.now());
-
   useEffect(() => {
-    void loadGraphUnits();
-  }, [revision, loadGraphUnits]);
-  useEffect(() => {
-    void loadOverlay();
-  }, [overlayQuery, revision, stagedRevision, loadOverlay]);
+    if (focusRequest) focusAfterLayout.current = focusRequest.id;
+  }, [focusRequest]);
 
-  const shown = useMemo(() => (units ? graphUnits(units, expanded) : []), [units, expanded]);
-  const layoutKey = useMemo(() => shown.map((u) => `${u.businessunitid}<${u.parentbusinessunitid ?? ''}`).join('|'), [shown]);
+  const shown = useMemo(() => (units ? graphUnits(units, expanded, openDepthFor(units.length)) : []), [units, expanded]);
+  const layoutKey = useMemo(() => layoutKeyOf(shown), [shown]);
   useEffect(() => {
     let live = true;
     if (!shown.length) return;
     const started = performance.now();
-    void layoutUnits(shown).then((p) => {
+    void layoutUnits(shown, layoutKey).then((p) => {
       if (!live) return;
       (window.__roleatlasGraph ??= {}).lastLayoutMs = performance.now() - started;
       setPositions(p);
@@ -97,7 +173,7 @@ function HierarchyView() {
     [byId],
   );
 
-  const nodes: UnitFlowNode[] = useMemo(() => {
+  const allNodes: UnitFlowNode[] = useMemo(() => {
     if (!positions) return [];
     return shown
       .filter((u) => positions.has(u.businessunitid))
@@ -105,20 +181,47 @@ function HierarchyView() {
         id: u.businessunitid,
         type: 'unit' as const,
         position: dragged.get(u.businessunitid) ?? positions.get(u.businessunitid)!,
+        targetPosition: positions.get(u.businessunitid)!.stacked ? Position.Left : Position.Top,
         width: NODE_WIDTH,
         height: NODE_HEIGHT,
         selected: u.businessunitid === selected,
         draggable: u.parentbusinessunitid !== null,
-        data: { unit: u, colour: colours.get(u.businessunitid) ?? null, overlaid: !!overlay, showAfter, onToggle: toggleGraphUnit, onDropUser },
+        data: { unit: u, colour: colours.get(u.businessunitid) ?? null, overlaid: !!overlay, showAfter, onToggle: setGraphUnitOpen, onDropUser },
       }));
-  }, [positions, dragged, shown, selected, colours, overlay, showAfter, toggleGraphUnit, onDropUser]);
+  }, [positions, dragged, shown, selected, colours, overlay, showAfter, setGraphUnitOpen, onDropUser]);
+
+  // New nodes join a few dozen a frame, so drawing a big subtree never blocks the window for long.
+  const drawnIds = useRef<ReadonlySet<string>>(new Set());
+  const [reveal, setReveal] = useState<{ positions: Positions | null; budget: number }>({ positions: null, budget: REVEAL_BATCH });
+  const budget = reveal.positions === positions ? reveal.budget : REVEAL_BATCH;
+  const nodes = useMemo(() => {
+    const old: UnitFlowNode[] = [];
+    const fresh: UnitFlowNode[] = [];
+    for (const n of allNodes) (drawnIds.current.has(n.id) ? old : fresh).push(n);
+    return fresh.length <= budget ? allNodes : old.concat(fresh.slice(0, budget));
+  }, [allNodes, budget]);
+  const fittedFor = useRef<Positions | null>(null);
+  useEffect(() => {
+    drawnIds.current = new Set(nodes.map((n) => n.id));
+    if (nodes.length < allNodes.length) {
+      const f = requestAnimationFrame(() => setReveal({ positions, budget: budget + REVEAL_BATCH }));
+      return () => cancelAnimationFrame(f);
+    }
+    // The first layout of this subtree, now whole: its top unit at a zoom where names and figures
+    // can be read (Fit shows all of it; the minimap the rest).
+    if (positions && fittedFor.current === null) {
+      fittedFor.current = positions;
+      requestAnimationFrame(() => void flow.fitView({ nodes: [{ id: root }], minZoom: 0.8, maxZoom: 0.8 }));
+    }
+  }, [nodes, allNodes, positions, budget, flow, root]);
 
   const edges: Edge[] = useMemo(() => {
     if (!positions) return [];
+    const drawn = new Set(nodes.map((n) => n.id));
     return shown
-      .filter((u) => u.parentbusinessunitid !== null && positions.has(u.parentbusinessunitid) && positions.has(u.businessunitid))
+      .filter((u) => u.parentbusinessunitid !== null && drawn.has(u.parentbusinessunitid) && drawn.has(u.businessunitid))
       .map((u) => ({ id: `e-${u.businessunitid}`, source: u.parentbusinessunitid!, target: u.businessunitid, type: 'smoothstep', selectable: false, focusable: false }));
-  }, [positions, shown]);
+  }, [positions, shown, nodes]);
 
   useEffect(() => {
     if (!nodes.length) return;
@@ -143,26 +246,10 @@ function HierarchyView() {
     if (unit && parent && unit.parentbusinessunitid !== parent.businessunitid) setMove({ kind: 'unit', id: unit.businessunitid, name: unit.name, target: { id: parent.businessunitid, name: parent.name } });
   };
 
-  const jump = (e: FormEvent) => {
-    e.preventDefault();
-    const needle = search.trim().toLowerCase();
-    if (!needle || !units) return;
-    const hit = units.find((u) => u.name.toLowerCase() === needle) ?? units.find((u) => u.name.toLowerCase().includes(needle));
-    setSearchMiss(!hit);
-    if (!hit) return;
-    focusAfterLayout.current = hit.businessunitid;
-    revealGraphUnit(hit.businessunitid);
-  };
-
   if (!units) return <p aria-busy="true">Loading the business units…</p>;
   return (
-    <div className="hierarchy">
-      <div className="hierarchy-toolbar">
-        <form className="inline" role="search" onSubmit={jump}>
-          <input type="search" aria-label="Find a business unit" placeholder="Find a unit…" list="graph-unit-names" value={search} onChange={(e) => setSearch(e.target.value)} aria-invalid={searchMiss || undefined} />
-          <datalist id="graph-unit-names">{units.length <= 5000 && units.map((u) => <option key={u.businessunitid} value={u.name} />)}</datalist>
-          <button type="submit">Go</button>
-        </form>
+    <>
+      <div className="hierarchy-toolbar graph-toolbar">
         <button type="button" onClick={expandGraph}>
           Expand all
         </button>
@@ -173,10 +260,9 @@ function HierarchyView() {
           Fit
         </button>
         <span className="muted">
-          {shown.length.toLocaleString()} of {units.length.toLocaleString()} units drawn
+          {shown.length.toLocaleString()} of {units.length.toLocaleString()} units of this subtree drawn
         </span>
       </div>
-      <OverlayPicker />
       <div className="hierarchy-body">
         <div className="hierarchy-graph" aria-label="Business unit graph" role="figure">
           <ReactFlow<UnitFlowNode, Edge>
@@ -192,6 +278,7 @@ function HierarchyView() {
             minZoom={0.05}
             fitView
             proOptions={{ hideAttribution: true }}
+            colorMode="system"
           >
             <Background />
             <Controls showInteractive={false} />
@@ -199,7 +286,7 @@ function HierarchyView() {
           </ReactFlow>
           <OverlayLegend />
         </div>
-        {selected && byId.get(selected) && <UnitPanel unit={shown.find((u) => u.businessunitid === selected) ?? (byId.get(selected) as GraphUnit)} />}
+        {selected && byId.get(selected) && <UnitPanel unit={byId.get(selected)!} />}
       </div>
       {move && (
         <ConfirmDialog
@@ -219,7 +306,7 @@ function HierarchyView() {
           </p>
         </ConfirmDialog>
       )}
-    </div>
+    </>
   );
 }
 

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { DEPTH_LABEL, depthKey } from '../../components/depth';
-import { ancestorsOf, coloursOf, hierarchySelectors, useAppStore, type GraphUnit } from '../../store';
+import type { HierarchyUnitDto } from '../../../src-main/bridge/channels/hierarchy';
+import { ancestorsOf, coloursOf, hierarchySelectors, useAppStore } from '../../store';
 import type { ExplanationDto } from '../../store/slices/hierarchy/slice';
 import { USER_DRAG_TYPE } from './UnitNode';
 
@@ -25,7 +26,7 @@ function reaches(p: Path, unit: string, ancestors: readonly string[]): boolean {
 }
 
 /** The selected unit: its overlay figures, the paths that reach it (explain), its users and teams on demand. */
-export function UnitPanel({ unit }: { unit: GraphUnit }) {
+export function UnitPanel({ unit }: { unit: HierarchyUnitDto }) {
   const units = useAppStore(hierarchySelectors.units);
   const overlay = useAppStore(hierarchySelectors.overlay);
   const paths = useAppStore(hierarchySelectors.paths);
@@ -49,7 +50,7 @@ export function UnitPanel({ unit }: { unit: GraphUnit }) {
         </button>
       </div>
       <p className="muted">
-        {unit.users.toLocaleString()} users · {unit.teams.toLocaleString()} teams besides the default team
+        {unit.users.toLocaleString()} users · {unit.teams.toLocaleString()} teams besides the default team · {unit.records.toLocaleString()} records
       </p>
       {overlay && (
         <section aria-label="Access here">

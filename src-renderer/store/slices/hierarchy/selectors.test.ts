@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ancestorsOf, coloursOf, graphUnits } from './selectors';
+import { ancestorsOf, cellColours, coloursOf, graphUnits, openDepthFor, subtreeOf } from './selectors';
 
-const unit = (id: string, parent: string | null) => ({ businessunitid: id, name: id, parentbusinessunitid: parent, isdisabled: false, users: 0, teams: 0 });
+const unit = (id: string, parent: string | null) => ({ businessunitid: id, name: id, parentbusinessunitid: parent, isdisabled: false, users: 0, teams: 0, records: 0 });
 // root ─ a ─ a1 ─ a11
 //      └ b
 const UNITS = [unit('root', null), unit('a', 'root'), unit('a1', 'a'), unit('a11', 'a1'), unit('b', 'root')];
@@ -32,5 +32,25 @@ describe('the graph’s units', () => {
     expect(c.get('a')).toEqual({ depth: 'Local', records: 1, after: { depth: 'Deep', records: 1 } });
     expect(c.get('a1')).toEqual({ depth: null, records: 0, after: { depth: 'Deep', records: 0 } });
     expect(c.has('b')).toBe(false);
+  });
+
+  it('takes a unit and everything below it as the subtree the detailed graph shows, whole when small', () => {
+    expect(subtreeOf(UNITS, 'a').map((u) => u.businessunitid)).toEqual(['a', 'a1', 'a11']);
+    expect(subtreeOf(UNITS, 'b').map((u) => u.businessunitid)).toEqual(['b']);
+    expect(openDepthFor(200)).toBe(Infinity);
+    expect(openDepthFor(2000)).toBe(2);
+  });
+
+  it('colours the overview by depth, by the principal’s staged change, or by anyone’s', () => {
+    const colours = coloursOf({
+      privilege: 'prvReadAccount',
+      before: { depth: 'Local', records: 2, units: [{ businessunitid: 'a', depth: 'Local', records: 2 }, { businessunitid: 'b', depth: 'Deep', records: 1 }] },
+      after: { depth: 'Deep', records: 2, units: [{ businessunitid: 'a', depth: 'Deep', records: 2 }, { businessunitid: 'b', depth: 'Deep', records: 0 }] },
+    });
+    expect(Object.fromEntries(cellColours('depth', colours, true, null))).toEqual({ a: 'Deep', b: 'Deep' });
+    expect(Object.fromEntries(cellColours('depth', colours, false, null))).toEqual({ a: 'Local', b: 'Deep' });
+    expect(Object.fromEntries(cellColours('diff-principal', colours, true, null))).toEqual({ a: 'gains', b: 'loses' });
+    const staged = { users: 3, units: [{ businessunitid: 'a', gain: 2, lose: 0 }, { businessunitid: 'b', gain: 1, lose: 1 }, { businessunitid: 'a1', gain: 0, lose: 4 }] };
+    expect(Object.fromEntries(cellColours('diff-any', colours, true, staged))).toEqual({ a: 'gains', b: 'both', a1: 'loses' });
   });
 });

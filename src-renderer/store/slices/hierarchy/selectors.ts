@@ -1,4 +1,4 @@
-import type { HierarchyUnitDto, OverlayDto } from '../../../../src-main/bridge/channels/hierarchy';
+import type { HierarchyUnitDto, OverlayDto, StagedUnitsDto } from '../../../../src-main/bridge/channels/hierarchy';
 import type { Depth } from '../../../api';
 import type { AppStore } from '../../index';
 
@@ -11,9 +11,74 @@ export const hierarchySelectors = {
   members: (s: AppStore) => s.graphMembers,
   overlayQuery: (s: AppStore) => s.overlayQuery,
   overlay: (s: AppStore) => s.overlay,
+  overlayFor: (s: AppStore) => s.overlayFor,
   overlayError: (s: AppStore) => s.overlayError,
   showAfter: (s: AppStore) => s.graphShowAfter,
+  graphRoot: (s: AppStore) => s.graphRoot,
+  overviewFocus: (s: AppStore) => s.overviewFocus,
+  overviewSize: (s: AppStore) => s.overviewSize,
+  overviewColour: (s: AppStore) => s.overviewColour,
+  stagedUnits: (s: AppStore) => s.stagedUnits,
 };
+
+/** A subtree this small opens whole in the detailed graph; a bigger one opens on its top levels. */
+export const OPEN_WHOLE_SUBTREE = 300;
+
+/** The unit and every unit below it, in tree order (`units` is in tree order, so they follow it). */
+export function subtreeOf(units: readonly HierarchyUnitDto[], rootId: string): HierarchyUnitDto[] {
+  const start = units.findIndex((u) => u.businessunitid === rootId);
+  if (start < 0) return [];
+  const inside = new Set([rootId]);
+  const out = [units[start]];
+  for (let i = start + 1; i < units.length; i++) {
+    const p = units[i].parentbusinessunitid;
+    if (p === null || !inside.has(p)) break;
+    inside.add(units[i].businessunitid);
+    out.push(units[i]);
+  }
+  return out;
+}
+
+/** How many levels of a subtree the graph opens by default: all of a small one, the top ones of a big one. */
+export const openDepthFor = (subtreeUnits: number) => (subtreeUnits <= OPEN_WHOLE_SUBTREE ? Infinity : DEFAULT_OPEN_DEPTH);
+
+/** What a cell of the overview shows: a depth (depth colouring) or a change (diff colouring). */
+export type CellColour = Depth | 'None' | 'gains' | 'loses' | 'both' | 'same';
+
+const RANK: Record<string, number> = { Basic: 1, Local: 2, Deep: 3, Global: 4 };
+
+/**
+ * The overview's colour per unit id. Depth: the overlay's depth (the staged one when shown).
+ * Diff for the principal: gains or loses where its depth or records there change. Diff for any
+ * user: where some user gains, loses, or both (hierarchy:stagedUnits). Units not listed are None
+ * (depth) or same (diff).
+ */
+export function cellColours(mode: 'depth' | 'diff-principal' | 'diff-any', colours: ReadonlyMap<string, UnitColour>, showAfter: boolean, staged: StagedUnitsDto | null): Map<string, CellColour> {
+  const out = new Map<string, CellColour>();
+  if (mode === 'depth') {
+    for (const [id, c] of colours) {
+      const d = c.after && showAfter ? c.after.depth : c.depth;
+      if (d) out.set(id, d);
+    }
+    return out;
+  }
+  if (mode === 'diff-principal') {
+    for (const [id, c] of colours) if (c.after) out.set(id, changeOf(c));
+    return out;
+  }
+  for (const u of staged?.units ?? []) out.set(u.businessunitid, u.gain && u.lose ? 'both' : u.gain ? 'gains' : 'loses');
+  return out;
+}
+
+/** Whether a unit's overlay rises or falls with the staged set: depth first, then records. */
+export function changeOf(c: UnitColour): 'gains' | 'loses' | 'same' {
+  if (!c.after) return 'same';
+  const a = RANK[c.after.depth ?? ''] ?? 0;
+  const b = RANK[c.depth ?? ''] ?? 0;
+  if (a !== b) return a > b ? 'gains' : 'loses';
+  if (c.after.records !== c.records) return c.after.records > c.records ? 'gains' : 'loses';
+  return 'same';
+}
 
 /** Units below this level start closed: a 2,000-unit tree opens on its top three levels. */
 export const DEFAULT_OPEN_DEPTH = 2;

@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import { api, type BridgeError } from '../../../api';
-import type { HierarchyUnitDto, MembersDto, OverlayDto, PrincipalDto } from '../../../../src-main/bridge/channels/hierarchy';
+import type { HierarchyUnitDto, MembersDto, OverlayDto, PrincipalDto, StagedUnitsDto } from '../../../../src-main/bridge/channels/hierarchy';
 import type { ResponseOf } from '../../../../src-main/bridge/contract';
 
 export type EntityDto = ResponseOf<'hierarchy:units'>['entities'][number];
@@ -12,7 +12,7 @@ import { ancestorsOf } from './selectors';
 export interface HierarchyActions {
   loadGraphUnits(): Promise<void>;
   /** Opens or closes a unit's subtree in the graph. */
-  toggleGraphUnit(businessunitid: string): void;
+  setGraphUnitOpen(businessunitid: string, open: boolean): void;
   expandGraph(): void;
   /** Back to the default: units below the second level closed. */
   collapseGraph(): void;
@@ -26,7 +26,19 @@ export interface HierarchyActions {
   findGraphTeams(query: string): Promise<readonly { teamid: string; name: string; businessunitname: string }[]>;
   /** Whether the graph colours the staged state (after) or the committed one. */
   setGraphShowAfter(on: boolean): void;
+  /** The detailed graph of one unit's subtree (semantic zoom from the overview). */
+  openGraphOf(businessunitid: string): void;
+  /** Back to the overview, zoomed on a unit's subtree (null: the whole organization). */
+  showOverview(focus: string | null): void;
+  setOverviewSize(size: CellSize): void;
+  setOverviewColour(colour: OverviewColour): void;
+  /** Where the staged set changes anyone's access to the overlay's table and right. */
+  loadStagedUnits(): Promise<void>;
 }
+
+/** What colours the overview's cells: the overlay's depth, or the staged change for the chosen principal or for any user. */
+export type OverviewColour = 'depth' | 'diff-principal' | 'diff-any';
+export type CellSize = 'users' | 'records';
 
 export interface OverlayQuery {
   readonly principal: PrincipalDto | null;
@@ -48,8 +60,17 @@ export interface HierarchySliceState {
   readonly graphMembers: MembersDto | null;
   readonly overlayQuery: OverlayQuery;
   readonly overlay: OverlayDto | null;
+  /** The query `overlay` answers (the picker may already show the next one). */
+  readonly overlayFor: OverlayQuery | null;
   readonly overlayError: BridgeError | null;
   readonly graphShowAfter: boolean;
+  /** The unit whose subtree the detailed graph shows; null: the overview of every unit. */
+  readonly graphRoot: string | null;
+  /** The unit the overview is zoomed on (null: the whole organization). */
+  readonly overviewFocus: string | null;
+  readonly overviewSize: CellSize;
+  readonly overviewColour: OverviewColour;
+  readonly stagedUnits: StagedUnitsDto | null;
 }
 
 export type HierarchySlice = HierarchySliceState & HierarchyActions;
@@ -64,8 +85,14 @@ export const initialHierarchyState: HierarchySliceState = {
   graphMembers: null,
   overlayQuery: { principal: null, principalLabel: '', entity: 'account', right: 'Read' },
   overlay: null,
+  overlayFor: null,
   overlayError: null,
   graphShowAfter: true,
+  graphRoot: null,
+  overviewFocus: null,
+  overviewSize: 'users',
+  overviewColour: 'depth',
+  stagedUnits: null,
 };
 
 export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice> = (set, get) => ({
@@ -77,13 +104,8 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
     else set({ hierarchyError: r.error });
   },
 
-  toggleGraphUnit(id) {
-    const units = get().hierarchyUnits ?? [];
-    const depth = ancestorsOf(units, id).length;
-    set((s) => {
-      const open = s.graphExpanded[id] ?? depth < 2;
-      return { graphExpanded: { ...s.graphExpanded, [id]: !open } };
-    });
+  setGraphUnitOpen(id, open) {
+    set((s) => ({ graphExpanded: { ...s.graphExpanded, [id]: open } }));
   },
 
   expandGraph() {
@@ -113,13 +135,13 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
   },
 
   setOverlayQuery(q) {
-    set((s) => ({ overlayQuery: { ...s.overlayQuery, ...q } }));
+    set((s) => ({ overlayQuery: { ...s.overlayQuery, ...q }, ...(q.entity !== undefined || q.right !== undefined ? { stagedUnits: null } : {}) }));
   },
 
   async loadOverlay() {
     const q = get().overlayQuery;
     if (!q.principal) {
-      set({ overlay: null, overlayError: null, graphPaths: null });
+      set({ overlay: null, overlayFor: null, overlayError: null, graphPaths: null });
       return;
     }
     void api()['hierarchy:paths']({ principal: q.principal, entity: q.entity, right: q.right }).then((e) => {
@@ -128,8 +150,8 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
     const r = await api()['hierarchy:overlay']({ principal: q.principal, entity: q.entity, right: q.right, staged: true });
     // A later query may have been sent meanwhile: keep only the answer to the current one.
     if (get().overlayQuery !== q) return;
-    if (r.ok) set({ overlay: r.value, overlayError: null });
-    else set({ overlay: null, overlayError: r.error });
+    if (r.ok) set({ overlay: r.value, overlayFor: q, overlayError: null });
+    else set({ overlay: null, overlayFor: null, overlayError: r.error });
   },
 
   async findGraphTeams(query) {
@@ -139,5 +161,28 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
 
   setGraphShowAfter(on) {
     set({ graphShowAfter: on });
+  },
+
+  openGraphOf(id) {
+    set({ graphRoot: id, graphSelected: id, graphExpanded: {} });
+  },
+
+  showOverview(focus) {
+    set({ graphRoot: null, overviewFocus: focus });
+  },
+
+  setOverviewSize(size) {
+    set({ overviewSize: size });
+  },
+
+  setOverviewColour(colour) {
+    set({ overviewColour: colour });
+  },
+
+  async loadStagedUnits() {
+    const q = get().overlayQuery;
+    const r = await api()['hierarchy:stagedUnits']({ entity: q.entity, right: q.right });
+    if (get().overlayQuery.entity !== q.entity || get().overlayQuery.right !== q.right) return;
+    set({ stagedUnits: r.ok ? r.value : null });
   },
 });
