@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { diff } from '../core/access/diff';
 import { FABRIKAM as F, fabrikam } from './fabrikam.fixture';
 import { OrgSession } from './orgSession';
-import { directionOf, Staging } from './staging';
+import { Staging } from './staging';
 
 const readGlobal = { type: 'setRolePrivilege', roleid: F.salesperson, privilege: 'prvReadAccount', depth: 'Global' } as const;
 const newUnit = { type: 'createBusinessUnit', businessunitid: 'bu-marketing', defaultteamid: 'team-marketing', name: 'Marketing', parentbusinessunitid: F.root } as const;
@@ -105,7 +105,7 @@ describe('the staged change set', () => {
     if (!r.ok) throw new Error(r.error.message);
     const nina = r.value.rows.find((c) => c.systemuserid === F.nina && c.entity === 'account' && c.right === 'Read')!;
     expect(nina).toMatchObject({ depthBefore: 'Local', depthAfter: 'Global', recordsBefore: 0, recordsAfter: 1 });
-    expect(directionOf(nina)).toBe('gain');
+    expect(nina.direction).toBe('gain');
     expect(r.value.groups.find((g) => g.entity === 'account' && g.right === 'Read')).toMatchObject({ gain: 2, lose: 0, recordsGained: 1 });
   });
 });

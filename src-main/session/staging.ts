@@ -36,7 +36,7 @@ export interface DiffGroup {
   readonly recordsLost: number;
 }
 
-export type Direction = 'gain' | 'lose' | 'change';
+export type { Direction } from '../core/access/diff';
 
 export interface StagedDiff {
   /** Every row of the core's diff() over the staged set, most affected first, cut at `limit`. */
@@ -46,17 +46,6 @@ export interface StagedDiff {
 }
 
 export type StagingResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Refusal };
-
-const LEVEL: Record<string, number> = { Basic: 1, Local: 2, Deep: 3, Global: 4 };
-
-/** Whether a row gives the user more, less, or other records: records decide first, then depth. */
-export function directionOf(c: AccessChange): Direction {
-  if (c.recordsAfter !== c.recordsBefore) return c.recordsAfter > c.recordsBefore ? 'gain' : 'lose';
-  const b = LEVEL[c.depthBefore ?? ''] ?? 0;
-  const a = LEVEL[c.depthAfter ?? ''] ?? 0;
-  if (a !== b) return a > b ? 'gain' : 'lose';
-  return 'change';
-}
 
 /**
  * The staged change set of the session: edits reviewed before they are applied. The commands live
@@ -172,7 +161,7 @@ export function groupsOf(changes: readonly AccessChange[]): DiffGroup[] {
     const key = `${c.entity ?? ''}|${c.right ?? ''}|${c.privilege}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { entity: c.entity, right: c.right, privilege: c.privilege, gain: 0, lose: 0, change: 0, recordsGained: 0, recordsLost: 0 }));
-    g[directionOf(c)]++;
+    g[c.direction]++;
     const delta = c.recordsAfter - c.recordsBefore;
     if (delta > 0) g.recordsGained += delta;
     else g.recordsLost -= delta;

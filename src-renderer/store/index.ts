@@ -46,7 +46,7 @@ export { fieldSecuritySelectors } from './slices/fieldSecurity/selectors';
 export { vaultSelectors } from './slices/vault/selectors';
 export { hierarchySelectors, graphUnits, coloursOf, ancestorsOf, subtreeOf, openDepthFor, cellColours, changeOf, type GraphUnit, type UnitColour, type CellColour } from './slices/hierarchy/selectors';
 export type { CellSize, OverviewColour } from './slices/hierarchy/slice';
-export { stagingSelectors, directionOf, rowsOf, type DiffSort } from './slices/staging/selectors';
+export { stagingSelectors, rowsOf, type DiffSort } from './slices/staging/selectors';
 export { checkAccessSelectors } from './slices/checkAccess/selectors';
 export { transferSelectors, importReadiness, formatBytes } from './slices/transfer/selectors';
 export type { TransferTab } from './slices/transfer/slice';

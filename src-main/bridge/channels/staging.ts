@@ -25,6 +25,7 @@ const diffRowSchema = z.object({
   depthAfter: depth,
   recordsBefore: z.number().int(),
   recordsAfter: z.number().int(),
+  direction: z.enum(['gain', 'lose', 'change']),
 });
 export type DiffRowDto = z.infer<typeof diffRowSchema>;
 

@@ -1,6 +1,6 @@
 import { applyAll, type Applied } from '../commands/apply';
 import type { PrivilegeDef } from '../catalog/catalog';
-import { depthOfLevel, type Depth } from '../model/depth';
+import { depthLevel, depthOfLevel, type Depth } from '../model/depth';
 import type { AccessRight } from '../model/accessRights';
 import type { Id, OrgState } from '../model/org';
 import type { Refusal } from '../result';
@@ -19,6 +19,16 @@ export interface AccessChange {
   readonly depthAfter: Depth | null;
   readonly recordsBefore: number;
   readonly recordsAfter: number;
+  /** More records, or a deeper depth at the same count, is a gain; fewer or shallower a loss; other records at the same count a change. */
+  readonly direction: Direction;
+}
+
+export type Direction = 'gain' | 'lose' | 'change';
+
+export function directionOf(levelBefore: number, recordsBefore: number, levelAfter: number, recordsAfter: number): Direction {
+  if (recordsAfter !== recordsBefore) return recordsAfter > recordsBefore ? 'gain' : 'lose';
+  if (levelAfter !== levelBefore) return levelAfter > levelBefore ? 'gain' : 'lose';
+  return 'change';
 }
 
 export type DiffResult =
@@ -152,7 +162,7 @@ function compareUser(before: AccessEngine, after: AccessEngine, userId: Id, priv
     if (defA.accessright === null) {
       const b = ub !== undefined && defB ? before.levelOf(ub, defB.index) : 0;
       const a = ua !== undefined ? after.levelOf(ua, defA.index) : 0;
-      if (a !== b) out.push({ systemuserid: userId, fullname, entity: null, right: null, privilege: defA.name, depthBefore: depthOfLevel(b), depthAfter: depthOfLevel(a), recordsBefore: 0, recordsAfter: 0 });
+      if (a !== b) out.push({ systemuserid: userId, fullname, entity: null, right: null, privilege: defA.name, depthBefore: depthOfLevel(b), depthAfter: depthOfLevel(a), recordsBefore: 0, recordsAfter: 0, direction: directionOf(b, 0, a, 0) });
       continue;
     }
     for (const entity of defA.entities) {
@@ -170,6 +180,7 @@ function compareUser(before: AccessEngine, after: AccessEngine, userId: Id, priv
         depthAfter: depthOfLevel(a.level),
         recordsBefore: b.records,
         recordsAfter: a.records,
+        direction: directionOf(b.level, b.records, a.level, a.records),
       });
     }
   }
@@ -219,5 +230,4 @@ export function diff(state: OrgState, commands: readonly unknown[]): DiffResult 
 }
 
 const NONE = { level: 0, records: 0, fingerprint: 0 };
-const LEVEL: Record<string, number> = { Basic: 1, Local: 2, Deep: 3, Global: 4 };
-const levelDelta = (c: AccessChange) => Math.abs((LEVEL[c.depthAfter ?? ''] ?? 0) - (LEVEL[c.depthBefore ?? ''] ?? 0));
+const levelDelta = (c: AccessChange) => Math.abs(depthLevel(c.depthAfter) - depthLevel(c.depthBefore));

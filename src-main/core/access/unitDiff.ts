@@ -1,6 +1,7 @@
 import type { AccessRight } from '../model/accessRights';
 import type { Id, OrgState } from '../model/org';
 import { AccessEngine } from './engine';
+import { directionOf } from './diff';
 
 /** How many users reach more, and how many reach less, of one unit's records once a change is applied. */
 export interface UnitChange {
@@ -49,9 +50,12 @@ export function unitChanges(before: OrgState, after: OrgState, users: Iterable<I
   const gain = new Map<Id, number>();
   const lose = new Map<Id, number>();
   const count = (m: Map<Id, number>, id: Id) => m.set(id, (m.get(id) ?? 0) + 1);
+  // A gain or a loss as the diff calls it (records first, then depth).
   const compare = (id: Id, levelBefore: number, recordsBefore: number, levelAfter: number, recordsAfter: number) => {
-    if (levelAfter > levelBefore || (levelAfter === levelBefore && recordsAfter > recordsBefore)) count(gain, id);
-    else if (levelAfter < levelBefore || recordsAfter < recordsBefore) count(lose, id);
+    if (levelAfter === levelBefore && recordsAfter === recordsBefore) return;
+    const d = directionOf(levelBefore, recordsBefore, levelAfter, recordsAfter);
+    if (d === 'gain') count(gain, id);
+    else if (d === 'lose') count(lose, id);
   };
   for (const user of new Set(users)) {
     const hadBefore = reach(b, user, entity, right);

@@ -1,7 +1,7 @@
 import '../hierarchy/hierarchy.css';
 import { useEffect, useState } from 'react';
 import { DEPTH_LABEL, depthKey } from '../../components/depth';
-import { directionOf, orgSelectors, rowsOf, stagingSelectors, useAppStore, type DiffSort } from '../../store';
+import { orgSelectors, rowsOf, stagingSelectors, useAppStore, type DiffSort } from '../../store';
 
 /** The staging toggle, for the top bar: on, every screen's edits wait in the change set. */
 export function StagingToggle() {
@@ -171,7 +171,7 @@ export function PreviewPanel() {
               </thead>
               <tbody>
                 {rows.slice(0, 1000).map((r) => {
-                  const d = directionOf(r);
+                  const d = r.direction;
                   return (
                     <tr key={`${r.systemuserid}|${r.privilege}|${r.entity}`}>
                       <td>{r.fullname}</td>

@@ -10,17 +10,6 @@ export const stagingSelectors = {
   revision: (s: AppStore) => s.stagedRevision,
 };
 
-export type Direction = 'gain' | 'lose' | 'change';
-const LEVEL: Record<string, number> = { Basic: 1, Local: 2, Deep: 3, Global: 4 };
-
-/** More records, or a deeper depth at the same count, is a gain (as the core's directionOf). */
-export function directionOf(c: DiffRowDto): Direction {
-  if (c.recordsAfter !== c.recordsBefore) return c.recordsAfter > c.recordsBefore ? 'gain' : 'lose';
-  const a = LEVEL[c.depthAfter ?? ''] ?? 0;
-  const b = LEVEL[c.depthBefore ?? ''] ?? 0;
-  return a === b ? 'change' : a > b ? 'gain' : 'lose';
-}
-
 export type DiffSort = 'affected' | 'user' | 'records';
 
 /** Rows of one entity × right, sorted: most affected first (the core's order), by name, or by records after. */
