@@ -228,7 +228,7 @@ export class OrgSession {
   }
 
   private filled(command: unknown): unknown {
-    return typeof command === 'object' && command !== null && 'type' in command ? withIds(command as { type: string }, this.newId) : command;
+    return withIds(command, this.newId);
   }
 
   /** Applies to a copy to find the first refusal; the filled commands are what the store commits. */

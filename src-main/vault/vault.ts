@@ -945,7 +945,7 @@ export class Vault {
     const frames: ChangeFrame[] = [];
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i];
-      const command = input && typeof input === 'object' && 'type' in input ? withIds(input as { type: string }, randomUUID) : input;
+      const command = withIds(input, randomUUID);
       const r = applyCommand(state, command);
       if (!r.ok) {
         const where = inputs.length > 1 ? `command ${i + 1} of ${inputs.length} refused: ` : '';

@@ -10,7 +10,7 @@ import type { CliCommand } from '../command';
 export function loadCommands(path: string): unknown[] {
   const list = readJson(path, 'commands file');
   if (!Array.isArray(list)) throw new CliError(`commands file ${path}: expected a JSON array of commands`);
-  return list.map((c) => (c && typeof c === 'object' && 'type' in c ? withIds(c as { type: string }, randomUUID) : c));
+  return list.map((c) => withIds(c, randomUUID));
 }
 
 export function refusalText(commands: unknown[], index: number, message: string): string {

@@ -106,8 +106,10 @@ const NEW_ID_FIELDS: Partial<Record<CommandType, readonly string[]>> = {
  * Fills the ids a create command left out. The core has no randomness, so the caller passes the
  * generator; the filled command is what gets journaled, so a replay creates the same ids.
  */
-export function withIds<T extends { type: string }>(command: T, newId: () => string): T {
-  const fields = NEW_ID_FIELDS[command.type as CommandType];
+export function withIds<T>(command: T, newId: () => string): T {
+  // Untrusted input that is not a command is left for apply() to refuse with its reason.
+  if (!command || typeof command !== 'object' || !('type' in command)) return command;
+  const fields = NEW_ID_FIELDS[(command as { type: CommandType }).type];
   if (!fields) return command;
   const out: Record<string, unknown> = { ...command };
   for (const f of fields) if (out[f] === undefined) out[f] = newId();
