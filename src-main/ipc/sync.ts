@@ -1,6 +1,6 @@
 import type { Result } from '../core/result';
 import { SyncService } from '../session/sync';
-import { VaultModelStore } from '../session/vaultStore';
+import { VaultModelStore } from '../session/vaultModelStore';
 import { Workspace } from '../session/workspace';
 import { failure, value, type AreaHandlers } from './dispatch';
 import type { Services } from './register';

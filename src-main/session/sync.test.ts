@@ -12,7 +12,7 @@ import { SyncClient } from '../sync/client';
 import { MemorySyncStore } from '../sync/store';
 import { OrgSession } from './orgSession';
 import { SyncService } from './sync';
-import { VaultModelStore } from './vaultStore';
+import { VaultModelStore } from './vaultModelStore';
 import { Workspace } from './workspace';
 
 const KDF = { N: 1024, r: 8, p: 1 };

@@ -11,7 +11,7 @@ import type { StoreFactory } from '../vault/store';
 import { Vault, type RestoreReport } from '../vault/vault';
 import { SessionUnavailable, UnavailableStore } from './modelStore';
 import type { OrgSession } from './orgSession';
-import { VaultModelStore } from './vaultStore';
+import { VaultModelStore } from './vaultModelStore';
 
 /** How a new vault starts. */
 export type VaultStart =
