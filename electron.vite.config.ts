@@ -27,9 +27,10 @@ function preambleAsModule(): Plugin {
 
 export default defineConfig({
   // ESM (package.json "type": "module"); src-main/core is bundled in, npm dependencies stay external.
+  // The command line is built with the app (out/main/cli.js), so `roleatlas` starts without tsx.
   main: {
     build: {
-      rolldownOptions: { input: { index: resolve(here, 'src-main/index.ts') } },
+      rolldownOptions: { input: { index: resolve(here, 'src-main/index.ts'), cli: resolve(here, 'src-main/cli/run.ts') } },
     },
   },
   // One self-contained CommonJS file: a sandboxed preload can require nothing but 'electron',

@@ -1,7 +1,37 @@
 #!/usr/bin/env node
-// The command line runs the TypeScript sources through tsx, so it works right after `npm ci`
-// with no build step.
-import { register } from 'tsx/esm/api';
+// The command line as `npm run build` made it (out/main/cli.js) when that build is newer than every
+// source it was made from; otherwise the TypeScript sources through tsx, so `npx roleatlas` works
+// right after `npm ci` with no build step, and never runs a stale build.
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-register();
-await import('../src-main/cli/run.ts');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const built = join(root, 'out', 'main', 'cli.js');
+
+function newestIn(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestIn(path));
+    else if (!entry.name.includes('.test.')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function builtIsCurrent() {
+  try {
+    const at = statSync(built).mtimeMs;
+    return at >= newestIn(join(root, 'src-main')) && at >= newestIn(join(root, 'resources'));
+  } catch {
+    return false;
+  }
+}
+
+if (builtIsCurrent()) {
+  await import(pathToFileURL(built).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src-main/cli/run.ts');
+}

@@ -7,11 +7,7 @@ import { DEPTHS, depthLevel, type Depth } from '../core/model/depth';
 import { cellText, DEPTH_STYLE, isDepthCell, totalRows, type Cell, type Report, type Table } from '../core/reports/model';
 import { coverLines } from './csv';
 import { RowCounter, type RunOptions } from './progress';
-
-/** Rows above which a PDF is refused: pdfmake lays out the whole document in memory, and nobody reads 20,000 rows on paper. */
-export const MAX_PDF_ROWS = 20_000;
-
-export class ReportTooLargeError extends Error {}
+import { MAX_PDF_ROWS, ReportTooLargeError } from './limits';
 
 const fontDir = join(dirname(createRequire(import.meta.url).resolve('pdfmake/fonts/Roboto.js')), 'Roboto');
 let configured = false;

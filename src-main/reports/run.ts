@@ -1,11 +1,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { totalRows, type Report } from '../core/reports/model';
-import { writeCsv } from './csv';
-import { writeHtml } from './html';
-import { writePdf } from './pdf';
 import { RowCounter, type RunOptions } from './progress';
-import { writeXlsx } from './xlsx';
 
 export const REPORT_FORMATS = ['csv', 'xlsx', 'pdf', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -17,7 +13,14 @@ export interface WrittenReport {
   readonly bytes: number;
 }
 
-const WRITERS = { csv: writeCsv, xlsx: writeXlsx, pdf: writePdf, html: writeHtml } as const;
+// Loaded when a report of that format is written: pdfmake and exceljs take a moment to load, and
+// neither the app's start nor the command line's should wait for them.
+const WRITERS = {
+  csv: async () => (await import('./csv')).writeCsv,
+  xlsx: async () => (await import('./xlsx')).writeXlsx,
+  pdf: async () => (await import('./pdf')).writePdf,
+  html: async () => (await import('./html')).writeHtml,
+} as const;
 
 /**
  * Writes a report to `path` through a temporary file in the same folder, renamed over the
@@ -30,7 +33,8 @@ export async function writeReport(report: Report, format: ReportFormat, path: st
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   const counter = new RowCounter(totalRows(report), options);
   try {
-    const bytes = await WRITERS[format](report, tmp, counter, options);
+    const write = await WRITERS[format]();
+    const bytes = await write(report, tmp, counter, options);
     options.signal?.throwIfAborted();
     // Async: replacing a large earlier report frees its blocks, which can take a second on some disks.
     await rename(tmp, path);
@@ -44,4 +48,4 @@ export async function writeReport(report: Report, format: ReportFormat, path: st
 }
 
 export { type ReportProgress, type RunOptions } from './progress';
-export { MAX_PDF_ROWS, ReportTooLargeError } from './pdf';
+export { MAX_PDF_ROWS, ReportTooLargeError } from './limits';

@@ -16,6 +16,7 @@ import { benchSync } from './sync';
 import { benchReports } from './reports';
 import { benchHierarchy, HIERARCHY_TARGETS } from './hierarchy';
 import { benchImportRoles, IMPORT_TARGETS } from './importRoles';
+import { benchCliStart } from './cliStart';
 
 const json = process.argv.includes('--json');
 const log = (s: string) => {
@@ -97,6 +98,8 @@ const diffMs = medianMs(9, (i) => {
 const peak = process.resourceUsage().maxRSS / 1024;
 log('hierarchy…');
 const hierarchyFigures = await benchHierarchy(state);
+log('command line start…');
+const cliFigures = benchCliStart();
 log('importing roles…');
 const importFigures = await benchImportRoles(state);
 log('vault…');
@@ -117,6 +120,7 @@ const figures = {
   peak_memory_mb: round(peak, 0),
   ...hierarchyFigures,
   ...importFigures,
+  ...cliFigures,
   ...vaultFigures,
   ...historyFigures,
   ...syncFigures,

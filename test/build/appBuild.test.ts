@@ -19,6 +19,17 @@ describe('the desktop app build', () => {
     expect(r.status, r.stderr || r.stdout).toBe(0);
   }, 180_000);
 
+  it('builds the command line with the app, and roleatlas then runs the build instead of the sources', () => {
+    const help = spawnSync(process.execPath, [join(root, 'bin/roleatlas.mjs'), '--help'], { cwd: root, encoding: 'utf8' });
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^roleatlas: offline administration/);
+    // The built file itself, without tsx anywhere: what bin/roleatlas.mjs runs when the build is current.
+    const built = spawnSync(process.execPath, [join(root, 'out/main/cli.js'), 'demo', '--help'], { cwd: root, encoding: 'utf8' });
+    expect(built.status, built.stderr).toBe(0);
+    expect(built.stdout).toMatch(/Usage: roleatlas demo/);
+    expect(out('main', 'cli.js')).not.toMatch(/from ["']electron["']/);
+  });
+
   it('bundles the preload into one CommonJS file that requires only electron and exposes only window.api', () => {
     const preload = out('preload', 'index.cjs');
     expect([...new Set(preload.match(/require\("[^"]+"\)/g))]).toEqual(['require("electron")']);
