@@ -3,7 +3,7 @@ import { ACCESS_RIGHT_MASK, DIRECT_REPORT_RIGHTS, type AccessRight } from '../mo
 import { depthOfLevel, type Depth } from '../model/depth';
 import type { Id, OrgState } from '../model/org';
 import { hasItem, itemsOf, principalsOf, type Principals } from './principals';
-import { assignmentsOf, packedWords, roleTableOf, type Assignments, type RoleTable } from './roleTable';
+import { assignmentsOf, roleTableOf, type Assignments, type RoleTable } from './roleTable';
 import { memoByRefs } from './memo';
 import { recordIndexOf, shareIndexOf, type RecordIndex, type ShareIndex } from './recordIndex';
 
@@ -219,7 +219,8 @@ export class AccessEngine {
   effectiveLevels(u: number): Uint32Array {
     const nu = this.principals.userIds.length;
     const rows = (this.levelRows ??= (() => {
-      const words = packedWords(this.catalog.privileges.length);
+      // Only as wide as the privileges some role holds: a catalog of thousands would otherwise make a buffer of ~60 MB for 50,000 users.
+      const words = this.roles.span;
       return { words, done: new Uint8Array(nu), levels: new Uint32Array(nu * words) };
     })());
     const { words, levels } = rows;

@@ -21,13 +21,18 @@ export interface RoleTable extends RoleNumbering {
   readonly packed: readonly Uint32Array[];
   /** Per role, the words of its packed row that are not zero: a role holds a few hundred of the catalog's thousands of privileges. */
   readonly nonzero: readonly Uint32Array[];
+  /** Packed words up to the last one any role sets: a union of roles never reaches past it. */
+  readonly span: number;
   readonly inherited: Uint8Array;
 }
 
 /** Words of a packed privilege row: eight privileges per 32-bit word. */
 export const packedWords = (privileges: number): number => Math.ceil(privileges / 8);
 export const packedLevel = (packed: Uint32Array, privilege: number): number => {
-  const nibble = (packed[privilege >>> 3] >>> ((privilege & 7) << 2)) & 15;
+  const word = privilege >>> 3;
+  // Rows of effective levels end at the roles' span: past it, nothing is held.
+  if (word >= packed.length) return 0;
+  const nibble = (packed[word] >>> ((privilege & 7) << 2)) & 15;
   return nibble === 0 ? 0 : 32 - Math.clz32(nibble);
 };
 
@@ -86,7 +91,9 @@ export const roleTableOf = memoByRefs((roles: ReadonlyMap<Id, Role>, catalog: Ca
   // Same flags, same object: grants (which depend on them) can then be reused across states.
   if (lastInherited.length === inherited.length && lastInherited.every((v, i) => v === inherited[i])) inherited = lastInherited;
   else lastInherited = inherited;
-  return { numbering, ids, index, levels, packed, nonzero, inherited };
+  let span = 0;
+  for (const nz of nonzero) if (nz.length) span = Math.max(span, nz[nz.length - 1] + 1);
+  return { numbering, ids, index, levels, packed, nonzero, span, inherited };
 });
 
 /** Role assignments: (role, scope unit) rows per user and per team, in compressed rows. */
