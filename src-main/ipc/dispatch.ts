@@ -1,5 +1,5 @@
 import { contract, isChannel, type BridgeError, type BridgeResult, type Channel, type ParsedRequestOf, type ResponseOf } from '../bridge/contract';
-import { refusalFromZod } from '../core/result';
+import { refusalFromZod, type Result } from '../core/result';
 import { SessionUnavailable } from '../session/modelStore';
 import { VaultError } from '../vault/errors';
 
@@ -17,6 +17,9 @@ export const failure = (error: BridgeError): { ok: false; error: BridgeError } =
   ok: false,
   error: error.path === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, path: error.path },
 });
+
+/** A session's or a store's Result as the bridge answers it: one way, for every handler. */
+export const answer = <T>(r: Result<T>): BridgeResult<T> => (r.ok ? value(r.value) : failure(r.error));
 
 export type Dispatch = (channel: Channel, request: unknown) => Promise<BridgeResult<unknown>>;
 

@@ -4,7 +4,7 @@ import { hierarchyUnits, overlay, ownedEntities, stagedUnitChanges, unitMembers 
 import { NotFound } from '../session/queries';
 import { stagingOf } from '../session/staging';
 import { AccessEngine } from '../core/access/engine';
-import { failure, value, type AreaHandlers } from './dispatch';
+import { answer, type AreaHandlers, failure, value } from './dispatch';
 
 export function hierarchyHandlers(session: OrgSession): AreaHandlers<'hierarchy'> {
   const staging = stagingOf(session);
@@ -22,11 +22,11 @@ export function hierarchyHandlers(session: OrgSession): AreaHandlers<'hierarchy'
     'hierarchy:overlay': ({ principal, entity, right, staged }) => {
       const after = staged && session.staged().length ? staging.after() : null;
       const r = overlay(session.current, after, { principal, entity, right });
-      return r.ok ? value(r.value) : failure(r.error);
+      return answer(r);
     },
     'hierarchy:stagedUnits': ({ entity, right }) => {
       const r = stagedUnitChanges(session.current, staging, entity, right);
-      return r.ok ? value(r.value) : failure(r.error);
+      return answer(r);
     },
   };
 }
@@ -36,7 +36,7 @@ export function checkAccessHandlers(session: OrgSession): AreaHandlers<'checkAcc
   return {
     'checkAccess:check': (query) => {
       const r = checkAccess(session.current, query);
-      return r.ok ? value(r.value) : failure(r.error);
+      return answer(r);
     },
     'checkAccess:records': (query) => value(recordsOf(session.current, query)),
   };

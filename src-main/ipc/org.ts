@@ -1,5 +1,5 @@
 import type { OrgSession } from '../session/orgSession';
-import { failure, value, type AreaHandlers } from './dispatch';
+import { answer, type AreaHandlers, failure, value } from './dispatch';
 
 export function orgHandlers(session: OrgSession): AreaHandlers<'org'> {
   return {
@@ -10,11 +10,11 @@ export function orgHandlers(session: OrgSession): AreaHandlers<'org'> {
     },
     'org:applyAll': ({ commands, label }) => {
       const r = session.applyAll(commands, label);
-      return r.ok ? value(r.value) : failure(r.error);
+      return answer(r);
     },
     'org:check': ({ commands }) => {
       const r = session.check(commands);
-      return r.ok ? value(r.value) : failure(r.error);
+      return answer(r);
     },
   };
 }
@@ -24,11 +24,11 @@ export function historyHandlers(session: OrgSession): AreaHandlers<'history'> {
     'history:state': () => value(session.history()),
     'history:undo': () => {
       const r = session.undo();
-      return r.ok ? value(r.value) : failure(r.error);
+      return answer(r);
     },
     'history:redo': () => {
       const r = session.redo();
-      return r.ok ? value(r.value) : failure(r.error);
+      return answer(r);
     },
   };
 }

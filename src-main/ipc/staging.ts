@@ -1,6 +1,6 @@
 import type { OrgSession } from '../session/orgSession';
 import { stagingOf } from '../session/staging';
-import { failure, value, type AreaHandlers } from './dispatch';
+import { answer, type AreaHandlers, failure, value } from './dispatch';
 
 export function stagingHandlers(session: OrgSession): AreaHandlers<'staging'> {
   const staging = stagingOf(session);
@@ -8,15 +8,15 @@ export function stagingHandlers(session: OrgSession): AreaHandlers<'staging'> {
     'staging:list': () => value(staging.view()),
     'staging:stage': ({ commands }) => {
       const r = staging.stage(commands);
-      return r.ok ? value(r.value) : failure(r.error);
+      return answer(r);
     },
     'staging:unstage': ({ indexes }) => {
       const r = staging.unstage(indexes);
-      return r.ok ? value(r.value) : failure(r.error);
+      return answer(r);
     },
     'staging:discard': () => {
       const r = staging.discard();
-      return r.ok ? value(r.value) : failure(r.error);
+      return answer(r);
     },
     'staging:apply': ({ indexes }) => {
       const r = staging.apply(indexes);
@@ -24,7 +24,7 @@ export function stagingHandlers(session: OrgSession): AreaHandlers<'staging'> {
     },
     'staging:diff': ({ limit }) => {
       const r = staging.diff(limit);
-      return r.ok ? value(r.value) : failure(r.error);
+      return answer(r);
     },
   };
 }

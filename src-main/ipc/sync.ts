@@ -1,11 +1,8 @@
-import type { Result } from '../core/result';
 import { SyncService } from '../session/sync';
 import { VaultModelStore } from '../session/vaultModelStore';
 import { Workspace } from '../session/workspace';
-import { failure, value, type AreaHandlers } from './dispatch';
+import { answer, type AreaHandlers, value } from './dispatch';
 import type { Services } from './register';
-
-const answer = <T,>(r: Result<T>) => (r.ok ? value(r.value) : failure(r.error));
 
 /** The sync service over the workspace's vault; an organization held in memory has nothing to sync. */
 export function syncServiceFor(services: Services): SyncService {

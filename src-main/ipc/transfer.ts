@@ -1,9 +1,7 @@
 import type { Desktop } from '../session/desktop';
 import type { OrgSession } from '../session/orgSession';
-import { Transfer, type TransferResult } from '../session/transfer';
-import { failure, value, type AreaHandlers } from './dispatch';
-
-const answer = <T>(r: TransferResult<T>) => (r.ok ? value(r.value) : failure(r.error));
+import { Transfer } from '../session/transfer';
+import { answer, type AreaHandlers, value } from './dispatch';
 
 /** Import & export; one Transfer per handler map, so a preview lives until it is applied, closed or expires. */
 export function transferHandlers(session: OrgSession, desktop: Desktop, transfer = new Transfer(session, desktop)): AreaHandlers<'transfer'> {

@@ -1,8 +1,5 @@
 import type { VaultControl } from '../session/workspace';
-import type { Refusal } from '../core/result';
-import { failure, value, type AreaHandlers } from './dispatch';
-
-const answer = <T,>(r: { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Refusal }) => (r.ok ? value(r.value) : failure(r.error));
+import { answer, type AreaHandlers, value } from './dispatch';
 
 export function vaultHandlers(workspace: VaultControl): AreaHandlers<'vault'> {
   return {

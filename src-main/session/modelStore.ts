@@ -1,7 +1,7 @@
 import { applyAll } from '../core/commands/apply';
 import { commandListSchema, type Command } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
-import { refusalFromZod, type Refusal } from '../core/result';
+import { refusalFromZod, type Result } from '../core/result';
 
 export interface UndoState {
   readonly canUndo: boolean;
@@ -10,7 +10,6 @@ export interface UndoState {
   readonly redoLabel: string | null;
 }
 
-export type StoreResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Refusal };
 
 /**
  * Where the open organization lives: in memory, or in the encrypted vault (journaled, audited,
@@ -20,13 +19,13 @@ export type StoreResult<T> = { readonly ok: true; readonly value: T } | { readon
 export interface ModelStore {
   readonly state: OrgState;
   /** Commands with their ids filled in; `label` names the undo step. */
-  commit(commands: readonly unknown[], label: string): StoreResult<OrgState>;
-  undo(): StoreResult<string>;
-  redo(): StoreResult<string>;
+  commit(commands: readonly unknown[], label: string): Result<OrgState>;
+  undo(): Result<string>;
+  redo(): Result<string>;
   undoState(): UndoState;
   /** The staged change set: commands reviewed before they are applied (kept across restarts by the vault). */
   staged(): readonly Command[];
-  setStaged(commands: readonly unknown[]): StoreResult<readonly Command[]>;
+  setStaged(commands: readonly unknown[]): Result<readonly Command[]>;
 }
 
 /** Why the session can't answer: the vault is locked, or no vault exists yet. */
@@ -63,7 +62,7 @@ export class MemoryStore implements ModelStore {
     return this.current;
   }
 
-  commit(commands: readonly unknown[], label: string): StoreResult<OrgState> {
+  commit(commands: readonly unknown[], label: string): Result<OrgState> {
     const r = applyAll(this.current, commands);
     if (!r.ok) return { ok: false, error: { ...r.error, path: r.error.path === undefined ? `commands[${r.index}]` : `commands[${r.index}].${r.error.path}` } };
     if (r.state !== this.current) {
@@ -75,7 +74,7 @@ export class MemoryStore implements ModelStore {
     return { ok: true, value: r.state };
   }
 
-  undo(): StoreResult<string> {
+  undo(): Result<string> {
     const step = this.undoStack.pop();
     if (!step) return { ok: false, error: { code: 'nothing-to-undo', message: 'There is nothing to undo.' } };
     this.redoStack.push(step);
@@ -83,7 +82,7 @@ export class MemoryStore implements ModelStore {
     return { ok: true, value: step.label };
   }
 
-  redo(): StoreResult<string> {
+  redo(): Result<string> {
     const step = this.redoStack.pop();
     if (!step) return { ok: false, error: { code: 'nothing-to-redo', message: 'There is nothing to redo.' } };
     this.undoStack.push(step);
@@ -101,7 +100,7 @@ export class MemoryStore implements ModelStore {
     return this.stagedCommands;
   }
 
-  setStaged(commands: readonly unknown[]): StoreResult<readonly Command[]> {
+  setStaged(commands: readonly unknown[]): Result<readonly Command[]> {
     const parsed = commandListSchema.safeParse(commands);
     if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error, 'staged') };
     this.stagedCommands = parsed.data;

@@ -1,12 +1,12 @@
 import { applyAll, withIds } from '../core/commands/apply';
 import type { Command } from '../core/commands/schema';
-import { MemoryStore, type ModelStore, type StoreResult } from './modelStore';
+import { MemoryStore, type ModelStore } from './modelStore';
 import type { ParsedRequestOf, ResponseOf } from '../bridge/contract';
 import * as q from './queries';
 import { AccessEngine, type Explanation } from '../core/access/engine';
 import type { AccessRight } from '../core/model/accessRights';
 import type { BusinessUnit, Id, OrgState } from '../core/model/org';
-import type { Refusal } from '../core/result';
+import type { Refusal, Result } from '../core/result';
 
 export interface UnitRow {
   readonly businessunitid: Id;
@@ -48,7 +48,7 @@ export interface Changed {
   readonly history: HistoryState;
 }
 
-export type Applied = { readonly ok: true; readonly value: Changed } | { readonly ok: false; readonly error: Refusal };
+export type Applied = Result<Changed>;
 
 export interface SessionOptions {
   /** Fills the ids a create command leaves out. */
@@ -157,7 +157,7 @@ export class OrgSession {
     return this.store.staged();
   }
 
-  setStaged(commands: readonly unknown[]): StoreResult<readonly Command[]> {
+  setStaged(commands: readonly unknown[]): Result<readonly Command[]> {
     const r = this.store.setStaged(commands.map((c) => this.filled(c)));
     if (r.ok) this.revision++;
     return r;

@@ -2,7 +2,7 @@ import { diff, type AccessChange } from '../core/access/diff';
 import { applyAll } from '../core/commands/apply';
 import type { Command } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
-import type { Refusal } from '../core/result';
+import type { Refusal, Result } from '../core/result';
 import type { Changed, OrgSession } from './orgSession';
 
 /** One staged command with what it would do, in the words of the core (null once an earlier one is refused). */
@@ -45,7 +45,6 @@ export interface StagedDiff {
   readonly groups: readonly DiffGroup[];
 }
 
-export type StagingResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Refusal };
 
 /**
  * The staged change set of the session: edits reviewed before they are applied. The commands live
@@ -86,7 +85,7 @@ export class Staging {
   }
 
   /** Adds commands at the end; refused (with the core's reason) unless the whole set still applies. */
-  stage(commands: readonly unknown[]): StagingResult<StagedView> {
+  stage(commands: readonly unknown[]): Result<StagedView> {
     const staged = this.session.staged();
     const checked = this.session.check([...staged, ...commands]);
     if (!checked.ok) {
@@ -100,7 +99,7 @@ export class Staging {
   }
 
   /** Takes commands out of the set. The rest must still apply, unless the set was already broken. */
-  unstage(indexes: readonly number[]): StagingResult<StagedView> {
+  unstage(indexes: readonly number[]): Result<StagedView> {
     const staged = this.session.staged();
     const drop = new Set(indexes);
     for (const i of drop) if (!Number.isInteger(i) || i < 0 || i >= staged.length) return refusal('not-found', `there is no staged change ${i + 1}`);
@@ -112,7 +111,7 @@ export class Staging {
     return this.store(rest);
   }
 
-  discard(): StagingResult<StagedView> {
+  discard(): Result<StagedView> {
     return this.store([]);
   }
 
@@ -120,7 +119,7 @@ export class Staging {
    * Applies the chosen commands (all when none are named), in staged order, as one undo step that
    * the store journals and audits; the rest stays staged and must still apply on the new state.
    */
-  apply(indexes?: readonly number[]): StagingResult<{ changed: Changed; staged: StagedView }> {
+  apply(indexes?: readonly number[]): Result<{ changed: Changed; staged: StagedView }> {
     const staged = this.session.staged();
     if (!staged.length) return refusal('nothing-staged', 'There are no staged changes to apply.');
     const chosen = new Set(indexes ?? staged.map((_, i) => i));
@@ -140,7 +139,7 @@ export class Staging {
   }
 
   /** The core's diff() of the staged set over the committed state: the same rows as `roleatlas diff`. */
-  diff(limit = Infinity): StagingResult<StagedDiff> {
+  diff(limit = Infinity): Result<StagedDiff> {
     const staged = this.session.staged();
     if (!staged.length) return { ok: true, value: { rows: [], totalRows: 0, groups: [] } };
     const r = diff(this.session.current, staged);
@@ -148,7 +147,7 @@ export class Staging {
     return { ok: true, value: { rows: r.changes.length > limit ? r.changes.slice(0, limit) : r.changes, totalRows: r.changes.length, groups: groupsOf(r.changes) } };
   }
 
-  private store(commands: readonly unknown[]): StagingResult<StagedView> {
+  private store(commands: readonly unknown[]): Result<StagedView> {
     const r = this.session.setStaged(commands);
     return r.ok ? { ok: true, value: this.view() } : r;
   }

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { catalogFor } from '../core/catalog/catalog';
 import type { Id, OrgState } from '../core/model/org';
-import type { Refusal } from '../core/result';
+import { refused, type Result } from '../core/result';
 import { loadSolutionPaths } from '../importers/solution/loadSolution';
 import { exportSolution } from '../importers/solution/exportSolution';
 import { writeAtomically, writeInterchange } from '../files/atomicWrite';
@@ -20,7 +20,6 @@ import type { OrgSession } from './orgSession';
  * applying it applies exactly the previewed commands, or refuses when the organization has
  * changed since in a way that would make the import do something else.
  */
-export type TransferResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Refusal };
 
 export interface TransferOptions {
   /** Milliseconds since the epoch; previews older than `ttlMs` are forgotten. */
@@ -59,7 +58,6 @@ const ORG_FILTERS = [{ name: 'RoleAtlas organization', extensions: ['json'] }];
 /** Previews kept at once: the screen shows one of each kind; a few more cover a second window. */
 const MAX_PENDING = 6;
 
-const refused = (code: string, message: string): { ok: false; error: Refusal } => ({ ok: false, error: { code, message } });
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export class Transfer {
@@ -82,7 +80,7 @@ export class Transfer {
 
   // ---- security roles from solution files ----
 
-  async previewRoles(pick: 'files' | 'folder'): Promise<TransferResult<RolesPreviewDto | null>> {
+  async previewRoles(pick: 'files' | 'folder'): Promise<Result<RolesPreviewDto | null>> {
     const paths = await this.desktop.chooseOpenFiles(
       pick === 'folder'
         ? { title: 'Import security roles from an unpacked solution folder', filters: [], folders: true }
@@ -101,7 +99,7 @@ export class Transfer {
     return { ok: true, value: rolesPreviewDto(importid, sources, state, plan.preview, shortName(paths)) };
   }
 
-  applyRoles(importid: string, choice: { readonly roles: readonly Id[]; readonly profiles: readonly Id[] }): TransferResult<ImportedDto> {
+  applyRoles(importid: string, choice: { readonly roles: readonly Id[]; readonly profiles: readonly Id[] }): Result<ImportedDto> {
     const p = this.take(importid, 'roles');
     if (!p.ok) return p;
     const { state, content, plan, sources } = p.value;
@@ -136,7 +134,7 @@ export class Transfer {
 
   // ---- users from CSV ----
 
-  async previewUsers(): Promise<TransferResult<UsersPreviewDto | null>> {
+  async previewUsers(): Promise<Result<UsersPreviewDto | null>> {
     const [path] = await this.desktop.chooseOpenFiles({ title: 'Import users from a CSV file', filters: CSV_FILTERS });
     if (!path) return { ok: true, value: null };
     const file = basename(path);
@@ -159,7 +157,7 @@ export class Transfer {
     return { ok: true, value: { importid, file, users: plan.users.map(({ systemuserid: _, ...u }) => ({ ...u, roles: [...u.roles], teams: [...u.teams] })), errors: [...plan.errors] } };
   }
 
-  applyUsers(importid: string): TransferResult<ImportedDto> {
+  applyUsers(importid: string): Result<ImportedDto> {
     const p = this.take(importid, 'users');
     if (!p.ok) return p;
     const { state, text, ids, plan, file } = p.value;
@@ -183,7 +181,7 @@ export class Transfer {
 
   // ---- export ----
 
-  async exportOrganization(): Promise<TransferResult<ExportedOrgDto | null>> {
+  async exportOrganization(): Promise<Result<ExportedOrgDto | null>> {
     const state = this.session.current;
     const path = await this.desktop.chooseSaveFile({ title: 'Export the organization', defaultName: `${safeFileName(state.organization.name) || 'organization'}.json`, filters: ORG_FILTERS });
     if (!path) return { ok: true, value: null };
@@ -196,7 +194,7 @@ export class Transfer {
     }
   }
 
-  async exportSolution(): Promise<TransferResult<ExportedSolutionDto | null>> {
+  async exportSolution(): Promise<Result<ExportedSolutionDto | null>> {
     const state = this.session.current;
     const [folder] = await this.desktop.chooseOpenFiles({ title: 'Export roles and field security profiles into a folder', filters: [], folders: true });
     if (!folder) return { ok: true, value: null };
@@ -230,7 +228,7 @@ export class Transfer {
     };
   }
 
-  reveal(path: string): TransferResult<Record<string, never>> {
+  reveal(path: string): Result<Record<string, never>> {
     if (!this.written.has(resolve(path))) return refused('not-exported', 'Only files and folders exported from this window can be shown.');
     this.desktop.revealFile(path);
     return { ok: true, value: {} };
@@ -246,7 +244,7 @@ export class Transfer {
     return id;
   }
 
-  private take<K extends Pending['kind']>(importid: string, kind: K): TransferResult<Extract<Pending, { kind: K }>> {
+  private take<K extends Pending['kind']>(importid: string, kind: K): Result<Extract<Pending, { kind: K }>> {
     this.expire();
     const p = this.pending.get(importid);
     if (!p || p.kind !== kind) return refused('import-expired', `This preview is no longer available (it was applied, closed or is older than ${Math.round(this.ttlMs / 60_000)} minutes): choose the file again.`);

@@ -1,8 +1,9 @@
+import type { Result } from '../core/result';
 import type { Command } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
 import type { VaultSession } from '../vault/session';
 import type { Vault } from '../vault/vault';
-import type { ModelStore, StoreResult, UndoState } from './modelStore';
+import type { ModelStore, UndoState } from './modelStore';
 
 /**
  * The organization in the encrypted vault: every change is journaled and audited, undo and redo
@@ -21,20 +22,20 @@ export class VaultModelStore implements ModelStore {
     return this.vault.state;
   }
 
-  commit(commands: readonly unknown[], label: string): StoreResult<OrgState> {
+  commit(commands: readonly unknown[], label: string): Result<OrgState> {
     const v = this.vault;
     const r = v.applyAll(commands, label);
     return r.ok ? { ok: true, value: v.state } : r;
   }
 
-  undo(): StoreResult<string> {
+  undo(): Result<string> {
     const v = this.vault;
     const label = v.nextUndo() ?? '';
     const r = v.undo();
     return r.ok ? { ok: true, value: label } : r;
   }
 
-  redo(): StoreResult<string> {
+  redo(): Result<string> {
     const v = this.vault;
     const label = v.nextRedo() ?? '';
     const r = v.redo();
@@ -51,7 +52,7 @@ export class VaultModelStore implements ModelStore {
     return this.vault.getStaged();
   }
 
-  setStaged(commands: readonly unknown[]): StoreResult<readonly Command[]> {
+  setStaged(commands: readonly unknown[]): Result<readonly Command[]> {
     const v = this.vault;
     const r = v.setStaged(commands);
     return r.ok ? { ok: true, value: v.getStaged() } : r;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { demoOrganization } from '../core/generate/demo';
 import { fromInterchange } from '../core/interchange/toState';
 import { newOrganization, type OrgState } from '../core/model/org';
-import type { Refusal } from '../core/result';
+import { refused, type Refusal, type Result } from '../core/result';
 import { MIN_SCRYPT, type ScryptParams } from '../vault/crypto';
 import { VaultError } from '../vault/errors';
 import type { KeyProtector } from '../vault/keyProtector';
@@ -45,7 +45,7 @@ export interface WorkspaceOptions {
   readonly timers?: Timers;
 }
 
-export type Outcome = { readonly ok: true; readonly value: WorkspaceStatus } | { readonly ok: false; readonly error: Refusal };
+export type Outcome = Result<WorkspaceStatus>;
 
 /** What the vault screens can ask for; the app's is the Workspace, tests may hold the organization in memory. */
 export interface VaultControl {
@@ -59,7 +59,7 @@ export interface VaultControl {
   restoreBackup(passphrase: string): Promise<RestoreOutcome>;
 }
 
-export type RestoreOutcome = { readonly ok: true; readonly value: WorkspaceStatus & { readonly restored: RestoreReport } } | { readonly ok: false; readonly error: Refusal };
+export type RestoreOutcome = Result<WorkspaceStatus & { readonly restored: RestoreReport }>;
 
 /** How the app holds the vault's writer lock: named for a command line it refuses, waiting briefly for one that is finishing. */
 const APP_LOCK = { program: 'RoleAtlas (desktop app)', lockWaitMs: 2_000 } as const;
@@ -177,7 +177,6 @@ export class Workspace implements VaultControl {
   }
 }
 
-const refused = (code: string, message: string): { ok: false; error: Refusal } => ({ ok: false, error: { code, message } });
 
 /**
  * An organization held in memory with no vault behind it (component tests, quick looks at a

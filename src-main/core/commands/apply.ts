@@ -2,7 +2,7 @@ import { commandSchema, type Command, type CommandOf, type CommandType } from '.
 import { Draft, type Change } from './draft';
 import { isRefusal, type HandlerContext, type Outcome } from './context';
 import { catalogFor } from '../catalog/catalog';
-import { refusalFromZod, type Refusal } from '../result';
+import { refusalFromZod, type Refusal, type Result } from '../result';
 import type { OrgState } from '../model/org';
 import * as businessUnits from './businessUnits';
 import * as users from './users';
@@ -61,7 +61,7 @@ export interface Applied {
   readonly summary: string;
 }
 
-export type ApplyResult = { readonly ok: true; readonly value: Applied } | { readonly ok: false; readonly error: Refusal };
+export type ApplyResult = Result<Applied>;
 
 /** Validates an untrusted command, then applies it completely or refuses it and changes nothing. */
 export function apply(state: OrgState, input: unknown): ApplyResult {
