@@ -83,7 +83,8 @@ describe('roleatlas on the command line', () => {
     ]));
     const r = roleatlas('apply', '--org', org, '--commands', commands, '--out', out);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('command 2 of 2 (setRolePrivilege) refused');
+    expect(r.stderr).toContain('Change 2 of 2 (setRolePrivilege) was refused');
+    expect(r.stderr).toContain('Nothing was applied.');
     expect(r.stderr).toContain('does not allow Basic');
     expect(existsSync(out)).toBe(false);
   });

@@ -1,4 +1,4 @@
-import { applyAll, withIds } from '../core/commands/apply';
+import { applyAll, batchRefusal, withIds } from '../core/commands/apply';
 import type { Command } from '../core/commands/schema';
 import { MemoryStore, type ModelStore } from './modelStore';
 import type { ParsedRequestOf, ResponseOf } from '../bridge/contract';
@@ -137,7 +137,7 @@ export class OrgSession {
   /** Applies an untrusted command; a refusal is returned, and the organization is then unchanged. */
   apply(command: unknown): Applied {
     const r = this.tryAll([command]);
-    if (!r.ok) return { ok: false, error: { ...r.error, path: r.error.path?.replace(/^commands\[0\]\.?/, '') || undefined } };
+    if (!r.ok) return { ok: false, error: r.cause };
     return this.commit(r.commands, r.applied[0].summary);
   }
 
@@ -164,7 +164,7 @@ export class OrgSession {
   }
 
   /** Whether commands would be accepted, without applying them: the screens ask before confirming. */
-  check(commands: readonly unknown[]): { ok: true; value: { message: string } } | { ok: false; error: Refusal } {
+  check(commands: readonly unknown[]): { ok: true; value: { message: string } } | { ok: false; error: Refusal; index: number; cause: Refusal } {
     const r = this.tryAll(commands);
     if (!r.ok) return r;
     return { ok: true, value: { message: r.applied.map((a) => a.summary).join('; ') } };
@@ -231,21 +231,16 @@ export class OrgSession {
     return withIds(command, this.newId);
   }
 
-  /** Applies to a copy to find the first refusal; the filled commands are what the store commits. */
+  /**
+   * Applies to a copy to find the first refusal; the filled commands are what the store commits.
+   * A refusal carries the batch's wording (batchRefusal), and `index` and `cause` for callers that
+   * word it their own way (staging names a staged change by its place in the set).
+   */
   private tryAll(commands: readonly unknown[]) {
     const filled = commands.map((c) => this.filled(c));
     const r = applyAll(this.state, filled);
     if (r.ok) return { ...r, commands: filled };
-    const type = (commands[r.index] as { type?: unknown } | undefined)?.type;
-    const at = `commands[${r.index}]`;
-    return {
-      ok: false as const,
-      error: {
-        code: r.error.code,
-        message: commands.length > 1 ? `Change ${r.index + 1} of ${commands.length}${typeof type === 'string' ? ` (${type})` : ''} was refused: ${r.error.message}` : r.error.message,
-        path: r.error.path === undefined ? at : `${at}.${r.error.path}`,
-      },
-    };
+    return { ok: false as const, error: batchRefusal(commands, r.index, r.error), index: r.index, cause: r.error };
   }
 
   private commit(commands: readonly unknown[], label: string): Applied {

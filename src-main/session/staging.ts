@@ -89,11 +89,8 @@ export class Staging {
     const staged = this.session.staged();
     const checked = this.session.check([...staged, ...commands]);
     if (!checked.ok) {
-      const at = /^commands\[(\d+)\]/.exec(checked.error.path ?? '');
-      const index = at ? Number(at[1]) : -1;
-      if (index >= 0 && index < staged.length) return refusal('staged-invalid', `The staged changes no longer apply (change ${index + 1}): discard or fix them first.`);
-      const message = checked.error.message.replace(/^Change \d+ of \d+ (\([^)]*\) )?was refused: /, '');
-      return refusal(checked.error.code, message, at ? checked.error.path!.replace(/^commands\[\d+\]\.?/, '') || undefined : undefined);
+      if (checked.index < staged.length) return refusal('staged-invalid', `The staged changes no longer apply (change ${checked.index + 1}): discard or fix them first.`);
+      return refusal(checked.cause.code, checked.cause.message, checked.cause.path);
     }
     return this.store([...staged, ...commands]);
   }

@@ -111,7 +111,7 @@ describe('the encrypted vault', () => {
     const segs = listSegments(dir).map((s) => readFileSync(s.path).length);
     const r = v.applyAll([{ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth: 'Global' }, { type: 'deleteRole', roleid: 'nope' }]);
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.error.message).toMatch(/command 2 of 2/);
+    expect(!r.ok && r.error).toMatchObject({ message: expect.stringMatching(/^Change 2 of 2 \(deleteRole\) was refused: /), path: 'commands[1].roleid' });
     expect(listSegments(dir).map((s) => readFileSync(s.path).length)).toEqual(segs);
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { apply as applyCommand, withIds, type Applied } from '../core/commands/apply';
+import { apply as applyCommand, batchRefusal, withIds, type Applied } from '../core/commands/apply';
 import type { Change } from '../core/commands/draft';
 import type { Command } from '../core/commands/schema';
 import { emptyOrg, type OrgState } from '../core/model/org';
@@ -947,10 +947,7 @@ export class Vault {
       const input = inputs[i];
       const command = withIds(input, randomUUID);
       const r = applyCommand(state, command);
-      if (!r.ok) {
-        const where = inputs.length > 1 ? `command ${i + 1} of ${inputs.length} refused: ` : '';
-        return { ok: false, error: { ...r.error, message: `${where}${r.error.message}. Nothing was applied.` } };
-      }
+      if (!r.ok) return { ok: false, error: batchRefusal(inputs, i, r.error) };
       const inv = inverseOf(state, r.value);
       frames.push({
         kind: 'change',

@@ -3,7 +3,8 @@ import { parse, required } from '../args';
 import { print, readJson, writeOrg } from '../io';
 import { loadSourceAsync, SOURCE_OPTIONS } from '../source';
 import { CliError, usageError } from '../errors';
-import { applyAll, withIds } from '../../core/commands/apply';
+import { applyAll, batchRefusal, withIds } from '../../core/commands/apply';
+import type { Refusal } from '../../core/result';
 import type { CliCommand } from '../command';
 
 /** Reads a JSON array of commands and gives ids to create commands that left them out. */
@@ -13,10 +14,8 @@ export function loadCommands(path: string): unknown[] {
   return list.map((c) => withIds(c, randomUUID));
 }
 
-export function refusalText(commands: unknown[], index: number, message: string): string {
-  const type = (commands[index] as { type?: unknown } | null)?.type;
-  return `command ${index + 1} of ${commands.length}${typeof type === 'string' ? ` (${type})` : ''} refused: ${message}. Nothing was applied.`;
-}
+/** A refused batch as the command line says it: the core's wording, and that nothing was written. */
+export const refusalText = (error: Refusal): string => `${error.message}. Nothing was applied.`;
 
 export const apply: CliCommand = {
   name: 'apply',
@@ -33,7 +32,7 @@ export const apply: CliCommand = {
       try {
         // One undoable step, journaled and audited; durable when applyAll returns.
         const r = vault.applyAll(commands);
-        if (!r.ok) throw new CliError(`${r.error.message}`);
+        if (!r.ok) throw new CliError(refusalText(r.error));
         // The summaries of what was just written, from memory: no journal read back.
         for (const e of vault.lastWritten()) print(e.summary);
         print(`Applied ${r.value.length} command(s) into the vault ${values.vault}`);
@@ -43,7 +42,7 @@ export const apply: CliCommand = {
       return;
     }
     const r = applyAll(state, commands);
-    if (!r.ok) throw new CliError(refusalText(commands, r.index, r.error.message));
+    if (!r.ok) throw new CliError(refusalText(batchRefusal(commands, r.index, r.error)));
     writeOrg(out!, r.state);
     for (const a of r.applied) print(a.summary);
     print(`Applied ${r.applied.length} command(s); wrote ${out}`);

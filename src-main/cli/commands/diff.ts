@@ -4,6 +4,7 @@ import { loadSourceAsync, SOURCE_OPTIONS } from '../source';
 import { CliError } from '../errors';
 import { diff as accessDiff } from '../../core/access/diff';
 import { loadCommands, refusalText } from './apply';
+import { batchRefusal } from '../../core/commands/apply';
 import type { CliCommand } from '../command';
 
 export const diff: CliCommand = {
@@ -16,7 +17,7 @@ export const diff: CliCommand = {
     vault?.lock();
     const commands = loadCommands(required(values, 'commands', 'diff'));
     const r = accessDiff(state, commands);
-    if (!r.ok) throw new CliError(refusalText(commands, r.index, r.error.message));
+    if (!r.ok) throw new CliError(refusalText(batchRefusal(commands, r.index, r.error)));
     if (values.json) {
       print(JSON.stringify({ changes: r.changes }, null, 2));
       return;

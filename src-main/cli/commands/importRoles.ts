@@ -2,7 +2,8 @@ import { parse } from '../args';
 import { print, writeOrg } from '../io';
 import { loadSourceAsync, SOURCE_OPTIONS, type OrgSource } from '../source';
 import { CliError, usageError } from '../errors';
-import { applyAll } from '../../core/commands/apply';
+import { applyAll, batchRefusal } from '../../core/commands/apply';
+import { refusalText } from './apply';
 import type { Command } from '../../core/commands/schema';
 import { loadSolutionPaths } from '../../importers/solution/loadSolution';
 import { planSolutionImport, type ImportPreview, type ProfilePreview, type RolePreview } from '../../importers/solution/plan';
@@ -21,13 +22,13 @@ import type { CliCommand } from '../command';
 export function applyToSource(values: Record<string, unknown>, source: OrgSource, commands: readonly Command[], command: string): { applied: number; summaries: string[] } {
   if (source.vault) {
     const r = source.vault.applyAll([...commands]);
-    if (!r.ok) throw new CliError(`${r.error.message}. Nothing was applied.`);
+    if (!r.ok) throw new CliError(refusalText(r.error));
     return { applied: r.value.length, summaries: r.value.map((e) => e.command.type) };
   }
   const org = values.org;
   if (typeof org !== 'string' || org === '') throw usageError(`roleatlas ${command}: --org is required. See roleatlas ${command} --help`);
   const r = applyAll(source.state, commands);
-  if (!r.ok) throw new CliError(`command ${r.index + 1} of ${commands.length} (${commands[r.index].type}) refused: ${r.error.message}. Nothing was applied.`);
+  if (!r.ok) throw new CliError(refusalText(batchRefusal(commands, r.index, r.error)));
   writeOrg(org, r.state);
   return { applied: r.applied.length, summaries: r.applied.map((a) => a.summary) };
 }

@@ -103,6 +103,21 @@ const NEW_ID_FIELDS: Partial<Record<CommandType, readonly string[]>> = {
 };
 
 /**
+ * A batch refused at `index`, worded in one place for the session, the vault and the command line:
+ * "Change 2 of 3 (deleteRole) was refused: …", with the path inside it (commands[1].roleid). A
+ * batch of one is refused in the command's own words.
+ */
+export function batchRefusal(commands: readonly unknown[], index: number, error: Refusal): Refusal {
+  const type = (commands[index] as { type?: unknown } | null | undefined)?.type;
+  const at = `commands[${index}]`;
+  return {
+    code: error.code,
+    message: commands.length > 1 ? `Change ${index + 1} of ${commands.length}${typeof type === 'string' ? ` (${type})` : ''} was refused: ${error.message}` : error.message,
+    path: error.path === undefined ? at : `${at}.${error.path}`,
+  };
+}
+
+/**
  * Fills the ids a create command left out. The core has no randomness, so the caller passes the
  * generator; the filled command is what gets journaled, so a replay creates the same ids.
  */
