@@ -2,6 +2,7 @@ import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import type { OrgState } from '../../src-main/core/model/org';
 import type { OrgSession } from '../../src-main/session/orgSession';
+import type { Channel } from '../../src-main/bridge/contract';
 import { useAppStore } from '../store';
 import { fakeApi, installApi } from './fakeApi';
 
@@ -31,10 +32,10 @@ function giveListsAHeight(): void {
 }
 
 /** A fresh store over the real services for `state`, then renders `ui`. */
-export function renderWith(ui: ReactElement, state: OrgState): { session: OrgSession } & ReturnType<typeof render> {
+export function renderWith(ui: ReactElement, state: OrgState): { session: OrgSession; calls: Channel[] } & ReturnType<typeof render> {
   giveListsAHeight();
   useAppStore.setState(useAppStore.getInitialState(), true);
-  const { api, session } = fakeApi(state);
+  const { api, session, calls } = fakeApi(state);
   installApi(api);
-  return { session, ...render(ui) };
+  return { session, calls, ...render(ui) };
 }

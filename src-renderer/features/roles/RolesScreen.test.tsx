@@ -25,6 +25,16 @@ describe('Security roles screen', () => {
     expect(session.current.roles.get(F.salesperson)!.privileges.prvReadAccount).toBe('Deep');
   });
 
+  it('asks for the matrix once after a click, not twice', async () => {
+    const { calls } = renderWith(<RolesScreen />, fabrikam());
+    await openSalesperson();
+    fireEvent.click(await screen.findByRole('button', { name: 'Read Account: Business Unit' }));
+    await screen.findByRole('button', { name: 'Read Account: Parent: Child Business Units' });
+    await new Promise((r) => setTimeout(r, 50));
+    const sinceClick = calls.slice(calls.lastIndexOf('org:apply'));
+    expect(sinceClick.filter((c) => c === 'roles:matrix')).toHaveLength(1);
+  });
+
   it('cycles an organization-only privilege between None and Organization', async () => {
     renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();

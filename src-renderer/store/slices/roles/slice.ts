@@ -80,9 +80,8 @@ export const createRolesSlice: StateCreator<AppStore, [], [], RolesSlice> = (set
   async setPrivilege(privilege, depth) {
     const roleid = get().selectedRoleId;
     if (!roleid) return null;
-    const refusal = await get().applyCommand({ type: 'setRolePrivilege', roleid, privilege, depth });
-    await get().reloadRole();
-    return refusal;
+    // The screen reloads the matrix when the organization's revision moves: once per edit.
+    return get().applyCommand({ type: 'setRolePrivilege', roleid, privilege, depth });
   },
 
   async setPrivileges(cells, label) {
@@ -92,7 +91,6 @@ export const createRolesSlice: StateCreator<AppStore, [], [], RolesSlice> = (set
       cells.map((c) => ({ type: 'setRolePrivilege' as const, roleid, privilege: c.privilege, depth: c.depth })),
       label,
     );
-    await get().reloadRole();
     return refusal;
   },
 
