@@ -13,7 +13,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { applyAll, withIds } from '../src-main/core/commands/apply';
 import { refusalFromZod, type Refusal } from '../src-main/core/result';
-import { changeSetRequestSchema, MAX_CHANGESET_OPERATIONS, type ChangeSetApplied, type ErrorBody } from '../src-main/sync/protocol';
+import { fromInterchange } from '../src-main/core/interchange/toState';
+import type { OrgState } from '../src-main/core/model/org';
+import { changeSetRequestSchema, publishRequestSchema, MAX_CHANGESET_OPERATIONS, type ChangeSetApplied, type ErrorBody, type PublishReply, type SyncStatusReply } from '../src-main/sync/protocol';
 import { Accounts, privilegeProblem, type Account, type AccountOptions } from './auth';
 import { LoginThrottle, type ThrottleRule } from './loginThrottle';
 import type { CommitFailure, ServerModel } from './model';
@@ -38,12 +40,14 @@ export interface ServerOptions {
   readonly accounts?: AccountOptions;
   /** Failed sign-ins allowed per account and per address before the waits start. */
   readonly loginThrottle?: { readonly account?: ThrottleRule; readonly address?: ThrottleRule };
-  /** Test hook: called after a change set is committed, before the reply; true drops the connection. */
+  /** Largest publish body, bytes (an organization of 50,000 users is about 60 MB as JSON). */
+  readonly publishBodyLimit?: number;
+  /** Test hook: called after a change set (or a publish) is committed, before the reply; true drops the connection. */
   readonly afterCommit?: (clientid: string | null) => boolean;
 }
 
 /** Routes that answer without a token; every other route the server registers demands one. */
-export const PUBLIC_ROUTES: readonly string[] = ['POST /auth/token'];
+export const PUBLIC_ROUTES: readonly string[] = ['POST /auth/token', 'GET /health', 'HEAD /health', 'GET /ready', 'HEAD /ready'];
 
 /** Never written to the log: bearer tokens, passwords, the Authorization header. */
 export const LOG_REDACT: readonly string[] = [
@@ -83,6 +87,7 @@ export function failureStatus(f: CommitFailure, source: 'sync' | 'webapi'): numb
     case 'precondition':
       return 412;
     case 'conflict':
+    case 'not-empty':
       return 409;
     case 'refused':
       return source === 'webapi' && f.error.code === 'not-found' ? 404 : 400;
@@ -136,6 +141,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     reply.header('x-request-id', req.id);
   });
 
+  // For load balancers and supervisors: no token, and nothing said but up / ready.
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async (_req, reply) => {
+    try {
+      await model.db.query('select 1');
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+
   app.post('/auth/token', async (req, reply) => {
     const body = tokenRequest.safeParse(req.body);
     if (!body.success) return reply.code(400).send(errorBody('invalid', refusalFromZod(body.error).message));
@@ -182,6 +198,8 @@ async function apiRoutes(app: FastifyInstance, options: Omit<ServerOptions, 'acc
       return reply.code(401).send(errorBody('unauthorized', m ? 'the bearer token is unknown or expired, or was revoked; get a new one from POST /auth/token' : 'a bearer token is required (Authorization: Bearer <token> from POST /auth/token)'));
     }
     req.account = account;
+    // Other instances over the same PostgreSQL may have committed since: answer from the database's version.
+    await model.refresh();
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('not-found', `no route ${req.method} ${req.url}`)));
 
@@ -311,7 +329,39 @@ async function apiRoutes(app: FastifyInstance, options: Omit<ServerOptions, 'acc
     return { value: rows.map((r) => ({ ...r, id: Number(r.id), fromversion: Number(r.fromversion), toversion: Number(r.toversion) })) };
   });
 
-  app.get('/sync/status', async () => ({ version: model.currentVersion }));
+  /** The version, and the organization held (null: an empty server, waiting for a publish). */
+  app.get('/sync/status', async () => ({ version: model.currentVersion, organization: model.hasOrganization ? organizationOf(model.state) : null }) satisfies SyncStatusReply);
+
+  /**
+   * Publishes the client's organization to this empty server (sync --publish, or the app's
+   * confirmation): all of it or nothing; the same publish id again is answered as done; a server
+   * that holds an organization is never overwritten (409 server-not-empty).
+   */
+  app.post('/sync/publish', { bodyLimit: options.publishBodyLimit ?? 256 * 1024 * 1024 }, async (req, reply) => {
+    const parsed = publishRequestSchema.safeParse(req.body);
+    if (!parsed.success) return reply.code(400).send(errorBody('invalid', refusalFromZod(parsed.error).message));
+    const org = fromInterchange(parsed.data.organization);
+    if (!org.ok) return reply.code(400).send(errorBody('invalid-organization', `the organization to publish is not valid: ${org.error.message}`));
+    const account = req.account!;
+    const r = await model.publish({
+      account: account.name,
+      clientid: parsed.data.clientid,
+      publishid: parsed.data.publishid,
+      organization: org.value,
+      changeids: parsed.data.changeids,
+      authorize: (s) => privilegeProblem(s, account, 'write'),
+    });
+    if (!r.ok) {
+      if (r.kind === 'not-empty') req.log.warn({ event: 'publish-refused', account: account.name }, r.error.message);
+      return commitFailure(reply, r, 'sync');
+    }
+    if (!r.duplicate) req.log.info({ event: 'published', account: account.name, organization: r.organization, unplaced: r.unplaced.map((u) => u.name) }, 'organization published');
+    if (options.afterCommit?.(parsed.data.clientid)) {
+      req.raw.socket.destroy();
+      return reply.hijack();
+    }
+    return { status: 'published', duplicate: r.duplicate, publishedversion: r.publishedversion, version: r.version, organization: r.organization, unplaced: r.unplaced } satisfies PublishReply;
+  });
 
   /** The sign-in audit: failed sign-ins, lockouts, rehashes, revocations; for accounts that may change security. */
   app.get('/auth/audit', async (req, reply) => {
@@ -328,6 +378,12 @@ async function apiRoutes(app: FastifyInstance, options: Omit<ServerOptions, 'acc
     await accounts.revokeToken(token);
     return reply.code(204).send();
   });
+}
+
+/** What identifies an organization to a client: its name and root business unit. */
+function organizationOf(s: OrgState): NonNullable<SyncStatusReply['organization']> {
+  const root = [...s.businessunits.values()].find((b) => b.parentbusinessunitid === null)!;
+  return { name: s.organization.name, rootbusinessunitid: root.businessunitid, businessunits: s.businessunits.size, systemusers: s.systemusers.size, roles: s.roles.size };
 }
 
 const headerOf = (req: FastifyRequest, name: string): string | undefined => {

@@ -14,6 +14,7 @@ import { cleartextProblem, isCleartextRemote } from '../sync/transport';
 import type { Choice, ConflictRecord, PendingChange, RemoteDelta, SyncAuditEntry, SyncStatus, SyncStore } from '../sync/store';
 import { RemoteChangeRefused, VaultSyncStore, resolveInVault } from '../sync/vaultStore';
 import type { Vault } from '../vault/vault';
+import type { OrgState } from '../core/model/org';
 
 /** The open vault; VaultSession in the app (use() throws VaultError('locked') when locked). */
 export interface VaultAccess {
@@ -291,6 +292,12 @@ class ObservedStore implements SyncStore {
   }
   markSynced(ids: readonly string[]): void {
     this.inner.markSynced(ids);
+  }
+  organization(): OrgState {
+    return this.inner.organization();
+  }
+  markPublished(ids: readonly string[]): void {
+    this.inner.markPublished(ids);
   }
   applyRemote(delta: RemoteDelta): void {
     this.inner.applyRemote(delta);
