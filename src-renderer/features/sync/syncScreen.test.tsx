@@ -28,8 +28,8 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function start(): Promise<{ server: TestServer; session: OrgSession }> {
-  const server = await startTestServer(newStorage('embedded'), { seed: demoOrganization() });
+async function start(o: { emptyServer?: boolean } = {}): Promise<{ server: TestServer; session: OrgSession }> {
+  const server = await startTestServer(newStorage('embedded'), o.emptyServer ? {} : { seed: demoOrganization() });
   cleanups.push(() => server.close().catch(() => {}));
   await server.accounts.add({ name: 'ada', password: 'ada-secret-pw', role: 'System Administrator' });
   await server.accounts.add({ name: 'bob', password: 'bob-secret-pw', role: 'System Administrator' });
@@ -101,5 +101,28 @@ describe('the Sync screen', () => {
     await waitFor(() => expect(screen.queryByRole('article')).toBeNull());
     expect(server.model.state.roles.get(roleid)!.privileges.prvReadAccount).toBe('Deep');
     expect(screen.getByText('Nothing waits to be pushed.')).toBeTruthy();
+  }, 90_000);
+
+  it('asks before publishing this vault’s organization to an empty server, and publishes it once confirmed', async () => {
+    const { server, session } = await start({ emptyServer: true });
+    await statusBar().findByText('Sync: never');
+    fireEvent.click(statusBar().getByText('Sync: never'));
+    fireEvent.change(await screen.findByLabelText('Server address'), { target: { value: server.url } });
+    fireEvent.change(screen.getByLabelText('Account name'), { target: { value: 'ada' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'ada-secret-pw' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    await screen.findByText(server.url, {}, { timeout: 10_000 });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Sync now' }));
+    const question = await screen.findByRole('alertdialog', { name: 'Publish to the empty server' }, { timeout: 15_000 });
+    expect(question.textContent).toMatch(/holds no organization yet\. Publishing puts this vault's organization "Contoso.*confirm to publish/);
+    expect(server.model.hasOrganization).toBe(false);
+
+    fireEvent.click(within(question).getByRole('button', { name: 'Publish this organization' }));
+    await statusBar().findByText('Sync: just now', {}, { timeout: 15_000 });
+    expect((await screen.findByRole('status', { name: 'Published' })).textContent).toMatch(/^Published the organization “Contoso/);
+    expect(server.model.hasOrganization).toBe(true);
+    expect(server.model.state.roles.size).toBe(session.current.roles.size);
+    expect(screen.queryByRole('alertdialog')).toBeNull();
   }, 90_000);
 });
