@@ -97,7 +97,7 @@ export function failureStatus(f: CommitFailure, source: 'sync' | 'webapi'): numb
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { model } = options;
   const accounts = new Accounts(model, options.accounts);
-  const throttle = new LoginThrottle(options.loginThrottle);
+  const throttle = new LoginThrottle(model.db, options.loginThrottle);
   const app = Fastify({
     logger: {
       level: options.logLevel ?? 'silent',
@@ -156,7 +156,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const body = tokenRequest.safeParse(req.body);
     if (!body.success) return reply.code(400).send(errorBody('invalid', refusalFromZod(body.error).message));
     const { name, password } = body.data;
-    const lock = throttle.locked(name, req.ip);
+    const lock = await throttle.locked(name, req.ip);
     if (lock) {
       const seconds = Math.ceil(lock.retryAfterMs / 1000);
       req.log.warn({ event: 'login-locked', account: name, by: lock.by }, 'sign-in refused: too many failed sign-ins');
@@ -170,14 +170,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         return reply.code(403).send(errorBody('account-disabled', `account ${name} is disabled; an administrator can enable it with roleatlas server account enable`));
       }
       req.log.warn({ event: 'login-failed', account: name }, 'sign-in failed: unknown account name or wrong password');
-      for (const l of throttle.failed(name, req.ip)) {
+      for (const l of await throttle.failed(name, req.ip)) {
         const detail = `${l.by} ${l.by === 'account' ? name : req.ip} must wait ${Math.ceil(l.retryAfterMs / 1000)} s after ${l.failures} failed sign-ins`;
         req.log.warn({ event: 'login-locked', account: name, by: l.by }, detail);
         await accounts.audit('login-locked', name, req.ip, detail);
       }
       return reply.code(401).send(errorBody('unauthorized', 'unknown account name or wrong password'));
     }
-    throttle.succeeded(name);
+    await throttle.succeeded(name);
     return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn };
   });
 

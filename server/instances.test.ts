@@ -97,4 +97,22 @@ describe.skipIf(!process.env.DATABASE_URL)('two server instances over one Postgr
       `two instances, ${CLIENTS} clients, ${ROUNDS} rounds: ${changeSets} change sets in ${seconds.toFixed(2)} s = ${(changeSets / seconds).toFixed(1)} change sets/s; push latency p95 ${quantile(pushMs, 0.95).toFixed(1)} ms (median ${quantile(pushMs, 0.5).toFixed(1)} ms, ${pushMs.length} pushes)\n`,
     );
   }, 180_000);
+
+  it('counts failed sign-ins through both instances together: the account is locked on each', async () => {
+    const storage = newStorage('postgres');
+    const a = await startTestServer(storage, { seed: seedOrg() });
+    servers.push(a);
+    const b = await startTestServer(storage);
+    servers.push(b);
+    await a.accounts.add({ name: 'bob', password: 'bob-secret-pw', role: 'Security Reader' });
+    const signIn = (s: TestServer, password: string) => fetch(`${s.url}/auth/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'bob', password }) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await signIn(i % 2 ? b : a, `guess-${i}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401]);
+    for (const s of [a, b]) {
+      const right = await signIn(s, 'bob-secret-pw');
+      expect(right.status).toBe(429);
+      expect(((await right.json()) as { error: { message: string } }).error.message).toMatch(/too many failed sign-ins for account bob/);
+    }
+  });
 });

@@ -8,6 +8,7 @@
  */
 import { TABLE_SPECS, type Row, type SyncTable } from '../src-main/sync/dataverse';
 import type { Db, Queryable } from './db';
+import { LOGIN_THROTTLE_TABLE } from './loginThrottle';
 
 const SCHEMA_VERSION = 1;
 
@@ -70,6 +71,7 @@ export async function migrate(db: Db): Promise<void> {
       address text,
       detail text
     );
+    ${LOGIN_THROTTLE_TABLE}
     -- The role an account was added with: its user gets it when an organization is published.
     alter table account add column if not exists role text;
     insert into meta (k, v) values ('schema', '${SCHEMA_VERSION}') on conflict (k) do nothing;
