@@ -140,6 +140,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  // Stopping: a reply still under way closes its connection after it, so a kept-alive client
+  // connection cannot hold the stop open (idle ones are closed by close() itself).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('Connection', 'close');
+  });
 
   // For load balancers and supervisors: no token, and nothing said but up / ready.
   app.get('/health', async () => ({ status: 'ok' }));
