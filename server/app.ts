@@ -381,6 +381,27 @@ async function apiRoutes(app: FastifyInstance, options: Omit<ServerOptions, 'acc
     return { value: await accounts.auditLog(since) };
   });
 
+  /**
+   * Adds a server account while the server runs (roleatlas server account add --server URL): for
+   * accounts that may change security, as they could grant any role anyway. With an embedded
+   * database this is the way, since one process at a time may open it.
+   */
+  const accountRequest = z.object({ name: z.string().min(1).max(100), password: z.string().min(8, 'the password must have at least 8 characters').max(1000), role: z.string().trim().min(1).max(200) }).strict();
+  app.post('/admin/accounts', async (req, reply) => {
+    const denied = privilegeProblem(model.state, req.account!, 'write');
+    if (denied) return forbidden(reply, denied);
+    const body = accountRequest.safeParse(req.body);
+    if (!body.success) return reply.code(400).send(errorBody('invalid', refusalFromZod(body.error).message));
+    try {
+      const added = await accounts.add({ ...body.data, by: req.account!.name });
+      req.log.info({ event: 'account-added', account: added.name, by: req.account!.name }, 'account added');
+      return reply.code(201).send({ name: added.name, systemuserid: added.systemuserid, placed: added.placed, role: body.data.role });
+    } catch (e) {
+      const m = (e as Error).message;
+      return reply.code(/already exists/.test(m) ? 409 : 400).send(errorBody(/already exists/.test(m) ? 'account-exists' : 'invalid', m));
+    }
+  });
+
   /** Signs out: revokes the token of this request. */
   app.post('/auth/revoke', async (req, reply) => {
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')![1];

@@ -110,7 +110,8 @@ export class Accounts {
    * server that holds no organization yet, the account waits: its user is created holding `role`
    * when an organization is published (until then it may only publish).
    */
-  async add(args: { name: string; password: string; role: string }): Promise<Account & { placed: boolean }> {
+  async add(args: { name: string; password: string; role: string; by?: string }): Promise<Account & { placed: boolean }> {
+    const by = args.by ? ` (added by ${args.by})` : '';
     const name = args.name.trim();
     if (!/^[A-Za-z0-9._@-]{1,100}$/.test(name)) throw new Error(`account name "${args.name}" must be 1 to 100 letters, digits, . _ @ or -`);
     if (args.password.length < 8) throw new Error('the password must have at least 8 characters');
@@ -122,7 +123,7 @@ export class Accounts {
     if (!this.model.hasOrganization) {
       const systemuserid = randomUUID();
       await db.query('insert into account (name, systemuserid, passwordhash, role) values ($1, $2, $3, $4)', [name, systemuserid, passwordhash, args.role.trim()]);
-      await this.audit('account-added', name, null, `to hold ${args.role.trim()} once an organization is published`);
+      await this.audit('account-added', name, null, `to hold ${args.role.trim()} once an organization is published${by}`);
       return { name, systemuserid, placed: false };
     }
     const state = this.model.state;
@@ -139,7 +140,7 @@ export class Accounts {
     const r = await this.model.commit({ account: '(server)', source: 'server', changes: commands.map((command) => ({ id: null, command })) });
     if (!r.ok) throw new Error(r.error.message);
     await db.query('insert into account (name, systemuserid, passwordhash, role) values ($1, $2, $3, $4)', [name, systemuserid, passwordhash, role.name]);
-    await this.audit('account-added', name, null, `holding ${role.name}`);
+    await this.audit('account-added', name, null, `holding ${role.name}${by}`);
     return { name, systemuserid, placed: true };
   }
 

@@ -4,7 +4,9 @@
  * set ids go on without the jump a crash leaves.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CliError } from '../src-main/cli/errors';
+import { server as serverCommand } from '../src-main/cli/commands/server';
 import { SyncClient } from '../src-main/sync/client';
 import { MemorySyncStore } from '../src-main/sync/store';
 import { BU } from '../test/fixtures/orgCharts';
@@ -90,5 +92,52 @@ describe('stopping the server', () => {
     server.child.kill('SIGINT');
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.output()).toMatch(/stopped \(SIGINT\)/);
+  }, 60_000);
+});
+
+async function roleatlasServer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  try {
+    await serverCommand.run(args);
+    return { code: 0, stdout, stderr: '' };
+  } catch (e) {
+    if (e instanceof CliError) return { code: e.exitCode, stdout, stderr: e.message };
+    throw e;
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('adding an account while the server runs on an embedded database', () => {
+  it('goes through the running server with --server, and --data refuses, naming the server that has the database open', async () => {
+    const dataDir = await preparedData();
+    const running = await spawnServer(dataDir);
+    process.env.LC_TOKEN = await tokenOf(running.url);
+    process.env.LC_PASSWORD = 'carol-secret-pw';
+    try {
+      const direct = await roleatlasServer('account', 'add', '--data', dataDir, '--name', 'carol', '--role', 'System Administrator', '--password-env', 'LC_PASSWORD');
+      expect(direct.code).toBe(1);
+      expect(direct.stderr).toMatch(new RegExp(`the server \\(pid ${running.child.pid} .*\\) has ${dataDir} open.*roleatlas server account add --server ${running.url} --token-env NAME`));
+
+      const added = await roleatlasServer('account', 'add', '--server', running.url, '--token-env', 'LC_TOKEN', '--name', 'carol', '--role', 'System Administrator', '--password-env', 'LC_PASSWORD');
+      expect(added).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Added account carol \(user [0-9a-f-]+\) holding System Administrator, through http/) });
+      const signIn = await fetch(`${running.url}/auth/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'carol', password: 'carol-secret-pw' }) });
+      expect(signIn.status).toBe(200);
+
+      const again = await roleatlasServer('account', 'add', '--server', running.url, '--token-env', 'LC_TOKEN', '--name', 'carol', '--role', 'System Administrator', '--password-env', 'LC_PASSWORD');
+      expect(again).toMatchObject({ code: 1, stderr: expect.stringMatching(/refused to add account carol \(409\): account carol already exists/) });
+    } finally {
+      delete process.env.LC_TOKEN;
+      delete process.env.LC_PASSWORD;
+    }
+    running.child.kill('SIGTERM');
+    await running.exited;
+    // Stopped, the database may be opened directly again.
+    const after = await roleatlasServer('account', 'disable', '--data', dataDir, '--name', 'carol');
+    expect(after).toMatchObject({ code: 0 });
   }, 60_000);
 });

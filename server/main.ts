@@ -15,7 +15,9 @@
 import { parseArgs } from 'node:util';
 import { fromInterchange } from '../src-main/core/interchange/toState';
 import type { OrgState } from '../src-main/core/model/org';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { openServerModel, startServer } from './run';
 import { LOG_LEVELS, type LogLevel } from './app';
 import { parseDuration, tokenTtlProblem, type AccountOptions } from './auth';
@@ -104,8 +106,38 @@ export async function serverMain(argv: string[]): Promise<Awaited<ReturnType<typ
   process.stdout.write(
     `roleatlas server listening on ${started.url} (${model.db.kind}, ${model.hasOrganization ? `organization "${model.state.organization.name}", version ${model.currentVersion}` : 'no organization yet: the first sync publishes one'})\n`,
   );
+  // Who has the embedded database open: roleatlas server account add|disable|... refuse to open it meanwhile.
+  if (values.data && model.db.kind === 'pglite') {
+    const file = join(values.data, RUNNING_FILE);
+    writeFileSync(file, JSON.stringify({ pid: process.pid, host: hostname(), url: started.url, since: new Date().toISOString() }), { mode: 0o600 });
+    const close = started.close;
+    started = { ...started, close: async () => {
+      await close();
+      rmSync(file, { force: true });
+    } };
+  }
   stopOnSignals(started);
   return started;
+}
+
+/** In an embedded data directory while a server has it open: {pid, host, url, since}. */
+export const RUNNING_FILE = 'roleatlas-server.json';
+
+/** The server that has this embedded data directory open now, if any (a file left by a dead process is ignored). */
+export function runningServer(dataDir: string): { pid: number; host: string; url: string; since: string } | null {
+  let info: { pid: number; host: string; url: string; since: string };
+  try {
+    info = JSON.parse(readFileSync(join(dataDir, RUNNING_FILE), 'utf8'));
+  } catch {
+    return null;
+  }
+  if (info.host !== hostname()) return info;
+  try {
+    process.kill(info.pid, 0);
+    return info;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM' ? info : null;
+  }
 }
 
 /** Entries of a directory; 0 when it does not exist. */
