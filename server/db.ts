@@ -42,62 +42,64 @@ export async function openDb(options: DbOptions): Promise<Db> {
  * renamed into place) and every new database, on disk or in memory, starts from a copy of it.
  * ROLEATLAS_CACHE_DIR moves the cache; "off" keeps it in this process only.
  */
-let template: Promise<Blob> | null = null;
+let template: Blob | null = null;
 
 function templateFile(): string | null {
-  const dir = process.env.ROLEATLAS_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'roleatlas');
-  if (dir === 'off') return null;
-  // The package's exports hide package.json: read it beside the entry point (dist/..).
-  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-  const version = (JSON.parse(readFileSync(join(entry, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
-  return join(dir, `pglite-${version}-cluster.tar`);
+  try {
+    const dir = process.env.ROLEATLAS_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'roleatlas');
+    if (dir === 'off') return null;
+    // The package's exports hide package.json: read it beside the entry point (dist/..).
+    const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+    const version = (JSON.parse(readFileSync(join(entry, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    return join(dir, `pglite-${version}-cluster.tar`);
+  } catch {
+    return null;
+  }
 }
 
-async function freshCluster(): Promise<Blob> {
-  const file = (() => {
-    try {
-      return templateFile();
-    } catch {
-      return null;
-    }
-  })();
-  if (file && existsSync(file)) {
-    try {
-      return new Blob([readFileSync(file)]);
-    } catch {
-      /* unreadable: made again below */
-    }
+function cachedCluster(): Blob | null {
+  if (template) return template;
+  const file = templateFile();
+  if (!file || !existsSync(file)) return null;
+  try {
+    return (template = new Blob([readFileSync(file)]));
+  } catch {
+    return null;
   }
-  const db = await PGlite.create();
-  const blob = await db.dumpDataDir('none');
-  await db.close();
-  if (file) {
-    try {
-      mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, Buffer.from(await blob.arrayBuffer()), { mode: 0o600 });
-      renameSync(tmp, file);
-    } catch {
-      /* no cache (read-only home): the next process runs initdb again */
-    }
+}
+
+/** Keeps the fresh cluster of a database initdb just made, before anything is written to it. */
+async function keepCluster(db: PGlite): Promise<void> {
+  template = await db.dumpDataDir('none');
+  const file = templateFile();
+  if (!file) return;
+  try {
+    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, Buffer.from(await template.arrayBuffer()), { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch {
+    /* no cache (read-only home): the next process runs initdb again */
   }
-  return blob;
 }
 
 async function createPglite(dataDir: string | undefined): Promise<PGlite> {
   if (dataDir && existsSync(join(dataDir, 'PG_VERSION'))) return PGlite.create(dataDir);
-  template ??= freshCluster();
-  try {
-    return await PGlite.create(dataDir, { loadDataDir: await template });
-  } catch (e) {
-    // A damaged cached cluster: forget it and start this database the slow way.
-    template = null;
-    const file = templateFile();
-    if (file) rmSync(file, { force: true });
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    void e;
-    return PGlite.create(dataDir);
+  const cluster = cachedCluster();
+  if (cluster) {
+    try {
+      return await PGlite.create(dataDir, { loadDataDir: cluster });
+    } catch {
+      // A damaged cached cluster: forget it and make this database the slow way.
+      template = null;
+      const file = templateFile();
+      if (file) rmSync(file, { force: true });
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   }
+  const db = await PGlite.create(dataDir);
+  await keepCluster(db);
+  return db;
 }
 
 async function openPglite(dataDir: string | undefined, schema: string | undefined): Promise<Db> {

@@ -103,9 +103,6 @@ export async function serverMain(argv: string[]): Promise<Awaited<ReturnType<typ
     const m = (e as Error).message;
     throw new Error(https && /PEM|key|cert|asn1|routines/i.test(m) ? `--cert/--key: not a usable PEM certificate and private key pair (${m})` : m);
   }
-  process.stdout.write(
-    `roleatlas server listening on ${started.url} (${model.db.kind}, ${model.hasOrganization ? `organization "${model.state.organization.name}", version ${model.currentVersion}` : 'no organization yet: the first sync publishes one'})\n`,
-  );
   // Who has the embedded database open: roleatlas server account add|disable|... refuse to open it meanwhile.
   if (values.data && model.db.kind === 'pglite') {
     const file = join(values.data, RUNNING_FILE);
@@ -117,6 +114,9 @@ export async function serverMain(argv: string[]): Promise<Awaited<ReturnType<typ
     } };
   }
   stopOnSignals(started);
+  process.stdout.write(
+    `roleatlas server listening on ${started.url} (${model.db.kind}, ${model.hasOrganization ? `organization "${model.state.organization.name}", version ${model.currentVersion}` : 'no organization yet: the first sync publishes one'})\n`,
+  );
   return started;
 }
 
