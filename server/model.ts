@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { applyAll, withIds, type Applied } from '../src-main/core/commands/apply';
+import { AccessEngine } from '../src-main/core/access/engine';
 import { emptyOrg, type OrgState } from '../src-main/core/model/org';
 import type { Refusal } from '../src-main/core/result';
 import {
@@ -177,6 +178,16 @@ export class ServerModel {
     this.current = applyRowChanges(this.current, logChanges.map((l): RowChange => ({ table: l.tbl, key: l.key, row: l.after })));
     for (const l of logChanges) this.meta.get(l.tbl)!.set(l.key, { version: Number(l.version), clientid: l.clientid, deleted: l.after === null });
     this.version = now;
+    this.prepareEngine();
+  }
+
+  /**
+   * Builds the access engine's indexes for the new state now, inside the write that made it: every
+   * read checks its account's privileges, and the first read after a change would otherwise pay for
+   * the rebuild (80 ms for 50,000 users). Only the tables a change set touched are rebuilt.
+   */
+  private prepareEngine(): void {
+    if (this.hasOrganization) AccessEngine.of(this.current).userIndex('');
   }
 
   /** Runs fn after every earlier commit and catch-up of this instance. */
@@ -231,7 +242,10 @@ export class ServerModel {
         await this.catchUp(tx);
         return this.commitIn(tx, input);
       });
-      if (out.ok) out.commit();
+      if (out.ok) {
+        out.commit();
+        this.prepareEngine();
+      }
       return out.result;
     });
   }
