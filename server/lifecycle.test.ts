@@ -4,7 +4,7 @@
  * set ids go on without the jump a crash leaves.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliError } from '../src-main/cli/errors';
 import { server as serverCommand } from '../src-main/cli/commands/server';
 import { SyncClient } from '../src-main/sync/client';
@@ -113,6 +113,11 @@ async function roleatlasServer(...args: string[]): Promise<{ code: number; stdou
 }
 
 describe('adding an account while the server runs on an embedded database', () => {
+  // --data means the embedded database only when DATABASE_URL is not set.
+  const databaseUrl = process.env.DATABASE_URL;
+  beforeAll(() => void delete process.env.DATABASE_URL);
+  afterAll(() => void (databaseUrl === undefined ? delete process.env.DATABASE_URL : (process.env.DATABASE_URL = databaseUrl)));
+
   it('goes through the running server with --server, and --data refuses, naming the server that has the database open', async () => {
     const dataDir = await preparedData();
     const running = await spawnServer(dataDir);
