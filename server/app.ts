@@ -339,7 +339,13 @@ async function apiRoutes(app: FastifyInstance, options: Omit<ServerOptions, 'acc
   });
 
   /** The version, and the organization held (null: an empty server, waiting for a publish). */
-  app.get('/sync/status', async () => ({ version: model.currentVersion, organization: model.hasOrganization ? organizationOf(model.state) : null }) satisfies SyncStatusReply);
+  app.get('/sync/status', async (req, reply) => {
+    if (!model.hasOrganization) return { version: model.currentVersion, organization: null } satisfies SyncStatusReply;
+    // Which organization the server holds is for accounts that may read it.
+    const denied = privilegeProblem(model.state, req.account!, 'read');
+    if (denied) return forbidden(reply, denied);
+    return { version: model.currentVersion, organization: organizationOf(model.state) } satisfies SyncStatusReply;
+  });
 
   /**
    * Publishes the client's organization to this empty server (sync --publish, or the app's
