@@ -128,6 +128,9 @@ export class ServerModel {
     model.load(await loadRows(db));
     if (options.seed) {
       if (model.hasOrganization) throw new Error(`the server's database already holds the organization "${model.current.organization.name}"; a seed organization is taken only by a new, empty server`);
+      // Accounts added before any organization wait for a publish, which places them; a seed would not.
+      const accounts = await db.query<{ n: string | number }>('select count(*) as n from account');
+      if (Number(accounts[0].n)) throw new Error(`the server's database already exists (it holds ${accounts[0].n} account(s)); a seed organization is taken only by a new, empty server: publish the organization from a client instead (roleatlas sync --publish)`);
       await seed(db, options.seed);
       model.load(await loadRows(db));
     }

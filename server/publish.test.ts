@@ -204,4 +204,15 @@ describe('npm run server -- --org', () => {
       process.env.DATABASE_URL = url;
     }
   });
+
+  it.each(BACKENDS)('is an error on a %s database that already has accounts or an organization', async (backend) => {
+    const storage = newStorage(backend);
+    const first = await startTestServer(storage);
+    await first.accounts.add({ name: 'ada', password: 'ada-secret-pw', role: 'System Administrator' });
+    await first.close();
+    await expect(startTestServer(storage, { seed: seedOrg() })).rejects.toThrow(/already exists \(it holds 1 account\(s\)\); a seed organization is taken only by a new, empty server/);
+    const seeded = newStorage(backend);
+    await (await startTestServer(seeded, { seed: seedOrg() })).close();
+    await expect(startTestServer(seeded, { seed: seedOrg() })).rejects.toThrow(/already holds the organization "Contoso"/);
+  });
 });

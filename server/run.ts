@@ -25,7 +25,12 @@ export async function openServerModel(o: OpenOptions): Promise<ServerModel> {
   if (o.faultFromEnv && process.env.ROLEATLAS_FAULT === 'kill-before-commit') hooks.beforeCommit = () => void process.kill(process.pid, 'SIGKILL');
   // A change set that takes a second to commit: the graceful-stop test sends its signal meanwhile.
   if (o.faultFromEnv && process.env.ROLEATLAS_FAULT === 'slow-commit') hooks.beforeCommit = () => new Promise((r) => setTimeout(r, 1500));
-  return ServerModel.open(db, { seed: o.seed, hooks });
+  try {
+    return await ServerModel.open(db, { seed: o.seed, hooks });
+  } catch (e) {
+    await db.close().catch(() => {});
+    throw e;
+  }
 }
 
 export async function startServer(model: ServerModel, o: Omit<ServerOptions, 'model'> & { port?: number; host?: string } = {}) {
