@@ -168,6 +168,15 @@ function SyncNow() {
       )}
       {p?.phase === 'failed' && p.code === 'server-empty' && !running ? (
         <PublishQuestion message={p.error ?? ''} jobid={job!.jobid} />
+      ) : p?.phase === 'failed' && p.code === 'server-holds-other-organization' && !running ? (
+        <div className="panel" role="alertdialog" aria-label="The server holds another organization">
+          <p className="error">{p.error}</p>
+          <div className="actions">
+            <button type="button" onClick={() => void useAppStore.getState().disconnectSync()} title="Forget this server's sign-in; then sign in to an empty server to publish there">
+              Sign out of this server
+            </button>
+          </div>
+        </div>
       ) : (
         p?.phase === 'failed' &&
         p.error && (
