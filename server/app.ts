@@ -13,7 +13,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { applyAll, withIds } from '../src-main/core/commands/apply';
 import { refusalFromZod, type Refusal } from '../src-main/core/result';
-import { changeSetRequestSchema, MAX_CHANGESET_OPERATIONS, type ChangeSetApplied, type ErrorBody } from '../src-main/sync/protocol';
+import { fromInterchange } from '../src-main/core/interchange/toState';
+import type { OrgState } from '../src-main/core/model/org';
+import { changeSetRequestSchema, publishRequestSchema, MAX_CHANGESET_OPERATIONS, type ChangeSetApplied, type ErrorBody, type PublishReply, type SyncStatusReply } from '../src-main/sync/protocol';
 import { Accounts, privilegeProblem, type Account, type AccountOptions } from './auth';
 import { LoginThrottle, type ThrottleRule } from './loginThrottle';
 import type { CommitFailure, ServerModel } from './model';
@@ -38,12 +40,14 @@ export interface ServerOptions {
   readonly accounts?: AccountOptions;
   /** Failed sign-ins allowed per account and per address before the waits start. */
   readonly loginThrottle?: { readonly account?: ThrottleRule; readonly address?: ThrottleRule };
-  /** Test hook: called after a change set is committed, before the reply; true drops the connection. */
+  /** Largest publish body, bytes (an organization of 50,000 users is about 60 MB as JSON). */
+  readonly publishBodyLimit?: number;
+  /** Test hook: called after a change set (or a publish) is committed, before the reply; true drops the connection. */
   readonly afterCommit?: (clientid: string | null) => boolean;
 }
 
 /** Routes that answer without a token; every other route the server registers demands one. */
-export const PUBLIC_ROUTES: readonly string[] = ['POST /auth/token'];
+export const PUBLIC_ROUTES: readonly string[] = ['POST /auth/token', 'GET /health', 'HEAD /health', 'GET /ready', 'HEAD /ready'];
 
 /** Never written to the log: bearer tokens, passwords, the Authorization header. */
 export const LOG_REDACT: readonly string[] = [
@@ -83,6 +87,7 @@ export function failureStatus(f: CommitFailure, source: 'sync' | 'webapi'): numb
     case 'precondition':
       return 412;
     case 'conflict':
+    case 'not-empty':
       return 409;
     case 'refused':
       return source === 'webapi' && f.error.code === 'not-found' ? 404 : 400;
@@ -92,7 +97,7 @@ export function failureStatus(f: CommitFailure, source: 'sync' | 'webapi'): numb
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { model } = options;
   const accounts = new Accounts(model, options.accounts);
-  const throttle = new LoginThrottle(options.loginThrottle);
+  const throttle = new LoginThrottle(model.db, options.loginThrottle);
   const app = Fastify({
     logger: {
       level: options.logLevel ?? 'silent',
@@ -135,12 +140,32 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  // Stopping: a reply still under way closes its connection after it, so a kept-alive client
+  // connection cannot hold the stop open (idle ones are closed by close() itself).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('Connection', 'close');
+  });
+
+  // For load balancers and supervisors: no token, and nothing said but up / ready.
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async (_req, reply) => {
+    try {
+      await model.db.query('select 1');
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
 
   app.post('/auth/token', async (req, reply) => {
     const body = tokenRequest.safeParse(req.body);
     if (!body.success) return reply.code(400).send(errorBody('invalid', refusalFromZod(body.error).message));
     const { name, password } = body.data;
-    const lock = throttle.locked(name, req.ip);
+    const lock = await throttle.locked(name, req.ip);
     if (lock) {
       const seconds = Math.ceil(lock.retryAfterMs / 1000);
       req.log.warn({ event: 'login-locked', account: name, by: lock.by }, 'sign-in refused: too many failed sign-ins');
@@ -154,14 +179,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         return reply.code(403).send(errorBody('account-disabled', `account ${name} is disabled; an administrator can enable it with roleatlas server account enable`));
       }
       req.log.warn({ event: 'login-failed', account: name }, 'sign-in failed: unknown account name or wrong password');
-      for (const l of throttle.failed(name, req.ip)) {
+      for (const l of await throttle.failed(name, req.ip)) {
         const detail = `${l.by} ${l.by === 'account' ? name : req.ip} must wait ${Math.ceil(l.retryAfterMs / 1000)} s after ${l.failures} failed sign-ins`;
         req.log.warn({ event: 'login-locked', account: name, by: l.by }, detail);
         await accounts.audit('login-locked', name, req.ip, detail);
       }
       return reply.code(401).send(errorBody('unauthorized', 'unknown account name or wrong password'));
     }
-    throttle.succeeded(name);
+    await throttle.succeeded(name);
     return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn };
   });
 
@@ -182,6 +207,8 @@ async function apiRoutes(app: FastifyInstance, options: Omit<ServerOptions, 'acc
       return reply.code(401).send(errorBody('unauthorized', m ? 'the bearer token is unknown or expired, or was revoked; get a new one from POST /auth/token' : 'a bearer token is required (Authorization: Bearer <token> from POST /auth/token)'));
     }
     req.account = account;
+    // Other instances over the same PostgreSQL may have committed since: answer from the database's version.
+    await model.refresh();
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('not-found', `no route ${req.method} ${req.url}`)));
 
@@ -311,7 +338,45 @@ async function apiRoutes(app: FastifyInstance, options: Omit<ServerOptions, 'acc
     return { value: rows.map((r) => ({ ...r, id: Number(r.id), fromversion: Number(r.fromversion), toversion: Number(r.toversion) })) };
   });
 
-  app.get('/sync/status', async () => ({ version: model.currentVersion }));
+  /** The version, and the organization held (null: an empty server, waiting for a publish). */
+  app.get('/sync/status', async (req, reply) => {
+    if (!model.hasOrganization) return { version: model.currentVersion, organization: null } satisfies SyncStatusReply;
+    // Which organization the server holds is for accounts that may read it.
+    const denied = privilegeProblem(model.state, req.account!, 'read');
+    if (denied) return forbidden(reply, denied);
+    return { version: model.currentVersion, organization: organizationOf(model.state) } satisfies SyncStatusReply;
+  });
+
+  /**
+   * Publishes the client's organization to this empty server (sync --publish, or the app's
+   * confirmation): all of it or nothing; the same publish id again is answered as done; a server
+   * that holds an organization is never overwritten (409 server-not-empty).
+   */
+  app.post('/sync/publish', { bodyLimit: options.publishBodyLimit ?? 256 * 1024 * 1024 }, async (req, reply) => {
+    const parsed = publishRequestSchema.safeParse(req.body);
+    if (!parsed.success) return reply.code(400).send(errorBody('invalid', refusalFromZod(parsed.error).message));
+    const org = fromInterchange(parsed.data.organization);
+    if (!org.ok) return reply.code(400).send(errorBody('invalid-organization', `the organization to publish is not valid: ${org.error.message}`));
+    const account = req.account!;
+    const r = await model.publish({
+      account: account.name,
+      clientid: parsed.data.clientid,
+      publishid: parsed.data.publishid,
+      organization: org.value,
+      changeids: parsed.data.changeids,
+      authorize: (s) => privilegeProblem(s, account, 'write'),
+    });
+    if (!r.ok) {
+      if (r.kind === 'not-empty') req.log.warn({ event: 'publish-refused', account: account.name }, r.error.message);
+      return commitFailure(reply, r, 'sync');
+    }
+    if (!r.duplicate) req.log.info({ event: 'published', account: account.name, organization: r.organization, unplaced: r.unplaced.map((u) => u.name) }, 'organization published');
+    if (options.afterCommit?.(parsed.data.clientid)) {
+      req.raw.socket.destroy();
+      return reply.hijack();
+    }
+    return { status: 'published', duplicate: r.duplicate, publishedversion: r.publishedversion, version: r.version, organization: r.organization, unplaced: r.unplaced } satisfies PublishReply;
+  });
 
   /** The sign-in audit: failed sign-ins, lockouts, rehashes, revocations; for accounts that may change security. */
   app.get('/auth/audit', async (req, reply) => {
@@ -322,12 +387,39 @@ async function apiRoutes(app: FastifyInstance, options: Omit<ServerOptions, 'acc
     return { value: await accounts.auditLog(since) };
   });
 
+  /**
+   * Adds a server account while the server runs (roleatlas server account add --server URL): for
+   * accounts that may change security, as they could grant any role anyway. With an embedded
+   * database this is the way, since one process at a time may open it.
+   */
+  const accountRequest = z.object({ name: z.string().min(1).max(100), password: z.string().min(8, 'the password must have at least 8 characters').max(1000), role: z.string().trim().min(1).max(200) }).strict();
+  app.post('/admin/accounts', async (req, reply) => {
+    const denied = privilegeProblem(model.state, req.account!, 'write');
+    if (denied) return forbidden(reply, denied);
+    const body = accountRequest.safeParse(req.body);
+    if (!body.success) return reply.code(400).send(errorBody('invalid', refusalFromZod(body.error).message));
+    try {
+      const added = await accounts.add({ ...body.data, by: req.account!.name });
+      req.log.info({ event: 'account-added', account: added.name, by: req.account!.name }, 'account added');
+      return reply.code(201).send({ name: added.name, systemuserid: added.systemuserid, placed: added.placed, role: body.data.role });
+    } catch (e) {
+      const m = (e as Error).message;
+      return reply.code(/already exists/.test(m) ? 409 : 400).send(errorBody(/already exists/.test(m) ? 'account-exists' : 'invalid', m));
+    }
+  });
+
   /** Signs out: revokes the token of this request. */
   app.post('/auth/revoke', async (req, reply) => {
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')![1];
     await accounts.revokeToken(token);
     return reply.code(204).send();
   });
+}
+
+/** What identifies an organization to a client: its name and root business unit. */
+function organizationOf(s: OrgState): NonNullable<SyncStatusReply['organization']> {
+  const root = [...s.businessunits.values()].find((b) => b.parentbusinessunitid === null)!;
+  return { name: s.organization.name, rootbusinessunitid: root.businessunitid, businessunits: s.businessunits.size, systemusers: s.systemusers.size, roles: s.roles.size };
 }
 
 const headerOf = (req: FastifyRequest, name: string): string | undefined => {

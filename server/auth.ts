@@ -106,14 +106,26 @@ export class Accounts {
 
   /**
    * Creates an account and its user in the root business unit holding `role` (a role id or name).
-   * The user and the role assignment are ordinary commands, audited like any other change.
+   * The user and the role assignment are ordinary commands, audited like any other change. On a
+   * server that holds no organization yet, the account waits: its user is created holding `role`
+   * when an organization is published (until then it may only publish).
    */
-  async add(args: { name: string; password: string; role: string }): Promise<Account> {
+  async add(args: { name: string; password: string; role: string; by?: string }): Promise<Account & { placed: boolean }> {
+    const by = args.by ? ` (added by ${args.by})` : '';
     const name = args.name.trim();
     if (!/^[A-Za-z0-9._@-]{1,100}$/.test(name)) throw new Error(`account name "${args.name}" must be 1 to 100 letters, digits, . _ @ or -`);
     if (args.password.length < 8) throw new Error('the password must have at least 8 characters');
+    if (!args.role.trim()) throw new Error('the role must name a role of the organization, such as "System Administrator"');
     const db = this.model.db;
     if ((await db.query('select 1 from account where name = $1', [name])).length) throw new Error(`account ${name} already exists`);
+    await this.model.refresh();
+    const passwordhash = await hashPassword(args.password, this.passwordCost);
+    if (!this.model.hasOrganization) {
+      const systemuserid = randomUUID();
+      await db.query('insert into account (name, systemuserid, passwordhash, role) values ($1, $2, $3, $4)', [name, systemuserid, passwordhash, args.role.trim()]);
+      await this.audit('account-added', name, null, `to hold ${args.role.trim()} once an organization is published${by}`);
+      return { name, systemuserid, placed: false };
+    }
     const state = this.model.state;
     const roles = [...state.roles.values()];
     const role = state.roles.get(args.role) ?? roles.find((r) => r.name.toLowerCase() === args.role.trim().toLowerCase());
@@ -127,9 +139,9 @@ export class Accounts {
     commands.push({ type: 'assignRole', systemuserid, roleid: role.roleid });
     const r = await this.model.commit({ account: '(server)', source: 'server', changes: commands.map((command) => ({ id: null, command })) });
     if (!r.ok) throw new Error(r.error.message);
-    await db.query('insert into account (name, systemuserid, passwordhash) values ($1, $2, $3)', [name, systemuserid, await hashPassword(args.password, this.passwordCost)]);
-    await this.audit('account-added', name, null, `holding ${role.name}`);
-    return { name, systemuserid };
+    await db.query('insert into account (name, systemuserid, passwordhash, role) values ($1, $2, $3, $4)', [name, systemuserid, passwordhash, role.name]);
+    await this.audit('account-added', name, null, `holding ${role.name}${by}`);
+    return { name, systemuserid, placed: true };
   }
 
   /**

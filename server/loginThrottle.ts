@@ -3,8 +3,11 @@
  * the account (or the address) must wait before it may try again, the wait doubling with every
  * further failure up to a ceiling. A success clears the account's count, never the address's, so
  * an attacker holding one good account cannot reset the count of its guesses at others.
- * In memory: a restart forgets the counts, as the request rate limit does.
+ * The counts live in the server's database (table login_throttle), counted with one atomic
+ * statement per failure: every instance over the same PostgreSQL sees the same counts, and a
+ * restart keeps them. Counts quiet for as long as the longest wait are forgotten.
  */
+import type { Queryable } from './db';
 
 export interface ThrottleRule {
   /** Failures in a row allowed before the first wait. */
@@ -17,16 +20,6 @@ export interface ThrottleRule {
 export const ACCOUNT_RULE: ThrottleRule = { free: 5, baseMs: 1_000, maxMs: 15 * 60_000 };
 export const ADDRESS_RULE: ThrottleRule = { free: 20, baseMs: 1_000, maxMs: 15 * 60_000 };
 
-/** Entries kept per kind; the oldest are dropped past it, so a spray of names cannot fill memory. */
-const MAX_ENTRIES = 100_000;
-
-interface Count {
-  failures: number;
-  /** Until when (epoch ms) further tries are refused; 0 when not locked. */
-  lockedUntil: number;
-  last: number;
-}
-
 export interface Lock {
   readonly by: 'account' | 'address';
   readonly key: string;
@@ -34,37 +27,52 @@ export interface Lock {
   readonly failures: number;
 }
 
+export const LOGIN_THROTTLE_TABLE = `
+  create table if not exists login_throttle (
+    kind text not null,
+    key text not null,
+    failures integer not null,
+    -- epoch ms: until when further tries are refused (0: not locked), and the last failure
+    lockeduntil bigint not null default 0,
+    last bigint not null,
+    primary key (kind, key)
+  );
+  create index if not exists login_throttle_last on login_throttle (last);`;
+
 class Counter {
-  private readonly counts = new Map<string, Count>();
   constructor(
+    private readonly db: Queryable,
     readonly by: 'account' | 'address',
     private readonly rule: ThrottleRule,
   ) {}
 
-  lock(key: string, now: number): Lock | null {
-    const c = this.counts.get(key);
-    return c && c.lockedUntil > now ? { by: this.by, key, retryAfterMs: c.lockedUntil - now, failures: c.failures } : null;
+  async lock(key: string, now: number): Promise<Lock | null> {
+    const rows = await this.db.query<{ failures: number; lockeduntil: string | number }>('select failures, lockeduntil from login_throttle where kind = $1 and key = $2', [this.by, key]);
+    const until = rows.length ? Number(rows[0].lockeduntil) : 0;
+    return until > now ? { by: this.by, key, retryAfterMs: until - now, failures: rows[0].failures } : null;
   }
 
-  /** Counts a failure; the lock it starts, if any. */
-  fail(key: string, now: number): Lock | null {
-    let c = this.counts.get(key);
-    // A count forgotten after a quiet spell as long as the longest wait.
-    if (c && now - c.last > this.rule.maxMs) c = undefined;
-    c ??= { failures: 0, lockedUntil: 0, last: now };
-    c.failures++;
-    c.last = now;
-    this.counts.delete(key);
-    this.counts.set(key, c);
-    if (this.counts.size > MAX_ENTRIES) this.counts.delete(this.counts.keys().next().value!);
-    if (c.failures <= this.rule.free) return null;
-    const wait = Math.min(this.rule.maxMs, this.rule.baseMs * 2 ** Math.min(30, c.failures - this.rule.free - 1));
-    c.lockedUntil = now + wait;
-    return { by: this.by, key, retryAfterMs: wait, failures: c.failures };
+  /** Counts a failure (one statement, so concurrent failures on several instances all count); the lock it starts, if any. */
+  async fail(key: string, now: number): Promise<Lock | null> {
+    const [{ failures }] = await this.db.query<{ failures: number }>(
+      `insert into login_throttle (kind, key, failures, lockeduntil, last) values ($1, $2, 1, 0, $3)
+       on conflict (kind, key) do update set
+         failures = case when $3 - login_throttle.last > $4 then 1 else login_throttle.failures + 1 end,
+         lockeduntil = case when $3 - login_throttle.last > $4 then 0 else login_throttle.lockeduntil end,
+         last = $3
+       returning failures`,
+      [this.by, key, now, this.rule.maxMs],
+    );
+    // Now and then, counts quiet for longer than the longest wait are dropped, so a spray of names cannot fill the table.
+    if (failures === 1 && Math.random() < 0.01) await this.db.query('delete from login_throttle where last < $1', [now - this.rule.maxMs]);
+    if (failures <= this.rule.free) return null;
+    const wait = Math.min(this.rule.maxMs, this.rule.baseMs * 2 ** Math.min(30, failures - this.rule.free - 1));
+    await this.db.query('update login_throttle set lockeduntil = greatest(lockeduntil, $3) where kind = $1 and key = $2', [this.by, key, now + wait]);
+    return { by: this.by, key, retryAfterMs: wait, failures };
   }
 
-  clear(key: string): void {
-    this.counts.delete(key);
+  async clear(key: string): Promise<void> {
+    await this.db.query('delete from login_throttle where kind = $1 and key = $2', [this.by, key]);
   }
 }
 
@@ -73,25 +81,25 @@ export class LoginThrottle {
   private readonly addresses: Counter;
   private readonly now: () => number;
 
-  constructor(o: { account?: ThrottleRule; address?: ThrottleRule; now?: () => number } = {}) {
-    this.accounts = new Counter('account', o.account ?? ACCOUNT_RULE);
-    this.addresses = new Counter('address', o.address ?? ADDRESS_RULE);
+  constructor(db: Queryable, o: { account?: ThrottleRule; address?: ThrottleRule; now?: () => number } = {}) {
+    this.accounts = new Counter(db, 'account', o.account ?? ACCOUNT_RULE);
+    this.addresses = new Counter(db, 'address', o.address ?? ADDRESS_RULE);
     this.now = o.now ?? Date.now;
   }
 
   /** The lock that refuses a sign-in of this account from this address now, or null. */
-  locked(account: string, address: string): Lock | null {
+  async locked(account: string, address: string): Promise<Lock | null> {
     const now = this.now();
-    return this.addresses.lock(address, now) ?? this.accounts.lock(account.toLowerCase(), now);
+    return (await this.addresses.lock(address, now)) ?? (await this.accounts.lock(account.toLowerCase(), now));
   }
 
   /** Counts a failed sign-in; the locks it starts (for the audit). */
-  failed(account: string, address: string): Lock[] {
+  async failed(account: string, address: string): Promise<Lock[]> {
     const now = this.now();
-    return [this.accounts.fail(account.toLowerCase(), now), this.addresses.fail(address, now)].filter((l): l is Lock => l !== null);
+    return [await this.accounts.fail(account.toLowerCase(), now), await this.addresses.fail(address, now)].filter((l): l is Lock => l !== null);
   }
 
-  succeeded(account: string): void {
-    this.accounts.clear(account.toLowerCase());
+  async succeeded(account: string): Promise<void> {
+    await this.accounts.clear(account.toLowerCase());
   }
 }

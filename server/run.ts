@@ -13,7 +13,8 @@ export interface OpenOptions {
   readonly hooks?: CommitHooks;
   /**
    * ROLEATLAS_FAULT=kill-before-commit: the process kills itself (SIGKILL) inside the
-   * transaction of the next change set, before COMMIT. For the crash tests only.
+   * transaction of the next change set, before COMMIT; slow-commit: each change set waits 1.5 s
+   * before COMMIT. For the crash and stop tests only.
    */
   readonly faultFromEnv?: boolean;
 }
@@ -22,7 +23,14 @@ export async function openServerModel(o: OpenOptions): Promise<ServerModel> {
   const db = await openDb({ dataDir: o.dataDir, databaseUrl: o.databaseUrl ?? process.env.DATABASE_URL, schema: o.schema });
   const hooks: CommitHooks = { ...o.hooks };
   if (o.faultFromEnv && process.env.ROLEATLAS_FAULT === 'kill-before-commit') hooks.beforeCommit = () => void process.kill(process.pid, 'SIGKILL');
-  return ServerModel.open(db, { seed: o.seed, hooks });
+  // A change set that takes a second to commit: the graceful-stop test sends its signal meanwhile.
+  if (o.faultFromEnv && process.env.ROLEATLAS_FAULT === 'slow-commit') hooks.beforeCommit = () => new Promise((r) => setTimeout(r, 1500));
+  try {
+    return await ServerModel.open(db, { seed: o.seed, hooks });
+  } catch (e) {
+    await db.close().catch(() => {});
+    throw e;
+  }
 }
 
 export async function startServer(model: ServerModel, o: Omit<ServerOptions, 'model'> & { port?: number; host?: string } = {}) {

@@ -140,6 +140,26 @@ describe('authentication belongs to the routes', () => {
   });
 });
 
+describe('health endpoints', () => {
+  it('answers /health and /ready without a token, saying nothing but up and ready', async () => {
+    const server = await start();
+    expect(PUBLIC_ROUTES).toEqual(['POST /auth/token', 'GET /health', 'HEAD /health', 'GET /ready', 'HEAD /ready']);
+    const health = await fetch(`${server.url}/health`);
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+    const ready = await fetch(`${server.url}/ready`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
+    expect((await fetch(`${server.url}/ready`, { method: 'HEAD' })).status).toBe(200);
+  });
+
+  it('answers /ready with 503 once the database cannot be reached, while /health still answers', async () => {
+    const server = await start();
+    await server.model.db.close();
+    const ready = await fetch(`${server.url}/ready`);
+    expect([ready.status, await ready.json()]).toEqual([503, { status: 'unavailable' }]);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+});
+
 describe('tokens are revocable at once', () => {
   it('refuses a revoked token on the very next request (no cache keeps it alive)', async () => {
     const server = await start();

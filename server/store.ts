@@ -8,6 +8,7 @@
  */
 import { TABLE_SPECS, type Row, type SyncTable } from '../src-main/sync/dataverse';
 import type { Db, Queryable } from './db';
+import { LOGIN_THROTTLE_TABLE } from './loginThrottle';
 
 const SCHEMA_VERSION = 1;
 
@@ -70,7 +71,12 @@ export async function migrate(db: Db): Promise<void> {
       address text,
       detail text
     );
+    ${LOGIN_THROTTLE_TABLE}
+    -- The role an account was added with: its user gets it when an organization is published.
+    alter table account add column if not exists role text;
     insert into meta (k, v) values ('schema', '${SCHEMA_VERSION}') on conflict (k) do nothing;
+    -- The version row every change set locks (select ... for update): one writer at a time across instances.
+    insert into meta (k, v) values ('version', '0') on conflict (k) do nothing;
   `);
 }
 
@@ -98,7 +104,21 @@ export async function writeMeta(q: Queryable, k: string, v: unknown): Promise<vo
   await q.query('insert into meta (k, v) values ($1, $2) on conflict (k) do update set v = excluded.v', [k, JSON.stringify(v)]);
 }
 
-export async function loadRows(db: Db): Promise<{ rows: StoredRow[]; tombstones: StoredTombstone[]; version: number }> {
+/** The version of the last committed change set. */
+export async function readVersion(q: Queryable): Promise<number> {
+  return Number((await readMeta(q, 'version')) ?? 0);
+}
+
+/**
+ * Locks the version row until the transaction ends: change sets of every server instance over
+ * this database run one after the other, each seeing the last one's rows and version.
+ */
+export async function lockVersion(tx: Queryable): Promise<number> {
+  const rows = await tx.query<{ v: unknown }>(`select v from meta where k = 'version' for update`);
+  return Number(rows[0]?.v ?? 0);
+}
+
+export async function loadRows(db: Queryable): Promise<{ rows: StoredRow[]; tombstones: StoredTombstone[]; version: number }> {
   const rows: StoredRow[] = [];
   for (const s of TABLE_SPECS) {
     const found = await db.query<{ key: string; data: Row; version: string | number; clientid: string | null }>(`select key, data, version, clientid from ${s.logicalName}`);

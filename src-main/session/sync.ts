@@ -14,6 +14,7 @@ import { cleartextProblem, isCleartextRemote } from '../sync/transport';
 import type { Choice, ConflictRecord, PendingChange, RemoteDelta, SyncAuditEntry, SyncStatus, SyncStore } from '../sync/store';
 import { RemoteChangeRefused, VaultSyncStore, resolveInVault } from '../sync/vaultStore';
 import type { Vault } from '../vault/vault';
+import type { OrgState } from '../core/model/org';
 
 /** The open vault; VaultSession in the app (use() throws VaultError('locked') when locked). */
 export interface VaultAccess {
@@ -129,8 +130,11 @@ export class SyncService {
     return ok(this.status());
   }
 
-  /** Starts pull + push in the background; one job at a time (a second start answers the running one). */
-  start(): Result<{ jobid: string }> {
+  /**
+   * Starts pull + push in the background; one job at a time (a second start answers the running one).
+   * publish: the admin confirmed that an empty server takes this vault's organization.
+   */
+  start(o: { publish?: boolean } = {}): Result<{ jobid: string }> {
     if (this.running) return ok({ jobid: this.running.id });
     const vault = this.vault();
     if (!vault.ok) return vault;
@@ -139,7 +143,7 @@ export class SyncService {
     const total = vault.value.pendingChanges().filter((p) => !LOCAL_ONLY_COMMANDS.has(p.command.type)).length;
     const id = this.newId();
     const job: { id: string; progress: SyncProgressDto; finished: Promise<void> } = { id, progress: { phase: 'pulling', pulled: 0, pushed: 0, total }, finished: Promise.resolve() };
-    job.finished = this.run(job, vault.value, auth.server, auth.token).finally(() => {
+    job.finished = this.run(job, vault.value, auth.server, auth.token, o.publish ?? false).finally(() => {
       this.running = null;
     });
     this.running = job;
@@ -206,7 +210,7 @@ export class SyncService {
 
   // ---- the job --------------------------------------------------------------------------------------
 
-  private async run(job: Job, vault: Vault, server: string, token: string): Promise<void> {
+  private async run(job: Job, vault: Vault, server: string, token: string, publish: boolean): Promise<void> {
     let network: string | null = null;
     const store = new VaultSyncStore(vault, { server, now: this.now });
     const observed = new ObservedStore(store, job);
@@ -220,6 +224,7 @@ export class SyncService {
       sleep: this.o.sleep,
       // Stored only when the admin allowed it at sign-in; the status bar keeps saying so.
       allowInsecureHttp: isCleartextRemote(server),
+      publish,
       fetch: async (input, init) => {
         try {
           return await this.fetch(input, init);
@@ -234,10 +239,19 @@ export class SyncService {
       await Promise.resolve();
       const report = await client.sync();
       const open = store.conflicts().filter((c) => !c.choices).length;
-      job.progress = { ...job.progress, phase: open ? 'conflicts' : 'done', pushed: report.push.pushed + report.push.duplicates, total: Math.max(job.progress.total, report.push.pushed + report.push.duplicates) };
+      const p = report.publish;
+      const pushed = report.push.pushed + report.push.duplicates + (p?.changes ?? 0);
+      job.progress = {
+        ...job.progress,
+        phase: open ? 'conflicts' : 'done',
+        pushed,
+        total: Math.max(job.progress.total, pushed),
+        ...(p ? { published: { organization: p.organization, changes: p.changes, duplicate: p.duplicate, unplaced: p.unplaced.map((u) => u.name) } } : {}),
+      };
     } catch (e) {
       const message = failure(e, server, network);
-      job.progress = { ...job.progress, phase: 'failed', error: message };
+      const code = e instanceof SyncError && (e.code === 'server-empty' || e.code === 'server-holds-other-organization') ? e.code : undefined;
+      job.progress = { ...job.progress, phase: 'failed', error: message, ...(code ? { code } : {}) };
       // The vault keeps how the sync ended in the admin's words (the pill shows it after a restart).
       if (!vault.isLocked) {
         try {
@@ -291,6 +305,12 @@ class ObservedStore implements SyncStore {
   }
   markSynced(ids: readonly string[]): void {
     this.inner.markSynced(ids);
+  }
+  organization(): OrgState {
+    return this.inner.organization();
+  }
+  markPublished(ids: readonly string[]): void {
+    this.inner.markPublished(ids);
   }
   applyRemote(delta: RemoteDelta): void {
     this.inner.applyRemote(delta);
@@ -351,6 +371,7 @@ function side(field: string, v: unknown): string {
 /** One sentence for each way a sync fails. */
 function failure(e: unknown, server: string, network: string | null): string {
   if (e instanceof RemoteChangeRefused) return e.message;
+  if (e instanceof SyncError && e.code) return e.message;
   if (e instanceof SyncError) {
     if (e.status === null) return network ? `${UNREACHABLE}${server}: ${network}` : e.message;
     if (e.status === 401) return `the server no longer accepts this sign-in (401): sign in again`;

@@ -5,14 +5,21 @@
  */
 import type { Command } from '../core/commands/schema';
 import { LOCAL_ONLY_COMMANDS, SPEC_BY_SET, TABLE_SPECS, fieldsOf, fromODataRow, rowOfFields, transition, type Row, type RowChange } from './dataverse';
-import { MAX_CHANGESET_OPERATIONS, type ChangeSetApplied, type ChangeSetRequest, type ErrorBody, type ObjectConflict } from './protocol';
+import { toInterchange } from '../core/interchange/fromState';
+import { MAX_CHANGESET_OPERATIONS, type ChangeSetApplied, type ChangeSetRequest, type ErrorBody, type ObjectConflict, type PublishReply, type PublishRequest, type SyncStatusReply } from './protocol';
 import type { Choice, ConflictRecord, PendingChange, SyncStore } from './store';
 import { cleartextProblem } from './transport';
 
+/**
+ * Why a sync stopped. `code` names the cases a screen or the command line answers with a choice:
+ * server-empty (the server holds no organization: publish this one?), server-holds-other-organization
+ * (never overwritten; the admin chooses another server or a vault of that organization).
+ */
 export class SyncError extends Error {
   constructor(
     message: string,
     readonly status: number | null,
+    readonly code?: 'server-empty' | 'server-holds-other-organization' | 'nothing-to-publish',
   ) {
     super(message);
   }
@@ -32,6 +39,23 @@ export interface SyncClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Send the token over http:// to a host other than this computer (the admin's explicit choice). */
   readonly allowInsecureHttp?: boolean;
+  /**
+   * The admin confirmed: a first sync against a server that holds no organization publishes this
+   * one (sync --publish, or the app's confirmation). Without it such a sync stops with server-empty.
+   */
+  readonly publish?: boolean;
+}
+
+export interface PublishReport {
+  readonly organization: string;
+  /** Version of the published rows. */
+  readonly version: number;
+  /** An earlier attempt had done it (its reply was lost): nothing applied twice. */
+  readonly duplicate: boolean;
+  /** Journal entries the published organization included. */
+  readonly changes: number;
+  /** Server accounts left without a user: the organization has no role of the name they were added with. */
+  readonly unplaced: readonly { readonly name: string; readonly role: string | null }[];
 }
 
 export interface PushReport {
@@ -62,21 +86,101 @@ export class SyncClient {
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  /** Pull (whole organization the first time), push the journal, pull what changed meanwhile. */
-  async sync(): Promise<{ push: PushReport; pull: PullReport }> {
+  /**
+   * The first time: publish this organization to an empty server (when allowed), or pull the
+   * server's whole organization; then push the journal and pull what changed meanwhile. The pull
+   * reported is the first one (full on a first sync), with the rows of both pulls.
+   */
+  async sync(): Promise<{ push: PushReport; pull: PullReport; publish?: PublishReport }> {
     const store = this.o.store;
     try {
-      if ((await store.deltaToken()) === null) await this.pull();
+      let first: PullReport | null = null;
+      let publish: PublishReport | undefined;
+      if ((await store.deltaToken()) === null) {
+        const server = await this.serverStatus();
+        if (server.organization === null) publish = await this.publishIfAllowed();
+        else {
+          await this.sameOrganization(server.organization);
+          first = await this.pull();
+        }
+      }
       const push = await this.push();
-      const pull = await this.pull();
+      const last = await this.pull();
+      const pull = first ? { ...last, full: first.full, rows: first.rows + last.rows, deleted: first.deleted + last.deleted, requests: first.requests + last.requests } : last;
       const at = this.now().toISOString();
       await store.setStatus(push.conflicts ? { state: 'conflict', lastsyncat: at, message: `${push.conflicts} conflict(s) to resolve` } : { state: 'idle', lastsyncat: at });
-      return { push, pull };
+      return publish ? { push, pull, publish } : { push, pull };
     } catch (e) {
       const prev = await store.status();
       await store.setStatus({ state: 'error', lastsyncat: prev.lastsyncat, message: (e as Error).message });
       throw e;
     }
+  }
+
+  // ---- a first sync: publish or pull ---------------------------------------------------------------
+
+  /** What the server holds: its version and organization (null: empty). */
+  async serverStatus(): Promise<SyncStatusReply> {
+    const body = (await this.request('GET', '/api/sync/status')) as Partial<SyncStatusReply> | undefined;
+    if (!body || typeof body.version !== 'number') throw new SyncError('the server did not say its version (GET /api/sync/status): is it a RoleAtlas sync server?', 200);
+    return { version: body.version, organization: body.organization ?? null };
+  }
+
+  private async publishIfAllowed(): Promise<PublishReport> {
+    const local = await this.o.store.organization();
+    const name = local.organization.name || '(unnamed)';
+    if (!local.businessunits.size) {
+      throw new SyncError(`the server at ${this.o.server} holds no organization, and neither does this vault: create or import one first, then sync to publish it`, null, 'nothing-to-publish');
+    }
+    if (!this.o.publish) {
+      throw new SyncError(
+        `the server at ${this.o.server} holds no organization yet. Publishing puts this vault's organization "${name}" (${local.businessunits.size} business unit(s), ${local.systemusers.size} user(s), ${local.roles.size} role(s)) on it for everyone who syncs with it; confirm to publish`,
+        null,
+        'server-empty',
+      );
+    }
+    return this.publish();
+  }
+
+  /**
+   * Puts this vault's organization (without records and shares) on the empty server, in one
+   * request under one id: a retry after a lost reply is answered as done, never applied twice.
+   */
+  async publish(): Promise<PublishReport> {
+    const store = this.o.store;
+    const clientid = await store.clientId();
+    const local = await store.organization();
+    const included = (await store.pending()).filter((p) => !LOCAL_ONLY_COMMANDS.has(p.command.type)).map((p) => p.id);
+    const body: PublishRequest = {
+      clientid,
+      publishid: `publish:${clientid}`,
+      organization: toInterchange({ ...local, records: new Map(), shares: new Map() }),
+      changeids: included,
+    };
+    await store.setStatus({ state: 'pushing', lastsyncat: (await store.status()).lastsyncat, progress: { done: 0, total: included.length } });
+    const reply = (await this.request('POST', '/api/sync/publish', body)) as PublishReply;
+    await store.markPublished(included);
+    await store.setDeltaToken(reply.publishedversion);
+    await store.audit({
+      at: this.now().toISOString(),
+      kind: 'published',
+      detail: `organization ${reply.organization} published at version ${reply.publishedversion}${reply.duplicate ? ' (by an earlier attempt whose reply was lost)' : ''}, including ${included.length} local change(s)${reply.unplaced.length ? `; accounts without a user (no such role): ${reply.unplaced.map((u) => `${u.name} (${u.role ?? 'no role'})`).join(', ')}` : ''}`,
+    });
+    return { organization: reply.organization, version: reply.publishedversion, duplicate: reply.duplicate, changes: included.length, unplaced: reply.unplaced };
+  }
+
+  /** A vault that holds an organization syncs only with a server holding the same one (same root business unit). */
+  private async sameOrganization(server: NonNullable<SyncStatusReply['organization']>): Promise<void> {
+    const local = await this.o.store.organization();
+    if (!local.businessunits.size) return;
+    const root = [...local.businessunits.values()].find((b) => b.parentbusinessunitid === null);
+    if (root?.businessunitid === server.rootbusinessunitid) return;
+    throw new SyncError(
+      `the server at ${this.o.server} already holds another organization, "${server.name}" (${server.businessunits} business unit(s), ${server.systemusers} user(s), ${server.roles} role(s)), and this vault holds "${local.organization.name}". ` +
+        `Nothing was changed on either side: the server is never overwritten. Sync this vault with an empty server to publish it there, or start a new vault with no organization and sync it to take the server's`,
+      409,
+      'server-holds-other-organization',
+    );
   }
 
   // ---- pull ---------------------------------------------------------------------------------------

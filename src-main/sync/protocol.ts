@@ -69,3 +69,42 @@ export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly index?: number; readonly changeid?: string };
   readonly conflicts?: readonly ObjectConflict[];
 }
+
+/** GET /api/sync/status */
+export interface SyncStatusReply {
+  readonly version: number;
+  /** null: the server holds no organization yet; the first client to sync may publish its own. */
+  readonly organization: {
+    readonly name: string;
+    readonly rootbusinessunitid: string;
+    readonly businessunits: number;
+    readonly systemusers: number;
+    readonly roles: number;
+  } | null;
+}
+
+/** POST /api/sync/publish: this client's organization onto an empty server. */
+export const publishRequestSchema = z
+  .object({
+    clientid: z.string().trim().min(1).max(200),
+    /** The same id on a retry: the server answers a publish it already did instead of refusing it. */
+    publishid: z.string().min(1).max(200),
+    /** The organization as an interchange file (roleatlas/org@1), without records and shares. */
+    organization: z.unknown(),
+    /** The client's journal entries the organization includes: a later push of them is answered as duplicates. */
+    changeids: z.array(z.string().min(1).max(200)).max(10_000_000),
+  })
+  .strict();
+export type PublishRequest = z.infer<typeof publishRequestSchema>;
+
+export interface PublishReply {
+  readonly status: 'published';
+  /** true: an earlier attempt (whose reply was lost) published it; nothing was applied again. */
+  readonly duplicate: boolean;
+  /** The version of the published rows: the client pulls from here (the accounts' users come after). */
+  readonly publishedversion: number;
+  readonly version: number;
+  readonly organization: string;
+  /** Server accounts whose role the organization lacks: they have no user in it. */
+  readonly unplaced: readonly { readonly name: string; readonly role: string | null }[];
+}

@@ -47,7 +47,7 @@ export interface SyncStatus {
 
 export interface SyncAuditEntry {
   readonly at: string;
-  readonly kind: 'pushed' | 'pulled' | 'conflict' | 'resolved';
+  readonly kind: 'pushed' | 'pulled' | 'conflict' | 'resolved' | 'published';
   readonly detail: string;
 }
 
@@ -55,6 +55,10 @@ export interface SyncStore {
   clientId(): Awaitable<string>;
   pending(): Awaitable<readonly PendingChange[]>;
   markSynced(ids: readonly string[]): Awaitable<void>;
+  /** The organization as this vault shows it (its synced state with the pending changes): what a publish sends. */
+  organization(): Awaitable<OrgState>;
+  /** The server now holds organization() as published: `ids` (included in it) are synced. */
+  markPublished(ids: readonly string[]): Awaitable<void>;
   applyRemote(delta: RemoteDelta): Awaitable<void>;
   deltaToken(): Awaitable<number | null>;
   setDeltaToken(version: number): Awaitable<void>;
@@ -120,6 +124,14 @@ export class MemorySyncStore implements SyncStore {
       if (r.ok) this.base = r.state;
     }
     this.journal = this.journal.filter((p) => !done.has(p.id));
+  }
+  organization() {
+    return this.state;
+  }
+  markPublished(ids: readonly string[]) {
+    this.base = this.state;
+    const done = new Set(ids);
+    this.journal = this.journal.filter((p) => !done.has(p.id) && !LOCAL_ONLY_COMMANDS.has(p.command.type));
   }
   applyRemote(delta: RemoteDelta) {
     const from = delta.full ? { ...emptyOrg(''), records: this.base.records, shares: this.base.shares } : this.base;

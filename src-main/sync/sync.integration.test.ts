@@ -85,7 +85,7 @@ describe.each(BACKENDS)('sync on %s PostgreSQL', (backend) => {
     await client(server, token, a).sync();
     const before = syncedView(server.model.state);
     await servers.pop()!.close();
-    server = await start(storage);
+    server = await start(storage, { seed: undefined });
     expect(syncedView(server.model.state)).toBe(before);
     const token2 = await server.token('ada', 'ada-secret-pw');
     a.record({ type: 'setUserDisabled', systemuserid: USER.wes, isdisabled: true });

@@ -63,6 +63,15 @@ export class VaultSyncStore implements SyncStore {
     this.vault.markSynced(ids);
   }
 
+  organization(): OrgState {
+    return this.vault.state;
+  }
+
+  /** The vault already shows what was published: its entries are acknowledged, nothing else changes. */
+  markPublished(ids: readonly string[]): void {
+    this.vault.markSynced(ids);
+  }
+
   /**
    * Takes the server's rows: each changed row becomes what the server holds with this vault's
    * unsent changes on top, through the commands of transition(), all in one batch. A row that no

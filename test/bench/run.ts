@@ -17,6 +17,7 @@ import { benchReports } from './reports';
 import { benchHierarchy, HIERARCHY_TARGETS } from './hierarchy';
 import { benchImportRoles, IMPORT_TARGETS } from './importRoles';
 import { benchCliStart } from './cliStart';
+import { benchServerStart, SERVER_START_TARGETS } from './serverStart';
 
 const json = process.argv.includes('--json');
 const log = (s: string) => {
@@ -44,6 +45,7 @@ const TARGETS: Record<string, number> = {
   findings_all_ms: 2000,
   ...HIERARCHY_TARGETS,
   ...IMPORT_TARGETS,
+  ...SERVER_START_TARGETS,
 };
 
 log('generating the benchmark organization…');
@@ -108,6 +110,8 @@ log('vault history (10,000 edits)…');
 const historyFigures = await benchVaultHistory(state);
 log('sync…');
 const syncFigures = await benchSync(state);
+log('sync server start…');
+const serverStartFigures = await benchServerStart();
 log('reports…');
 const reportFigures = await benchReports(state);
 
@@ -124,6 +128,7 @@ const figures = {
   ...vaultFigures,
   ...historyFigures,
   ...syncFigures,
+  ...serverStartFigures,
   ...reportFigures,
 };
 const context = { organization: BENCH_ORG, diff_role_direct_holders: holders, diff_rows: rows, node: process.version };

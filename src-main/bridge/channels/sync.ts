@@ -47,6 +47,13 @@ export const syncProgressSchema = z.object({
   /** Local changes to push when the job started. */
   total: z.number().int(),
   error: z.string().optional(),
+  /**
+   * A failure the admin answers with a choice: server-empty (publish this vault's organization to
+   * the empty server? then sync:start with publish), server-holds-other-organization (never overwritten).
+   */
+  code: z.enum(['server-empty', 'server-holds-other-organization']).optional(),
+  /** What a publish did, when this job published. */
+  published: z.object({ organization: z.string(), changes: z.number().int(), duplicate: z.boolean(), unplaced: z.array(z.string()) }).optional(),
 });
 export type SyncProgressDto = z.infer<typeof syncProgressSchema>;
 
@@ -101,7 +108,8 @@ export const syncChannels = {
   /** Forgets the token; the bookkeeping (delta token, conflicts) stays. */
   'sync:disconnect': channel(z.object({}).strict(), syncStatusSchema),
   /** Starts pull + push as a job; poll sync:progress with its id. */
-  'sync:start': channel(z.object({}).strict(), z.object({ jobid: z.string() })),
+  /** publish: the admin confirmed putting this vault's organization on the empty server. */
+  'sync:start': channel(z.object({ publish: z.boolean().optional() }).strict(), z.object({ jobid: z.string() })),
   'sync:progress': channel(z.object({ jobid: z.string().min(1).max(200) }).strict(), syncProgressSchema),
   'sync:conflicts': channel(z.object({}).strict(), z.object({ conflicts: z.array(syncConflictSchema) })),
   /** Keeps mine or takes theirs for a conflicted object, or only for the fields named. */

@@ -3,10 +3,15 @@
  * then the server started again on it: what was revoked or disabled is refused on the first request.
  * The command runs in-process (server.run) with stdout captured and CliError read the way main() does.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { newStorage, seedOrg, startTestServer, type TestServer, type TestStorage } from '../../../server/testing';
 import { CliError } from '../errors';
 import { server } from './server';
+
+// These commands are about --data (the embedded database); with DATABASE_URL set they would use PostgreSQL instead.
+const databaseUrl = process.env.DATABASE_URL;
+beforeAll(() => void delete process.env.DATABASE_URL);
+afterAll(() => void (databaseUrl === undefined ? delete process.env.DATABASE_URL : (process.env.DATABASE_URL = databaseUrl)));
 
 const open: TestServer[] = [];
 afterEach(async () => {

@@ -205,3 +205,39 @@ describe('roleatlas sync', () => {
     expect(r.stderr).toMatch(/has no open conflicts/);
   });
 });
+
+describe('roleatlas sync against an empty server', () => {
+  it('publishes the vault’s organization only with --publish, then a new vault’s first sync reports a full pull', async () => {
+    const empty = await startTestServer(newStorage('embedded'));
+    try {
+      await empty.accounts.add({ name: 'ada', password: 'ada-secret-pw', role: 'System Administrator' });
+      process.env.EMPTY_TOKEN = await empty.token('ada', 'ada-secret-pw');
+      const offline = await newVault('offline');
+      await withVault(offline, (v) => {
+        v.replaceState(seedOrg(), 'the Contoso file');
+        v.applyAll([{ type: 'updateUser', systemuserid: USER.sam, fullname: 'Samuel Offline' }]);
+      });
+      const args = [...vaultArgs(offline), '--server', empty.url, '--token-env', 'EMPTY_TOKEN'];
+
+      const asked = await roleatlas(...args);
+      expect(asked.code).toBe(1);
+      expect(asked.stderr).toMatch(/holds no organization yet\. Publishing puts this vault's organization "Contoso" .*: run roleatlas sync again with --publish\. Nothing was sent$/);
+      expect(empty.model.hasOrganization).toBe(false);
+
+      const published = await roleatlas(...args, '--publish', '--json');
+      expect(published.code, published.stderr).toBe(0);
+      expect(JSON.parse(published.stdout)).toMatchObject({ published: { organization: 'Contoso', duplicate: false, changes: 1, unplaced: [] }, pending: 0, conflicts: [] });
+      expect(empty.model.state.systemusers.get(USER.sam)!.fullname).toBe('Samuel Offline');
+
+      const fresh = await newVault('fresh');
+      const first = await roleatlas(...vaultArgs(fresh), '--server', empty.url, '--token-env', 'EMPTY_TOKEN', '--json');
+      expect(first.code, first.stderr).toBe(0);
+      expect(JSON.parse(first.stdout).pulled).toMatchObject({ full: true, rows: expect.any(Number) });
+      expect(JSON.parse(first.stdout).pulled.rows).toBeGreaterThan(10);
+      await withVault(fresh, (v) => expect(syncedView(v.state)).toBe(syncedView(empty.model.state)));
+    } finally {
+      delete process.env.EMPTY_TOKEN;
+      await empty.close();
+    }
+  }, 60_000);
+});

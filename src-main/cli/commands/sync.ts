@@ -12,11 +12,11 @@ import { RemoteChangeRefused, VaultSyncStore, resolveInVault } from '../../sync/
 import { cleartextProblem, isCleartextRemote } from '../../sync/transport';
 
 const VAULT_OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, json: { type: 'boolean' } } as const;
-const SYNC_OPTIONS = { ...VAULT_OPTIONS, server: { type: 'string' }, 'token-env': { type: 'string' }, 'allow-insecure-http': { type: 'boolean' } } as const;
+const SYNC_OPTIONS = { ...VAULT_OPTIONS, server: { type: 'string' }, 'token-env': { type: 'string' }, 'allow-insecure-http': { type: 'boolean' }, publish: { type: 'boolean' } } as const;
 const RESOLVE_OPTIONS = { ...VAULT_OPTIONS, object: { type: 'string' }, take: { type: 'string' }, field: { type: 'string', multiple: true } } as const;
 
 const USAGE = [
-  'roleatlas sync --vault PATH --server URL --token-env NAME [--allow-insecure-http] [--passphrase-env NAME] [--json]',
+  'roleatlas sync --vault PATH --server URL --token-env NAME [--publish] [--allow-insecure-http] [--passphrase-env NAME] [--json]',
   '       roleatlas sync status --vault PATH [--passphrase-env NAME] [--json]',
   '       roleatlas sync resolve --vault PATH --object ID --take mine|theirs [--field F]... [--passphrase-env NAME] [--json]',
   '',
@@ -25,6 +25,9 @@ const USAGE = [
   "server's POST /auth/token); the vault passphrase from --passphrase-env or a prompt. Neither is",
   'ever an argument. The server must be https://, or http:// on this computer (loopback);',
   '--allow-insecure-http sends the token over http:// to another computer, and sync status says so.',
+  'A server that holds no organization yet takes this vault\'s organization on the first sync only with',
+  '--publish (without it nothing is sent and the sync stops, saying so). A server that holds another',
+  'organization is never overwritten: the sync stops and names both.',
   'When the server holds newer changes to an object this vault changed, nothing is pushed and the',
   'conflicts are listed per object and field with both sides (exit 1). resolve takes one side for',
   'an object (--object: the object id or the conflict id), or only for the fields named by',
@@ -67,6 +70,7 @@ async function run(argv: string[]): Promise<void> {
       token,
       store,
       allowInsecureHttp,
+      publish: values.publish === true,
       fetch: async (input, init) => {
         try {
           return await fetch(input, init);
@@ -86,6 +90,7 @@ async function run(argv: string[]): Promise<void> {
     const out = {
       server,
       ...(isCleartextRemote(server) ? { insecure: true } : {}),
+      ...(report.publish ? { published: report.publish } : {}),
       pushed: report.push.pushed,
       duplicates: report.push.duplicates,
       localOnly: report.push.localOnly,
@@ -96,6 +101,13 @@ async function run(argv: string[]): Promise<void> {
     };
     if (values.json) print(JSON.stringify(out, null, 2));
     else {
+      if (report.publish) {
+        const p = report.publish;
+        print(
+          `Published the organization "${p.organization}" to ${server} (server version ${p.version})${p.duplicate ? ', done by an earlier attempt whose reply was lost' : ''}, including ${p.changes} change(s) of this vault` +
+            (p.unplaced.length ? `; server accounts left without a user, as the organization has no such role: ${p.unplaced.map((u) => `${u.name} (${u.role ?? 'no role'})`).join(', ')}` : ''),
+        );
+      }
       print(
         `Synced ${String(values.vault)} with ${server}${out.insecure ? ' over UNENCRYPTED http://' : ''}: pushed ${out.pushed} change(s)` +
           (out.duplicates ? ` (${out.duplicates} the server already had from an earlier attempt)` : '') +
@@ -127,6 +139,8 @@ function serverUrl(raw: string): string {
 /** One line for each way a sync fails. */
 function failure(e: unknown, server: string, tokenEnv: string, network: string | null): string {
   if (e instanceof RemoteChangeRefused) return e.message;
+  if (e instanceof SyncError && e.code === 'server-empty') return `${e.message}: run roleatlas sync again with --publish. Nothing was sent`;
+  if (e instanceof SyncError && e.code) return e.message;
   if (e instanceof SyncError) {
     if (e.status === null) return network ? `cannot reach the sync server at ${server}: ${network}` : e.message;
     if (e.status === 401) return `the sync server at ${server} refused the token from ${tokenEnv} (401): ${e.message}`;

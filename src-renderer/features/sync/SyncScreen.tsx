@@ -115,6 +115,29 @@ function Connected() {
   );
 }
 
+/**
+ * The server holds no organization: nothing was sent. Publishing puts this vault's organization on
+ * it for everyone who syncs with it, so it is asked, never done by a plain "Sync now".
+ */
+function PublishQuestion({ message, jobid }: { message: string; jobid: string }) {
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  if (dismissed === jobid) return <p className="muted">Nothing was published. Sync again to be asked again.</p>;
+  return (
+    <div className="panel" role="alertdialog" aria-label="Publish to the empty server" aria-describedby={`publish-${jobid}`}>
+      <p id={`publish-${jobid}`}>{message}.</p>
+      <p className="muted">Nothing was sent yet. A server that already holds an organization is never overwritten.</p>
+      <div className="actions">
+        <button type="button" className="primary" onClick={() => void useAppStore.getState().startSync({ publish: true })}>
+          Publish this organization
+        </button>
+        <button type="button" onClick={() => setDismissed(jobid)}>
+          Not now
+        </button>
+      </div>
+    </div>
+  );
+}
+
 function SyncNow() {
   const status = useAppStore(syncSelectors.status);
   const job = useAppStore(syncSelectors.job);
@@ -143,9 +166,29 @@ function SyncNow() {
           </span>
         </div>
       )}
-      {p?.phase === 'failed' && p.error && (
-        <p className="error" role="alert">
-          {p.error}
+      {p?.phase === 'failed' && p.code === 'server-empty' && !running ? (
+        <PublishQuestion message={p.error ?? ''} jobid={job!.jobid} />
+      ) : p?.phase === 'failed' && p.code === 'server-holds-other-organization' && !running ? (
+        <div className="panel" role="alertdialog" aria-label="The server holds another organization">
+          <p className="error">{p.error}</p>
+          <div className="actions">
+            <button type="button" onClick={() => void useAppStore.getState().disconnectSync()} title="Forget this server's sign-in; then sign in to an empty server to publish there">
+              Sign out of this server
+            </button>
+          </div>
+        </div>
+      ) : (
+        p?.phase === 'failed' &&
+        p.error && (
+          <p className="error" role="alert">
+            {p.error}
+          </p>
+        )
+      )}
+      {p?.published && (
+        <p className="note" role="status" aria-label="Published">
+          {p.published.duplicate ? 'The server already had' : 'Published'} the organization “{p.published.organization}”, with {p.published.changes} change(s) of this vault; everyone who syncs with this server now works on it.
+          {p.published.unplaced.length > 0 && ` Server accounts without a user (the organization has no role of the name they were added with): ${p.published.unplaced.join(', ')}.`}
         </p>
       )}
       {lastFailed && !p && status?.message && (

@@ -17,7 +17,8 @@ import { Workspace } from '../../../src-main/session/workspace';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
 import { SyncClient } from '../../../src-main/sync/client';
 import { MemorySyncStore } from '../../../src-main/sync/store';
-import { newStorage, startTestServer, type TestServer } from '../../../server/testing';
+import { newStorage, seedOrg, startTestServer, syncedView, type TestServer } from '../../../server/testing';
+import type { OrgState } from '../../../src-main/core/model/org';
 import { MainLayout } from '../shell/App';
 import { useAppStore } from '../../store';
 import { installApi } from '../../testing/fakeApi';
@@ -28,8 +29,8 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function start(): Promise<{ server: TestServer; session: OrgSession }> {
-  const server = await startTestServer(newStorage('embedded'), { seed: demoOrganization() });
+async function start(o: { emptyServer?: boolean; serverOrg?: OrgState } = {}): Promise<{ server: TestServer; session: OrgSession }> {
+  const server = await startTestServer(newStorage('embedded'), o.emptyServer ? {} : { seed: o.serverOrg ?? demoOrganization() });
   cleanups.push(() => server.close().catch(() => {}));
   await server.accounts.add({ name: 'ada', password: 'ada-secret-pw', role: 'System Administrator' });
   await server.accounts.add({ name: 'bob', password: 'bob-secret-pw', role: 'System Administrator' });
@@ -101,5 +102,49 @@ describe('the Sync screen', () => {
     await waitFor(() => expect(screen.queryByRole('article')).toBeNull());
     expect(server.model.state.roles.get(roleid)!.privileges.prvReadAccount).toBe('Deep');
     expect(screen.getByText('Nothing waits to be pushed.')).toBeTruthy();
+  }, 90_000);
+
+  it('asks before publishing this vault’s organization to an empty server, and publishes it once confirmed', async () => {
+    const { server, session } = await start({ emptyServer: true });
+    await statusBar().findByText('Sync: never');
+    fireEvent.click(statusBar().getByText('Sync: never'));
+    fireEvent.change(await screen.findByLabelText('Server address'), { target: { value: server.url } });
+    fireEvent.change(screen.getByLabelText('Account name'), { target: { value: 'ada' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'ada-secret-pw' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    await screen.findByText(server.url, {}, { timeout: 10_000 });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Sync now' }));
+    const question = await screen.findByRole('alertdialog', { name: 'Publish to the empty server' }, { timeout: 15_000 });
+    expect(question.textContent).toMatch(/holds no organization yet\. Publishing puts this vault's organization "Contoso.*confirm to publish/);
+    expect(server.model.hasOrganization).toBe(false);
+
+    fireEvent.click(within(question).getByRole('button', { name: 'Publish this organization' }));
+    await statusBar().findByText('Sync: just now', {}, { timeout: 15_000 });
+    expect((await screen.findByRole('status', { name: 'Published' })).textContent).toMatch(/^Published the organization “Contoso/);
+    expect(server.model.hasOrganization).toBe(true);
+    expect(server.model.state.roles.size).toBe(session.current.roles.size);
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+  }, 90_000);
+
+  it('tells the admin the server holds another organization, changes nothing on either side, and offers to sign out', async () => {
+    const { server, session } = await start({ serverOrg: seedOrg() });
+    const before = syncedView(server.model.state);
+    const mine = syncedView(session.current);
+    fireEvent.click(await statusBar().findByText('Sync: never'));
+    fireEvent.change(await screen.findByLabelText('Server address'), { target: { value: server.url } });
+    fireEvent.change(screen.getByLabelText('Account name'), { target: { value: 'ada' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'ada-secret-pw' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    await screen.findByText(server.url, {}, { timeout: 10_000 });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Sync now' }));
+    const told = await screen.findByRole('alertdialog', { name: 'The server holds another organization' }, { timeout: 15_000 });
+    expect(told.textContent).toMatch(/already holds another organization, "Contoso" .* Nothing was changed on either side: the server is never overwritten/);
+    expect(syncedView(server.model.state)).toBe(before);
+    expect(syncedView(session.current)).toBe(mine);
+
+    fireEvent.click(within(told).getByRole('button', { name: 'Sign out of this server' }));
+    await screen.findByRole('form', { name: 'Sign in to a sync server' });
   }, 90_000);
 });

@@ -10,8 +10,11 @@ export interface SyncActions {
   /** allowInsecureHttp: the admin's explicit choice to send the token over http:// to another computer. */
   connectSync(server: string, account: string, password: string, options?: { allowInsecureHttp?: boolean }): Promise<BridgeError | null>;
   disconnectSync(): Promise<void>;
-  /** Starts pull + push and polls the job until it ends, then reloads what it changed. */
-  startSync(): Promise<BridgeError | null>;
+  /**
+   * Starts pull + push and polls the job until it ends, then reloads what it changed. publish: the
+   * admin confirmed that the empty server takes this vault's organization.
+   */
+  startSync(options?: { publish?: boolean }): Promise<BridgeError | null>;
   loadConflicts(): Promise<void>;
   /** Keeps mine or takes theirs for a conflicted object, or only for the fields named. */
   resolveConflict(conflictid: string, take: 'mine' | 'theirs', fields?: readonly string[]): Promise<BridgeError | null>;
@@ -99,8 +102,8 @@ export const createSyncSlice: StateCreator<AppStore, [], [], SyncSlice> = (set, 
       if (r.ok) set({ syncStatus: r.value, syncError: null });
     },
 
-    async startSync() {
-      const r = await api()['sync:start']({});
+    async startSync(options = {}) {
+      const r = await api()['sync:start'](options.publish ? { publish: true } : {});
       if (!r.ok) {
         set({ syncError: r.error });
         return r.error;
