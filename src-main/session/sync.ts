@@ -11,8 +11,8 @@ import { ok, refused, type Result } from '../core/result';
 import { SyncClient, SyncError } from '../sync/client';
 import { LOCAL_ONLY_COMMANDS } from '../sync/dataverse';
 import { cleartextProblem, isCleartextRemote } from '../sync/transport';
-import type { Choice, ConflictRecord, PendingChange, RemoteDelta, SyncAuditEntry, SyncStatus, SyncStore } from '../sync/store';
-import { RemoteChangeRefused, VaultSyncStore, resolveInVault } from '../sync/vaultStore';
+import { conflictSideText, type Choice, type ConflictRecord, type PendingChange, type RemoteDelta, type SyncAuditEntry, type SyncStatus, type SyncStore } from '../sync/store';
+import { RemoteChangeRefused, VaultSyncStore, resolveInVault } from '../sync/vaultSyncStore';
 import type { Vault } from '../vault/vault';
 import type { OrgState } from '../core/model/org';
 
@@ -355,17 +355,11 @@ function conflictDto(c: ConflictRecord, changedat: string | null): SyncConflictD
     changedby: c.changedby,
     changedat,
     detectedat: c.detectedat,
-    fields: c.fields.map((f) => ({ field: f.field, mine: side(f.field, f.mine), theirs: side(f.field, f.theirs), choice: c.choices?.[f.field] ?? null })),
+    fields: c.fields.map((f) => ({ field: f.field, mine: conflictSideText(f.field, f.mine), theirs: conflictSideText(f.field, f.theirs), choice: c.choices?.[f.field] ?? null })),
     resolved: !!c.choices,
   };
 }
 
-function side(field: string, v: unknown): string {
-  if (field === '(row)') return v === null || v === undefined ? 'deleted' : 'exists';
-  if (v === null || v === undefined) return '(none)';
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
-  return s.length > 300 ? `${s.slice(0, 297)}...` : s;
-}
 
 
 /** One sentence for each way a sync fails. */

@@ -159,3 +159,11 @@ export class MemorySyncStore implements SyncStore {
     this.log.push(entry);
   }
 }
+
+/** One side of a conflicting field as people read it: "deleted"/"exists" for a whole row, "(none)", or the value, cut at `max` characters. */
+export function conflictSideText(field: string, v: unknown, max = 300): string {
+  if (field === '(row)') return v === null || v === undefined ? 'deleted' : 'exists';
+  if (v === null || v === undefined) return '(none)';
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return s.length > max ? `${s.slice(0, max - 3)}...` : s;
+}

@@ -12,7 +12,7 @@ import { newStorage, seedOrg, startTestServer, syncedView, type TestServer } fro
 import { Vault } from '../../vault/vault';
 import { CliError } from '../errors';
 import { sync } from './sync';
-import { VaultSyncStore } from '../../sync/vaultStore';
+import { VaultSyncStore } from '../../sync/vaultSyncStore';
 
 const PASS = 'a long vault passphrase';
 let dir: string;

@@ -7,8 +7,8 @@ import type { CliCommand } from '../command';
 import type { Vault } from '../../vault/vault';
 import { SyncClient, SyncError } from '../../sync/client';
 import { LOCAL_ONLY_COMMANDS } from '../../sync/dataverse';
-import type { ConflictRecord } from '../../sync/store';
-import { RemoteChangeRefused, VaultSyncStore, resolveInVault } from '../../sync/vaultStore';
+import { conflictSideText, type ConflictRecord } from '../../sync/store';
+import { RemoteChangeRefused, VaultSyncStore, resolveInVault } from '../../sync/vaultSyncStore';
 import { cleartextProblem, isCleartextRemote } from '../../sync/transport';
 
 const VAULT_OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, json: { type: 'boolean' } } as const;
@@ -160,12 +160,6 @@ const objectName = (c: ConflictRecord): string => {
   return typeof name === 'string' ? ` "${name}"` : '';
 };
 
-function side(field: string, v: unknown): string {
-  if (field === '(row)') return v === null || v === undefined ? 'deleted' : 'exists';
-  if (v === null || v === undefined) return '(none)';
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
-  return s.length > 200 ? `${s.slice(0, 197)}...` : s;
-}
 
 const conflictJson = (c: ConflictRecord) => ({
   id: c.id,
@@ -182,7 +176,7 @@ function printConflicts(open: readonly ConflictRecord[], vaultPath: string): voi
   print(`${open.length} conflict(s): the server changed these objects since this vault last pulled, and this vault changed them too:`);
   for (const c of open) {
     print(`  ${c.entityset}(${c.key})${objectName(c)}, changed by ${c.changedby ?? 'another client'} (server version ${c.version}):`);
-    for (const f of c.fields) print(`    ${f.field}: mine ${side(f.field, f.mine)}, theirs ${side(f.field, f.theirs)}`);
+    for (const f of c.fields) print(`    ${f.field}: mine ${conflictSideText(f.field, f.mine, 200)}, theirs ${conflictSideText(f.field, f.theirs, 200)}`);
   }
   print(`Resolve each: roleatlas sync resolve --vault ${vaultPath} --object ID --take mine|theirs [--field F]`);
 }

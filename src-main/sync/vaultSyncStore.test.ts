@@ -12,7 +12,7 @@ import { applyAll } from '../core/commands/apply';
 import { newStorage, seedOrg, startTestServer, syncedView, type TestServer } from '../../server/testing';
 import { Vault } from '../vault/vault';
 import { SyncClient } from './client';
-import { RemoteChangeRefused, VaultSyncStore } from './vaultStore';
+import { RemoteChangeRefused, VaultSyncStore } from './vaultSyncStore';
 
 const PASS = 'a long vault passphrase';
 const KDF = { N: 1024, r: 8, p: 1 };
