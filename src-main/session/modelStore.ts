@@ -1,4 +1,4 @@
-import { applyAll } from '../core/commands/apply';
+import { applyAll, batchLabel, batchRefusal } from '../core/commands/apply';
 import { commandListSchema, type Command } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
 import { refusalFromZod, type Result } from '../core/result';
@@ -18,14 +18,23 @@ export interface UndoState {
  */
 export interface ModelStore {
   readonly state: OrgState;
-  /** Commands with their ids filled in; `label` names the undo step. */
-  commit(commands: readonly unknown[], label: string): Result<OrgState>;
+  /**
+   * Applies commands (ids filled in) once, all or nothing, as one undo step named `label` (or by
+   * batchLabel of their summaries); a refusal is worded by batchRefusal.
+   */
+  commit(commands: readonly unknown[], label?: string): Result<Committed>;
   undo(): Result<string>;
   redo(): Result<string>;
   undoState(): UndoState;
   /** The staged change set: commands reviewed before they are applied (kept across restarts by the vault). */
   staged(): readonly Command[];
   setStaged(commands: readonly unknown[]): Result<readonly Command[]>;
+}
+
+export interface Committed {
+  readonly state: OrgState;
+  /** The undo step's name, as given or made from the commands' summaries. */
+  readonly label: string;
 }
 
 /** Why the session can't answer: the vault is locked, or no vault exists yet. */
@@ -62,16 +71,17 @@ export class MemoryStore implements ModelStore {
     return this.current;
   }
 
-  commit(commands: readonly unknown[], label: string): Result<OrgState> {
+  commit(commands: readonly unknown[], label?: string): Result<Committed> {
     const r = applyAll(this.current, commands);
-    if (!r.ok) return { ok: false, error: { ...r.error, path: r.error.path === undefined ? `commands[${r.index}]` : `commands[${r.index}].${r.error.path}` } };
+    if (!r.ok) return { ok: false, error: batchRefusal(commands, r.index, r.error) };
+    const name = label ?? batchLabel(r.applied.map((a) => a.summary));
     if (r.state !== this.current) {
-      this.undoStack.push({ before: this.current, after: r.state, label });
+      this.undoStack.push({ before: this.current, after: r.state, label: name });
       if (this.undoStack.length > this.historyLimit) this.undoStack.shift();
       this.redoStack.length = 0;
       this.current = r.state;
     }
-    return { ok: true, value: r.state };
+    return { ok: true, value: { state: r.state, label: name } };
   }
 
   undo(): Result<string> {

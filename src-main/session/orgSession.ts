@@ -136,9 +136,10 @@ export class OrgSession {
 
   /** Applies an untrusted command; a refusal is returned, and the organization is then unchanged. */
   apply(command: unknown): Applied {
-    const r = this.tryAll([command]);
-    if (!r.ok) return { ok: false, error: r.cause };
-    return this.commit(r.commands, r.applied[0].summary);
+    const r = this.commit([command]);
+    // One command is refused in its own words, its path inside the command (roleid, not commands[0].roleid).
+    if (!r.ok) return { ok: false, error: { ...r.error, path: r.error.path?.replace(/^commands\[0\]\.?/, '') || undefined } };
+    return r;
   }
 
   /**
@@ -146,10 +147,7 @@ export class OrgSession {
    * position, and its path points inside it (commands[3].roleid).
    */
   applyAll(commands: readonly unknown[], label?: string): Applied {
-    const r = this.tryAll(commands);
-    if (!r.ok) return r;
-    const message = label ?? (r.applied.length === 1 ? r.applied[0].summary : `${r.applied.length} changes: ${r.applied[0]?.summary ?? ''}${r.applied.length > 1 ? ', …' : ''}`);
-    return this.commit(r.commands, message);
+    return this.commit(commands, label);
   }
 
   /** The staged change set (not applied; kept by the vault across restarts). */
@@ -243,12 +241,13 @@ export class OrgSession {
     return { ok: false as const, error: batchRefusal(commands, r.index, r.error), index: r.index, cause: r.error };
   }
 
-  private commit(commands: readonly unknown[], label: string): Applied {
+  /** The one way a change reaches the organization: applied once, by the store, ids filled in here. */
+  private commit(commands: readonly unknown[], label?: string): Applied {
     const before = this.state;
-    const r = this.store.commit(commands, label);
+    const r = this.store.commit(commands.map((c) => this.filled(c)), label);
     if (!r.ok) return r;
-    if (r.value !== before) this.revision++;
-    return { ok: true, value: { summary: this.summary(), message: label, history: this.history() } };
+    if (r.value.state !== before) this.revision++;
+    return { ok: true, value: { summary: this.summary(), message: r.value.label, history: this.history() } };
   }
 
   explain(query: ExplainQuery): Explanation {

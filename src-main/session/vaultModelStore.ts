@@ -3,7 +3,7 @@ import type { Command } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
 import type { VaultSession } from '../vault/session';
 import type { Vault } from '../vault/vault';
-import type { ModelStore, UndoState } from './modelStore';
+import type { Committed, ModelStore, UndoState } from './modelStore';
 
 /**
  * The organization in the encrypted vault: every change is journaled and audited, undo and redo
@@ -22,10 +22,10 @@ export class VaultModelStore implements ModelStore {
     return this.vault.state;
   }
 
-  commit(commands: readonly unknown[], label: string): Result<OrgState> {
+  commit(commands: readonly unknown[], label?: string): Result<Committed> {
     const v = this.vault;
     const r = v.applyAll(commands, label);
-    return r.ok ? { ok: true, value: v.state } : r;
+    return r.ok ? { ok: true, value: { state: v.state, label: v.nextUndo() ?? label ?? '' } } : r;
   }
 
   undo(): Result<string> {

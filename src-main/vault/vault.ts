@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { apply as applyCommand, batchRefusal, withIds, type Applied } from '../core/commands/apply';
+import { apply as applyCommand, batchLabel, batchRefusal, withIds, type Applied } from '../core/commands/apply';
 import type { Change } from '../core/commands/draft';
 import type { Command } from '../core/commands/schema';
 import { emptyOrg, type OrgState } from '../core/model/org';
@@ -1131,7 +1131,7 @@ class Replay {
     const step = (): UndoStep => {
       const blocked = frames.find((f) => f.inverse === null);
       const inverse = blocked ? null : frames.slice().reverse().flatMap((f) => f.inverse!);
-      return { batch: first.batch.id, summary: first.batch.label ?? frames.map((f) => f.summary).join('; '), commands: frames.map((f) => f.command), inverse, ...(blocked ? { noinverse: blocked.noinverse } : {}) };
+      return { batch: first.batch.id, summary: first.batch.label ?? batchLabel(frames.map((f) => f.summary)), commands: frames.map((f) => f.command), inverse, ...(blocked ? { noinverse: blocked.noinverse } : {}) };
     };
     if (first.origin !== 'local') return;
     if (first.undoes) {

@@ -102,6 +102,12 @@ const NEW_ID_FIELDS: Partial<Record<CommandType, readonly string[]>> = {
   createRecord: ['recordid'],
 };
 
+/** What an undo menu calls a batch nobody named: its one summary, or "3 changes: the first, …". */
+export function batchLabel(summaries: readonly string[]): string {
+  if (summaries.length === 1) return summaries[0];
+  return `${summaries.length} changes: ${summaries[0] ?? ''}${summaries.length > 1 ? ', …' : ''}`;
+}
+
 /**
  * A batch refused at `index`, worded in one place for the session, the vault and the command line:
  * "Change 2 of 3 (deleteRole) was refused: …", with the path inside it (commands[1].roleid). A
