@@ -1,6 +1,7 @@
 import { contract, isChannel, type BridgeError, type BridgeResult, type Channel, type ParsedRequestOf, type ResponseOf } from '../bridge/contract';
 import { refusalFromZod, type Result } from '../core/result';
 import { SessionUnavailable } from '../session/modelStore';
+import { NotFound } from '../session/queries';
 import { VaultError } from '../vault/errors';
 
 /** A handler gets a request already validated against the contract and returns a value or a refusal. */
@@ -43,6 +44,8 @@ export function createDispatch(handlers: Handlers, onError: (channel: string, er
       // A locked (or not yet created) vault is a state the screens handle, not a failure.
       if (error instanceof SessionUnavailable) return failure({ code: error.code, message: error.message });
       if (error instanceof VaultError) return failure({ code: error.code, message: error.message });
+      // A query for one item that is not there answers not-found, for every handler at once.
+      if (error instanceof NotFound) return failure({ code: 'not-found', message: error.message });
       onError(channel, error);
       return failure({ code: 'internal', message: `${channel} failed: ${error instanceof Error ? error.message : String(error)}` });
     }

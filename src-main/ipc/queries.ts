@@ -1,52 +1,43 @@
-import type { BridgeResult } from '../bridge/contract';
 import type { OrgSession } from '../session/orgSession';
-import { NotFound } from '../session/queries';
-import { failure, value, type AreaHandlers } from './dispatch';
+import * as q from '../session/queries';
+import { value, type AreaHandlers } from './dispatch';
 
-/** A query for one item answers not-found as a value; anything else thrown stays internal. */
-function answer<T>(run: () => T): BridgeResult<T> {
-  try {
-    return value(run());
-  } catch (error) {
-    if (error instanceof NotFound) return failure({ code: 'not-found', message: error.message });
-    throw error;
-  }
-}
+// The screens' reads: each a pure query over the organization the session holds now.
 
 export function userHandlers(session: OrgSession): AreaHandlers<'users'> {
   return {
-    'users:list': (query) => value(session.users(query)),
-    'users:detail': ({ systemuserid }) => answer(() => session.user(systemuserid)),
-    'users:moveImpact': (query) => value(session.moveImpact(query)),
+    'users:list': (query) => value(q.listUsers(session.current, query)),
+    'users:detail': ({ systemuserid }) => value(q.userDetail(session.current, systemuserid)),
+    'users:moveImpact': (query) => value(q.moveImpact(session.current, query)),
   };
 }
 
 export function teamHandlers(session: OrgSession): AreaHandlers<'teams'> {
   return {
-    'teams:list': (query) => value(session.teams(query)),
-    'teams:detail': ({ teamid }) => answer(() => session.team(teamid)),
+    'teams:list': (query) => value(q.listTeams(session.current, query)),
+    'teams:detail': ({ teamid }) => value(q.teamDetail(session.current, teamid)),
   };
 }
 
 export function roleHandlers(session: OrgSession): AreaHandlers<'roles'> {
   return {
-    'roles:matrix': ({ roleid }) => answer(() => session.roleMatrix(roleid)),
-    'roles:compare': ({ left, right }) => answer(() => session.compareRoles(left, right)),
-    'roles:usage': ({ roleid }) => answer(() => session.roleUsage(roleid)),
+    'roles:matrix': ({ roleid }) => value(q.roleMatrix(session.current, roleid)),
+    'roles:compare': ({ left, right }) => value(q.compareRoles(session.current, left, right)),
+    'roles:usage': ({ roleid }) => value(q.roleUsage(session.current, roleid)),
   };
 }
 
 export function fieldSecurityHandlers(session: OrgSession): AreaHandlers<'fieldSecurity'> {
   return {
-    'fieldSecurity:list': () => value(session.fieldProfiles()),
-    'fieldSecurity:detail': ({ fieldsecurityprofileid }) => answer(() => session.fieldProfile(fieldsecurityprofileid)),
+    'fieldSecurity:list': () => value(q.listFieldProfiles(session.current)),
+    'fieldSecurity:detail': ({ fieldsecurityprofileid }) => value(q.fieldProfileDetail(session.current, fieldsecurityprofileid)),
   };
 }
 
 export function searchHandlers(session: OrgSession): AreaHandlers<'search'> {
-  return { 'search:everything': (query) => value(session.search(query)) };
+  return { 'search:everything': (query) => value(q.searchEverything(session.current, query)) };
 }
 
 export function catalogHandlers(session: OrgSession): AreaHandlers<'catalog'> {
-  return { 'catalog:groups': () => value(session.catalogGroups()) };
+  return { 'catalog:groups': () => value(q.catalogGroups(session.current)) };
 }

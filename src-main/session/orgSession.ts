@@ -1,8 +1,6 @@
 import { applyAll, batchRefusal, withIds } from '../core/commands/apply';
 import type { Command } from '../core/commands/schema';
 import { MemoryStore, type ModelStore } from './modelStore';
-import type { ParsedRequestOf, ResponseOf } from '../bridge/contract';
-import * as q from './queries';
 import { AccessEngine, type Explanation } from '../core/access/engine';
 import type { AccessRight } from '../core/model/accessRights';
 import type { BusinessUnit, Id, OrgState } from '../core/model/org';
@@ -184,45 +182,6 @@ export class OrgSession {
 
   history(): HistoryState {
     return { revision: this.revision, ...this.store.undoState() };
-  }
-
-  // ---- what the screens show ----
-
-  users(query: ParsedRequestOf<'users:list'>): ResponseOf<'users:list'> {
-    return q.listUsers(this.state, query);
-  }
-  user(systemuserid: Id): ResponseOf<'users:detail'> {
-    return q.userDetail(this.state, systemuserid);
-  }
-  moveImpact(query: ParsedRequestOf<'users:moveImpact'>): ResponseOf<'users:moveImpact'> {
-    return q.moveImpact(this.state, query);
-  }
-  teams(query: ParsedRequestOf<'teams:list'>): ResponseOf<'teams:list'> {
-    return q.listTeams(this.state, query);
-  }
-  team(teamid: Id): ResponseOf<'teams:detail'> {
-    return q.teamDetail(this.state, teamid);
-  }
-  roleMatrix(roleid: Id): ResponseOf<'roles:matrix'> {
-    return q.roleMatrix(this.state, roleid);
-  }
-  compareRoles(left: Id, right: Id): ResponseOf<'roles:compare'> {
-    return q.compareRoles(this.state, left, right);
-  }
-  roleUsage(roleid: Id): ResponseOf<'roles:usage'> {
-    return q.roleUsage(this.state, roleid);
-  }
-  fieldProfiles(): ResponseOf<'fieldSecurity:list'> {
-    return q.listFieldProfiles(this.state);
-  }
-  fieldProfile(id: Id): ResponseOf<'fieldSecurity:detail'> {
-    return q.fieldProfileDetail(this.state, id);
-  }
-  search(query: ParsedRequestOf<'search:everything'>): ResponseOf<'search:everything'> {
-    return q.searchEverything(this.state, query);
-  }
-  catalogGroups(): ResponseOf<'catalog:groups'> {
-    return q.catalogGroups(this.state);
   }
 
   private filled(command: unknown): unknown {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { OrgSession } from './orgSession';
+import * as q from './queries';
 import { FABRIKAM as F, fabrikam } from './fabrikam.fixture';
 
-const list = (s: OrgSession, q: Partial<Parameters<OrgSession['users']>[0]> = {}) => s.users({ query: '', status: 'all', offset: 0, limit: 200, ...q });
+const list = (s: OrgSession, query: Partial<Parameters<typeof q.listUsers>[1]> = {}) => q.listUsers(s.current, { query: '', status: 'all', offset: 0, limit: 200, ...query });
 
 describe('the screens’ queries over Fabrikam', () => {
   it('pages users by name with the total of the matches', () => {
@@ -25,7 +26,7 @@ describe('the screens’ queries over Fabrikam', () => {
   });
 
   it('shows a user with direct roles, team roles and teams, the default team first', () => {
-    const d = new OrgSession(fabrikam()).user(F.sam);
+    const d = q.userDetail(fabrikam(), F.sam);
     expect(d.roles.map((r) => r.name)).toEqual(['Salesperson']);
     expect(d.teams.map((t) => [t.name, t.isdefault])).toEqual([
       ['Sales', true],
@@ -36,21 +37,21 @@ describe('the screens’ queries over Fabrikam', () => {
 
   it('lists the roles a move to another unit removes', () => {
     const s = new OrgSession(fabrikam());
-    expect(s.moveImpact({ systemuserids: [F.sam, F.nina], businessunitid: F.root })).toEqual({ users: 2, roles: [{ name: 'Salesperson', holders: 2 }] });
-    expect(s.moveImpact({ systemuserids: [F.sam], businessunitid: F.sales })).toEqual({ users: 0, roles: [] });
+    expect(q.moveImpact(s.current, { systemuserids: [F.sam, F.nina], businessunitid: F.root })).toEqual({ users: 2, roles: [{ name: 'Salesperson', holders: 2 }] });
+    expect(q.moveImpact(s.current, { systemuserids: [F.sam], businessunitid: F.sales })).toEqual({ users: 0, roles: [] });
   });
 
   it('lists teams by type with their member counts, a default team counting its unit’s users', () => {
     const s = new OrgSession(fabrikam());
-    const all = s.teams({ query: '', offset: 0, limit: 200 });
+    const all = q.listTeams(s.current, { query: '', offset: 0, limit: 200 });
     expect(all.total).toBe(5);
     expect(all.rows.find((t) => t.name === 'Sales North')).toMatchObject({ isdefault: true, members: 1 });
-    expect(s.teams({ query: 'key', offset: 0, limit: 200 }).rows).toMatchObject([{ name: 'Key Accounts', members: 1, roles: 1, isdefault: false }]);
-    expect(s.teams({ query: '', teamtype: 1, offset: 0, limit: 200 }).total).toBe(0);
+    expect(q.listTeams(s.current, { query: 'key', offset: 0, limit: 200 }).rows).toMatchObject([{ name: 'Key Accounts', members: 1, roles: 1, isdefault: false }]);
+    expect(q.listTeams(s.current, { query: '', teamtype: 1, offset: 0, limit: 200 }).total).toBe(0);
   });
 
   it('builds the privilege matrix grouped in the role editor’s tabs with allowed depths', () => {
-    const m = new OrgSession(fabrikam()).roleMatrix(F.salesperson);
+    const m = q.roleMatrix(fabrikam(), F.salesperson);
     expect(m.role.name).toBe('Salesperson');
     const core = m.groups.find((g) => g.group === 'Core Records')!;
     const account = core.entities.find((e) => e.logicalname === 'account')!;
@@ -61,7 +62,7 @@ describe('the screens’ queries over Fabrikam', () => {
   });
 
   it('compares two roles privilege by privilege', () => {
-    const c = new OrgSession(fabrikam()).compareRoles(F.salesperson, F.sysadmin);
+    const c = q.compareRoles(fabrikam(), F.salesperson, F.sysadmin);
     expect(c.rows).toEqual([
       expect.objectContaining({ name: 'prvReadAccount', left: 'Local', right: 'Global' }),
       expect.objectContaining({ name: 'prvWriteAccount', left: null, right: 'Global' }),
@@ -69,13 +70,13 @@ describe('the screens’ queries over Fabrikam', () => {
   });
 
   it('says where a role is used', () => {
-    const u = new OrgSession(fabrikam()).roleUsage(F.salesperson);
+    const u = q.roleUsage(fabrikam(), F.salesperson);
     expect(u.users.map((x) => x.name)).toEqual(['Nina North', 'Sam Seller']);
     expect(u.teams.map((x) => x.name)).toEqual(['Key Accounts']);
   });
 
   it('finds units, users, teams, roles and tables by name, prefix matches first', () => {
-    const hits = new OrgSession(fabrikam()).search({ query: 'sales', limit: 40 }).hits;
+    const hits = q.searchEverything(fabrikam(), { query: 'sales', limit: 40 }).hits;
     expect(hits.slice(0, 4).map((h) => [h.kind, h.name])).toEqual([
       ['businessunit', 'Sales'],
       ['businessunit', 'Sales North'],
@@ -88,14 +89,14 @@ describe('the screens’ queries over Fabrikam', () => {
   it('shows a field security profile over every secured column of the catalog', () => {
     const s = new OrgSession(fabrikam());
     s.apply({ type: 'createFieldSecurityProfile', fieldsecurityprofileid: 'fsp-1', name: 'Secrets' });
-    const before = s.fieldProfile('fsp-1');
+    const before = q.fieldProfileDetail(s.current, 'fsp-1');
     expect(before.columns.length).toBeGreaterThan(0);
     const col = before.columns[0];
     s.apply({ type: 'setFieldPermission', fieldsecurityprofileid: 'fsp-1', entityname: col.entityname, attributelogicalname: col.attributelogicalname, canread: 4, cancreate: 0, canupdate: 0 });
     s.apply({ type: 'assignFieldSecurityProfile', fieldsecurityprofileid: 'fsp-1', systemuserid: F.ada });
-    const after = s.fieldProfile('fsp-1');
+    const after = q.fieldProfileDetail(s.current, 'fsp-1');
     expect(after.columns[0]).toMatchObject({ canread: 4, set: true });
     expect(after.users).toEqual([{ id: F.ada, name: 'Ada Admin' }]);
-    expect(s.fieldProfiles().rows).toMatchObject([{ name: 'Secrets', columns: 1, users: 1 }]);
+    expect(q.listFieldProfiles(s.current).rows).toMatchObject([{ name: 'Secrets', columns: 1, users: 1 }]);
   });
 });
