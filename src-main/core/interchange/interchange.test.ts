@@ -52,6 +52,26 @@ describe('the organization interchange file', () => {
     expect(r.value.roles.get(role.roleid)!.privileges).toMatchObject({ prvBulkDelete: 'Basic', prvReadNoSuchTable: 'Global' });
   });
 
+  it('refuses a bad record or share row naming it, and still takes an id with spaces around it trimmed, as before', () => {
+    const f = file();
+    const good = f.records[0];
+    f.records[1] = { ...f.records[1], recordid: '' };
+    expect(refusal(f)).toMatchObject({ path: 'records[1].recordid', message: expect.stringContaining('must not be empty') });
+    const g = file();
+    g.shares[0] = { ...g.shares[0], accessrightsmask: 0 };
+    expect(refusal(g).path).toBe('shares[0].accessrightsmask');
+    const h = file();
+    h.records[2] = { ...h.records[2], recordid: good.recordid };
+    expect(refusal(h)).toMatchObject({ path: 'records[2]', message: expect.stringContaining(`id ${good.recordid} is already used`) });
+    const k = file();
+    const id = k.records[3].recordid;
+    k.records[3] = { ...k.records[3], recordid: `  ${id} ` };
+    k.shares = k.shares.filter((sh) => sh.recordid !== id);
+    const r = fromInterchange(k);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.records.get(id)?.recordid).toBe(id);
+  });
+
   it('refuses a malformed privilege name, naming it', () => {
     const f = file();
     f.roles[0].privileges['prvRead Account'] = 'Global';

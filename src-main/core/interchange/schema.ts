@@ -75,8 +75,33 @@ export const orgFileSchema = z.object({
   ),
   systemuserprofiles: z.array(z.object({ fieldsecurityprofileid: id, systemuserid: id })).optional(),
   teamprofiles: z.array(z.object({ fieldsecurityprofileid: id, teamid: id })).optional(),
-  records: z.array(z.object({ recordid: id, entity: z.string().min(1), name: z.string().nullable().optional(), ownerid: id, owningbusinessunit: id.optional() })),
-  shares: z.array(z.object({ recordid: id, principalid: id, accessrightsmask: z.number().int().positive() })),
+  records: z.array(z.lazy(() => recordSchema)),
+  shares: z.array(z.lazy(() => shareSchema)),
 });
+
+export const recordSchema = z.object({ recordid: id, entity: z.string().min(1), name: z.string().nullable().optional(), ownerid: id, owningbusinessunit: id.optional() });
+export const shareSchema = z.object({ recordid: id, principalid: id, accessrightsmask: z.number().int().positive() });
+
+/**
+ * The file's shape with the two tables of a million rows taken as they are: each row is then
+ * checked by fastRow() and, only when that does not accept it, by its schema, which words the
+ * problem. zod's per-row copies of a million records cost seconds of garbage collection.
+ */
+export const orgFileShapeSchema = orgFileSchema.extend({ records: z.array(z.unknown()), shares: z.array(z.unknown()) });
+
+const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 200 && v.trim() === v;
+
+/** Whether a row is one its schema accepts unchanged (ids already trimmed): a strict subset of what the schema accepts. */
+export function isPlainRecord(r: unknown): r is z.output<typeof recordSchema> {
+  if (typeof r !== 'object' || r === null) return false;
+  const x = r as Record<string, unknown>;
+  return isId(x.recordid) && typeof x.entity === 'string' && x.entity.length > 0 && isId(x.ownerid) && (x.name === undefined || x.name === null || typeof x.name === 'string') && (x.owningbusinessunit === undefined || isId(x.owningbusinessunit));
+}
+
+export function isPlainShare(r: unknown): r is z.output<typeof shareSchema> {
+  if (typeof r !== 'object' || r === null) return false;
+  const x = r as Record<string, unknown>;
+  return isId(x.recordid) && isId(x.principalid) && typeof x.accessrightsmask === 'number' && Number.isInteger(x.accessrightsmask) && x.accessrightsmask > 0;
+}
 
 export type OrgFile = z.infer<typeof orgFileSchema>;

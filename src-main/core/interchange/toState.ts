@@ -1,4 +1,5 @@
-import { orgFileSchema, type OrgFile } from './schema';
+import type { z } from 'zod';
+import { isPlainRecord, isPlainShare, orgFileShapeSchema, recordSchema, shareSchema, type OrgFile } from './schema';
 import { catalogFor, privilegesAsWritten } from '../catalog/catalog';
 import { SHAREABLE_MASK } from '../model/accessRights';
 import { pairKey, type BusinessUnit, type CustomEntity, type Id, type OrgState, type Role, type SystemUser, type Team } from '../model/org';
@@ -19,14 +20,26 @@ const fail = (path: string, message: string): never => {
  * the model. A bad file is refused with the path of the first bad value; nothing is half-loaded.
  */
 export function fromInterchange(input: unknown): Result<OrgState> {
-  const parsed = orgFileSchema.safeParse(input);
+  const parsed = orgFileShapeSchema.safeParse(input);
   if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error, '', 'invalid-file') };
   try {
-    return { ok: true, value: build(parsed.data) };
+    const records = parsed.data.records.map((r, i) => (isPlainRecord(r) ? r : rowOf(recordSchema, r, `records[${i}]`)));
+    const shares = parsed.data.shares.map((r, i) => (isPlainShare(r) ? r : rowOf(shareSchema, r, `shares[${i}]`)));
+    return { ok: true, value: build({ ...parsed.data, records, shares }) };
   } catch (e) {
     if (e instanceof Invalid) return { ok: false, error: { code: 'invalid-file', message: e.message, path: e.path } satisfies Refusal };
     throw e;
   }
+}
+
+/** A row the fast check did not accept, parsed (and refused, with the path) by its schema. */
+function rowOf<S extends z.ZodType>(schema: S, row: unknown, path: string): z.output<S> {
+  const r = schema.safeParse(row);
+  if (!r.success) {
+    const e = refusalFromZod(r.error, path, 'invalid-file');
+    throw new Invalid(e.path ?? path, e.message.slice(e.message.indexOf(': ') + 2));
+  }
+  return r.data;
 }
 
 function build(f: OrgFile): OrgState {
@@ -196,7 +209,9 @@ function build(f: OrgFile): OrgState {
   const records = new Map<Id, { recordid: Id; entity: string; name: string | null; ownerid: Id }>();
   for (let i = 0; i < f.records.length; i++) {
     const r = f.records[i];
-    claim(r.recordid, 5, i);
+    // A million records: checked against the other tables' ids and each other without a map entry each in `used`.
+    if (records.has(r.recordid)) fail(`records[${i}]`, `id ${r.recordid} is already used at another record`);
+    if (used.has(r.recordid)) fail(`records[${i}]`, `id ${r.recordid} is already used at ${TABLES[used.get(r.recordid)! % 8]}[${Math.floor(used.get(r.recordid)! / 8)}]`);
     const entity = catalog.entities.get(r.entity) ?? fail(`records[${i}].entity`, `unknown table "${r.entity}"`);
     if (entity.ownership !== 'UserOwned') fail(`records[${i}].entity`, `${r.entity} is organization-owned; only records of user-owned tables are kept`);
     const owner = systemusers.get(r.ownerid) ?? teams.get(r.ownerid) ?? fail(`records[${i}].ownerid`, `owner ${r.ownerid} is neither a user nor a team`);
