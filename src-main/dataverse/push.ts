@@ -21,7 +21,14 @@ export interface PlannedRequest {
   readonly body?: Record<string, unknown>;
   /** How the request is sent through dynamics-web-api. */
   readonly send: (c: Connection) => Promise<unknown>;
+  /** What the environment holds once the request is in effect (checked before a retry). */
+  readonly effect: Effect;
 }
+
+/** A role's privilege at a depth (null: the role lacks it), or an association row present or absent. */
+export type Effect =
+  | { readonly kind: 'privilege'; readonly roleid: string; readonly privilegeid: string; readonly depth: string | null }
+  | { readonly kind: 'pair'; readonly set: 'systemuserrolescollection' | 'teamrolescollection' | 'teammemberships'; readonly by: readonly [string, string]; readonly other: readonly [string, string]; readonly present: boolean };
 
 export interface PushContext {
   readonly state: OrgState;
@@ -61,12 +68,12 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         if (!pid) throw new DataverseError(`command ${i + 1} (setRolePrivilege): the environment has no privilege ${String(c.privilege)}`, null, null);
         if (c.depth === null) {
           const body = { PrivilegeId: pid };
-          out.push({ command: i, method: 'POST', path: `roles(${roleid})/Microsoft.Dynamics.CRM.RemovePrivilegeRole`, body, send: (k) => k.api.callAction({ actionName: 'Microsoft.Dynamics.CRM.RemovePrivilegeRole', collection: 'roles', key: roleid, action: body }) });
+          out.push({ command: i, method: 'POST', path: `roles(${roleid})/Microsoft.Dynamics.CRM.RemovePrivilegeRole`, body, effect: { kind: 'privilege', roleid, privilegeid: pid, depth: null }, send: (k) => k.api.callAction({ actionName: 'Microsoft.Dynamics.CRM.RemovePrivilegeRole', collection: 'roles', key: roleid, action: body }) });
         } else {
           // PrivilegeDepth by member name (Basic, Local, Deep, Global = 0-3).
           const body = { Privileges: [{ Depth: c.depth as string, PrivilegeId: pid, BusinessUnitId: role.businessunitid }] };
           if (!(DEPTHS as readonly unknown[]).includes(c.depth)) throw new DataverseError(`command ${i + 1} (setRolePrivilege): ${String(c.depth)} is not a depth`, null, null);
-          out.push({ command: i, method: 'POST', path: `roles(${roleid})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, body, send: (k) => k.api.callAction({ actionName: 'Microsoft.Dynamics.CRM.AddPrivilegesRole', collection: 'roles', key: roleid, action: body }) });
+          out.push({ command: i, method: 'POST', path: `roles(${roleid})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, body, effect: { kind: 'privilege', roleid, privilegeid: pid, depth: c.depth as string }, send: (k) => k.api.callAction({ actionName: 'Microsoft.Dynamics.CRM.AddPrivilegesRole', collection: 'roles', key: roleid, action: body }) });
         }
         break;
       }
@@ -79,16 +86,18 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         const unit = (c.businessunitid as string | null | undefined) ?? (user ? ctx.state.systemusers.get(user)?.businessunitid : ctx.state.teams.get(holder)?.businessunitid);
         if (!unit) throw new DataverseError(`command ${i + 1} (${c.type}): ${set === 'systemusers' ? 'user' : 'team'} ${holder} is not in the organization`, null, null);
         const copy = await ctx.roleCopy(c.roleid as string, unit);
-        if (c.type === 'assignRole') out.push({ command: i, method: 'POST', path: `${set}(${holder})/${nav}/$ref`, body: { '@odata.id': `roles(${copy})` }, send: (k) => k.api.associate({ collection: set, primaryKey: holder, relationshipName: nav, relatedCollection: 'roles', relatedKey: copy }) });
-        else out.push({ command: i, method: 'DELETE', path: `${set}(${holder})/${nav}(${copy})/$ref`, send: (k) => k.api.disassociate({ collection: set, primaryKey: holder, relationshipName: nav, relatedKey: copy }) });
+        const pair = (present: boolean): Effect => ({ kind: 'pair', set: user ? 'systemuserrolescollection' : 'teamrolescollection', by: [user ? 'systemuserid' : 'teamid', holder], other: ['roleid', copy], present });
+        if (c.type === 'assignRole') out.push({ command: i, method: 'POST', path: `${set}(${holder})/${nav}/$ref`, body: { '@odata.id': `roles(${copy})` }, effect: pair(true), send: (k) => k.api.associate({ collection: set, primaryKey: holder, relationshipName: nav, relatedCollection: 'roles', relatedKey: copy }) });
+        else out.push({ command: i, method: 'DELETE', path: `${set}(${holder})/${nav}(${copy})/$ref`, effect: pair(false), send: (k) => k.api.disassociate({ collection: set, primaryKey: holder, relationshipName: nav, relatedKey: copy }) });
         break;
       }
       case 'addTeamMember':
       case 'removeTeamMember': {
         const team = c.teamid as string;
         const user = c.systemuserid as string;
-        if (c.type === 'addTeamMember') out.push({ command: i, method: 'POST', path: `teams(${team})/teammembership_association/$ref`, body: { '@odata.id': `systemusers(${user})` }, send: (k) => k.api.associate({ collection: 'teams', primaryKey: team, relationshipName: 'teammembership_association', relatedCollection: 'systemusers', relatedKey: user }) });
-        else out.push({ command: i, method: 'DELETE', path: `teams(${team})/teammembership_association(${user})/$ref`, send: (k) => k.api.disassociate({ collection: 'teams', primaryKey: team, relationshipName: 'teammembership_association', relatedKey: user }) });
+        const member = (present: boolean): Effect => ({ kind: 'pair', set: 'teammemberships', by: ['teamid', team], other: ['systemuserid', user], present });
+        if (c.type === 'addTeamMember') out.push({ command: i, method: 'POST', path: `teams(${team})/teammembership_association/$ref`, body: { '@odata.id': `systemusers(${user})` }, effect: member(true), send: (k) => k.api.associate({ collection: 'teams', primaryKey: team, relationshipName: 'teammembership_association', relatedCollection: 'systemusers', relatedKey: user }) });
+        else out.push({ command: i, method: 'DELETE', path: `teams(${team})/teammembership_association(${user})/$ref`, effect: member(false), send: (k) => k.api.disassociate({ collection: 'teams', primaryKey: team, relationshipName: 'teammembership_association', relatedKey: user }) });
         break;
       }
       default:
@@ -98,27 +107,108 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
   return out;
 }
 
+const DEPTH_BY_VALUE = ['Basic', 'Local', 'Deep', 'Global'];
+
+/**
+ * Which of the requests the environment already holds in effect, read from the environment: one
+ * RetrieveRolePrivilegesRole per affected role and one query per affected user or team. A request
+ * in effect must not be sent again (an association sent twice is refused as a duplicate).
+ */
+export async function inEffect(c: Connection, requests: readonly PlannedRequest[]): Promise<boolean[]> {
+  const roles = new Map<string, Promise<Map<string, string>>>();
+  const pairs = new Map<string, Promise<Set<string>>>();
+  const norm = (id: string) => id.toLowerCase();
+  const privilegesOf = (roleid: string) => {
+    let p = roles.get(roleid);
+    if (!p) {
+      p = c
+        .send(`reading the privileges of role ${roleid}`, (api) => api.callFunction<{ RolePrivileges?: { PrivilegeId: string; Depth: string | number }[] }>({ name: 'RetrieveRolePrivilegesRole', parameters: { RoleId: roleid } }))
+        .then((res) => {
+          if (!res || !Array.isArray(res.RolePrivileges)) throw new DataverseError(`reading the privileges of role ${roleid}: the answer has no RolePrivileges list`, null, null);
+          return new Map(res.RolePrivileges.map((r) => [norm(r.PrivilegeId), typeof r.Depth === 'number' || /^\d$/.test(r.Depth) ? DEPTH_BY_VALUE[Number(r.Depth)] : r.Depth]));
+        });
+      roles.set(roleid, p);
+    }
+    return p;
+  };
+  const pairsOf = (e: Extract<Effect, { kind: 'pair' }>) => {
+    const key = `${e.set}|${e.by[0]}|${e.by[1]}`;
+    let p = pairs.get(key);
+    if (!p) {
+      p = c.all<Record<string, string>>(e.set, [e.by[0], e.other[0]], { filter: `${e.by[0]} eq ${e.by[1]}` }).then((rows) => new Set(rows.map((r) => norm(String(r[e.other[0]])))));
+      pairs.set(key, p);
+    }
+    return p;
+  };
+  return Promise.all(
+    requests.map(async (r) => {
+      const e = r.effect;
+      if (e.kind === 'privilege') {
+        const held = (await privilegesOf(e.roleid)).get(norm(e.privilegeid)) ?? null;
+        return held === e.depth;
+      }
+      return (await pairsOf(e)).has(norm(e.other[1])) === e.present;
+    }),
+  );
+}
+
 export interface PushReport {
   readonly sent: number;
   readonly batches: number;
+  /** Requests not sent again because the environment already held them after a lost answer. */
+  readonly alreadyInEffect: number;
+  /** Change sets sent again after an answer that never came (or a server fault). */
+  readonly retried: number;
 }
 
-/** Sends the requests as $batch change sets of at most MAX_BATCH, in order; the first refused change set stops the push with Dataverse's message. */
-export async function sendPush(c: Connection, requests: readonly PlannedRequest[], onBatch: (done: number, of: number) => void = () => {}): Promise<PushReport> {
+export interface SendOptions {
+  readonly onBatch?: (done: number, of: number) => void;
+  /** Times a change set is sent again after its answer was lost; 2 unless told. */
+  readonly retries?: number;
+}
+
+/** An answer that says nothing of what was done: no answer at all, or a server fault. */
+const unanswered = (e: DataverseError) => e.status === null || e.status >= 500;
+
+/**
+ * Sends the requests as $batch change sets of at most MAX_BATCH, in order; the first refused change
+ * set stops the push with Dataverse's message. When a change set's answer is lost, what the
+ * environment holds is read again and only the requests not yet in effect are sent again, so
+ * nothing is applied twice.
+ */
+export async function sendPush(c: Connection, requests: readonly PlannedRequest[], options: SendOptions | ((done: number, of: number) => void) = {}): Promise<PushReport> {
+  const opts: SendOptions = typeof options === 'function' ? { onBatch: options } : options;
+  const retries = opts.retries ?? 2;
   const batches = Math.ceil(requests.length / MAX_BATCH);
+  let sent = 0;
+  let alreadyInEffect = 0;
+  let retried = 0;
   for (let b = 0; b < batches; b++) {
-    const slice = requests.slice(b * MAX_BATCH, (b + 1) * MAX_BATCH);
-    try {
-      await c.send(`sending change set ${b + 1} of ${batches}`, async (api) => {
-        api.startBatch();
-        for (const r of slice) void r.send(c);
-        return api.executeBatch();
-      });
-    } catch (e) {
-      const d = asDataverseError(e);
-      throw new DataverseError(`${d.message}; change set ${b + 1} of ${batches} (commands ${slice[0].command + 1}–${slice.at(-1)!.command + 1}) applied nothing${b ? `, the ${b} before it were applied` : ''}`, d.status, d.code);
+    const whole = requests.slice(b * MAX_BATCH, (b + 1) * MAX_BATCH);
+    const where = `change set ${b + 1} of ${batches} (commands ${whole[0].command + 1}–${whole.at(-1)!.command + 1})`;
+    let slice = whole;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await c.send(`sending change set ${b + 1} of ${batches}`, async (api) => {
+          api.startBatch();
+          for (const r of slice) void r.send(c);
+          return api.executeBatch();
+        });
+        sent += slice.length;
+        break;
+      } catch (e) {
+        const d = asDataverseError(e);
+        if (!unanswered(d)) throw new DataverseError(`${d.message}; ${where} applied nothing${b ? `, the ${b} before it were applied` : ', and no change set before it'}`, d.status, d.code);
+        if (attempt >= retries) throw new DataverseError(`${d.message}; whether ${where} was applied could not be told${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
+        retried++;
+        const held = await inEffect(c, slice);
+        const rest = slice.filter((_, k) => !held[k]);
+        alreadyInEffect += slice.length - rest.length;
+        slice = rest;
+        if (!slice.length) break;
+      }
     }
-    onBatch(b + 1, batches);
+    opts.onBatch?.(b + 1, batches);
   }
-  return { sent: requests.length, batches };
+  return { sent, batches, alreadyInEffect, retried };
 }
