@@ -5,7 +5,7 @@ import { demoOrganization } from '../core/generate/demo';
 import { startDataverseDouble, type RunningDouble } from '../../test/dataverse/double/app';
 import { Connection } from './connection';
 import { pullEnvironment } from './pull';
-import { planPush, roleCopyReader, sendPush } from './push';
+import { planPush, roleCopyReader, rowReader, sendPush } from './push';
 
 let double: RunningDouble | null = null;
 afterEach(async () => {
@@ -17,7 +17,7 @@ async function pulled() {
   double = await startDataverseDouble(demoOrganization());
   const c = new Connection({ url: double.url, token: async () => 'token' });
   const p = await pullEnvironment(c);
-  return { c, p, ctx: { state: p.state, privileges: p.privilegeIds, roleCopy: roleCopyReader(c) } };
+  return { c, p, ctx: { state: p.state, privileges: p.privilegeIds, roleCopy: roleCopyReader(c), row: rowReader(c) } };
 }
 
 const roleNamed = (s: ReturnType<typeof demoOrganization>, name: string) => [...s.roles.values()].find((r) => r.name === name)!;
@@ -98,5 +98,32 @@ describe('pushing a staged change set to the environment', () => {
   it('refuses a command it cannot push yet by name, before sending anything', async () => {
     const { ctx } = await pulled();
     await expect(planPush([{ type: 'createBusinessUnit', name: 'New', parentbusinessunitid: [...ctx.state.businessunits.keys()][0] } as Command], ctx)).rejects.toThrow('command 1 (createBusinessUnit) cannot be pushed to Dataverse yet; nothing was sent');
+  });
+
+  it("renames a team with If-Match, so the environment's next pull holds the new name", async () => {
+    const { c, p, ctx } = await pulled();
+    const escalations = teamNamed(p.state, 'Escalations');
+    const plan = await planPush([{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }], ctx);
+    expect(plan.map((r) => ({ method: r.method, path: r.path, body: r.body, ifMatch: r.ifMatch?.etag }))).toEqual([{ method: 'PATCH', path: `teams(${escalations.teamid})`, body: { name: 'Escalations (EMEA)' }, ifMatch: expect.stringMatching(/^W\/"\d+"$/) }]);
+    await sendPush(c, plan);
+    const again = await pullEnvironment(new Connection({ url: double!.url, token: async () => 'token' }));
+    expect(again.state.teams.get(escalations.teamid)!.name).toBe('Escalations (EMEA)');
+  });
+
+  it('shows a conflict naming the field when someone renamed the team in the environment while the push ran', async () => {
+    const { c, p, ctx } = await pulled();
+    const escalations = teamNamed(p.state, 'Escalations');
+    const plan = await planPush([{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }], ctx);
+    // Between the push reading the team and sending its change, another admin renames it.
+    double!.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
+    const err = (await sendPush(c, plan).catch((e: Error) => e)) as Error;
+    expect(err.message).toBe(`conflict: team Escalations was changed in the environment while the push ran (name now "Escalations (Americas)"); command 1 would set name; change set 1 of 1 (commands 1–1) applied nothing, and no change set before it`);
+    expect(double!.env.data.teams.get(escalations.teamid)!.name).toBe('Escalations (Americas)');
+  });
+
+  it('refuses a change of a field it cannot push yet by name', async () => {
+    const { p, ctx } = await pulled();
+    const kendall = userNamed(p.state, 'Kendall Events');
+    await expect(planPush([{ type: 'updateUser', systemuserid: kendall.systemuserid, fullname: 'Kendall Eventide' }], ctx)).rejects.toThrow('command 1 (updateUser): fullname cannot be pushed to Dataverse yet (only domainname, internalemailaddress); nothing was sent');
   });
 });

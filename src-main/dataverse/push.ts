@@ -2,7 +2,9 @@
  * Push: staged commands as Web API requests, in order, sent as $batch change sets of at most
  * 1,000 operations (each change set applies whole or not at all). A dry run lists the requests
  * without sending any. Commands without a Web API mapping yet are refused by name before anything
- * is sent.
+ * is sent. A team's name and a user's plain columns are PATCHed with If-Match (the version read
+ * when the push plans), a value the environment changed since the pull is refused as a conflict
+ * naming the field, and a 412 while sending is named the same way.
  */
 import type { Command } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
@@ -23,11 +25,14 @@ export interface PlannedRequest {
   readonly send: (c: Connection) => Promise<unknown>;
   /** What the environment holds once the request is in effect (checked before a retry). */
   readonly effect: Effect;
+  /** A PATCH sent with If-Match: the row's version when the push read it, and what it changes (named in a conflict). */
+  readonly ifMatch?: { readonly etag: string; readonly what: string; readonly columns: readonly string[] };
 }
 
 /** A role's privilege at a depth (null: the role lacks it), or an association row present or absent. */
 export type Effect =
   | { readonly kind: 'privilege'; readonly roleid: string; readonly privilegeid: string; readonly depth: string | null }
+  | { readonly kind: 'columns'; readonly set: 'systemusers' | 'teams'; readonly id: string; readonly values: Readonly<Record<string, unknown>> }
   | { readonly kind: 'pair'; readonly set: 'systemuserrolescollection' | 'teamrolescollection' | 'teammemberships'; readonly by: readonly [string, string]; readonly other: readonly [string, string]; readonly present: boolean };
 
 export interface PushContext {
@@ -36,7 +41,24 @@ export interface PushContext {
   readonly privileges: Readonly<Record<string, string>>;
   /** The id of a role's copy in a business unit, as the environment holds it. */
   readonly roleCopy: (roleid: string, businessunitid: string) => Promise<string>;
+  /** A user's or team's row as the environment holds it now, with its @odata.etag (for PATCH with If-Match). */
+  readonly row?: (set: 'systemusers' | 'teams', id: string, columns: readonly string[]) => Promise<Record<string, unknown>>;
 }
+
+/** A row read from the environment with the columns asked for and its @odata.etag. */
+export function rowReader(c: Connection): NonNullable<PushContext['row']> {
+  return (set, id, columns) =>
+    c.send(`reading ${set}(${id})`, (api) => api.retrieve<Record<string, unknown>>({ collection: set, key: id, select: [...columns] })).then((row) => {
+      if (!row || typeof row['@odata.etag'] !== 'string') throw new DataverseError(`reading ${set}(${id}): the answer has no @odata.etag`, null, null);
+      return row;
+    });
+}
+
+/** The plain columns a push may PATCH, per command; other fields of the command are refused by name. */
+const PLAIN: Record<'updateTeam' | 'updateUser', { set: 'teams' | 'systemusers'; key: string; entity: string; columns: readonly string[]; label: string }> = {
+  updateTeam: { set: 'teams', key: 'teamid', entity: 'team', columns: ['name'], label: 'name' },
+  updateUser: { set: 'systemusers', key: 'systemuserid', entity: 'user', columns: ['domainname', 'internalemailaddress'], label: 'fullname' },
+};
 
 /** The copy of a role in a unit, read from the environment (roles whose parentrootroleid is the role). */
 export function roleCopyReader(c: Connection): PushContext['roleCopy'] {
@@ -100,6 +122,38 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         else out.push({ command: i, method: 'DELETE', path: `teams(${team})/teammembership_association(${user})/$ref`, effect: member(false), send: (k) => k.api.disassociate({ collection: 'teams', primaryKey: team, relationshipName: 'teammembership_association', relatedKey: user }) });
         break;
       }
+      case 'updateTeam':
+      case 'updateUser': {
+        const spec = PLAIN[c.type];
+        const id = c[spec.key] as string;
+        const held = (spec.set === 'teams' ? ctx.state.teams.get(id) : ctx.state.systemusers.get(id)) as unknown as Record<string, unknown> | undefined;
+        if (!held) throw new DataverseError(`command ${i + 1} (${c.type}): ${spec.entity} ${id} is not in the organization`, null, null);
+        const fields = Object.keys(c).filter((k) => k !== 'type' && k !== spec.key && c[k] !== undefined);
+        const other = fields.find((k) => !spec.columns.includes(k));
+        if (other) throw new DataverseError(`command ${i + 1} (${c.type}): ${other} cannot be pushed to Dataverse yet (only ${spec.columns.join(', ')}); nothing was sent`, null, null);
+        if (!ctx.row) throw new DataverseError(`command ${i + 1} (${c.type}): the push needs to read the ${spec.entity} from the environment`, null, null);
+        const name = String(held[spec.label]);
+        const what = `${spec.entity} ${name}`;
+        const values = Object.fromEntries(fields.map((k) => [k, c[k] ?? null]));
+        // The first change of a row in this push is sent with the version read now; a later one of the same row follows it.
+        const first = !out.some((r) => r.effect.kind === 'columns' && r.effect.id === id);
+        const now = await ctx.row(spec.set, id, fields);
+        if (first) {
+          const moved = fields.filter((k) => (now[k] ?? null) !== (held[k] ?? null));
+          if (moved.length) throw new DataverseError(`conflict: ${moved.map((k) => `the ${k} of ${what} is ${JSON.stringify(now[k] ?? null)} in the environment but ${JSON.stringify(held[k] ?? null)} in the vault`).join('; ')} (changed in the environment since the pull); pull again before pushing command ${i + 1} (${c.type}); nothing was sent`, 412, '0x80060882');
+        }
+        const etag = now['@odata.etag'] as string;
+        out.push({
+          command: i,
+          method: 'PATCH',
+          path: `${spec.set}(${id})`,
+          body: values,
+          effect: { kind: 'columns', set: spec.set, id, values },
+          ...(first ? { ifMatch: { etag, what, columns: fields } } : {}),
+          send: (k) => k.api.update({ collection: spec.set, key: id, data: values, ...(first ? { ifmatch: etag } : {}) }),
+        });
+        break;
+      }
       default:
         throw new DataverseError(`command ${i + 1} (${c.type}) cannot be pushed to Dataverse yet; nothing was sent`, null, null);
     }
@@ -147,6 +201,10 @@ export async function inEffect(c: Connection, requests: readonly PlannedRequest[
         const held = (await privilegesOf(e.roleid)).get(norm(e.privilegeid)) ?? null;
         return held === e.depth;
       }
+      if (e.kind === 'columns') {
+        const row = await rowReader(c)(e.set, e.id, Object.keys(e.values));
+        return Object.entries(e.values).every(([k, v]) => (row[k] ?? null) === v);
+      }
       return (await pairsOf(e)).has(norm(e.other[1])) === e.present;
     }),
   );
@@ -165,6 +223,18 @@ export interface SendOptions {
   readonly onBatch?: (done: number, of: number) => void;
   /** Times a change set is sent again after its answer was lost; 2 unless told. */
   readonly retries?: number;
+}
+
+/** A 412 named as a conflict: the rows sent with If-Match whose version moved, with the fields the push would change. */
+async function conflictOf(c: Connection, slice: readonly PlannedRequest[], message: string): Promise<string> {
+  const read = rowReader(c);
+  const moved: string[] = [];
+  for (const r of slice) {
+    if (!r.ifMatch || r.effect.kind !== 'columns') continue;
+    const now = await read(r.effect.set, r.effect.id, r.ifMatch.columns).catch(() => null);
+    if (now && now['@odata.etag'] !== r.ifMatch.etag) moved.push(`${r.ifMatch.what} was changed in the environment while the push ran (${r.ifMatch.columns.map((k) => `${k} now ${JSON.stringify(now[k] ?? null)}`).join(', ')}); command ${r.command + 1} would set ${r.ifMatch.columns.join(', ')}`);
+  }
+  return moved.length ? `conflict: ${moved.join('; ')}` : `conflict: ${message}`;
 }
 
 /** An answer that says nothing of what was done: no answer at all, or a server fault. */
@@ -198,6 +268,7 @@ export async function sendPush(c: Connection, requests: readonly PlannedRequest[
         break;
       } catch (e) {
         const d = asDataverseError(e);
+        if (d.status === 412) throw new DataverseError(`${await conflictOf(c, slice, d.message)}; ${where} applied nothing${b ? `, the ${b} before it were applied` : ', and no change set before it'}`, d.status, d.code);
         if (!unanswered(d)) throw new DataverseError(`${d.message}; ${where} applied nothing${b ? `, the ${b} before it were applied` : ', and no change set before it'}`, d.status, d.code);
         if (attempt >= retries) throw new DataverseError(`${d.message}; whether ${where} was applied could not be told${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
         retried++;

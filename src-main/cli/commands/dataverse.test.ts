@@ -229,4 +229,24 @@ describe('roleatlas dataverse push', () => {
     expect(writes(env).filter((l) => l.path.includes('teammembership_association'))).toHaveLength(1);
     expect(await opened(path, (v) => v.state.teammembership.has(`${escalations.teamid}|${kendall.systemuserid}`))).toBe(true);
   });
+
+  it('renames a team in the environment when the vault renamed it', async () => {
+    const { path, env } = await stagedVault('renamed', [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1\. PATCH teams\([0-9a-f-]+\) \{"name":"Escalations \(EMEA\)"\}/);
+    expect(env.env.data.teams.get(escalations.teamid)!.name).toBe('Escalations (EMEA)');
+    expect(await opened(path, (v) => v.state.teams.get(escalations.teamid)!.name)).toBe('Escalations (EMEA)');
+  });
+
+  it('shows a conflict naming the field when the team was renamed in the environment since the pull, and sends nothing', async () => {
+    const { path, env } = await stagedVault('conflict', [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
+    env.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
+    const sentBefore = writes(env).length;
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/conflict: the name of team Escalations is "Escalations \(Americas\)" in the environment but "Escalations" in the vault \(changed in the environment since the pull\); pull again before pushing command 1 \(updateTeam\); nothing was sent/);
+    expect(writes(env).length).toBe(sentBefore);
+    expect(await opened(path, (v) => v.getStaged().length)).toBe(1);
+  });
 });

@@ -5,7 +5,7 @@ import { CliError, usageError } from '../errors';
 import type { CliCommand } from '../command';
 import { Connection, DataverseError, environmentUrl } from '../../dataverse/connection';
 import { pullEnvironment, type PullProgress } from '../../dataverse/pull';
-import { inEffect, MAX_BATCH, planPush, roleCopyReader, sendPush, type PlannedRequest } from '../../dataverse/push';
+import { inEffect, MAX_BATCH, planPush, roleCopyReader, rowReader, sendPush, type PlannedRequest } from '../../dataverse/push';
 import { diff as accessDiff } from '../../core/access/diff';
 import { batchRefusal } from '../../core/commands/apply';
 import { groupsOf } from '../../session/staging';
@@ -27,7 +27,8 @@ const USAGE = [
   'an argument. status says which environment the vault was pulled from, when, and what it held.',
   '',
   "push sends the vault's staged change set to the environment it was pulled from: privilege changes,",
-  'role assignments and team members, as $batch change sets of at most 1,000 requests (each applies',
+  "role assignments, team members, a team's name and a user's domainname and email (PATCH with",
+  "If-Match: a field changed in the environment since the pull is shown as a conflict), as $batch change sets of at most 1,000 requests (each applies',
   'whole or not at all). Before sending it prints every Web API request in order and the access diff',
   '(users gaining or losing each entity × right, most affected first); --dry-run stops there. Once the',
   'environment has taken every change set, the staged set is applied to the vault (journaled and',
@@ -134,7 +135,7 @@ async function push(argv: string[]): Promise<void> {
     let plan: PlannedRequest[];
     let held: boolean[];
     try {
-      plan = await planPush(staged, { state: vault.state, privileges: link.privileges, roleCopy: roleCopyReader(connection) });
+      plan = await planPush(staged, { state: vault.state, privileges: link.privileges, roleCopy: roleCopyReader(connection), row: rowReader(connection) });
       held = await inEffect(connection, plan);
     } catch (e) {
       if (e instanceof Error) throw new CliError(`pushing to ${env}: ${e.message}`);
