@@ -5,7 +5,7 @@ import { demoOrganization } from '../core/generate/demo';
 import { startDataverseDouble, type RunningDouble } from '../../test/dataverse/double/app';
 import { Connection } from './connection';
 import { pullEnvironment } from './pull';
-import { planPush, roleCopyReader, rowReader, sendPush } from './push';
+import { inEffect, planPush, roleCopyReader, rowReader, sendPush } from './push';
 
 let double: RunningDouble | null = null;
 afterEach(async () => {
@@ -125,5 +125,28 @@ describe('pushing a staged change set to the environment', () => {
     const { p, ctx } = await pulled();
     const kendall = userNamed(p.state, 'Kendall Events');
     await expect(planPush([{ type: 'updateUser', systemuserid: kendall.systemuserid, fullname: 'Kendall Eventide' }], ctx)).rejects.toThrow('command 1 (updateUser): fullname cannot be pushed to Dataverse yet (only domainname, internalemailaddress); nothing was sent');
+  });
+
+  it('says the first change set was applied when the second is refused, and pushing again sends only the refused one', async () => {
+    const { c, p, ctx } = await pulled();
+    const s = p.state;
+    const sales = roleNamed(s, 'Salesperson');
+    const kendall = userNamed(s, 'Kendall Events');
+    const escalations = teamNamed(s, 'Escalations');
+    const names = Object.keys(p.privilegeIds).filter((n) => /^prv(Read|Write|Create|Delete|Append)/.test(n)).slice(0, 1000);
+    const commands: Command[] = [...names.map((privilege): Command => ({ type: 'setRolePrivilege', roleid: sales.roleid, privilege, depth: 'Global' })), { type: 'addTeamMember', teamid: escalations.teamid, systemuserid: kendall.systemuserid }];
+    const plan = await planPush(commands, ctx);
+    const kendallRow = double!.env.data.systemusers.get(kendall.systemuserid)!;
+    double!.env.data.systemusers.delete(kendall.systemuserid); // gone from the environment for a while
+    const err = (await sendPush(c, plan).catch((e: Error) => e)) as Error;
+    expect(err.message).toMatch(/systemuser With Id = .* Does Not Exist; change set 2 of 2 \(commands 1001–1001\) applied nothing, the 1 before it were applied$/);
+
+    double!.env.data.systemusers.set(kendall.systemuserid, kendallRow);
+    const held = await inEffect(c, plan);
+    expect(held.filter((h) => !h)).toHaveLength(1);
+    const writesBefore = double!.env.log.filter((l) => l.method !== 'GET').length;
+    expect(await sendPush(c, plan.filter((_, i) => !held[i]))).toMatchObject({ sent: 1, batches: 1 });
+    expect(double!.env.log.filter((l) => l.method !== 'GET').length - writesBefore).toBe(1);
+    expect(double!.env.data.teammembership.byPair.has(`${escalations.teamid}|${kendall.systemuserid}`)).toBe(true);
   });
 });

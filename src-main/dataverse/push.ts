@@ -272,7 +272,12 @@ export async function sendPush(c: Connection, requests: readonly PlannedRequest[
         if (!unanswered(d)) throw new DataverseError(`${d.message}; ${where} applied nothing${b ? `, the ${b} before it were applied` : ', and no change set before it'}`, d.status, d.code);
         if (attempt >= retries) throw new DataverseError(`${d.message}; whether ${where} was applied could not be told${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
         retried++;
-        const held = await inEffect(c, slice);
+        let held: boolean[];
+        try {
+          held = await inEffect(c, slice);
+        } catch (r) {
+          throw new DataverseError(`${d.message}; whether ${where} was applied could not be told (reading it back failed: ${asDataverseError(r).message})${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
+        }
         const rest = slice.filter((_, k) => !held[k]);
         alreadyInEffect += slice.length - rest.length;
         slice = rest;

@@ -151,7 +151,7 @@ describe('roleatlas dataverse push', () => {
     const { path, env } = await stagedVault('dry');
     const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run', '--json');
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { requests: { change: number; method: string; path: string; inEffect: boolean }[]; diff: { total: number; gain: number; groups: { entity: string; right: string; gain: number }[] }; sent: number };
+    const out = JSON.parse(r.stdout) as { kind: string; requests: { change: number; method: string; path: string; inEffect: boolean }[]; diff: { total: number; gain: number; groups: { entity: string; right: string; gain: number }[] }; sent: number };
     expect(out.requests.map((q) => `${q.change} ${q.method} ${q.path.replace(/\(.*?\)/g, '()')}`)).toEqual([
       '1 POST roles()/Microsoft.Dynamics.CRM.AddPrivilegesRole',
       '2 POST systemusers()/systemuserroles_association/$ref',
@@ -160,7 +160,7 @@ describe('roleatlas dataverse push', () => {
     expect(out.requests.every((q) => !q.inEffect)).toBe(true);
     expect(out.diff.total).toBeGreaterThan(0);
     expect(out.diff.groups[0]).toMatchObject({ entity: 'account', right: 'Delete', gain: 9 });
-    expect(out.sent).toBe(0);
+    expect(out.kind).toBe('plan');
 
     const text = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run');
     expect(text.stdout).toMatch(/Would push 3 staged change\(s\) to .*: 3 Web API request\(s\) in 1 change set\(s\)/);
@@ -174,9 +174,9 @@ describe('roleatlas dataverse push', () => {
 
   it('applies the staged changes in the environment and the vault, and the next pull shows them', async () => {
     const { path, env } = await stagedVault('pushed');
-    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--json');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Pushed: 3 request\(s\) in 1 change set\(s\); the vault now matches .* and has no staged changes/);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; sent?: number })).toMatchObject([{ kind: 'plan', changeSets: 1 }, { kind: 'pushed', sent: 3, changeSets: 1, staged: 0 }]);
     expect(await opened(path, (v) => ({ staged: v.getStaged().length, depth: v.state.roles.get(sales.roleid)!.privileges.prvDeleteAccount, undo: v.nextUndo(), audited: v.audit().some((a) => /^Pushed 3 staged change\(s\) to the Dataverse environment http:\/\/127\.0\.0\.1:\d+: 3 request\(s\) in 1 change set\(s\)$/.test(a.summary)) }))).toEqual({ staged: 0, depth: 'Local', undo: `Applied 3 staged changes (pushed to ${env.url})`, audited: true });
 
     expect((await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(0);
@@ -234,6 +234,7 @@ describe('roleatlas dataverse push', () => {
     const { path, env } = await stagedVault('renamed', [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
     const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
     expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Pushed: 1 request\(s\) in 1 change set\(s\); the vault now matches .* and has no staged changes/);
     expect(r.stdout).toMatch(/1\. PATCH teams\([0-9a-f-]+\) \{"name":"Escalations \(EMEA\)"\}/);
     expect(env.env.data.teams.get(escalations.teamid)!.name).toBe('Escalations (EMEA)');
     expect(await opened(path, (v) => v.state.teams.get(escalations.teamid)!.name)).toBe('Escalations (EMEA)');

@@ -127,7 +127,7 @@ async function push(argv: string[]): Promise<void> {
     if (link.env !== env) throw new CliError(`${String(values.vault)} was pulled from ${link.env}, not ${env}; a push goes to the environment the vault was pulled from`);
     const staged = vault.getStaged();
     if (!staged.length) {
-      print(values.json ? JSON.stringify({ env, dryRun, staged: 0, requests: [], diff: { total: 0, gain: 0, lose: 0, change: 0, groups: [] }, sent: 0 }) : `${String(values.vault)} has no staged changes; nothing to push`);
+      print(values.json ? JSON.stringify({ kind: 'plan', env, dryRun, staged: 0, changeSets: 0, requests: [], diff: { total: 0, gain: 0, lose: 0, change: 0, groups: [], changes: [] } }) : `${String(values.vault)} has no staged changes; nothing to push`);
       return;
     }
     const d = accessDiff(vault.state, staged);
@@ -149,23 +149,25 @@ async function push(argv: string[]): Promise<void> {
     const groups = groupsOf(d.changes);
     const summaries = d.applied.map((a) => a.summary);
 
-    // With --json, one object at the end says what was planned and what happened.
-    if (!values.json) {
+    const planned = {
+      kind: 'plan',
+      env,
+      dryRun,
+      staged: staged.length,
+      changeSets,
+      requests: plan.map((r, i) => ({ change: r.command + 1, method: r.method, path: r.path, ...(r.body ? { body: r.body } : {}), ...(r.ifMatch ? { ifMatch: r.ifMatch.etag } : {}), inEffect: held[i] })),
+      diff: { total: d.changes.length, ...count, groups, changes: d.changes },
+    };
+    // With --json, one line (JSON Lines): the plan before anything is sent, then what the push did.
+    if (values.json) print(JSON.stringify(planned));
+    else {
       print(`${dryRun ? 'Would push' : 'Pushing'} ${staged.length} staged change(s) to ${env}: ${pending.length} Web API request(s) in ${changeSets} change set(s)${pending.length < plan.length ? `; ${plan.length - pending.length} already in effect in the environment, not sent` : ''}`);
       plan.forEach((r, i) => print(`  ${i + 1}. ${requestText(r)}  [change ${r.command + 1}: ${summaries[r.command]}]${held[i] ? ' (already in effect; not sent)' : ''}`));
       print(`Access diff: ${d.changes.length} user × entity × right change(s): ${count.gain} gain, ${count.lose} lose, ${count.change} change`);
       for (const g of groups) print(`  ${g.entity ? `${g.right} ${g.entity}` : g.privilege}: ${g.gain} user(s) gain, ${g.lose} lose${g.change ? `, ${g.change} change` : ''}`);
     }
-    const planned = {
-      env,
-      dryRun,
-      staged: staged.length,
-      requests: plan.map((r, i) => ({ change: r.command + 1, method: r.method, path: r.path, ...(r.body ? { body: r.body } : {}), inEffect: held[i] })),
-      diff: { total: d.changes.length, ...count, groups, changes: d.changes },
-    };
     if (dryRun) {
-      if (values.json) print(JSON.stringify({ ...planned, sent: 0 }));
-      else print('Dry run: nothing was sent and the vault is unchanged.');
+      if (!values.json) print('Dry run: nothing was sent and the vault is unchanged.');
       return;
     }
 
@@ -182,7 +184,7 @@ async function push(argv: string[]): Promise<void> {
     vault.note({ summary: `Pushed ${staged.length} staged change(s) to the Dataverse environment ${env}: ${report.sent} request(s) in ${report.batches} change set(s)`, detail: { dataverse: 'push', env, staged: staged.length, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + (plan.length - pending.length) } });
     const cleared = vault.setStaged([]);
     if (!cleared.ok) throw new CliError(`the changes were pushed and applied to the vault, but the staged set could not be cleared: ${cleared.error.message}`);
-    if (values.json) print(JSON.stringify({ ...planned, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + (plan.length - pending.length), retried: report.retried }));
+    if (values.json) print(JSON.stringify({ kind: 'pushed', env, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + (plan.length - pending.length), retried: report.retried, staged: 0 }));
     else print(`Pushed: ${report.sent} request(s) in ${report.batches} change set(s)${report.retried ? `, ${report.retried} sent again after a lost answer (${report.alreadyInEffect} already in effect, not sent twice)` : ''}; the vault now matches ${env} and has no staged changes`);
   } catch (e) {
     vaultFailure(e);
