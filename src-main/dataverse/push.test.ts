@@ -149,4 +149,22 @@ describe('pushing a staged change set to the environment', () => {
     expect(double!.env.log.filter((l) => l.method !== 'GET').length - writesBefore).toBe(1);
     expect(double!.env.data.teammembership.byPair.has(`${escalations.teamid}|${kendall.systemuserid}`)).toBe(true);
   });
+
+  it('tells which role assignments the environment already holds the same way whether it asks per user or reads the whole table', async () => {
+    const { c, p, ctx } = await pulled();
+    const s = p.state;
+    const basic = roleNamed(s, 'Basic User');
+    const users = [...s.systemusers.values()];
+    const holds = (id: string) => [...s.systemuserroles.values()].some((a) => a.systemuserid === id && a.roleid === basic.roleid);
+    const commands: Command[] = users.map((u) => ({ type: holds(u.systemuserid) ? 'removeRole' : 'assignRole', systemuserid: u.systemuserid, roleid: basic.roleid }) as Command);
+    const plan = await planPush(commands, ctx);
+    const perUser = await inEffect(c, plan);
+    expect(perUser.every((h) => !h)).toBe(true);
+    await sendPush(c, plan.slice(0, 10));
+    const before = c.requests;
+    const whole = await inEffect(c, plan, 5);
+    expect(c.requests - before).toBe(1); // one page of systemuserrolescollection
+    expect(whole).toEqual(plan.map((_, i) => i < 10));
+    expect(await inEffect(c, plan)).toEqual(whole);
+  });
 });

@@ -162,13 +162,15 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
 }
 
 const DEPTH_BY_VALUE = ['Basic', 'Local', 'Deep', 'Global'];
+/** Users or teams of one association table past which inEffect reads the whole table rather than one query each. */
+export const WHOLE_TABLE = 50;
 
 /**
  * Which of the requests the environment already holds in effect, read from the environment: one
  * RetrieveRolePrivilegesRole per affected role and one query per affected user or team. A request
  * in effect must not be sent again (an association sent twice is refused as a duplicate).
  */
-export async function inEffect(c: Connection, requests: readonly PlannedRequest[]): Promise<boolean[]> {
+export async function inEffect(c: Connection, requests: readonly PlannedRequest[], wholeTable = WHOLE_TABLE): Promise<boolean[]> {
   const roles = new Map<string, Promise<Map<string, string>>>();
   const pairs = new Map<string, Promise<Set<string>>>();
   const norm = (id: string) => id.toLowerCase();
@@ -185,14 +187,29 @@ export async function inEffect(c: Connection, requests: readonly PlannedRequest[
     }
     return p;
   };
-  const pairsOf = (e: Extract<Effect, { kind: 'pair' }>) => {
-    const key = `${e.set}|${e.by[0]}|${e.by[1]}`;
+  // One query per user or team touched; past `wholeTable` of them, the whole intersect table is read once (a few pages instead of thousands of requests).
+  const holders = new Map<string, Set<string>>();
+  for (const r of requests) if (r.effect.kind === 'pair') (holders.get(`${r.effect.set}|${r.effect.by[0]}`) ?? holders.set(`${r.effect.set}|${r.effect.by[0]}`, new Set()).get(`${r.effect.set}|${r.effect.by[0]}`)!).add(norm(r.effect.by[1]));
+  const wholeTables = new Map<string, Promise<Set<string>>>();
+  const pairsOf = async (e: Extract<Effect, { kind: 'pair' }>): Promise<(other: string) => boolean> => {
+    const table = `${e.set}|${e.by[0]}`;
+    if (holders.get(table)!.size > wholeTable) {
+      let all = wholeTables.get(table);
+      if (!all) {
+        all = c.all<Record<string, string>>(e.set, [e.by[0], e.other[0]]).then((rows) => new Set(rows.map((r) => `${norm(String(r[e.by[0]]))}|${norm(String(r[e.other[0]]))}`)));
+        wholeTables.set(table, all);
+      }
+      const rows = await all;
+      return (other) => rows.has(`${norm(e.by[1])}|${other}`);
+    }
+    const key = `${table}|${e.by[1]}`;
     let p = pairs.get(key);
     if (!p) {
       p = c.all<Record<string, string>>(e.set, [e.by[0], e.other[0]], { filter: `${e.by[0]} eq ${e.by[1]}` }).then((rows) => new Set(rows.map((r) => norm(String(r[e.other[0]])))));
       pairs.set(key, p);
     }
-    return p;
+    const rows = await p;
+    return (other) => rows.has(other);
   };
   return Promise.all(
     requests.map(async (r) => {
@@ -205,7 +222,7 @@ export async function inEffect(c: Connection, requests: readonly PlannedRequest[
         const row = await rowReader(c)(e.set, e.id, Object.keys(e.values));
         return Object.entries(e.values).every(([k, v]) => (row[k] ?? null) === v);
       }
-      return (await pairsOf(e)).has(norm(e.other[1])) === e.present;
+      return (await pairsOf(e))(norm(e.other[1])) === e.present;
     }),
   );
 }
