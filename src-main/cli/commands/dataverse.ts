@@ -175,7 +175,7 @@ async function push(argv: string[]): Promise<void> {
     try {
       report = await sendPush(connection, pending, { onBatch: (done, of) => process.stderr.write(`change set ${done} of ${of} applied\n`) });
     } catch (e) {
-      if (e instanceof Error) throw new CliError(`pushing to ${env}: ${e.message}. The vault is unchanged; its ${staged.length} staged change(s) are kept.`);
+      if (e instanceof Error) throw new CliError(`pushing to ${env}: ${e.message}. The vault is unchanged; its ${staged.length} staged change(s) are kept, and pushing again sends only what the environment does not hold yet.`);
       throw e;
     }
     const label = `${staged.length === 1 ? summaries[0] : `Applied ${staged.length} staged changes`} (pushed to ${env})`;
