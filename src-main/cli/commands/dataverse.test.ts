@@ -104,3 +104,150 @@ describe('roleatlas dataverse', () => {
     v.lock();
   });
 });
+
+describe('roleatlas dataverse push', () => {
+  const roleNamed = (name: string) => [...org.roles.values()].find((r) => r.name === name)!;
+  const userNamed = (name: string) => [...org.systemusers.values()].find((u) => u.fullname === name)!;
+  const teamNamed = (name: string) => [...org.teams.values()].find((t) => t.name === name)!;
+  const sales = roleNamed('Salesperson');
+  const kendall = userNamed('Kendall Events');
+  const escalations = teamNamed('Escalations');
+  const staged = [
+    { type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Local' },
+    { type: 'assignRole', systemuserid: kendall.systemuserid, roleid: roleNamed('Basic User').roleid },
+    { type: 'addTeamMember', teamid: escalations.teamid, systemuserid: kendall.systemuserid },
+  ];
+  const own: RunningDouble[] = [];
+  afterAll(async () => {
+    for (const d of own) await d.close();
+  });
+
+  /** A vault pulled from its own environment, with the three changes above staged. */
+  async function stagedVault(name: string, commands: unknown[] = staged): Promise<{ path: string; env: RunningDouble }> {
+    const env = await startDataverseDouble(org);
+    own.push(env);
+    const path = await newVault(name);
+    expect((await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(0);
+    const v = await Vault.open(path, { passphrase: PASS }, { actor: 'test' });
+    try {
+      const r = v.setStaged(commands);
+      if (!r.ok) throw new Error(r.error.message);
+    } finally {
+      v.lock();
+    }
+    return { path, env };
+  }
+  const writes = (env: RunningDouble) => env.env.log.filter((l) => l.method !== 'GET');
+  const opened = async <T>(path: string, read: (v: Vault) => T): Promise<T> => {
+    const v = await Vault.open(path, { passphrase: PASS }, { actor: 'test' });
+    try {
+      return read(v);
+    } finally {
+      v.lock();
+    }
+  };
+
+  it('lists every request and the access diff on a dry run, and sends nothing', async () => {
+    const { path, env } = await stagedVault('dry');
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { kind: string; requests: { change: number; method: string; path: string; inEffect: boolean }[]; diff: { total: number; gain: number; groups: { entity: string; right: string; gain: number }[] }; sent: number };
+    expect(out.requests.map((q) => `${q.change} ${q.method} ${q.path.replace(/\(.*?\)/g, '()')}`)).toEqual([
+      '1 POST roles()/Microsoft.Dynamics.CRM.AddPrivilegesRole',
+      '2 POST systemusers()/systemuserroles_association/$ref',
+      '3 POST teams()/teammembership_association/$ref',
+    ]);
+    expect(out.requests.every((q) => !q.inEffect)).toBe(true);
+    expect(out.diff.total).toBeGreaterThan(0);
+    expect(out.diff.groups[0]).toMatchObject({ entity: 'account', right: 'Delete', gain: 9 });
+    expect(out.kind).toBe('plan');
+
+    const text = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run');
+    expect(text.stdout).toMatch(/Would push 3 staged change\(s\) to .*: 3 Web API request\(s\) in 1 change set\(s\)/);
+    expect(text.stdout).toMatch(/ {2}1\. POST roles\([0-9a-f-]+\)\/Microsoft\.Dynamics\.CRM\.AddPrivilegesRole \{"Privileges":\[\{"Depth":"Local"/);
+    expect(text.stdout).toMatch(/Access diff: \d+ user × entity × right change\(s\): \d+ gain/);
+    expect(text.stdout).toMatch(/\n {2}Delete account: 9 user\(s\) gain, 0 lose\n/);
+    expect(text.stdout).toMatch(/Dry run: nothing was sent and the vault is unchanged/);
+    expect(writes(env)).toEqual([]);
+    expect(await opened(path, (v) => v.getStaged().length)).toBe(3);
+  });
+
+  it('applies the staged changes in the environment and the vault, and the next pull shows them', async () => {
+    const { path, env } = await stagedVault('pushed');
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--json');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; sent?: number })).toMatchObject([{ kind: 'plan', changeSets: 1 }, { kind: 'pushed', sent: 3, changeSets: 1, staged: 0 }]);
+    expect(await opened(path, (v) => ({ staged: v.getStaged().length, depth: v.state.roles.get(sales.roleid)!.privileges.prvDeleteAccount, undo: v.nextUndo(), audited: v.audit().some((a) => /^Pushed 3 staged change\(s\) to the Dataverse environment http:\/\/127\.0\.0\.1:\d+: 3 request\(s\) in 1 change set\(s\)$/.test(a.summary)) }))).toEqual({ staged: 0, depth: 'Local', undo: `Applied 3 staged changes (pushed to ${env.url})`, audited: true });
+
+    expect((await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(0);
+    const after = await opened(path, (v) => ({ depth: v.state.roles.get(sales.roleid)!.privileges.prvDeleteAccount, member: v.state.teammembership.has(`${escalations.teamid}|${kendall.systemuserid}`), roles: [...v.state.systemuserroles.values()].filter((a) => a.systemuserid === kendall.systemuserid).length }));
+    expect(after).toEqual({ depth: 'Local', member: true, roles: 1 });
+  });
+
+  it("shows Dataverse's message when it refuses a change, says nothing was applied, and keeps the staged changes", async () => {
+    const { path, env } = await stagedVault('push-refused');
+    env.env.data.systemusers.delete(kendall.systemuserid); // deleted in the environment since the pull
+    const before = await opened(path, (v) => v.state);
+    const privilegesBefore = new Map(env.env.data.roles.get(sales.roleid)!.privileges);
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/systemuser With Id = [0-9a-f-]+ Does Not Exist; change set 1 of 1 \(commands 1–3\) applied nothing, and no change set before it\. The vault is unchanged; its 3 staged change\(s\) are kept, and pushing again sends only what the environment does not hold yet\./);
+    expect(await opened(path, (v) => ({ staged: v.getStaged().length, depth: v.state.roles.get(sales.roleid)!.privileges.prvDeleteAccount ?? null, member: v.state.teammembership.has(`${escalations.teamid}|${kendall.systemuserid}`) }))).toEqual({ staged: 3, depth: before.roles.get(sales.roleid)!.privileges.prvDeleteAccount ?? null, member: false });
+    // The environment holds what it held: the privilege change in the same change set was rolled back.
+    expect(env.env.data.roles.get(sales.roleid)!.privileges).toEqual(privilegesBefore);
+  });
+
+  it('refuses a push without --env or to another environment than the vault was pulled from, before sending', async () => {
+    expect(await roleatlas('push', '--vault', join(dir, 'nowhere'), '--token-env', 'DV_TOKEN')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--env/) });
+    expect(await roleatlas('push', '--vault', join(dir, 'nowhere'), '--env', 'https://contoso.crm.dynamics.com/api', '--token-env', 'DV_TOKEN')).toMatchObject({ code: 2, stderr: expect.stringMatching(/without a path/) });
+    const { path } = await stagedVault('elsewhere');
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', 'https://contoso.crm.dynamics.com', '--token-env', 'DV_TOKEN');
+    expect(r).toMatchObject({ code: 1, stderr: expect.stringMatching(/was pulled from http:\/\/127\.0\.0\.1:\d+, not https:\/\/contoso\.crm\.dynamics\.com/) });
+  });
+
+  it('never applies a change twice when the answer to a change set is lost and the push sends it again', async () => {
+    const { path, env } = await stagedVault('lost');
+    env.faults.loseBatchReplies = 1;
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1 sent again after a lost answer \(3 already in effect, not sent twice\)/);
+    expect(writes(env).map((l) => `${l.method} ${l.path.replace(/\(.*?\)/g, '()')} ${l.status}`)).toEqual([
+      'POST roles()/Microsoft.Dynamics.CRM.AddPrivilegesRole 204',
+      'POST systemusers()/systemuserroles_association/$ref 204',
+      'POST teams()/teammembership_association/$ref 204',
+    ]);
+    expect(await opened(path, (v) => v.getStaged().length)).toBe(0);
+  });
+
+  it('sends only what the environment does not hold yet when the push is run again', async () => {
+    const { path, env } = await stagedVault('again');
+    // Another push (whose answer was lost) already added Kendall to Escalations.
+    env.env.handle({ method: 'POST', path: `teams(${escalations.teamid})/teammembership_association/$ref`, headers: {}, body: JSON.stringify({ '@odata.id': `${env.url}/api/data/v9.2/systemusers(${kendall.systemuserid})` }) });
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/2 Web API request\(s\) in 1 change set\(s\); 1 already in effect in the environment, not sent/);
+    expect(writes(env).filter((l) => l.path.includes('teammembership_association'))).toHaveLength(1);
+    expect(await opened(path, (v) => v.state.teammembership.has(`${escalations.teamid}|${kendall.systemuserid}`))).toBe(true);
+  });
+
+  it('renames a team in the environment when the vault renamed it', async () => {
+    const { path, env } = await stagedVault('renamed', [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Pushed: 1 request\(s\) in 1 change set\(s\); the vault now matches .* and has no staged changes/);
+    expect(r.stdout).toMatch(/1\. PATCH teams\([0-9a-f-]+\) \{"name":"Escalations \(EMEA\)"\}/);
+    expect(env.env.data.teams.get(escalations.teamid)!.name).toBe('Escalations (EMEA)');
+    expect(await opened(path, (v) => v.state.teams.get(escalations.teamid)!.name)).toBe('Escalations (EMEA)');
+  });
+
+  it('shows a conflict naming the field when the team was renamed in the environment since the pull, and sends nothing', async () => {
+    const { path, env } = await stagedVault('conflict', [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
+    env.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
+    const sentBefore = writes(env).length;
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/conflict: the name of team Escalations is "Escalations \(Americas\)" in the environment but "Escalations" in the vault \(changed in the environment since the pull\); pull again before pushing command 1 \(updateTeam\); nothing was sent/);
+    expect(writes(env).length).toBe(sentBefore);
+    expect(await opened(path, (v) => v.getStaged().length)).toBe(1);
+  });
+});

@@ -5,11 +5,17 @@ import { CliError, usageError } from '../errors';
 import type { CliCommand } from '../command';
 import { Connection, DataverseError, environmentUrl } from '../../dataverse/connection';
 import { pullEnvironment, type PullProgress } from '../../dataverse/pull';
+import { inEffect, MAX_BATCH, planPush, roleCopyReader, rowReader, sendPush, type PlannedRequest } from '../../dataverse/push';
+import { diff as accessDiff } from '../../core/access/diff';
+import { batchRefusal } from '../../core/commands/apply';
+import { groupsOf } from '../../session/staging';
+import { refusalText } from './apply';
 
-const OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, env: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' } } as const;
+const OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, env: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } } as const;
 
 const USAGE = [
   'roleatlas dataverse pull --vault PATH --env URL --token-env NAME [--passphrase-env NAME] [--json]',
+  '       roleatlas dataverse push --vault PATH --env URL --token-env NAME [--dry-run] [--passphrase-env NAME] [--json]',
   '       roleatlas dataverse status --vault PATH [--passphrase-env NAME] [--json]',
   '',
   'pull reads the security model of a Dataverse environment (https://ORG.crm.dynamics.com) through',
@@ -19,18 +25,30 @@ const USAGE = [
   "environment's privilege table (tables the built-in catalog does not know are added). Progress goes",
   'to stderr. The access token comes from the environment variable named by --token-env, never from',
   'an argument. status says which environment the vault was pulled from, when, and what it held.',
+  '',
+  "push sends the vault's staged change set to the environment it was pulled from: privilege changes,",
+  "role assignments, team members, a team's name and a user's domainname and email (PATCH with",
+  'If-Match: a field changed in the environment since the pull is shown as a conflict), as $batch',
+  'change sets of at most 1,000 requests (each applies',
+  'whole or not at all). Before sending it prints every Web API request in order and the access diff',
+  '(users gaining or losing each entity × right, most affected first); --dry-run stops there. Once the',
+  'environment has taken every change set, the staged set is applied to the vault (journaled and',
+  'audited) and cleared. When Dataverse refuses a change set, its message is shown with the change set',
+  'and how many before it were applied, and the vault keeps the staged set. Requests the environment',
+  'already holds (from a push whose answer was lost) are not sent again.',
 ].join('\n');
 
 export const dataverse: CliCommand = {
   name: 'dataverse',
-  summary: 'connect the vault to a Dataverse environment: dataverse pull, dataverse status',
+  summary: 'connect the vault to a Dataverse environment: dataverse pull, dataverse push, dataverse status',
   usage: USAGE,
   async run(argv) {
     if (argv.some((a) => a === '--token' || a.startsWith('--token='))) throw usageError('roleatlas dataverse: the token is never an argument (other users can read it in ps); put it in an environment variable and give --token-env NAME');
     const [sub, ...rest] = argv;
     if (sub === 'pull') return pull(rest);
+    if (sub === 'push') return push(rest);
     if (sub === 'status') return status(rest);
-    throw usageError(`roleatlas dataverse: ${sub ? `unknown subcommand "${sub}"` : 'a subcommand is required'}. Subcommands: pull, status`);
+    throw usageError(`roleatlas dataverse: ${sub ? `unknown subcommand "${sub}"` : 'a subcommand is required'}. Subcommands: pull, push, status`);
   },
 };
 
@@ -88,4 +106,89 @@ async function status(argv: string[]): Promise<void> {
   if (values.json) return print(JSON.stringify({ env: link?.env ?? null, pulledat: link?.pulledat ?? null, counts: link?.counts ?? {}, staged }));
   if (!link) return print(`${String(values.vault)} has not been pulled from a Dataverse environment; roleatlas dataverse pull --vault PATH --env URL --token-env NAME does it`);
   print(`Pulled from ${link.env} at ${link.pulledat}: ${link.counts.systemusers ?? 0} user(s), ${link.counts.roles ?? 0} role row(s) (copies per business unit included), ${Object.keys(link.privileges).length} privileges; ${staged} staged change(s)`);
+}
+
+const requestText = (r: PlannedRequest) => `${r.method} ${r.path}${r.body ? ` ${JSON.stringify(r.body)}` : ''}`;
+
+async function push(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, OPTIONS, 'dataverse push');
+  if (positionals.length) throw usageError(`roleatlas dataverse push: unexpected argument "${positionals[0]}"`);
+  required(values, 'vault', 'dataverse push');
+  const env = environmentOption(values, 'dataverse push');
+  const tokenEnv = required(values, 'token-env', 'dataverse push');
+  const token = process.env[tokenEnv];
+  if (!token) throw new CliError(`environment variable ${tokenEnv} (from --token-env) is not set`);
+  const dryRun = values['dry-run'] === true;
+
+  const vault = await openVault(values, 'dataverse push', dryRun ? 'read' : 'write');
+  try {
+    const link = vault.getSyncState().dataverse;
+    if (!link) throw new CliError(`${String(values.vault)} has not been pulled from a Dataverse environment; pull it from ${env} first (its ids are the environment's)`);
+    if (link.env !== env) throw new CliError(`${String(values.vault)} was pulled from ${link.env}, not ${env}; a push goes to the environment the vault was pulled from`);
+    const staged = vault.getStaged();
+    if (!staged.length) {
+      print(values.json ? JSON.stringify({ kind: 'plan', env, dryRun, staged: 0, changeSets: 0, requests: [], diff: { total: 0, gain: 0, lose: 0, change: 0, groups: [], changes: [] } }) : `${String(values.vault)} has no staged changes; nothing to push`);
+      return;
+    }
+    const d = accessDiff(vault.state, staged);
+    if (!d.ok) throw new CliError(refusalText(batchRefusal(staged, d.index, d.error)) + ' Nothing was sent.');
+    const connection = new Connection({ url: env, token: async () => token });
+    let plan: PlannedRequest[];
+    let held: boolean[];
+    try {
+      plan = await planPush(staged, { state: vault.state, privileges: link.privileges, roleCopy: roleCopyReader(connection), row: rowReader(connection) });
+      held = await inEffect(connection, plan);
+    } catch (e) {
+      if (e instanceof Error) throw new CliError(`pushing to ${env}: ${e.message}`);
+      throw e;
+    }
+    const pending = plan.filter((_, i) => !held[i]);
+    const changeSets = Math.ceil(pending.length / MAX_BATCH);
+    const count = { gain: 0, lose: 0, change: 0 };
+    for (const c of d.changes) count[c.direction]++;
+    const groups = groupsOf(d.changes);
+    const summaries = d.applied.map((a) => a.summary);
+
+    const planned = {
+      kind: 'plan',
+      env,
+      dryRun,
+      staged: staged.length,
+      changeSets,
+      requests: plan.map((r, i) => ({ change: r.command + 1, method: r.method, path: r.path, ...(r.body ? { body: r.body } : {}), ...(r.ifMatch ? { ifMatch: r.ifMatch.etag } : {}), inEffect: held[i] })),
+      diff: { total: d.changes.length, ...count, groups, changes: d.changes },
+    };
+    // With --json, one line (JSON Lines): the plan before anything is sent, then what the push did.
+    if (values.json) print(JSON.stringify(planned));
+    else {
+      print(`${dryRun ? 'Would push' : 'Pushing'} ${staged.length} staged change(s) to ${env}: ${pending.length} Web API request(s) in ${changeSets} change set(s)${pending.length < plan.length ? `; ${plan.length - pending.length} already in effect in the environment, not sent` : ''}`);
+      plan.forEach((r, i) => print(`  ${i + 1}. ${requestText(r)}  [change ${r.command + 1}: ${summaries[r.command]}]${held[i] ? ' (already in effect; not sent)' : ''}`));
+      print(`Access diff: ${d.changes.length} user × entity × right change(s): ${count.gain} gain, ${count.lose} lose, ${count.change} change`);
+      for (const g of groups) print(`  ${g.entity ? `${g.right} ${g.entity}` : g.privilege}: ${g.gain} user(s) gain, ${g.lose} lose${g.change ? `, ${g.change} change` : ''}`);
+    }
+    if (dryRun) {
+      if (!values.json) print('Dry run: nothing was sent and the vault is unchanged.');
+      return;
+    }
+
+    let report;
+    try {
+      report = await sendPush(connection, pending, { onBatch: (done, of) => process.stderr.write(`change set ${done} of ${of} applied\n`) });
+    } catch (e) {
+      if (e instanceof Error) throw new CliError(`pushing to ${env}: ${e.message}. The vault is unchanged; its ${staged.length} staged change(s) are kept, and pushing again sends only what the environment does not hold yet.`);
+      throw e;
+    }
+    const label = `${staged.length === 1 ? summaries[0] : `Applied ${staged.length} staged changes`} (pushed to ${env})`;
+    const applied = vault.applyAll(staged, label);
+    if (!applied.ok) throw new CliError(`the environment took every change, but the vault refused them: ${applied.error.message}. Pull ${env} again to bring the vault in line`);
+    vault.note({ summary: `Pushed ${staged.length} staged change(s) to the Dataverse environment ${env}: ${report.sent} request(s) in ${report.batches} change set(s)`, detail: { dataverse: 'push', env, staged: staged.length, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + (plan.length - pending.length) } });
+    const cleared = vault.setStaged([]);
+    if (!cleared.ok) throw new CliError(`the changes were pushed and applied to the vault, but the staged set could not be cleared: ${cleared.error.message}`);
+    if (values.json) print(JSON.stringify({ kind: 'pushed', env, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + (plan.length - pending.length), retried: report.retried, staged: 0 }));
+    else print(`Pushed: ${report.sent} request(s) in ${report.batches} change set(s)${report.retried ? `, ${report.retried} sent again after a lost answer (${report.alreadyInEffect} already in effect, not sent twice)` : ''}; the vault now matches ${env} and has no staged changes`);
+  } catch (e) {
+    vaultFailure(e);
+  } finally {
+    vault.lock();
+  }
 }

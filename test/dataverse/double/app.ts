@@ -15,11 +15,14 @@ export interface RunningDouble {
   readonly url: string;
   readonly env: DataverseEnvironment;
   readonly app: FastifyInstance;
+  /** Faults a test sets: the next n $batch requests are carried out, then their answer is lost (the connection is cut). */
+  readonly faults: { loseBatchReplies: number };
   close(): Promise<void>;
 }
 
 export async function startDataverseDouble(state: OrgState, options: DoubleOptions = {}): Promise<RunningDouble> {
   const env = new DataverseEnvironment(state, options);
+  const faults = { loseBatchReplies: 0 };
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -32,10 +35,15 @@ export async function startDataverseDouble(state: OrgState, options: DoubleOptio
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const res = env.handleHttp({ method: req.method, path: req.url.slice(API_PATH.length), headers, body: typeof req.body === 'string' ? req.body : '' });
+    if (faults.loseBatchReplies > 0 && req.method === 'POST' && req.url.slice(API_PATH.length).startsWith('$batch')) {
+      faults.loseBatchReplies--;
+      req.raw.socket.destroy();
+      return reply.hijack();
+    }
     reply.code(res.status).headers(res.headers);
     return reply.send(res.body);
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   env.baseUrl = address;
-  return { url: address, env, app, close: () => app.close() };
+  return { url: address, env, app, faults, close: () => app.close() };
 }
