@@ -4,13 +4,13 @@
  * set ids go on without the jump a crash leaves.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CliError } from '../src-main/cli/errors';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { server as serverCommand } from '../src-main/cli/commands/server';
 import { SyncClient } from '../src-main/sync/client';
 import { MemorySyncStore } from '../src-main/sync/store';
 import { BU } from '../test/fixtures/orgCharts';
 import { newStorage, seedOrg, startTestServer, type TestServer } from './testing';
+import { runCommand } from '../src-main/cli/testing/runCommand';
 
 const children: ChildProcess[] = [];
 const servers: TestServer[] = [];
@@ -95,22 +95,7 @@ describe('stopping the server', () => {
   }, 60_000);
 });
 
-async function roleatlasServer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    await serverCommand.run(args);
-    return { code: 0, stdout, stderr: '' };
-  } catch (e) {
-    if (e instanceof CliError) return { code: e.exitCode, stdout, stderr: e.message };
-    throw e;
-  } finally {
-    spy.mockRestore();
-  }
-}
+const roleatlasServer = (...args: string[]) => runCommand(serverCommand, args);
 
 describe('adding an account while the server runs on an embedded database', () => {
   // --data means the embedded database only when DATABASE_URL is not set.

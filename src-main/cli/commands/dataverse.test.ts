@@ -1,39 +1,22 @@
 /**
  * roleatlas dataverse pull and status on a real vault against the Dataverse double on loopback.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoOrganization } from '../../core/generate/demo';
 import { startDataverseDouble, type RunningDouble } from '../../../test/dataverse/double/app';
 import { Vault } from '../../vault/vault';
-import { CliError } from '../errors';
 import { dataverse } from './dataverse';
+import { runCommand } from '../testing/runCommand';
 
 const PASS = 'a long vault passphrase';
 let dir: string;
 let double: RunningDouble;
 const org = demoOrganization();
 
-async function roleatlas(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    await dataverse.run(args);
-    return { code: 0, stdout, stderr: '' };
-  } catch (e) {
-    if (e instanceof CliError) return { code: e.exitCode, stdout, stderr: e.message };
-    throw e;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const roleatlas = (...args: string[]) => runCommand(dataverse, args);
 
 async function newVault(name: string): Promise<string> {
   const path = join(dir, name);

@@ -3,10 +3,11 @@
  * then the server started again on it: what was revoked or disabled is refused on the first request.
  * The command runs in-process (server.run) with stdout captured and CliError read the way main() does.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newStorage, seedOrg, startTestServer, type TestServer, type TestStorage } from '../../../server/testing';
 import { CliError } from '../errors';
 import { server } from './server';
+import { runCommand } from '../testing/runCommand';
 
 // These commands are about --data (the embedded database); with DATABASE_URL set they would use PostgreSQL instead.
 const databaseUrl = process.env.DATABASE_URL;
@@ -19,22 +20,7 @@ afterEach(async () => {
   delete process.env.REVOKE_ME;
 });
 
-async function roleatlas(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    await server.run(args);
-    return { code: 0, stdout, stderr: '' };
-  } catch (e) {
-    if (e instanceof CliError) return { code: e.exitCode, stdout, stderr: e.message };
-    throw e;
-  } finally {
-    spy.mockRestore();
-  }
-}
+const roleatlas = (...args: string[]) => runCommand(server, args);
 
 /** A stopped server's data with account ada and two of its tokens. */
 async function withTokens(): Promise<{ storage: TestStorage; tokens: string[] }> {

@@ -2,7 +2,7 @@
  * roleatlas sync, sync status and sync resolve on real vaults against the real server on loopback.
  * The command runs in-process (sync.run) with stdout captured and CliError read the way main() does.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,28 +13,14 @@ import { Vault } from '../../vault/vault';
 import { CliError } from '../errors';
 import { sync } from './sync';
 import { VaultSyncStore } from '../../sync/vaultSyncStore';
+import { runCommand } from '../testing/runCommand';
 
 const PASS = 'a long vault passphrase';
 let dir: string;
 let server: TestServer;
 const ENV = ['SYNC_PASS', 'ADA_TOKEN', 'BOB_TOKEN', 'READER_TOKEN', 'BAD_TOKEN', 'UNSET_TOKEN'] as const;
 
-async function roleatlas(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    await sync.run(args);
-    return { code: 0, stdout, stderr: '' };
-  } catch (e) {
-    if (e instanceof CliError) return { code: e.exitCode, stdout, stderr: e.message };
-    throw e;
-  } finally {
-    spy.mockRestore();
-  }
-}
+const roleatlas = (...args: string[]) => runCommand(sync, args);
 
 async function newVault(name: string): Promise<string> {
   const path = join(dir, name);
