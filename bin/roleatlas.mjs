@@ -28,10 +28,20 @@ function builtIsCurrent() {
   }
 }
 
-if (builtIsCurrent()) {
-  await import(pathToFileURL(built).href);
-} else {
+async function fromSources() {
   const { register } = await import('tsx/esm/api');
   register();
   await import('../src-main/cli/run.ts');
 }
+
+let loaded = false;
+if (builtIsCurrent()) {
+  try {
+    await import(pathToFileURL(built).href);
+    loaded = true;
+  } catch (e) {
+    // A build being written at this moment (npm run build in another terminal) does not load: use the sources.
+    if (!(e instanceof SyntaxError)) throw e;
+  }
+}
+if (!loaded) await fromSources();

@@ -2,6 +2,7 @@ import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSy
 import { join } from 'node:path';
 import { seal, unseal } from './crypto';
 import { VaultError } from './errors';
+import { writeFileSecure } from './fileModes';
 
 /**
  * The journal: append-only segment files of sealed frames, `journal-<first frame number>.rav`.
@@ -54,15 +55,7 @@ export function listArchives(dir: string): Segment[] {
 export function writeArchive(dir: string, key: Buffer, vaultid: string, start: number, end: number, plaintexts: readonly Buffer[]): Segment {
   const path = archivePath(dir, start, end);
   const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    const buf = Buffer.concat(plaintexts.map((p) => lengthPrefixed(seal(key, p, aadOf(vaultid, start, end)))));
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeFileSecure(tmp, Buffer.concat(plaintexts.map((p) => lengthPrefixed(seal(key, p, aadOf(vaultid, start, end))))));
   renameSync(tmp, path);
   syncDir(dir);
   return { start, end, path };

@@ -97,12 +97,8 @@ export function lockHolder(dir: string): LockHolder | null {
   return typeof seen === 'object' ? seen : null;
 }
 
-/**
- * Exclusive creation that never shows an empty lock: the holder is written to a private file first,
- * then hard-linked to the lock's name, which fails if the name exists (O_EXCL's guarantee, and a
- * process killed half-way leaves at most its private file, which the next writer removes).
- */
-function createExclusive(path: string, me: LockHolder): boolean {
+/** The holder written whole to this process's own file beside the lock, synced. */
+function writeHolder(path: string, me: LockHolder): string {
   const tmp = `${path}.${me.token}.tmp`;
   const fd = openSync(tmp, 'wx', 0o600);
   try {
@@ -111,6 +107,16 @@ function createExclusive(path: string, me: LockHolder): boolean {
   } finally {
     closeSync(fd);
   }
+  return tmp;
+}
+
+/**
+ * Exclusive creation that never shows an empty lock: the holder is written to a private file first,
+ * then hard-linked to the lock's name, which fails if the name exists (O_EXCL's guarantee, and a
+ * process killed half-way leaves at most its private file, which the next writer removes).
+ */
+function createExclusive(path: string, me: LockHolder): boolean {
+  const tmp = writeHolder(path, me);
   try {
     linkSync(tmp, path);
     return true;
@@ -169,15 +175,7 @@ function takeOver(dir: string, path: string, seen: LockHolder | 'unreadable', me
     const now = readHolder(path);
     const same = seen === 'unreadable' ? now === 'unreadable' || now === 'gone' : typeof now === 'object' && now.token === seen.token;
     if (!same) return false;
-    const tmp = `${path}.${me.token}.tmp`;
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(me));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    renameSync(writeHolder(path, me), path);
     return true;
   } finally {
     try {
