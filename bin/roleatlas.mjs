@@ -40,8 +40,9 @@ if (builtIsCurrent()) {
     await import(pathToFileURL(built).href);
     loaded = true;
   } catch (e) {
-    // A build being written at this moment (npm run build in another terminal) does not load: use the sources.
-    if (!(e instanceof SyntaxError)) throw e;
+    // A build being written at this moment (npm run build in another terminal) does not load: use
+    // the sources. Once the command has started (run.ts sets the mark), its errors are its own.
+    if (globalThis.__roleatlasStarted) throw e;
   }
 }
 if (!loaded) await fromSources();
