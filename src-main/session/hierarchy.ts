@@ -165,3 +165,73 @@ export function stagedUnitChanges(committed: OrgState, staging: Staging, entity:
   const users = new Set(d.value.rows.filter((r) => r.entity === entity && r.right === right).map((r) => r.systemuserid));
   return { ok: true, value: { users: users.size, units: users.size ? unitChanges(committed, after, users, entity, right) : [] } };
 }
+
+/** The overlay's depths on the wire: 0 None, then Basic, Local, Deep, Global. */
+const LEVEL: Record<string, number> = { Basic: 1, Local: 2, Deep: 3, Global: 4 };
+
+/** Every unit as parallel columns (index i is one unit, in tree order): what the overview is sent. */
+export interface UnitColumns {
+  readonly ids: Id[];
+  /** The parent's index, -1 for a top unit (parents come before their children). */
+  readonly parents: number[];
+  readonly names: string[];
+  readonly disabled: boolean[];
+  readonly users: number[];
+  readonly teams: number[];
+  readonly records: number[];
+}
+
+const columnsCache = new WeakMap<OrgState, { columns: UnitColumns; index: Map<Id, number> }>();
+
+/** hierarchyUnits() as columns, computed once per organization state (a revision). */
+export function unitColumns(s: OrgState): { columns: UnitColumns; index: ReadonlyMap<Id, number> } {
+  const hit = columnsCache.get(s);
+  if (hit) return hit;
+  const units = hierarchyUnits(s);
+  const index = new Map<Id, number>();
+  const columns: UnitColumns = { ids: [], parents: [], names: [], disabled: [], users: [], teams: [], records: [] };
+  for (const u of units) {
+    index.set(u.businessunitid, columns.ids.length);
+    columns.ids.push(u.businessunitid);
+    columns.parents.push(u.parentbusinessunitid !== null ? (index.get(u.parentbusinessunitid) ?? -1) : -1);
+    columns.names.push(u.name);
+    columns.disabled.push(u.isdisabled);
+    columns.users.push(u.users);
+    columns.teams.push(u.teams);
+    columns.records.push(u.records);
+  }
+  const out = { columns, index };
+  columnsCache.set(s, out);
+  return out;
+}
+
+export interface OverlayColumnsSide {
+  readonly depth: Depth | null;
+  readonly records: number;
+  /** Per unit of unitColumns() (same index): 0 None, 1 Basic, 2 Local, 3 Deep, 4 Global. */
+  readonly levels: number[];
+  /** Per unit: records of the table reached there. */
+  readonly unitRecords: number[];
+}
+
+export interface OverlayColumns {
+  readonly privilege: string;
+  readonly before: OverlayColumnsSide;
+  readonly after: OverlayColumnsSide | null;
+}
+
+/** overlay() indexed like unitColumns(committed): two number arrays per side instead of an object per unit. */
+export function overlayColumns(o: Overlay, index: ReadonlyMap<Id, number>): OverlayColumns {
+  const side = (x: OverlaySide): OverlayColumnsSide => {
+    const levels = new Array<number>(index.size).fill(0);
+    const unitRecords = new Array<number>(index.size).fill(0);
+    for (const u of x.units) {
+      const i = index.get(u.businessunitid);
+      if (i === undefined) continue;
+      levels[i] = u.depth ? LEVEL[u.depth] : 0;
+      unitRecords[i] = u.records;
+    }
+    return { depth: x.depth, records: x.records, levels, unitRecords };
+  };
+  return { privilege: o.privilege, before: side(o.before), after: o.after ? side(o.after) : null };
+}

@@ -13,7 +13,7 @@ import type { OrgSession } from '../../src-main/session/orgSession';
 import { checkAccess } from '../../src-main/session/checkAccess';
 import { hierarchyUnits } from '../../src-main/session/hierarchy';
 import { groupsOf } from '../../src-main/session/staging';
-import { subtreeOf } from '../../src-renderer/store/slices/hierarchy/selectors';
+import { indexUnits, subtreeOf } from '../../src-renderer/store/slices/hierarchy/selectors';
 import { buildRenderer, CHROMIUM, launchChromium, openApp, SCREENSHOTS, serveRenderer } from './harness';
 
 const hasChromium = existsSync(CHROMIUM);
@@ -134,9 +134,10 @@ function overviewDriver(page: () => Page) {
   /** The unit whose subtree is nearest 200 units (and small enough to open whole). */
   const subtreeNear200 = (state: OrgState) => {
     const units = hierarchyUnits(state);
+    const index = indexUnits(units);
     let best: { id: Id; name: string; size: number } | null = null;
     for (const u of units) {
-      const size = subtreeOf(units, u.businessunitid).length;
+      const size = subtreeOf(index, u.businessunitid).length;
       if (size <= 300 && (!best || Math.abs(size - 200) < Math.abs(best.size - 200))) best = { id: u.businessunitid, name: u.name, size };
     }
     return best!;

@@ -10,18 +10,50 @@ const entity = z.string().trim().min(1, 'must not be empty').max(200);
 const depth = z.enum(DEPTHS).nullable();
 const command = commandSchema as z.ZodType<Command, Command>;
 
-const hierarchyUnitSchema = z.object({
-  businessunitid: z.string(),
-  name: z.string(),
-  parentbusinessunitid: z.string().nullable(),
-  isdisabled: z.boolean(),
-  users: z.number().int(),
+const count = z.number().int().min(0);
+/**
+ * Every unit as parallel columns, index i being one unit in tree order (parents before children,
+ * siblings by name): one array per field instead of an object per unit, so 20,000 units cross the
+ * bridge quickly. `parents[i]` is the parent's index (below i), -1 for a top unit.
+ */
+const unitColumnsSchema = z
+  .object({
+    ids: z.array(z.string()).readonly(),
+    parents: z.array(z.number().int().min(-1)).readonly(),
+    names: z.array(z.string()).readonly(),
+    disabled: z.array(z.boolean()).readonly(),
+    users: z.array(count).readonly(),
+    /** Teams other than the unit's default team. */
+    teams: z.array(count).readonly(),
+    /** Records owned in the unit, every table together. */
+    records: z.array(count).readonly(),
+  })
+  .superRefine((c, ctx) => {
+    const n = c.ids.length;
+    for (const k of ['parents', 'names', 'disabled', 'users', 'teams', 'records'] as const) {
+      if (c[k].length !== n) ctx.addIssue({ code: 'custom', path: [k], message: `must have ${n} entries, one per unit` });
+    }
+    for (let i = 0; i < c.parents.length; i++) {
+      if (c.parents[i] >= i) {
+        ctx.addIssue({ code: 'custom', path: ['parents', i], message: 'a parent comes before its children' });
+        return;
+      }
+    }
+  });
+export type UnitColumnsDto = z.infer<typeof unitColumnsSchema>;
+
+/** One unit as the renderer holds it (decoded from the columns). */
+export interface HierarchyUnitDto {
+  readonly businessunitid: string;
+  readonly name: string;
+  readonly parentbusinessunitid: string | null;
+  readonly isdisabled: boolean;
+  readonly users: number;
   /** Teams other than the unit's default team. */
-  teams: z.number().int(),
+  readonly teams: number;
   /** Records owned in the unit, every table together. */
-  records: z.number().int(),
-});
-export type HierarchyUnitDto = z.infer<typeof hierarchyUnitSchema>;
+  readonly records: number;
+}
 
 /** Whose access the graph is coloured by: a user, a team, or "a holder of this role in unit X". */
 export const principalSchema = z.discriminatedUnion('kind', [
@@ -31,11 +63,15 @@ export const principalSchema = z.discriminatedUnion('kind', [
 ]);
 export type PrincipalDto = z.infer<typeof principalSchema>;
 
+/** Depth reached at a unit on the wire: 0 None, 1 Basic, 2 Local, 3 Deep, 4 Global. */
+const level = z.number().int().min(0).max(4);
 const overlaySideSchema = z.object({
   depth,
   records: z.number().int(),
-  /** Units reached at some depth or with records; every other unit is None. */
-  units: z.array(z.object({ businessunitid: z.string(), depth, records: z.number().int() })).readonly(),
+  /** Per unit, indexed like `hierarchy:units`' columns: the depth level reaching it (0: None). */
+  levels: z.array(level).readonly(),
+  /** Per unit, indexed likewise: the table's records reached there. */
+  unitRecords: z.array(count).readonly(),
 });
 const overlaySchema = z.object({ privilege: z.string(), before: overlaySideSchema, after: overlaySideSchema.nullable() });
 export type OverlayDto = z.infer<typeof overlaySchema>;
@@ -105,13 +141,16 @@ export const hierarchyChannels = {
   'hierarchy:units': channel(
     z.object({}).strict(),
     z.object({
-      units: z.array(hierarchyUnitSchema).readonly(),
+      units: unitColumnsSchema,
       /** Tables whose records have an owner, to colour the graph by and to check access on. */
       entities: z.array(z.object({ logicalname: z.string(), displayname: z.string(), rights: z.array(z.enum(RIGHTS)) })).readonly(),
     }),
   ),
   'hierarchy:members': channel(z.object({ businessunitid: id }).strict(), membersSchema),
-  /** Per unit, the deepest depth reaching it and the records reached there; `after` over the staged set. */
+  /**
+   * Per unit, the deepest depth reaching it and the records reached there, as arrays indexed like
+   * `hierarchy:units`' columns (units only in the staged state are left out); `after` over the staged set.
+   */
   'hierarchy:overlay': channel(z.object({ principal: principalSchema, entity, right: z.enum(RIGHTS), staged: z.boolean().default(true) }).strict(), overlaySchema),
   /**
    * Where the staged set changes anyone's access to a table and right: per unit, how many users

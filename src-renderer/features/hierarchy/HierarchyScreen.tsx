@@ -3,7 +3,7 @@ import './hierarchy.css';
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Background, Controls, MiniMap, Position, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler, type OnNodeDrag } from '@xyflow/react';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { ancestorsOf, coloursOf, graphUnits, hierarchySelectors, openDepthFor, orgSelectors, stagingSelectors, subtreeOf, useAppStore } from '../../store';
+import { ancestorsOf, coloursOf, graphUnits, hierarchySelectors, isWithin, openDepthFor, orgSelectors, stagingSelectors, subtreeOf, useAppStore } from '../../store';
 import { layoutKeyOf, layoutUnits, NODE_HEIGHT, NODE_WIDTH, type Positions } from './layout';
 import { OverviewPane } from './overview/OverviewPane';
 import { OverlayLegend, OverlayPicker } from './OverlayPicker';
@@ -29,6 +29,7 @@ declare global {
  */
 export function HierarchyScreen() {
   const units = useAppStore(hierarchySelectors.units);
+  const index = useAppStore(hierarchySelectors.unitIndex);
   const graphRoot = useAppStore(hierarchySelectors.graphRoot);
   const focus = useAppStore(hierarchySelectors.overviewFocus);
   const overlayQuery = useAppStore(hierarchySelectors.overlayQuery);
@@ -51,9 +52,9 @@ export function HierarchyScreen() {
     if (mode === 'diff-any') void loadStagedUnits();
   }, [mode, overlayQuery.entity, overlayQuery.right, revision, stagedRevision, loadStagedUnits]);
 
-  const byId = useMemo(() => new Map((units ?? []).map((u) => [u.businessunitid, u])), [units]);
   const at = graphRoot ?? focus;
-  const crumbs = useMemo(() => (units && at ? [...ancestorsOf(units, at)].reverse().concat(at) : []), [units, at]);
+  const crumbs = useMemo(() => (index && at ? [...ancestorsOf(index, at)].reverse().concat(at) : []), [index, at]);
+  const nameOf = (id: string) => index?.units[index.at.get(id) ?? -1]?.name ?? id;
 
   const jump = (e: FormEvent) => {
     e.preventDefault();
@@ -63,7 +64,7 @@ export function HierarchyScreen() {
     setSearchMiss(!hit);
     if (!hit) return;
     setHighlighted(hit.businessunitid);
-    if (graphRoot !== null && (hit.businessunitid === graphRoot || ancestorsOf(units, hit.businessunitid).includes(graphRoot))) {
+    if (graphRoot !== null && index && isWithin(index, hit.businessunitid, graphRoot)) {
       revealGraphUnit(hit.businessunitid);
       setFocusInGraph({ id: hit.businessunitid });
       return;
@@ -89,7 +90,7 @@ export function HierarchyScreen() {
             <span key={id}>
               {' › '}
               <button type="button" className="link" aria-current={id === at ? 'page' : undefined} onClick={() => showOverview(id)}>
-                {byId.get(id)?.name ?? id}
+                {nameOf(id)}
               </button>
             </span>
           ))}
@@ -122,8 +123,8 @@ interface PendingMove {
 
 /** The detailed graph of one unit's subtree: all of it when small, its top levels when big. */
 function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { id: string } | null }) {
-  const allUnits = useAppStore(hierarchySelectors.units);
-  const units = useMemo(() => (allUnits ? subtreeOf(allUnits, root) : null), [allUnits, root]);
+  const index = useAppStore(hierarchySelectors.unitIndex);
+  const units = useMemo(() => (index ? subtreeOf(index, root) : null), [index, root]);
   const expanded = useAppStore(hierarchySelectors.expanded);
   const selected = useAppStore(hierarchySelectors.selected);
   const overlay = useAppStore(hierarchySelectors.overlay);
@@ -161,7 +162,11 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [layoutKey]);
 
-  const colours = useMemo(() => coloursOf(overlay), [overlay]);
+  // Only the subtree's units: its run of positions in tree order.
+  const colours = useMemo(() => {
+    const from = index?.at.get(root) ?? 0;
+    return index ? coloursOf(overlay, index.units, from, index.end[from] ?? from) : new Map();
+  }, [overlay, index, root]);
   const byId = useMemo(() => new Map((units ?? []).map((u) => [u.businessunitid, u])), [units]);
   const onDropUser = useCallback(
     (systemuserid: string, businessunitid: string) => {

@@ -7,7 +7,7 @@ export type EntityDto = ResponseOf<'hierarchy:units'>['entities'][number];
 export type ExplanationDto = ResponseOf<'access:explain'>;
 import type { AccessRight } from '../../../../src-main/core/model/accessRights';
 import type { AppStore } from '../../index';
-import { ancestorsOf } from './selectors';
+import { ancestorsOf, decodeUnits, type UnitIndex } from './selectors';
 
 export interface HierarchyActions {
   loadGraphUnits(): Promise<void>;
@@ -22,6 +22,8 @@ export interface HierarchyActions {
   loadGraphMembers(businessunitid: string): Promise<void>;
   setOverlayQuery(q: Partial<OverlayQuery>): void;
   loadOverlay(): Promise<void>;
+  /** The overlay principal's paths, for the unit panel (asked for only while it is open). */
+  loadGraphPaths(): Promise<void>;
   /** Teams whose name contains the query, to colour the graph by a team. */
   findGraphTeams(query: string): Promise<readonly { teamid: string; name: string; businessunitname: string }[]>;
   /** Whether the graph colours the staged state (after) or the committed one. */
@@ -50,9 +52,13 @@ export interface OverlayQuery {
 
 export interface HierarchySliceState {
   readonly hierarchyUnits: readonly HierarchyUnitDto[] | null;
+  /** The units indexed once per load (positions, parents, subtree ranges); the overlay's arrays follow the same positions. */
+  readonly hierarchyIndex: UnitIndex | null;
   readonly graphEntities: readonly EntityDto[];
   /** The overlay principal's paths (explain() for a user; the team's or the role's grants otherwise), with depth and scope unit. */
   readonly graphPaths: ExplanationDto | null;
+  /** The query `graphPaths` answers. */
+  readonly graphPathsFor: OverlayQuery | null;
   readonly hierarchyError: BridgeError | null;
   /** Units opened or closed by hand; the rest follow the default depth. */
   readonly graphExpanded: Readonly<Record<string, boolean>>;
@@ -77,8 +83,10 @@ export type HierarchySlice = HierarchySliceState & HierarchyActions;
 
 export const initialHierarchyState: HierarchySliceState = {
   hierarchyUnits: null,
+  hierarchyIndex: null,
   graphEntities: [],
   graphPaths: null,
+  graphPathsFor: null,
   hierarchyError: null,
   graphExpanded: {},
   graphSelected: null,
@@ -100,8 +108,12 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
 
   async loadGraphUnits() {
     const r = await api()['hierarchy:units']({});
-    if (r.ok) set({ hierarchyUnits: r.value.units, graphEntities: r.value.entities, hierarchyError: null });
-    else set({ hierarchyError: r.error });
+    if (!r.ok) {
+      set({ hierarchyError: r.error });
+      return;
+    }
+    const index = decodeUnits(r.value.units);
+    set({ hierarchyUnits: index.units, hierarchyIndex: index, graphEntities: r.value.entities, hierarchyError: null });
   },
 
   setGraphUnitOpen(id, open) {
@@ -119,9 +131,9 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
   },
 
   revealGraphUnit(id) {
-    const units = get().hierarchyUnits ?? [];
+    const index = get().hierarchyIndex;
     const open: Record<string, boolean> = { ...get().graphExpanded };
-    for (const a of ancestorsOf(units, id)) open[a] = true;
+    if (index) for (const a of ancestorsOf(index, id)) open[a] = true;
     set({ graphExpanded: open, graphSelected: id });
   },
 
@@ -141,17 +153,23 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
   async loadOverlay() {
     const q = get().overlayQuery;
     if (!q.principal) {
-      set({ overlay: null, overlayFor: null, overlayError: null, graphPaths: null });
+      set({ overlay: null, overlayFor: null, overlayError: null, graphPaths: null, graphPathsFor: null });
       return;
     }
-    void api()['hierarchy:paths']({ principal: q.principal, entity: q.entity, right: q.right }).then((e) => {
-      if (get().overlayQuery === q) set({ graphPaths: e.ok ? e.value : null });
-    });
+    // The paths are shown in the unit panel only: asked for now if it is open, else when it opens.
+    if (get().graphSelected !== null) void get().loadGraphPaths();
     const r = await api()['hierarchy:overlay']({ principal: q.principal, entity: q.entity, right: q.right, staged: true });
     // A later query may have been sent meanwhile: keep only the answer to the current one.
     if (get().overlayQuery !== q) return;
     if (r.ok) set({ overlay: r.value, overlayFor: q, overlayError: null });
     else set({ overlay: null, overlayFor: null, overlayError: r.error });
+  },
+
+  async loadGraphPaths() {
+    const q = get().overlayQuery;
+    if (!q.principal || get().graphPathsFor === q) return;
+    const e = await api()['hierarchy:paths']({ principal: q.principal, entity: q.entity, right: q.right });
+    if (get().overlayQuery === q) set({ graphPaths: e.ok ? e.value : null, graphPathsFor: q });
   },
 
   async findGraphTeams(query) {
