@@ -100,21 +100,27 @@ describe('the overview’s compact answers', () => {
     const units = hierarchyUnits(s);
     const { columns, index } = unitColumns(s);
     expect(unitColumns(s).columns).toBe(columns);
-    expect(columns.ids).toEqual(units.map((u) => u.businessunitid));
-    expect(columns.names).toEqual(units.map((u) => u.name));
-    expect(columns.users).toEqual(units.map((u) => u.users));
-    expect(columns.records).toEqual(units.map((u) => u.records));
-    expect(columns.parents.map((p) => (p >= 0 ? columns.ids[p] : null))).toEqual(units.map((u) => u.parentbusinessunitid));
+    const split = (text: string, ends: Int32Array) => [...ends].map((e, i) => text.slice(i ? ends[i - 1] : 0, e));
+    const ids = split(columns.ids, columns.idEnds);
+    expect(columns.count).toBe(units.length);
+    expect(ids).toEqual(units.map((u) => u.businessunitid));
+    expect(split(columns.names, columns.nameEnds)).toEqual(units.map((u) => u.name));
+    expect([...columns.users]).toEqual(units.map((u) => u.users));
+    expect([...columns.records]).toEqual(units.map((u) => u.records));
+    expect([...columns.disabled]).toEqual(units.map((u) => (u.isdisabled ? 1 : 0)));
+    expect([...columns.parents].map((p) => (p >= 0 ? ids[p] : null))).toEqual(units.map((u) => u.parentbusinessunitid));
     expect(index.get(units[1].businessunitid)).toBe(1);
     expect(hierarchyChannels['hierarchy:units'].response.safeParse({ units: columns, entities: [] }).success).toBe(true);
   });
 
   it('refuses columns of unequal lengths or a parent after its child', () => {
     const schema = hierarchyChannels['hierarchy:units'].response;
-    const base = { ids: ['a', 'b'], parents: [-1, 0], names: ['A', 'B'], disabled: [false, false], users: [0, 0], teams: [0, 0], records: [0, 0] };
+    const base = { count: 2, ids: 'ab', idEnds: Int32Array.from([1, 2]), names: 'AB', nameEnds: Int32Array.from([1, 2]), parents: Int32Array.from([-1, 0]), disabled: new Uint8Array(2), users: new Int32Array(2), teams: new Int32Array(2), records: new Int32Array(2) };
     expect(schema.safeParse({ units: base, entities: [] }).success).toBe(true);
-    expect(schema.safeParse({ units: { ...base, names: ['A'] }, entities: [] }).success).toBe(false);
-    expect(schema.safeParse({ units: { ...base, parents: [1, -1] }, entities: [] }).success).toBe(false);
+    expect(schema.safeParse({ units: { ...base, users: new Int32Array(1) }, entities: [] }).success).toBe(false);
+    expect(schema.safeParse({ units: { ...base, nameEnds: Int32Array.from([1, 3]) }, entities: [] }).success).toBe(false);
+    expect(schema.safeParse({ units: { ...base, parents: Int32Array.from([1, -1]) }, entities: [] }).success).toBe(false);
+    expect(schema.safeParse({ units: { ...base, users: [0, 0] }, entities: [] }).success).toBe(false);
   });
 
   it('sends the overlay as depth levels and records indexed like the units', () => {
@@ -125,9 +131,9 @@ describe('the overview’s compact answers', () => {
     if (!r.ok) throw new Error(r.error.message);
     const { columns, index } = unitColumns(s);
     const c = overlayColumns(r.value, index);
-    expect(c.after!.levels).toEqual(columns.ids.map(() => 4));
+    expect([...c.after!.levels]).toEqual(Array.from({ length: columns.count }, () => 4));
     for (const u of r.value.before.units) expect(c.before.unitRecords[index.get(u.businessunitid)!]).toBe(u.records);
-    expect(c.before.levels).toHaveLength(columns.ids.length);
+    expect(c.before.levels).toHaveLength(columns.count);
     expect(hierarchyChannels['hierarchy:overlay'].response.safeParse(c).success).toBe(true);
   });
 });

@@ -77,6 +77,7 @@ function overviewDriver(page: () => Page) {
     const m = await page().evaluate(() => window.__roleatlasOverview!);
     into.total.push(Math.round(m.drawnAt! - t0));
     into.render.push(+(m.drawnAt! - m.overlayAt!).toFixed(1));
+    if (process.env.HIER_TRACE) console.log('[recolour]', JSON.stringify({ click: Math.round(m.queryAt! - t0), toSend: Math.round(m.sentAt! - m.queryAt!), bridge: Math.round(m.answerAt! - m.sentAt!), toRender: Math.round(m.overlayAt! - m.answerAt!), render: Math.round(m.drawnAt! - m.overlayAt!) }));
   };
   const pickOverlayUser = async (fullname: string) => {
     await page().getByLabel('Colour by').selectOption('user');

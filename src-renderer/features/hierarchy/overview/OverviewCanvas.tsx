@@ -6,7 +6,7 @@ import { gridLine, paletteFor } from './palette';
 /** Marks on window for the end-to-end run: first draw after mounting, and the last draw's cost. */
 declare global {
   interface Window {
-    __roleatlasOverview?: { firstDrawMs?: number; draws?: number; lastDrawMs?: number; drawnAt?: number; overlayAt?: number };
+    __roleatlasOverview?: { firstDrawMs?: number; draws?: number; lastDrawMs?: number; drawnAt?: number; overlayAt?: number; queryAt?: number; sentAt?: number; answerAt?: number };
   }
 }
 

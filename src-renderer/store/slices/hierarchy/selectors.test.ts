@@ -29,15 +29,21 @@ describe('the graph’s units', () => {
   });
 
   it('decodes the bridge’s columns into units in tree order with subtree ranges', () => {
+    const ends = (xs: string[]) => Int32Array.from(xs.map((_, i) => xs.slice(0, i + 1).join('').length));
+    const ids = UNITS.map((u) => u.businessunitid);
     const index = decodeUnits({
-      ids: UNITS.map((u) => u.businessunitid),
-      parents: [-1, 0, 1, 2, 0],
-      names: UNITS.map((u) => u.name),
-      disabled: UNITS.map(() => false),
-      users: [1, 2, 3, 4, 5],
-      teams: [0, 0, 0, 0, 0],
-      records: [0, 0, 0, 0, 9],
+      count: 5,
+      ids: ids.join(''),
+      idEnds: ends(ids),
+      names: ids.join(''),
+      nameEnds: ends(ids),
+      parents: Int32Array.from([-1, 0, 1, 2, 0]),
+      disabled: new Uint8Array(5),
+      users: Int32Array.from([1, 2, 3, 4, 5]),
+      teams: new Int32Array(5),
+      records: Int32Array.from([0, 0, 0, 0, 9]),
     });
+    expect(index.at.get('a11')).toBe(3);
     expect(index.units).toEqual(UNITS.map((u, i) => ({ ...u, users: i + 1, records: i === 4 ? 9 : 0 })));
     expect([...index.end]).toEqual([5, 4, 4, 4, 5]);
     expect([...index.parent]).toEqual([-1, 0, 1, 2, 0]);
@@ -47,8 +53,8 @@ describe('the graph’s units', () => {
     const overlay = {
       privilege: 'prvReadAccount',
       // Indexed like UNITS: root, a, a1, a11, b.
-      before: { depth: 'Local' as const, records: 1, levels: [0, 2, 0, 0, 0], unitRecords: [0, 1, 0, 0, 0] },
-      after: { depth: 'Deep' as const, records: 1, levels: [0, 3, 3, 0, 0], unitRecords: [0, 1, 0, 0, 0] },
+      before: { depth: 'Local' as const, records: 1, levels: Uint8Array.from([0, 2, 0, 0, 0]), unitRecords: Int32Array.from([0, 1, 0, 0, 0]) },
+      after: { depth: 'Deep' as const, records: 1, levels: Uint8Array.from([0, 3, 3, 0, 0]), unitRecords: Int32Array.from([0, 1, 0, 0, 0]) },
     };
     const c = coloursOf(overlay, UNITS);
     expect(colourAt(overlay, 1)).toEqual(c.get('a'));
@@ -70,8 +76,8 @@ describe('the graph’s units', () => {
     const colours = coloursOf(
       {
         privilege: 'prvReadAccount',
-        before: { depth: 'Local', records: 2, levels: [0, 2, 0, 0, 3], unitRecords: [0, 2, 0, 0, 1] },
-        after: { depth: 'Deep', records: 2, levels: [0, 3, 0, 0, 3], unitRecords: [0, 2, 0, 0, 0] },
+        before: { depth: 'Local', records: 2, levels: Uint8Array.from([0, 2, 0, 0, 3]), unitRecords: Int32Array.from([0, 2, 0, 0, 1]) },
+        after: { depth: 'Deep', records: 2, levels: Uint8Array.from([0, 3, 0, 0, 3]), unitRecords: Int32Array.from([0, 2, 0, 0, 0]) },
       },
       UNITS,
     );

@@ -43,15 +43,20 @@ export interface UnitIndex {
 
 /** Units from the bridge's columns, and their index. */
 export function decodeUnits(c: UnitColumnsDto): UnitIndex {
-  const n = c.ids.length;
+  const n = c.count;
   const units: HierarchyUnitDto[] = new Array(n);
   const parent = new Int32Array(n);
+  const at = new Map<string, number>();
+  let id0 = 0;
+  let name0 = 0;
   for (let i = 0; i < n; i++) {
     const p = c.parents[i];
     parent[i] = p;
-    units[i] = { businessunitid: c.ids[i], name: c.names[i], parentbusinessunitid: p >= 0 ? c.ids[p] : null, isdisabled: c.disabled[i], users: c.users[i], teams: c.teams[i], records: c.records[i] };
+    const id = c.ids.slice(id0, (id0 = c.idEnds[i]));
+    at.set(id, i);
+    units[i] = { businessunitid: id, name: c.names.slice(name0, (name0 = c.nameEnds[i])), parentbusinessunitid: p >= 0 ? units[p].businessunitid : null, isdisabled: c.disabled[i] === 1, users: c.users[i], teams: c.teams[i], records: c.records[i] };
   }
-  return indexOf(units, parent);
+  return indexOf(units, parent, at);
 }
 
 /** The index of units in tree order (parents before children, each subtree contiguous). */

@@ -103,6 +103,9 @@ export const initialHierarchyState: HierarchySliceState = {
   stagedUnits: null,
 };
 
+/** The query whose paths are on their way (the overlay and the opening panel may both ask). */
+let pathsAsked: OverlayQuery | null = null;
+
 export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice> = (set, get) => ({
   ...initialHierarchyState,
 
@@ -147,6 +150,7 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
   },
 
   setOverlayQuery(q) {
+    if (typeof window !== 'undefined') (window.__roleatlasOverview ??= {}).queryAt = performance.now();
     set((s) => ({ overlayQuery: { ...s.overlayQuery, ...q }, ...(q.entity !== undefined || q.right !== undefined ? { stagedUnits: null } : {}) }));
   },
 
@@ -158,7 +162,9 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
     }
     // The paths are shown in the unit panel only: asked for now if it is open, else when it opens.
     if (get().graphSelected !== null) void get().loadGraphPaths();
+    const sentAt = performance.now();
     const r = await api()['hierarchy:overlay']({ principal: q.principal, entity: q.entity, right: q.right, staged: true });
+    if (typeof window !== 'undefined') Object.assign((window.__roleatlasOverview ??= {}), { sentAt, answerAt: performance.now() });
     // A later query may have been sent meanwhile: keep only the answer to the current one.
     if (get().overlayQuery !== q) return;
     if (r.ok) set({ overlay: r.value, overlayFor: q, overlayError: null });
@@ -167,7 +173,8 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
 
   async loadGraphPaths() {
     const q = get().overlayQuery;
-    if (!q.principal || get().graphPathsFor === q) return;
+    if (!q.principal || get().graphPathsFor === q || pathsAsked === q) return;
+    pathsAsked = q;
     const e = await api()['hierarchy:paths']({ principal: q.principal, entity: q.entity, right: q.right });
     if (get().overlayQuery === q) set({ graphPaths: e.ok ? e.value : null, graphPathsFor: q });
   },
