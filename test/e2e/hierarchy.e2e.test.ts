@@ -183,10 +183,13 @@ describe.skipIf(!hasChromium)('the hierarchy overview, its detailed graph, overl
 
   it('shows every one of the 2,000 units at once, the top unit on the left, and names a unit on hover', async () => {
     const t = Date.now();
+    const t0 = await page.evaluate(() => performance.now());
     await d.nav('Hierarchy');
     await page.getByRole('img', { name: /Every business unit/ }).waitFor();
     await expect.poll(() => page.evaluate(() => window.__roleatlasOverview?.firstDrawMs)).toBeDefined();
-    figures.overview_first_render_ms = Date.now() - t;
+    // Click to drawn on the page's clock (as the recolour is timed); the wall time also counts this test's polling.
+    figures.overview_first_render_ms = await page.evaluate((t0) => Math.round(window.__roleatlasOverview!.firstDrawAt! - t0), t0);
+    figures.overview_first_render_wall_ms = Date.now() - t;
     figures.overview_first_render_in_page_ms = await page.evaluate(() => Math.round(window.__roleatlasOverview!.firstDrawMs!));
     await page.getByRole('button', { name: 'Overview of 2,000 units' }).waitFor();
     expect((await d.drawn()).fallback).toBe('None');
@@ -421,10 +424,13 @@ describe.skipIf(!hasChromium)('the overview of a 20,000-unit organization in Chr
 
   it('shows all 20,000 units, recolours them for another user, table and right, and opens a 200-unit subtree without freezing', async () => {
     const t = Date.now();
+    const t0 = await page.evaluate(() => performance.now());
     await d.nav('Hierarchy');
     await page.getByRole('img', { name: /Every business unit/ }).waitFor({ timeout: 60_000 });
     await expect.poll(() => page.evaluate(() => window.__roleatlasOverview?.firstDrawMs), { timeout: 60_000 }).toBeDefined();
-    figures.overview_first_render_ms = Date.now() - t;
+    // Click to drawn on the page's clock (as the recolour is timed); the wall time also counts this test's polling.
+    figures.overview_first_render_ms = await page.evaluate((t0) => Math.round(window.__roleatlasOverview!.firstDrawAt! - t0), t0);
+    figures.overview_first_render_wall_ms = Date.now() - t;
     figures.overview_first_render_in_page_ms = await page.evaluate(() => Math.round(window.__roleatlasOverview!.firstDrawMs!));
     await page.getByRole('button', { name: 'Overview of 20,000 units' }).waitFor();
 

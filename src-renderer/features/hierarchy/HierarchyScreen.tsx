@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } fro
 import { Background, Controls, MiniMap, Position, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler, type OnNodeDrag } from '@xyflow/react';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ancestorsOf, coloursOf, graphUnits, hierarchySelectors, isWithin, openDepthFor, orgSelectors, stagingSelectors, subtreeOf, useAppStore } from '../../store';
-import { layoutKeyOf, layoutUnits, NODE_HEIGHT, NODE_WIDTH, type Positions } from './layout';
+import { layoutKeyOf, layoutUnits, NODE_HEIGHT, NODE_WIDTH, viewportFitting, type Positions } from './layout';
 import { OverviewPane } from './overview/OverviewPane';
 import { OverlayLegend, OverlayPicker } from './OverlayPicker';
 import { UnitPanel } from './UnitPanel';
@@ -136,6 +136,7 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
   const [dragged, setDragged] = useState<Map<string, { x: number; y: number }>>(new Map());
   const [move, setMove] = useState<PendingMove | null>(null);
   const focusAfterLayout = useRef<string | null>(null);
+  const pane = useRef<HTMLDivElement>(null);
   const mountedAt = useRef(performance.now());
   useEffect(() => {
     if (focusRequest) focusAfterLayout.current = focusRequest.id;
@@ -212,11 +213,13 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
       const f = requestAnimationFrame(() => setReveal({ positions, budget: budget + REVEAL_BATCH }));
       return () => cancelAnimationFrame(f);
     }
-    // The first layout of this subtree, now whole: its top unit at a zoom where names and figures
-    // can be read (Fit shows all of it; the minimap the rest).
+    // The first layout of this subtree, now whole: fitted to the drawn units at a zoom where names
+    // and figures can be read, its top unit at the top (Fit shows all of it; the minimap the rest).
     if (positions && fittedFor.current === null) {
       fittedFor.current = positions;
-      requestAnimationFrame(() => void flow.fitView({ nodes: [{ id: root }], minZoom: 0.8, maxZoom: 0.8 }));
+      const box = pane.current?.getBoundingClientRect();
+      const top = positions.get(root);
+      if (box && top) requestAnimationFrame(() => void flow.setViewport(viewportFitting(positions, top, box.width, box.height)));
     }
   }, [nodes, allNodes, positions, budget, flow, root]);
 
@@ -269,7 +272,7 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
         </span>
       </div>
       <div className="hierarchy-body">
-        <div className="hierarchy-graph" aria-label="Business unit graph" role="figure">
+        <div className="hierarchy-graph" aria-label="Business unit graph" role="figure" ref={pane}>
           <ReactFlow<UnitFlowNode, Edge>
             nodes={nodes}
             edges={edges}
