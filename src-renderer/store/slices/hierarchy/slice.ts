@@ -160,7 +160,10 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
       set({ overlay: null, overlayFor: null, overlayError: null, graphPaths: null, graphPathsFor: null });
       return;
     }
-    // The paths are shown in the unit panel only: asked for now if it is open, else when it opens.
+    // The paths are shown in the unit panel only: asked for now if it is open, else when it opens
+    // (again after an edit or a staged change: this runs then too).
+    pathsAsked = null;
+    set({ graphPathsFor: null });
     if (get().graphSelected !== null) void get().loadGraphPaths();
     const sentAt = performance.now();
     const r = await api()['hierarchy:overlay']({ principal: q.principal, entity: q.entity, right: q.right, staged: true });
