@@ -38,10 +38,11 @@ export function UnitPanel({ unit }: { unit: HierarchyUnitDto }) {
   useEffect(() => {
     void loadGraphMembers(unit.businessunitid);
   }, [unit.businessunitid, loadGraphMembers]);
-  // The paths are asked for while the panel is open only (the overview recolours without them).
+  // The paths are asked for while the panel is open only (the overview recolours without them):
+  // here when it opens, by loadOverlay() when the query changes with it open.
   useEffect(() => {
     void loadGraphPaths();
-  }, [q, loadGraphPaths]);
+  }, [unit.businessunitid, loadGraphPaths]);
   const colour = colourAt(overlay, index?.at.get(unit.businessunitid) ?? -1);
   const ancestors = index ? ancestorsOf(index, unit.businessunitid) : [];
   const here = paths?.paths.filter((p) => reaches(p, unit.businessunitid, ancestors)) ?? [];

@@ -162,11 +162,12 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
     }
     // The paths are shown in the unit panel only: asked for now if it is open, else when it opens
     // (again after an edit or a staged change: this runs then too).
+    const sentAt = performance.now();
+    const answer = api()['hierarchy:overlay']({ principal: q.principal, entity: q.entity, right: q.right, staged: true });
     pathsAsked = null;
     set({ graphPathsFor: null });
     if (get().graphSelected !== null) void get().loadGraphPaths();
-    const sentAt = performance.now();
-    const r = await api()['hierarchy:overlay']({ principal: q.principal, entity: q.entity, right: q.right, staged: true });
+    const r = await answer;
     if (typeof window !== 'undefined') Object.assign((window.__roleatlasOverview ??= {}), { sentAt, answerAt: performance.now() });
     // A later query may have been sent meanwhile: keep only the answer to the current one.
     if (get().overlayQuery !== q) return;
