@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } fro
 import { Background, Controls, MiniMap, Position, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler, type OnNodeDrag } from '@xyflow/react';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ancestorsOf, coloursOf, graphUnits, hierarchySelectors, isWithin, openDepthFor, orgSelectors, stagingSelectors, subtreeOf, useAppStore } from '../../store';
-import { layoutKeyOf, layoutUnits, NODE_HEIGHT, NODE_WIDTH, viewportFitting, type Positions } from './layout';
+import { layoutKeyOf, layoutUnits, NODE_HEIGHT, NODE_WIDTH, viewportFitting, warmLayout, type Positions } from './layout';
 import { OverviewPane } from './overview/OverviewPane';
 import { OverlayLegend, OverlayPicker } from './OverlayPicker';
 import { UnitPanel } from './UnitPanel';
@@ -45,6 +45,11 @@ export function HierarchyScreen() {
   useEffect(() => {
     void loadGraphUnits();
   }, [revision, loadGraphUnits]);
+  // ELK loads and warms up in its worker while the overview is read, not when a subtree opens.
+  useEffect(() => {
+    const t = setTimeout(warmLayout, 500);
+    return () => clearTimeout(t);
+  }, []);
   useEffect(() => {
     void loadOverlay();
   }, [overlayQuery, revision, stagedRevision, loadOverlay]);

@@ -27,6 +27,19 @@ function layoutWorker(): Worker | null {
   return worker;
 }
 
+/**
+ * Starts the layout worker and has ELK lay out a tiny graph there, off the window's thread, while
+ * the overview is shown: the first detailed graph then skips loading and warming ELK up.
+ */
+export function warmLayout(): void {
+  const w = worker ?? layoutWorker();
+  if (!w || warmed) return;
+  warmed = true;
+  const units: LayoutUnit[] = [{ id: 'a', parent: null }, { id: 'b', parent: 'a' }, { id: 'c', parent: 'a' }];
+  w.postMessage({ seq: ++seq, units, width: NODE_WIDTH, height: NODE_HEIGHT } satisfies LayoutRequest);
+}
+let warmed = false;
+
 /** The key of a drawn set: the units and where each hangs. */
 export const layoutKeyOf = (units: readonly GraphUnit[]) => units.map((u) => `${u.businessunitid}<${u.parentbusinessunitid ?? ''}`).join('|');
 
