@@ -1,6 +1,6 @@
 import type { OrgSession } from '../session/orgSession';
 import { checkAccess, recordsOf } from '../session/checkAccess';
-import { hierarchyUnits, overlay, ownedEntities, stagedUnitChanges, unitMembers } from '../session/hierarchy';
+import { overlay, overlayColumns, ownedEntities, stagedUnitChanges, unitColumns, unitMembers } from '../session/hierarchy';
 import { NotFound } from '../session/queries';
 import { stagingOf } from '../session/staging';
 import { AccessEngine } from '../core/access/engine';
@@ -9,7 +9,7 @@ import { answer, type AreaHandlers, failure, value } from './dispatch';
 export function hierarchyHandlers(session: OrgSession): AreaHandlers<'hierarchy'> {
   const staging = stagingOf(session);
   return {
-    'hierarchy:units': () => value({ units: hierarchyUnits(session.current), entities: ownedEntities(session.current) }),
+    'hierarchy:units': () => value({ units: unitColumns(session.current).columns, entities: ownedEntities(session.current) }),
     'hierarchy:members': ({ businessunitid }) => {
       try {
         return value(unitMembers(session.current, businessunitid));
@@ -22,7 +22,7 @@ export function hierarchyHandlers(session: OrgSession): AreaHandlers<'hierarchy'
     'hierarchy:overlay': ({ principal, entity, right, staged }) => {
       const after = staged && session.staged().length ? staging.after() : null;
       const r = overlay(session.current, after, { principal, entity, right });
-      return answer(r);
+      return answer(r.ok ? { ok: true, value: overlayColumns(r.value, unitColumns(session.current).index) } : r);
     },
     'hierarchy:stagedUnits': ({ entity, right }) => {
       const r = stagedUnitChanges(session.current, staging, entity, right);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { preview } from '../core/access/preview';
 import { applyAll } from '../core/commands/apply';
 import { FABRIKAM as F, fabrikam } from './fabrikam.fixture';
-import { hierarchyUnits, overlay, stagedUnitChanges, unitMembers } from './hierarchy';
+import { hierarchyChannels } from '../bridge/channels/hierarchy';
+import { hierarchyUnits, overlay, overlayColumns, stagedUnitChanges, unitColumns, unitMembers } from './hierarchy';
 import { OrgSession } from './orgSession';
 import { Staging } from './staging';
 
@@ -90,5 +91,49 @@ describe('the staged change at a glance', () => {
     expect(new Map(r.value.units.map((u) => [u.businessunitid, u.gain]))).toEqual(gains);
     expect(r.value.units.every((u) => u.lose === 0)).toBe(true);
     expect(stagedUnitChanges(session.current, staging, 'contact', 'Read')).toMatchObject({ ok: true, value: { users: 0, units: [] } });
+  });
+});
+
+describe('the overview’s compact answers', () => {
+  it('sends the units as parallel columns, parents by index, once per organization state', () => {
+    const s = fabrikam();
+    const units = hierarchyUnits(s);
+    const { columns, index } = unitColumns(s);
+    expect(unitColumns(s).columns).toBe(columns);
+    const split = (text: string, ends: Int32Array) => [...ends].map((e, i) => text.slice(i ? ends[i - 1] : 0, e));
+    const ids = split(columns.ids, columns.idEnds);
+    expect(columns.count).toBe(units.length);
+    expect(ids).toEqual(units.map((u) => u.businessunitid));
+    expect(split(columns.names, columns.nameEnds)).toEqual(units.map((u) => u.name));
+    expect([...columns.users]).toEqual(units.map((u) => u.users));
+    expect([...columns.records]).toEqual(units.map((u) => u.records));
+    expect([...columns.disabled]).toEqual(units.map((u) => (u.isdisabled ? 1 : 0)));
+    expect([...columns.parents].map((p) => (p >= 0 ? ids[p] : null))).toEqual(units.map((u) => u.parentbusinessunitid));
+    expect(index.get(units[1].businessunitid)).toBe(1);
+    expect(hierarchyChannels['hierarchy:units'].response.safeParse({ units: columns, entities: [] }).success).toBe(true);
+  });
+
+  it('refuses columns of unequal lengths or a parent after its child', () => {
+    const schema = hierarchyChannels['hierarchy:units'].response;
+    const base = { count: 2, ids: 'ab', idEnds: Int32Array.from([1, 2]), names: 'AB', nameEnds: Int32Array.from([1, 2]), parents: Int32Array.from([-1, 0]), disabled: new Uint8Array(2), users: new Int32Array(2), teams: new Int32Array(2), records: new Int32Array(2) };
+    expect(schema.safeParse({ units: base, entities: [] }).success).toBe(true);
+    expect(schema.safeParse({ units: { ...base, users: new Int32Array(1) }, entities: [] }).success).toBe(false);
+    expect(schema.safeParse({ units: { ...base, nameEnds: Int32Array.from([1, 3]) }, entities: [] }).success).toBe(false);
+    expect(schema.safeParse({ units: { ...base, parents: Int32Array.from([1, -1]) }, entities: [] }).success).toBe(false);
+    expect(schema.safeParse({ units: { ...base, users: [0, 0] }, entities: [] }).success).toBe(false);
+  });
+
+  it('sends the overlay as depth levels and records indexed like the units', () => {
+    const s = fabrikam();
+    const after = applyAll(s, [{ type: 'setRolePrivilege', roleid: F.salesperson, privilege: 'prvReadAccount', depth: 'Global' }]);
+    if (!after.ok) throw new Error('refused');
+    const r = overlay(s, after.state, { principal: { kind: 'user', systemuserid: F.nina }, entity: 'account', right: 'Read' });
+    if (!r.ok) throw new Error(r.error.message);
+    const { columns, index } = unitColumns(s);
+    const c = overlayColumns(r.value, index);
+    expect([...c.after!.levels]).toEqual(Array.from({ length: columns.count }, () => 4));
+    for (const u of r.value.before.units) expect(c.before.unitRecords[index.get(u.businessunitid)!]).toBe(u.records);
+    expect(c.before.levels).toHaveLength(columns.count);
+    expect(hierarchyChannels['hierarchy:overlay'].response.safeParse(c).success).toBe(true);
   });
 });

@@ -165,3 +165,88 @@ export function stagedUnitChanges(committed: OrgState, staging: Staging, entity:
   const users = new Set(d.value.rows.filter((r) => r.entity === entity && r.right === right).map((r) => r.systemuserid));
   return { ok: true, value: { users: users.size, units: users.size ? unitChanges(committed, after, users, entity, right) : [] } };
 }
+
+/** Every unit as parallel columns (index i is one unit, in tree order): what the overview is sent. */
+export interface UnitColumns {
+  readonly count: number;
+  /** Every id one after the other; idEnds[i] is where the i-th ends. */
+  readonly ids: string;
+  readonly idEnds: Int32Array<ArrayBuffer>;
+  readonly names: string;
+  readonly nameEnds: Int32Array<ArrayBuffer>;
+  /** The parent's index, -1 for a top unit (parents come before their children). */
+  readonly parents: Int32Array<ArrayBuffer>;
+  /** 1 for a disabled unit. */
+  readonly disabled: Uint8Array<ArrayBuffer>;
+  readonly users: Int32Array<ArrayBuffer>;
+  readonly teams: Int32Array<ArrayBuffer>;
+  readonly records: Int32Array<ArrayBuffer>;
+}
+
+const columnsCache = new WeakMap<OrgState, { columns: UnitColumns; index: Map<Id, number> }>();
+
+/** hierarchyUnits() as columns, computed once per organization state (a revision). */
+export function unitColumns(s: OrgState): { columns: UnitColumns; index: ReadonlyMap<Id, number> } {
+  const hit = columnsCache.get(s);
+  if (hit) return hit;
+  const units = hierarchyUnits(s);
+  const n = units.length;
+  const index = new Map<Id, number>();
+  const idEnds = new Int32Array(n);
+  const nameEnds = new Int32Array(n);
+  const parents = new Int32Array(n);
+  const disabled = new Uint8Array(n);
+  const users = new Int32Array(n);
+  const teams = new Int32Array(n);
+  const records = new Int32Array(n);
+  let idLength = 0;
+  let nameLength = 0;
+  units.forEach((u, i) => {
+    index.set(u.businessunitid, i);
+    idEnds[i] = idLength += u.businessunitid.length;
+    nameEnds[i] = nameLength += u.name.length;
+    parents[i] = u.parentbusinessunitid !== null ? (index.get(u.parentbusinessunitid) ?? -1) : -1;
+    disabled[i] = u.isdisabled ? 1 : 0;
+    users[i] = u.users;
+    teams[i] = u.teams;
+    records[i] = u.records;
+  });
+  const columns: UnitColumns = { count: n, ids: units.map((u) => u.businessunitid).join(''), idEnds, names: units.map((u) => u.name).join(''), nameEnds, parents, disabled, users, teams, records };
+  const out = { columns, index };
+  columnsCache.set(s, out);
+  return out;
+}
+
+/** The overlay's depths on the wire: 0 None, then Basic, Local, Deep, Global. */
+const LEVEL: Record<string, number> = { Basic: 1, Local: 2, Deep: 3, Global: 4 };
+
+export interface OverlayColumnsSide {
+  readonly depth: Depth | null;
+  readonly records: number;
+  /** Per unit of unitColumns() (same index): 0 None, 1 Basic, 2 Local, 3 Deep, 4 Global. */
+  readonly levels: Uint8Array<ArrayBuffer>;
+  /** Per unit: records of the table reached there. */
+  readonly unitRecords: Int32Array<ArrayBuffer>;
+}
+
+export interface OverlayColumns {
+  readonly privilege: string;
+  readonly before: OverlayColumnsSide;
+  readonly after: OverlayColumnsSide | null;
+}
+
+/** overlay() indexed like unitColumns(committed): two typed arrays per side instead of an object per unit. */
+export function overlayColumns(o: Overlay, index: ReadonlyMap<Id, number>): OverlayColumns {
+  const side = (x: OverlaySide): OverlayColumnsSide => {
+    const levels = new Uint8Array(index.size);
+    const unitRecords = new Int32Array(index.size);
+    for (const u of x.units) {
+      const i = index.get(u.businessunitid);
+      if (i === undefined) continue;
+      levels[i] = u.depth ? LEVEL[u.depth] : 0;
+      unitRecords[i] = u.records;
+    }
+    return { depth: x.depth, records: x.records, levels, unitRecords };
+  };
+  return { privilege: o.privilege, before: side(o.before), after: o.after ? side(o.after) : null };
+}

@@ -44,7 +44,7 @@ export { teamsSelectors } from './slices/teams/selectors';
 export { rolesSelectors, nextDepth, fitDepth, visibleGroups, grantedIn } from './slices/roles/selectors';
 export { fieldSecuritySelectors } from './slices/fieldSecurity/selectors';
 export { vaultSelectors } from './slices/vault/selectors';
-export { hierarchySelectors, graphUnits, coloursOf, ancestorsOf, subtreeOf, openDepthFor, cellColours, changeOf, type GraphUnit, type UnitColour, type CellColour } from './slices/hierarchy/selectors';
+export { hierarchySelectors, graphUnits, coloursOf, colourAt, ancestorsOf, subtreeOf, isWithin, indexUnits, decodeUnits, type UnitIndex, openDepthFor, cellColours, changeOf, type GraphUnit, type UnitColour, type CellColour } from './slices/hierarchy/selectors';
 export type { CellSize, OverviewColour } from './slices/hierarchy/slice';
 export { stagingSelectors, rowsOf, type DiffSort } from './slices/staging/selectors';
 export { checkAccessSelectors } from './slices/checkAccess/selectors';

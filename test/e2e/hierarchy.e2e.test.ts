@@ -13,7 +13,7 @@ import type { OrgSession } from '../../src-main/session/orgSession';
 import { checkAccess } from '../../src-main/session/checkAccess';
 import { hierarchyUnits } from '../../src-main/session/hierarchy';
 import { groupsOf } from '../../src-main/session/staging';
-import { subtreeOf } from '../../src-renderer/store/slices/hierarchy/selectors';
+import { indexUnits, subtreeOf } from '../../src-renderer/store/slices/hierarchy/selectors';
 import { buildRenderer, CHROMIUM, launchChromium, openApp, SCREENSHOTS, serveRenderer } from './harness';
 
 const hasChromium = existsSync(CHROMIUM);
@@ -77,6 +77,7 @@ function overviewDriver(page: () => Page) {
     const m = await page().evaluate(() => window.__roleatlasOverview!);
     into.total.push(Math.round(m.drawnAt! - t0));
     into.render.push(+(m.drawnAt! - m.overlayAt!).toFixed(1));
+    if (process.env.HIER_TRACE) console.log('[recolour]', JSON.stringify({ click: Math.round(m.queryAt! - t0), toSend: Math.round(m.sentAt! - m.queryAt!), bridge: Math.round(m.answerAt! - m.sentAt!), toRender: Math.round(m.overlayAt! - m.answerAt!), render: Math.round(m.drawnAt! - m.overlayAt!) }));
   };
   const pickOverlayUser = async (fullname: string) => {
     await page().getByLabel('Colour by').selectOption('user');
@@ -134,9 +135,10 @@ function overviewDriver(page: () => Page) {
   /** The unit whose subtree is nearest 200 units (and small enough to open whole). */
   const subtreeNear200 = (state: OrgState) => {
     const units = hierarchyUnits(state);
+    const index = indexUnits(units);
     let best: { id: Id; name: string; size: number } | null = null;
     for (const u of units) {
-      const size = subtreeOf(units, u.businessunitid).length;
+      const size = subtreeOf(index, u.businessunitid).length;
       if (size <= 300 && (!best || Math.abs(size - 200) < Math.abs(best.size - 200))) best = { id: u.businessunitid, name: u.name, size };
     }
     return best!;
@@ -181,10 +183,13 @@ describe.skipIf(!hasChromium)('the hierarchy overview, its detailed graph, overl
 
   it('shows every one of the 2,000 units at once, the top unit on the left, and names a unit on hover', async () => {
     const t = Date.now();
+    const t0 = await page.evaluate(() => performance.now());
     await d.nav('Hierarchy');
     await page.getByRole('img', { name: /Every business unit/ }).waitFor();
     await expect.poll(() => page.evaluate(() => window.__roleatlasOverview?.firstDrawMs)).toBeDefined();
-    figures.overview_first_render_ms = Date.now() - t;
+    // Click to drawn on the page's clock (as the recolour is timed); the wall time also counts this test's polling.
+    figures.overview_first_render_ms = await page.evaluate((t0) => Math.round(window.__roleatlasOverview!.firstDrawAt! - t0), t0);
+    figures.overview_first_render_wall_ms = Date.now() - t;
     figures.overview_first_render_in_page_ms = await page.evaluate(() => Math.round(window.__roleatlasOverview!.firstDrawMs!));
     await page.getByRole('button', { name: 'Overview of 2,000 units' }).waitFor();
     expect((await d.drawn()).fallback).toBe('None');
@@ -419,10 +424,13 @@ describe.skipIf(!hasChromium)('the overview of a 20,000-unit organization in Chr
 
   it('shows all 20,000 units, recolours them for another user, table and right, and opens a 200-unit subtree without freezing', async () => {
     const t = Date.now();
+    const t0 = await page.evaluate(() => performance.now());
     await d.nav('Hierarchy');
     await page.getByRole('img', { name: /Every business unit/ }).waitFor({ timeout: 60_000 });
     await expect.poll(() => page.evaluate(() => window.__roleatlasOverview?.firstDrawMs), { timeout: 60_000 }).toBeDefined();
-    figures.overview_first_render_ms = Date.now() - t;
+    // Click to drawn on the page's clock (as the recolour is timed); the wall time also counts this test's polling.
+    figures.overview_first_render_ms = await page.evaluate((t0) => Math.round(window.__roleatlasOverview!.firstDrawAt! - t0), t0);
+    figures.overview_first_render_wall_ms = Date.now() - t;
     figures.overview_first_render_in_page_ms = await page.evaluate(() => Math.round(window.__roleatlasOverview!.firstDrawMs!));
     await page.getByRole('button', { name: 'Overview of 20,000 units' }).waitFor();
 

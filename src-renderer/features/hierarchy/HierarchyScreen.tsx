@@ -3,8 +3,8 @@ import './hierarchy.css';
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Background, Controls, MiniMap, Position, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler, type OnNodeDrag } from '@xyflow/react';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { ancestorsOf, coloursOf, graphUnits, hierarchySelectors, openDepthFor, orgSelectors, stagingSelectors, subtreeOf, useAppStore } from '../../store';
-import { layoutKeyOf, layoutUnits, NODE_HEIGHT, NODE_WIDTH, type Positions } from './layout';
+import { ancestorsOf, coloursOf, graphUnits, hierarchySelectors, isWithin, openDepthFor, orgSelectors, stagingSelectors, subtreeOf, useAppStore } from '../../store';
+import { layoutKeyOf, layoutUnits, NODE_HEIGHT, NODE_WIDTH, viewportFitting, warmLayout, type Positions } from './layout';
 import { OverviewPane } from './overview/OverviewPane';
 import { OverlayLegend, OverlayPicker } from './OverlayPicker';
 import { UnitPanel } from './UnitPanel';
@@ -29,6 +29,7 @@ declare global {
  */
 export function HierarchyScreen() {
   const units = useAppStore(hierarchySelectors.units);
+  const index = useAppStore(hierarchySelectors.unitIndex);
   const graphRoot = useAppStore(hierarchySelectors.graphRoot);
   const focus = useAppStore(hierarchySelectors.overviewFocus);
   const overlayQuery = useAppStore(hierarchySelectors.overlayQuery);
@@ -44,6 +45,11 @@ export function HierarchyScreen() {
   useEffect(() => {
     void loadGraphUnits();
   }, [revision, loadGraphUnits]);
+  // ELK loads and warms up in its worker while the overview is read, not when a subtree opens.
+  useEffect(() => {
+    const t = setTimeout(warmLayout, 500);
+    return () => clearTimeout(t);
+  }, []);
   useEffect(() => {
     void loadOverlay();
   }, [overlayQuery, revision, stagedRevision, loadOverlay]);
@@ -51,9 +57,9 @@ export function HierarchyScreen() {
     if (mode === 'diff-any') void loadStagedUnits();
   }, [mode, overlayQuery.entity, overlayQuery.right, revision, stagedRevision, loadStagedUnits]);
 
-  const byId = useMemo(() => new Map((units ?? []).map((u) => [u.businessunitid, u])), [units]);
   const at = graphRoot ?? focus;
-  const crumbs = useMemo(() => (units && at ? [...ancestorsOf(units, at)].reverse().concat(at) : []), [units, at]);
+  const crumbs = useMemo(() => (index && at ? [...ancestorsOf(index, at)].reverse().concat(at) : []), [index, at]);
+  const nameOf = (id: string) => index?.units[index.at.get(id) ?? -1]?.name ?? id;
 
   const jump = (e: FormEvent) => {
     e.preventDefault();
@@ -63,7 +69,7 @@ export function HierarchyScreen() {
     setSearchMiss(!hit);
     if (!hit) return;
     setHighlighted(hit.businessunitid);
-    if (graphRoot !== null && (hit.businessunitid === graphRoot || ancestorsOf(units, hit.businessunitid).includes(graphRoot))) {
+    if (graphRoot !== null && index && isWithin(index, hit.businessunitid, graphRoot)) {
       revealGraphUnit(hit.businessunitid);
       setFocusInGraph({ id: hit.businessunitid });
       return;
@@ -89,7 +95,7 @@ export function HierarchyScreen() {
             <span key={id}>
               {' › '}
               <button type="button" className="link" aria-current={id === at ? 'page' : undefined} onClick={() => showOverview(id)}>
-                {byId.get(id)?.name ?? id}
+                {nameOf(id)}
               </button>
             </span>
           ))}
@@ -122,8 +128,8 @@ interface PendingMove {
 
 /** The detailed graph of one unit's subtree: all of it when small, its top levels when big. */
 function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { id: string } | null }) {
-  const allUnits = useAppStore(hierarchySelectors.units);
-  const units = useMemo(() => (allUnits ? subtreeOf(allUnits, root) : null), [allUnits, root]);
+  const index = useAppStore(hierarchySelectors.unitIndex);
+  const units = useMemo(() => (index ? subtreeOf(index, root) : null), [index, root]);
   const expanded = useAppStore(hierarchySelectors.expanded);
   const selected = useAppStore(hierarchySelectors.selected);
   const overlay = useAppStore(hierarchySelectors.overlay);
@@ -135,6 +141,7 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
   const [dragged, setDragged] = useState<Map<string, { x: number; y: number }>>(new Map());
   const [move, setMove] = useState<PendingMove | null>(null);
   const focusAfterLayout = useRef<string | null>(null);
+  const pane = useRef<HTMLDivElement>(null);
   const mountedAt = useRef(performance.now());
   useEffect(() => {
     if (focusRequest) focusAfterLayout.current = focusRequest.id;
@@ -161,7 +168,11 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [layoutKey]);
 
-  const colours = useMemo(() => coloursOf(overlay), [overlay]);
+  // Only the subtree's units: its run of positions in tree order.
+  const colours = useMemo(() => {
+    const from = index?.at.get(root) ?? 0;
+    return index ? coloursOf(overlay, index.units, from, index.end[from] ?? from) : new Map();
+  }, [overlay, index, root]);
   const byId = useMemo(() => new Map((units ?? []).map((u) => [u.businessunitid, u])), [units]);
   const onDropUser = useCallback(
     (systemuserid: string, businessunitid: string) => {
@@ -207,11 +218,13 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
       const f = requestAnimationFrame(() => setReveal({ positions, budget: budget + REVEAL_BATCH }));
       return () => cancelAnimationFrame(f);
     }
-    // The first layout of this subtree, now whole: its top unit at a zoom where names and figures
-    // can be read (Fit shows all of it; the minimap the rest).
+    // The first layout of this subtree, now whole: fitted to the drawn units at a zoom where names
+    // and figures can be read, its top unit at the top (Fit shows all of it; the minimap the rest).
     if (positions && fittedFor.current === null) {
       fittedFor.current = positions;
-      requestAnimationFrame(() => void flow.fitView({ nodes: [{ id: root }], minZoom: 0.8, maxZoom: 0.8 }));
+      const box = pane.current?.getBoundingClientRect();
+      const top = positions.get(root);
+      if (box && top) requestAnimationFrame(() => void flow.setViewport(viewportFitting(positions, top, box.width, box.height)));
     }
   }, [nodes, allNodes, positions, budget, flow, root]);
 
@@ -264,7 +277,7 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
         </span>
       </div>
       <div className="hierarchy-body">
-        <div className="hierarchy-graph" aria-label="Business unit graph" role="figure">
+        <div className="hierarchy-graph" aria-label="Business unit graph" role="figure" ref={pane}>
           <ReactFlow<UnitFlowNode, Edge>
             nodes={nodes}
             edges={edges}

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { DEPTH_LABEL, depthKey } from '../../components/depth';
 import type { HierarchyUnitDto } from '../../../src-main/bridge/channels/hierarchy';
-import { ancestorsOf, coloursOf, hierarchySelectors, useAppStore } from '../../store';
+import { ancestorsOf, colourAt, hierarchySelectors, useAppStore } from '../../store';
 import type { ExplanationDto } from '../../store/slices/hierarchy/slice';
 import { USER_DRAG_TYPE } from './UnitNode';
 
@@ -27,17 +27,24 @@ function reaches(p: Path, unit: string, ancestors: readonly string[]): boolean {
 
 /** The selected unit: its overlay figures, the paths that reach it (explain), its users and teams on demand. */
 export function UnitPanel({ unit }: { unit: HierarchyUnitDto }) {
-  const units = useAppStore(hierarchySelectors.units);
+  const index = useAppStore(hierarchySelectors.unitIndex);
   const overlay = useAppStore(hierarchySelectors.overlay);
-  const paths = useAppStore(hierarchySelectors.paths);
-  const members = useAppStore(hierarchySelectors.members);
   const q = useAppStore(hierarchySelectors.overlayQuery);
-  const { loadGraphMembers, selectGraphUnit } = useAppStore.getState();
+  const pathsFor = useAppStore(hierarchySelectors.pathsFor);
+  const answered = useAppStore(hierarchySelectors.paths);
+  const paths = pathsFor === q ? answered : null;
+  const members = useAppStore(hierarchySelectors.members);
+  const { loadGraphMembers, loadGraphPaths, selectGraphUnit } = useAppStore.getState();
   useEffect(() => {
     void loadGraphMembers(unit.businessunitid);
   }, [unit.businessunitid, loadGraphMembers]);
-  const colour = coloursOf(overlay).get(unit.businessunitid);
-  const ancestors = units ? ancestorsOf(units, unit.businessunitid) : [];
+  // The paths are asked for while the panel is open only (the overview recolours without them):
+  // here when it opens, by loadOverlay() when the query changes with it open.
+  useEffect(() => {
+    void loadGraphPaths();
+  }, [unit.businessunitid, loadGraphPaths]);
+  const colour = colourAt(overlay, index?.at.get(unit.businessunitid) ?? -1);
+  const ancestors = index ? ancestorsOf(index, unit.businessunitid) : [];
   const here = paths?.paths.filter((p) => reaches(p, unit.businessunitid, ancestors)) ?? [];
   const basic = paths?.paths.filter((p) => p.depth === 'Basic' || !reaches(p, unit.businessunitid, ancestors)) ?? [];
   return (

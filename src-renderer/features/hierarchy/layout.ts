@@ -27,6 +27,19 @@ function layoutWorker(): Worker | null {
   return worker;
 }
 
+/**
+ * Starts the layout worker and has ELK lay out a tiny graph there, off the window's thread, while
+ * the overview is shown: the first detailed graph then skips loading and warming ELK up.
+ */
+export function warmLayout(): void {
+  const w = worker ?? layoutWorker();
+  if (!w || warmed) return;
+  warmed = true;
+  const units: LayoutUnit[] = [{ id: 'a', parent: null }, { id: 'b', parent: 'a' }, { id: 'c', parent: 'a' }];
+  w.postMessage({ seq: ++seq, units, width: NODE_WIDTH, height: NODE_HEIGHT } satisfies LayoutRequest);
+}
+let warmed = false;
+
 /** The key of a drawn set: the units and where each hangs. */
 export const layoutKeyOf = (units: readonly GraphUnit[]) => units.map((u) => `${u.businessunitid}<${u.parentbusinessunitid ?? ''}`).join('|');
 
@@ -68,4 +81,38 @@ async function inThread(request: LayoutRequest): Promise<LayoutAnswer> {
   const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
   const graph = await new ELK().layout(elkGraphOf(request.units, request.width, request.height));
   return positionsOf(request.seq, request.units, graph, request.height);
+}
+
+/** Zoom at which a unit's name and figures can be read, and the most a fit zooms in. */
+const READABLE_ZOOM = 0.8;
+const FIT_MAX_ZOOM = 1;
+const FIT_PADDING = 24;
+
+/**
+ * The viewport that fits the drawn units in a pane of w × h: all of them when they fit at a
+ * readable zoom (centred), else their top edge at the top of the pane and, across, the top unit
+ * centred but never leaving empty space beside the drawing.
+ */
+export function viewportFitting(positions: Positions, top: { x: number; y: number }, w: number, h: number): { x: number; y: number; zoom: number } {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const p of positions.values()) {
+    x0 = Math.min(x0, p.x);
+    y0 = Math.min(y0, p.y);
+    x1 = Math.max(x1, p.x + NODE_WIDTH);
+    y1 = Math.max(y1, p.y + NODE_HEIGHT);
+  }
+  const pw = w - 2 * FIT_PADDING;
+  const ph = h - 2 * FIT_PADDING;
+  const zoom = Math.min(FIT_MAX_ZOOM, Math.max(READABLE_ZOOM, Math.min(pw / (x1 - x0), ph / (y1 - y0))));
+  const across = (lo: number, hi: number, centre: number, size: number, inner: number) => {
+    if ((hi - lo) * zoom <= inner) return FIT_PADDING + (inner - (hi - lo) * zoom) / 2 - lo * zoom;
+    const wanted = size / 2 - centre * zoom;
+    return Math.min(FIT_PADDING - lo * zoom, Math.max(size - FIT_PADDING - hi * zoom, wanted));
+  };
+  const x = across(x0, x1, top.x + NODE_WIDTH / 2, w, pw);
+  const y = (y1 - y0) * zoom <= ph ? FIT_PADDING + (ph - (y1 - y0) * zoom) / 2 - y0 * zoom : FIT_PADDING - y0 * zoom;
+  return { x, y, zoom };
 }

@@ -6,7 +6,7 @@ import { gridLine, paletteFor } from './palette';
 /** Marks on window for the end-to-end run: first draw after mounting, and the last draw's cost. */
 declare global {
   interface Window {
-    __roleatlasOverview?: { firstDrawMs?: number; draws?: number; lastDrawMs?: number; drawnAt?: number; overlayAt?: number };
+    __roleatlasOverview?: { firstDrawMs?: number; draws?: number; lastDrawMs?: number; drawnAt?: number; overlayAt?: number; queryAt?: number; sentAt?: number; answerAt?: number; firstDrawAt?: number };
   }
 }
 
@@ -164,7 +164,10 @@ export function OverviewCanvas(props: OverviewCanvasProps) {
     const marks = (window.__roleatlasOverview ??= {});
     marks.draws = (marks.draws ?? 0) + 1;
     marks.lastDrawMs = performance.now() - started;
-    if (marks.firstDrawMs === undefined) marks.firstDrawMs = performance.now() - mountedAt.current;
+    if (marks.firstDrawMs === undefined) {
+      marks.firstDrawAt = performance.now();
+      marks.firstDrawMs = marks.firstDrawAt - mountedAt.current;
+    }
   }, [dark]);
 
   const redraw = useCallback(() => {

@@ -28,8 +28,8 @@ export function OverviewPane({ highlighted }: { highlighted: string | null }) {
   const perUnit = useMemo(() => {
     // When the overlay reached the overview: the e2e run times the recolour from here to the draw.
     if (typeof window !== 'undefined') (window.__roleatlasOverview ??= {}).overlayAt = performance.now();
-    return coloursOf(overlay);
-  }, [overlay]);
+    return coloursOf(overlay, units);
+  }, [overlay, units]);
   const colours = useMemo(() => cellColours(mode, perUnit, showAfter, staged), [mode, perUnit, showAfter, staged]);
   const drawnFor = mode === 'diff-any' ? `diff-any|${staged ? `${q.entity}|${q.right}` : 'pending'}` : `${mode}|${overlayFor?.principal ? `${principalKey(overlayFor.principal)}|${overlayFor.entity}|${overlayFor.right}` : 'none'}|${showAfter ? 'after' : 'before'}`;
   const fallback: CellColour = mode === 'depth' ? 'None' : 'same';
@@ -122,7 +122,8 @@ function DiffLegend() {
   const overlay = useAppStore(hierarchySelectors.overlay);
   const staged = useAppStore(hierarchySelectors.stagedUnits);
   const q = useAppStore(hierarchySelectors.overlayQuery);
-  const perUnit = useMemo(() => coloursOf(overlay), [overlay]);
+  const units = useAppStore(hierarchySelectors.units);
+  const perUnit = useMemo(() => coloursOf(overlay, units ?? []), [overlay, units]);
   const count = (c: 'gains' | 'loses') => [...perUnit.values()].filter((x) => changeOf(x) === c).length;
   return (
     <div className="overlay-legend" aria-label="Overlay legend">

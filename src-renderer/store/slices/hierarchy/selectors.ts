@@ -1,11 +1,13 @@
-import type { HierarchyUnitDto, OverlayDto, StagedUnitsDto } from '../../../../src-main/bridge/channels/hierarchy';
+import type { HierarchyUnitDto, OverlayDto, StagedUnitsDto, UnitColumnsDto } from '../../../../src-main/bridge/channels/hierarchy';
 import type { Depth } from '../../../api';
 import type { AppStore } from '../../index';
 
 export const hierarchySelectors = {
   units: (s: AppStore) => s.hierarchyUnits,
+  unitIndex: (s: AppStore) => s.hierarchyIndex,
   entities: (s: AppStore) => s.graphEntities,
   paths: (s: AppStore) => s.graphPaths,
+  pathsFor: (s: AppStore) => s.graphPathsFor,
   expanded: (s: AppStore) => s.graphExpanded,
   selected: (s: AppStore) => s.graphSelected,
   members: (s: AppStore) => s.graphMembers,
@@ -24,19 +26,71 @@ export const hierarchySelectors = {
 /** A subtree this small opens whole in the detailed graph; a bigger one opens on its top levels. */
 export const OPEN_WHOLE_SUBTREE = 300;
 
-/** The unit and every unit below it, in tree order (`units` is in tree order, so they follow it). */
-export function subtreeOf(units: readonly HierarchyUnitDto[], rootId: string): HierarchyUnitDto[] {
-  const start = units.findIndex((u) => u.businessunitid === rootId);
-  if (start < 0) return [];
-  const inside = new Set([rootId]);
-  const out = [units[start]];
-  for (let i = start + 1; i < units.length; i++) {
-    const p = units[i].parentbusinessunitid;
-    if (p === null || !inside.has(p)) break;
-    inside.add(units[i].businessunitid);
-    out.push(units[i]);
+/**
+ * The tree indexed once per revision: a unit's position by id, its parent's position, and where
+ * its subtree ends. `units` is in tree order (a depth-first walk), so a unit's subtree is the run
+ * [i, end[i]) that follows it (the Euler tour's entry and exit): ancestors, subtrees and "is below"
+ * are answered without a pass over the whole tree.
+ */
+export interface UnitIndex {
+  readonly units: readonly HierarchyUnitDto[];
+  readonly at: ReadonlyMap<string, number>;
+  /** The parent's position, -1 for a top unit. */
+  readonly parent: Int32Array;
+  /** One past the last unit of the subtree. */
+  readonly end: Int32Array;
+}
+
+/** Units from the bridge's columns, and their index. */
+export function decodeUnits(c: UnitColumnsDto): UnitIndex {
+  const n = c.count;
+  const units: HierarchyUnitDto[] = new Array(n);
+  const parent = new Int32Array(n);
+  const at = new Map<string, number>();
+  let id0 = 0;
+  let name0 = 0;
+  for (let i = 0; i < n; i++) {
+    const p = c.parents[i];
+    parent[i] = p;
+    const id = c.ids.slice(id0, (id0 = c.idEnds[i]));
+    at.set(id, i);
+    units[i] = { businessunitid: id, name: c.names.slice(name0, (name0 = c.nameEnds[i])), parentbusinessunitid: p >= 0 ? units[p].businessunitid : null, isdisabled: c.disabled[i] === 1, users: c.users[i], teams: c.teams[i], records: c.records[i] };
   }
-  return out;
+  return indexOf(units, parent, at);
+}
+
+/** The index of units in tree order (parents before children, each subtree contiguous). */
+export function indexUnits(units: readonly HierarchyUnitDto[]): UnitIndex {
+  const at = new Map<string, number>();
+  const parent = new Int32Array(units.length);
+  units.forEach((u, i) => {
+    at.set(u.businessunitid, i);
+    parent[i] = u.parentbusinessunitid !== null ? (at.get(u.parentbusinessunitid) ?? -1) : -1;
+  });
+  return indexOf(units, parent, at);
+}
+
+function indexOf(units: readonly HierarchyUnitDto[], parent: Int32Array, known?: Map<string, number>): UnitIndex {
+  const n = units.length;
+  const at = known ?? new Map(units.map((u, i) => [u.businessunitid, i]));
+  const end = new Int32Array(n);
+  for (let i = 0; i < n; i++) end[i] = i + 1;
+  // Backwards, a child's subtree is complete before its parent's is widened to cover it.
+  for (let i = n - 1; i >= 0; i--) if (parent[i] >= 0 && end[i] > end[parent[i]]) end[parent[i]] = end[i];
+  return { units, at, parent, end };
+}
+
+/** The unit and every unit below it, in tree order. */
+export function subtreeOf(index: UnitIndex, rootId: string): readonly HierarchyUnitDto[] {
+  const i = index.at.get(rootId);
+  return i === undefined ? [] : index.units.slice(i, index.end[i]);
+}
+
+/** Whether `id` is `ancestor` or lies below it. */
+export function isWithin(index: UnitIndex, id: string, ancestor: string): boolean {
+  const i = index.at.get(id);
+  const a = index.at.get(ancestor);
+  return i !== undefined && a !== undefined && i >= a && i < index.end[a];
 }
 
 /** How many levels of a subtree the graph opens by default: all of a small one, the top ones of a big one. */
@@ -84,15 +138,11 @@ export function changeOf(c: UnitColour): 'gains' | 'loses' | 'same' {
 export const DEFAULT_OPEN_DEPTH = 2;
 
 /** Ids from the unit's parent up to the root. */
-export function ancestorsOf(units: readonly HierarchyUnitDto[], id: string): string[] {
-  const parent = new Map<string, string | null>();
-  for (const u of units) parent.set(u.businessunitid, u.parentbusinessunitid);
+export function ancestorsOf(index: UnitIndex, id: string): string[] {
   const out: string[] = [];
-  const seen = new Set<string>([id]);
-  for (let p = parent.get(id) ?? null; p !== null && parent.has(p) && !seen.has(p); p = parent.get(p) ?? null) {
-    out.push(p);
-    seen.add(p);
-  }
+  const i = index.at.get(id);
+  if (i === undefined) return out;
+  for (let p = index.parent[i]; p >= 0; p = index.parent[p]) out.push(index.units[p].businessunitid);
   return out;
 }
 
@@ -146,18 +196,32 @@ export interface UnitColour {
   readonly after?: { readonly depth: Depth | null; readonly records: number };
 }
 
-/** The overlay per unit id: committed depth and records, and the staged ones where they differ. */
-export function coloursOf(overlay: OverlayDto | null): Map<string, UnitColour> {
+const DEPTH_AT: readonly (Depth | null)[] = [null, 'Basic', 'Local', 'Deep', 'Global'];
+
+/** The overlay at the unit in position i (indexed like the units): undefined where nothing reaches it before or after. */
+export function colourAt(overlay: OverlayDto | null, i: number): UnitColour | undefined {
+  if (!overlay || i < 0 || i >= overlay.before.levels.length) return undefined;
+  const depth = DEPTH_AT[overlay.before.levels[i]];
+  const records = overlay.before.unitRecords[i];
+  const a = overlay.after;
+  if (a) {
+    const ad = DEPTH_AT[a.levels[i]];
+    const ar = a.unitRecords[i];
+    if (ad !== depth || ar !== records) return { depth, records, after: { depth: ad, records: ar } };
+  }
+  return depth !== null || records ? { depth, records } : undefined;
+}
+
+/**
+ * The overlay per unit id, committed depth and records and the staged ones where they differ, for
+ * the units in positions [from, to) (all of them by default).
+ */
+export function coloursOf(overlay: OverlayDto | null, units: readonly HierarchyUnitDto[], from = 0, to = units.length): Map<string, UnitColour> {
   const out = new Map<string, UnitColour>();
   if (!overlay) return out;
-  for (const u of overlay.before.units) out.set(u.businessunitid, { depth: u.depth, records: u.records });
-  if (!overlay.after) return out;
-  const after = new Map(overlay.after.units.map((u) => [u.businessunitid, u]));
-  const ids = new Set([...out.keys(), ...after.keys()]);
-  for (const id of ids) {
-    const b = out.get(id) ?? { depth: null, records: 0 };
-    const a = after.get(id) ?? { depth: null, records: 0 };
-    if (a.depth !== b.depth || a.records !== b.records) out.set(id, { depth: b.depth, records: b.records, after: { depth: a.depth, records: a.records } });
+  for (let i = from; i < to; i++) {
+    const c = colourAt(overlay, i);
+    if (c) out.set(units[i].businessunitid, c);
   }
   return out;
 }

@@ -7,7 +7,7 @@ export type EntityDto = ResponseOf<'hierarchy:units'>['entities'][number];
 export type ExplanationDto = ResponseOf<'access:explain'>;
 import type { AccessRight } from '../../../../src-main/core/model/accessRights';
 import type { AppStore } from '../../index';
-import { ancestorsOf } from './selectors';
+import { ancestorsOf, decodeUnits, type UnitIndex } from './selectors';
 
 export interface HierarchyActions {
   loadGraphUnits(): Promise<void>;
@@ -22,6 +22,8 @@ export interface HierarchyActions {
   loadGraphMembers(businessunitid: string): Promise<void>;
   setOverlayQuery(q: Partial<OverlayQuery>): void;
   loadOverlay(): Promise<void>;
+  /** The overlay principal's paths, for the unit panel (asked for only while it is open). */
+  loadGraphPaths(): Promise<void>;
   /** Teams whose name contains the query, to colour the graph by a team. */
   findGraphTeams(query: string): Promise<readonly { teamid: string; name: string; businessunitname: string }[]>;
   /** Whether the graph colours the staged state (after) or the committed one. */
@@ -50,9 +52,13 @@ export interface OverlayQuery {
 
 export interface HierarchySliceState {
   readonly hierarchyUnits: readonly HierarchyUnitDto[] | null;
+  /** The units indexed once per load (positions, parents, subtree ranges); the overlay's arrays follow the same positions. */
+  readonly hierarchyIndex: UnitIndex | null;
   readonly graphEntities: readonly EntityDto[];
   /** The overlay principal's paths (explain() for a user; the team's or the role's grants otherwise), with depth and scope unit. */
   readonly graphPaths: ExplanationDto | null;
+  /** The query `graphPaths` answers. */
+  readonly graphPathsFor: OverlayQuery | null;
   readonly hierarchyError: BridgeError | null;
   /** Units opened or closed by hand; the rest follow the default depth. */
   readonly graphExpanded: Readonly<Record<string, boolean>>;
@@ -77,8 +83,10 @@ export type HierarchySlice = HierarchySliceState & HierarchyActions;
 
 export const initialHierarchyState: HierarchySliceState = {
   hierarchyUnits: null,
+  hierarchyIndex: null,
   graphEntities: [],
   graphPaths: null,
+  graphPathsFor: null,
   hierarchyError: null,
   graphExpanded: {},
   graphSelected: null,
@@ -95,13 +103,20 @@ export const initialHierarchyState: HierarchySliceState = {
   stagedUnits: null,
 };
 
+/** The query whose paths are on their way (the overlay and the opening panel may both ask). */
+let pathsAsked: OverlayQuery | null = null;
+
 export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice> = (set, get) => ({
   ...initialHierarchyState,
 
   async loadGraphUnits() {
     const r = await api()['hierarchy:units']({});
-    if (r.ok) set({ hierarchyUnits: r.value.units, graphEntities: r.value.entities, hierarchyError: null });
-    else set({ hierarchyError: r.error });
+    if (!r.ok) {
+      set({ hierarchyError: r.error });
+      return;
+    }
+    const index = decodeUnits(r.value.units);
+    set({ hierarchyUnits: index.units, hierarchyIndex: index, graphEntities: r.value.entities, hierarchyError: null });
   },
 
   setGraphUnitOpen(id, open) {
@@ -119,9 +134,9 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
   },
 
   revealGraphUnit(id) {
-    const units = get().hierarchyUnits ?? [];
+    const index = get().hierarchyIndex;
     const open: Record<string, boolean> = { ...get().graphExpanded };
-    for (const a of ancestorsOf(units, id)) open[a] = true;
+    if (index) for (const a of ancestorsOf(index, id)) open[a] = true;
     set({ graphExpanded: open, graphSelected: id });
   },
 
@@ -135,23 +150,37 @@ export const createHierarchySlice: StateCreator<AppStore, [], [], HierarchySlice
   },
 
   setOverlayQuery(q) {
+    if (typeof window !== 'undefined') (window.__roleatlasOverview ??= {}).queryAt = performance.now();
     set((s) => ({ overlayQuery: { ...s.overlayQuery, ...q }, ...(q.entity !== undefined || q.right !== undefined ? { stagedUnits: null } : {}) }));
   },
 
   async loadOverlay() {
     const q = get().overlayQuery;
     if (!q.principal) {
-      set({ overlay: null, overlayFor: null, overlayError: null, graphPaths: null });
+      set({ overlay: null, overlayFor: null, overlayError: null, graphPaths: null, graphPathsFor: null });
       return;
     }
-    void api()['hierarchy:paths']({ principal: q.principal, entity: q.entity, right: q.right }).then((e) => {
-      if (get().overlayQuery === q) set({ graphPaths: e.ok ? e.value : null });
-    });
-    const r = await api()['hierarchy:overlay']({ principal: q.principal, entity: q.entity, right: q.right, staged: true });
+    // The paths are shown in the unit panel only: asked for now if it is open, else when it opens
+    // (again after an edit or a staged change: this runs then too).
+    const sentAt = performance.now();
+    const answer = api()['hierarchy:overlay']({ principal: q.principal, entity: q.entity, right: q.right, staged: true });
+    pathsAsked = null;
+    set({ graphPathsFor: null });
+    if (get().graphSelected !== null) void get().loadGraphPaths();
+    const r = await answer;
+    if (typeof window !== 'undefined') Object.assign((window.__roleatlasOverview ??= {}), { sentAt, answerAt: performance.now() });
     // A later query may have been sent meanwhile: keep only the answer to the current one.
     if (get().overlayQuery !== q) return;
     if (r.ok) set({ overlay: r.value, overlayFor: q, overlayError: null });
     else set({ overlay: null, overlayFor: null, overlayError: r.error });
+  },
+
+  async loadGraphPaths() {
+    const q = get().overlayQuery;
+    if (!q.principal || get().graphPathsFor === q || pathsAsked === q) return;
+    pathsAsked = q;
+    const e = await api()['hierarchy:paths']({ principal: q.principal, entity: q.entity, right: q.right });
+    if (get().overlayQuery === q) set({ graphPaths: e.ok ? e.value : null, graphPathsFor: q });
   },
 
   async findGraphTeams(query) {
