@@ -1,5 +1,5 @@
 import { AccessEngine } from '../access/engine';
-import { packedLevel, packedWords } from '../access/roleTable';
+import { packedLevel } from '../access/roleTable';
 import { RIGHTS } from '../model/accessRights';
 import { depthOfLevel } from '../model/depth';
 import type { Id, OrgState } from '../model/org';
@@ -29,7 +29,6 @@ function accessRuns(state: OrgState, engine: AccessEngine): AccessRuns {
   const g = engine.grantRows;
   const privileges = engine.catalog.privileges;
   const P = privileges.length;
-  const words = packedWords(P);
   const levels = engine.roles.levels;
   const label = grantLabeller(state, engine);
   const depthCells = [0, 1, 2, 3, 4].map((l) => depthCell(depthOfLevel(l)));
@@ -80,7 +79,8 @@ function accessRuns(state: OrgState, engine: AccessEngine): AccessRuns {
       const count = g.start[u + 1] - from;
       let masks = 0;
       let r = 0;
-      for (let w = 0; w < words; w++) {
+      // A user's row ends where the privileges any role holds end (AccessEngine.effectiveLevels).
+      for (let w = 0; w < row.length; w++) {
         const x = row[w];
         if (x === 0) continue;
         for (let b = 0; b < 8; b++) {
@@ -161,11 +161,10 @@ const DETAIL_COLUMNS: Column[] = [
 ];
 
 function estimate(engine: AccessEngine, users: readonly number[]): number {
-  const words = packedWords(engine.catalog.privileges.length);
   let n = 0;
   for (const u of users) {
     const row = engine.effectiveLevels(u);
-    for (let w = 0; w < words; w++) {
+    for (let w = 0; w < row.length; w++) {
       let x = row[w];
       while (x) {
         if (x & 15) n++;
