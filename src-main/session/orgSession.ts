@@ -1,4 +1,5 @@
 import { applyAll, batchRefusal, withIds } from '../core/commands/apply';
+import type { ChangedDto, HistoryDto, OrgSummaryDto } from '../bridge/contract';
 import type { Command } from '../core/commands/schema';
 import { MemoryStore, type ModelStore } from './modelStore';
 import { AccessEngine, type Explanation } from '../core/access/engine';
@@ -6,45 +7,10 @@ import type { AccessRight } from '../core/model/accessRights';
 import type { BusinessUnit, Id, OrgState } from '../core/model/org';
 import type { Refusal, Result } from '../core/result';
 
-export interface UnitRow {
-  readonly businessunitid: Id;
-  readonly name: string;
-  readonly parentbusinessunitid: Id | null;
-  readonly isdisabled: boolean;
-  /** Users whose business unit this is (not counting units below). */
-  readonly users: number;
-}
-
-export interface RoleRow {
-  readonly roleid: Id;
-  readonly name: string;
-  readonly businessunitid: Id;
-  /** Distinct users and teams holding the role directly. */
-  readonly holders: number;
-}
-
-export interface OrgSummary {
-  readonly name: string;
-  readonly counts: { readonly businessunits: number; readonly users: number; readonly teams: number; readonly roles: number; readonly records: number };
-  /** Parents before children, siblings by name. */
-  readonly businessunits: readonly UnitRow[];
-  /** By name. */
-  readonly roles: readonly RoleRow[];
-}
-
-export interface HistoryState {
-  readonly revision: number;
-  readonly canUndo: boolean;
-  readonly canRedo: boolean;
-  readonly undoLabel: string | null;
-  readonly redoLabel: string | null;
-}
-
-export interface Changed {
-  readonly summary: OrgSummary;
-  readonly message: string;
-  readonly history: HistoryState;
-}
+// The shapes the screens receive are the bridge contract's, written once there.
+export type OrgSummary = OrgSummaryDto;
+export type HistoryState = HistoryDto;
+export type Changed = ChangedDto;
 
 export type Applied = Result<Changed>;
 

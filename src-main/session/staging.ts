@@ -4,46 +4,17 @@ import type { Command } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
 import type { Refusal, Result } from '../core/result';
 import type { Changed, OrgSession } from './orgSession';
+import type { DiffDto, StagedDto } from '../bridge/channels/staging';
 
-/** One staged command with what it would do, in the words of the core (null once an earlier one is refused). */
-export interface StagedCommand {
-  readonly command: Command;
-  readonly summary: string | null;
-}
-
-/** Why the staged set no longer applies on the committed state (an undo or a direct change moved it). */
-export interface StagedProblem {
-  readonly index: number;
-  readonly code: string;
-  readonly message: string;
-}
-
-export interface StagedView {
-  readonly commands: readonly StagedCommand[];
-  readonly problem: StagedProblem | null;
-}
-
-/** Users who gain and lose one entity × right, with the records they reach before and after. */
-export interface DiffGroup {
-  readonly entity: string | null;
-  readonly right: string | null;
-  readonly privilege: string;
-  readonly gain: number;
-  readonly lose: number;
-  /** Same depth and count, another set of records. */
-  readonly change: number;
-  readonly recordsGained: number;
-  readonly recordsLost: number;
-}
+// What the screens receive is the bridge contract's shape, written once there.
+export type StagedView = StagedDto;
+export type StagedCommand = StagedDto['commands'][number];
+export type StagedProblem = NonNullable<StagedDto['problem']>;
+export type StagedDiff = DiffDto;
+export type DiffGroup = DiffDto['groups'][number];
 
 export type { Direction } from '../core/access/diff';
 
-export interface StagedDiff {
-  /** Every row of the core's diff() over the staged set, most affected first, cut at `limit`. */
-  readonly rows: readonly AccessChange[];
-  readonly totalRows: number;
-  readonly groups: readonly DiffGroup[];
-}
 
 
 /**

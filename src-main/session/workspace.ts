@@ -4,6 +4,7 @@ import { fromInterchange } from '../core/interchange/toState';
 import { newOrganization, type OrgState } from '../core/model/org';
 import { refused, type Refusal, type Result } from '../core/result';
 import { MIN_SCRYPT, type ScryptParams } from '../vault/crypto';
+import type { VaultStatusDto } from '../bridge/channels/vault';
 import { VaultError } from '../vault/errors';
 import type { KeyProtector } from '../vault/keyProtector';
 import { VaultSession, type Timers } from '../vault/session';
@@ -20,15 +21,8 @@ export type VaultStart =
   /** An interchange file's text (roleatlas/org@1), read by the renderer from a file the admin picked. */
   | { readonly kind: 'file'; readonly filename: string; readonly contents: string };
 
-export interface WorkspaceStatus {
-  readonly phase: 'firstRun' | 'locked' | 'open';
-  readonly path: string;
-  readonly organization: string | null;
-  readonly deviceUnlock: { readonly available: boolean; readonly enabled: boolean; readonly detail: string };
-  readonly autoLockMinutes: number | null;
-  /** Changes journaled here and not yet synced. */
-  readonly pendingChanges: number | null;
-}
+/** What the vault screens are told: the bridge contract's shape, written once there. */
+export type WorkspaceStatus = VaultStatusDto;
 
 export interface WorkspaceOptions {
   /** The vault folder. */
