@@ -8,7 +8,7 @@ import type { AccessRight } from '../core/model/accessRights';
 import type { Depth } from '../core/model/depth';
 import type { Id, OrgState } from '../core/model/org';
 import type { Result } from '../core/result';
-import { byName, usersByUnit } from './indexes';
+import { byName, unitsInTreeOrder, usersByUnit } from './indexes';
 import { NotFound } from './queries';
 
 export interface HierarchyUnit {
@@ -31,28 +31,15 @@ export function hierarchyUnits(s: OrgState): HierarchyUnit[] {
   const teams = new Map<Id, number>();
   for (const t of s.teams.values()) if (!t.isdefault) teams.set(t.businessunitid, (teams.get(t.businessunitid) ?? 0) + 1);
   const records = recordsPerUnit(s);
-  const children = new Map<Id | null, Id[]>();
-  for (const bu of s.businessunits.values()) {
-    const parent = bu.parentbusinessunitid !== null && s.businessunits.has(bu.parentbusinessunitid) ? bu.parentbusinessunitid : null;
-    const list = children.get(parent);
-    if (list) list.push(bu.businessunitid);
-    else children.set(parent, [bu.businessunitid]);
-  }
-  const name = (id: Id) => s.businessunits.get(id)!.name;
-  for (const list of children.values()) list.sort((a, b) => byName(name(a), name(b)));
-  const out: HierarchyUnit[] = [];
-  const seen = new Set<Id>();
-  const stack = [...(children.get(null) ?? [])].reverse();
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const bu = s.businessunits.get(id)!;
-    out.push({ businessunitid: id, name: bu.name, parentbusinessunitid: bu.parentbusinessunitid, isdisabled: bu.isdisabled, users: users.get(id) ?? 0, teams: teams.get(id) ?? 0, records: records.get(id) ?? 0 });
-    const kids = children.get(id);
-    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
-  }
-  return out;
+  return unitsInTreeOrder(s.businessunits).map((bu) => ({
+    businessunitid: bu.businessunitid,
+    name: bu.name,
+    parentbusinessunitid: bu.parentbusinessunitid,
+    isdisabled: bu.isdisabled,
+    users: users.get(bu.businessunitid) ?? 0,
+    teams: teams.get(bu.businessunitid) ?? 0,
+    records: records.get(bu.businessunitid) ?? 0,
+  }));
 }
 
 /** Records per owning unit: a record's unit is its owner's (a user's or a team's). */

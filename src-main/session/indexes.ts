@@ -1,4 +1,4 @@
-import type { Id, OrgState, SystemUser, Team } from '../core/model/org';
+import type { BusinessUnit, Id, OrgState, SystemUser, Team } from '../core/model/org';
 
 /**
  * Lookups the screens' queries need, built once per table: a command returns a new state that
@@ -90,3 +90,22 @@ export function teamMemberCount(s: OrgState, team: Team): number {
   if (team.isdefault) return usersByUnit(s.systemusers).get(team.businessunitid)?.length ?? 0;
   return memberships(s.teammembership).byTeam.get(team.teamid)?.length ?? 0;
 }
+
+/** Depth-first from the root(s), siblings by name; a unit whose parent is missing is listed as a root. */
+export const unitsInTreeOrder = memo((units: OrgState['businessunits']): readonly BusinessUnit[] => {
+  const children = new Map<Id | null, BusinessUnit[]>();
+  for (const bu of units.values()) push(children, bu.parentbusinessunitid !== null && units.has(bu.parentbusinessunitid) ? bu.parentbusinessunitid : null, bu);
+  for (const list of children.values()) list.sort((a, b) => byName(a.name, b.name));
+  const out: BusinessUnit[] = [];
+  const seen = new Set<Id>();
+  const stack = [...(children.get(null) ?? [])].reverse();
+  while (stack.length) {
+    const bu = stack.pop()!;
+    if (seen.has(bu.businessunitid)) continue;
+    seen.add(bu.businessunitid);
+    out.push(bu);
+    const kids = children.get(bu.businessunitid);
+    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+  }
+  return out;
+});

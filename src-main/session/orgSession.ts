@@ -4,8 +4,9 @@ import type { Command } from '../core/commands/schema';
 import { MemoryStore, type ModelStore } from './modelStore';
 import { AccessEngine, type Explanation } from '../core/access/engine';
 import type { AccessRight } from '../core/model/accessRights';
-import type { BusinessUnit, Id, OrgState } from '../core/model/org';
+import type { Id, OrgState } from '../core/model/org';
 import type { Refusal, Result } from '../core/result';
+import { unitsInTreeOrder } from './indexes';
 
 // The shapes the screens receive are the bridge contract's, written once there.
 export type OrgSummary = OrgSummaryDto;
@@ -182,28 +183,4 @@ export class OrgSession {
 
 function isStore(x: OrgState | ModelStore): x is ModelStore {
   return typeof (x as ModelStore).commit === 'function';
-}
-
-/** Depth-first from the root(s), siblings by name; a unit whose parent is missing is listed as a root. */
-function unitsInTreeOrder(units: ReadonlyMap<Id, BusinessUnit>): BusinessUnit[] {
-  const children = new Map<Id | null, BusinessUnit[]>();
-  for (const bu of units.values()) {
-    const parent = bu.parentbusinessunitid !== null && units.has(bu.parentbusinessunitid) ? bu.parentbusinessunitid : null;
-    const list = children.get(parent);
-    if (list) list.push(bu);
-    else children.set(parent, [bu]);
-  }
-  for (const list of children.values()) list.sort(byName);
-  const out: BusinessUnit[] = [];
-  const seen = new Set<Id>();
-  const stack = [...(children.get(null) ?? [])].reverse();
-  while (stack.length) {
-    const bu = stack.pop()!;
-    if (seen.has(bu.businessunitid)) continue;
-    seen.add(bu.businessunitid);
-    out.push(bu);
-    const kids = children.get(bu.businessunitid);
-    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
-  }
-  return out;
 }
