@@ -2,37 +2,19 @@
  * The server process killed (SIGKILL) inside the transaction of a push, then started again on the
  * same data: the push is not applied, the client's retry applies it exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BU } from '../test/fixtures/orgCharts';
 import { MemorySyncStore } from '../src-main/sync/store';
 import { SyncClient, SyncError } from '../src-main/sync/client';
-import { newStorage, seedOrg, startTestServer, BACKENDS } from './testing';
+import { newStorage, seedOrg, startTestServer, BACKENDS, spawnServerProcess } from './testing';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-function spawnServer(env: Record<string, string>, dataDir: string | undefined): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...(dataDir ? ['--data', dataDir] : []), '--port', '0'], {
-    cwd: process.cwd(),
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1], child });
-    });
-    child.stderr!.on('data', (d) => (err += d));
-    child.on('exit', (code, signal) => reject(new Error(`server exited (${code ?? signal}) before listening: ${err}`)));
-  });
-}
+const spawnServer = (env: Record<string, string>, dataDir: string | undefined) => spawnServerProcess({ dataDir, env }, children);
 
 describe.each(BACKENDS)('a server killed during a push (%s)', (backend) => {
   it('applies nothing of the interrupted change set and exactly once on the retry', async () => {

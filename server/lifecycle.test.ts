@@ -3,13 +3,13 @@
  * under way finishes, the database is closed cleanly, exit 0), so nothing is lost and the change
  * set ids go on without the jump a crash leaves.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { server as serverCommand } from '../src-main/cli/commands/server';
 import { SyncClient } from '../src-main/sync/client';
 import { MemorySyncStore } from '../src-main/sync/store';
 import { BU } from '../test/fixtures/orgCharts';
-import { newStorage, seedOrg, startTestServer, type TestServer } from './testing';
+import { newStorage, seedOrg, startTestServer, type TestServer, spawnServerProcess, type ServerProcess } from './testing';
 import { runCommand } from '../src-main/cli/testing/runCommand';
 
 const children: ChildProcess[] = [];
@@ -19,32 +19,8 @@ afterEach(async () => {
   while (servers.length) await servers.pop()!.close().catch(() => {});
 });
 
-interface Child {
-  readonly url: string;
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
-function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--data', dataDir, '--port', '0', '--log-level', 'silent'], {
-    cwd: process.cwd(),
-    env: { ...process.env, DATABASE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1], child, output: () => out, exited });
-    });
-    child.stderr!.on('data', (d) => (out += d));
-    void exited.then(({ code, signal }) => reject(new Error(`server exited (${code ?? signal}) before listening: ${out}`)));
-  });
-}
+const spawnServer = (dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> => spawnServerProcess({ dataDir, env: { DATABASE_URL: '', ...env }, args: ['--log-level', 'silent'] }, children);
 
 async function preparedData(): Promise<string> {
   const storage = newStorage('embedded');

@@ -4,7 +4,7 @@
  * exactly once, also when the reply is lost or the server is killed mid-publish. A server that
  * holds an organization is never overwritten.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { SyncClient, SyncError } from '../src-main/sync/client';
 import { MemorySyncStore } from '../src-main/sync/store';
 import { BU } from '../test/fixtures/orgCharts';
 import { serverMain } from './main';
-import { BACKENDS, newStorage, seedOrg, startTestServer, syncedView, type TestServer, type TestStorage } from './testing';
+import { BACKENDS, newStorage, seedOrg, startTestServer, syncedView, type TestServer, type TestStorage, spawnServerProcess } from './testing';
 
 const servers: TestServer[] = [];
 const children: ChildProcess[] = [];
@@ -139,21 +139,7 @@ describe.each(BACKENDS)('publishing to an empty server (%s)', (backend) => {
   });
 });
 
-function spawnServer(env: Record<string, string>, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--data', dataDir, '--port', '0'], { cwd: process.cwd(), env: { ...process.env, DATABASE_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1], child });
-    });
-    child.stderr!.on('data', (d) => (err += d));
-    child.on('exit', (code, signal) => reject(new Error(`server exited (${code ?? signal}) before listening: ${err}`)));
-  });
-}
+const spawnServer = (env: Record<string, string>, dataDir: string) => spawnServerProcess({ dataDir, env: { DATABASE_URL: '', ...env } }, children);
 
 const tokenOf = async (url: string) =>
   ((await (await fetch(`${url}/auth/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'ada', password: 'ada-secret-pw' }) })).json()) as { access_token: string }).access_token;

@@ -1,4 +1,5 @@
 /** Starting a real server on loopback for tests: embedded database, or DATABASE_URL in a schema of its own. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,3 +81,32 @@ export function syncedView(s: OrgState): string {
   return JSON.stringify(out, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
 }
 
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Everything it printed so far, stdout and stderr. */
+  readonly output: () => string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * `npm run server` as a real child process on a free port, answered once it says it listens
+ * (refused with what it printed if it exits first). The caller kills it; `env` goes over this process's.
+ */
+export function spawnServerProcess(o: { dataDir?: string; env?: Record<string, string>; args?: readonly string[] }, children: ChildProcess[]): Promise<ServerProcess> {
+  const args = ['--import', 'tsx', 'server/main.ts', ...(o.dataDir ? ['--data', o.dataDir] : []), '--port', '0', ...(o.args ?? [])];
+  const child = spawn(process.execPath, args, { cwd: process.cwd(), env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ url: m[1], child, output: () => out, exited });
+    });
+    child.stderr!.on('data', (d) => (out += d));
+    void exited.then(({ code, signal }) => reject(new Error(`server exited (${code ?? signal}) before listening: ${out}`)));
+  });
+}
