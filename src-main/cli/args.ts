@@ -4,6 +4,11 @@ import { isAccessRight, RIGHTS, type AccessRight } from '../core/model/accessRig
 
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 
+/** A token is never taken as an argument (other users can read it in ps): refused before anything else, naming the way. */
+export function refuseTokenArgument(argv: readonly string[], command: string): void {
+  if (argv.some((a) => a === '--token' || a.startsWith('--token='))) throw usageError(`roleatlas ${command}: the token is never an argument (other users can read it in ps); put it in an environment variable and give --token-env NAME`);
+}
+
 /** Strict parsing: an unknown option or a missing value is a usage error naming it. */
 export function parse<T extends OptionSpec>(argv: string[], options: T, command: string) {
   try {

@@ -1,4 +1,4 @@
-import { parse, required } from '../args';
+import { parse, required, refuseTokenArgument } from '../args';
 import { print } from '../io';
 import { openVault, vaultFailure } from '../source';
 import { CliError, usageError } from '../errors';
@@ -43,7 +43,7 @@ export const dataverse: CliCommand = {
   summary: 'connect the vault to a Dataverse environment: dataverse pull, dataverse push, dataverse status',
   usage: USAGE,
   async run(argv) {
-    if (argv.some((a) => a === '--token' || a.startsWith('--token='))) throw usageError('roleatlas dataverse: the token is never an argument (other users can read it in ps); put it in an environment variable and give --token-env NAME');
+    refuseTokenArgument(argv, 'dataverse');
     const [sub, ...rest] = argv;
     if (sub === 'pull') return pull(rest);
     if (sub === 'push') return push(rest);

@@ -1,4 +1,4 @@
-import { parse, required } from '../args';
+import { parse, required, refuseTokenArgument } from '../args';
 import { print } from '../io';
 import { CliError, usageError } from '../errors';
 import type { CliCommand } from '../command';
@@ -118,7 +118,7 @@ async function setDisabled(argv: string[], disabled: boolean): Promise<void> {
 async function revoke(argv: string[]): Promise<void> {
   const command = 'server token revoke';
   const { values } = parse(argv, { ...DATA, account: { type: 'string' }, 'token-env': { type: 'string' } }, command);
-  if (argv.some((a) => a === '--token' || a.startsWith('--token='))) throw usageError(`roleatlas ${command}: the token is never an argument (other users can read it in ps); give --token-env NAME`);
+  refuseTokenArgument(argv, command);
   const account = values.account as string | undefined;
   const tokenEnv = values['token-env'] as string | undefined;
   if (!account === !tokenEnv) throw usageError(`roleatlas ${command}: give either --account NAME (every token of the account) or --token-env NAME (one token). See roleatlas server --help`);

@@ -1,5 +1,5 @@
 import { networkReason } from '../../sync/networkReason';
-import { parse, required } from '../args';
+import { parse, required, refuseTokenArgument } from '../args';
 import { print } from '../io';
 import { openVault } from '../source';
 import { CliError, usageError } from '../errors';
@@ -39,7 +39,7 @@ export const sync: CliCommand = {
   summary: 'sync the vault with a RoleAtlas sync server: sync, sync status, sync resolve',
   usage: USAGE,
   async run(argv) {
-    if (argv.some((a) => a === '--token' || a.startsWith('--token='))) throw usageError('roleatlas sync: the token is never an argument (other users can read it in ps); put it in an environment variable and give --token-env NAME');
+    refuseTokenArgument(argv, 'sync');
     const [sub, ...rest] = argv;
     if (sub === 'status') return status(rest);
     if (sub === 'resolve') return resolve(rest);
