@@ -14,6 +14,46 @@ import { Connection, DataverseError, asDataverseError } from './connection';
 /** The documented largest batch. */
 export const MAX_BATCH = 1000;
 
+/** One field a push would change that the environment changed since the pull (or while the push ran). */
+export interface FieldConflict {
+  /** The row, as the admin names it: "team Escalations". */
+  readonly what: string;
+  readonly field: string;
+  /** The value the environment holds now. */
+  readonly environment: unknown;
+  /** The vault's value: what the pull read, or what the push would set. */
+  readonly vault: unknown;
+}
+
+/** A push planned against rows the environment changed since the pull: nothing was sent. */
+export class PushConflict extends DataverseError {
+  constructor(
+    message: string,
+    readonly conflicts: readonly FieldConflict[],
+  ) {
+    super(message, 412, '0x80060882');
+  }
+}
+
+/**
+ * A change set the environment refused (`unknown`: whose answer never came, so whether it was
+ * applied could not be told). The ones before it were applied, none after it was sent.
+ */
+export class ChangeSetRefused extends DataverseError {
+  constructor(
+    message: string,
+    status: number | null,
+    code: string | null,
+    /** 0-based. */
+    readonly changeSet: number,
+    readonly changeSets: number,
+    readonly unknown: boolean,
+    readonly conflicts: readonly FieldConflict[] = [],
+  ) {
+    super(message, status, code);
+  }
+}
+
 export interface PlannedRequest {
   /** Position of the command in the staged set. */
   readonly command: number;
@@ -140,7 +180,11 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         const now = await ctx.row(spec.set, id, fields);
         if (first) {
           const moved = fields.filter((k) => (now[k] ?? null) !== (held[k] ?? null));
-          if (moved.length) throw new DataverseError(`conflict: ${moved.map((k) => `the ${k} of ${what} is ${JSON.stringify(now[k] ?? null)} in the environment but ${JSON.stringify(held[k] ?? null)} in the vault`).join('; ')} (changed in the environment since the pull); pull again before pushing command ${i + 1} (${c.type}); nothing was sent`, 412, '0x80060882');
+          if (moved.length)
+            throw new PushConflict(
+              `conflict: ${moved.map((k) => `the ${k} of ${what} is ${JSON.stringify(now[k] ?? null)} in the environment but ${JSON.stringify(held[k] ?? null)} in the vault`).join('; ')} (changed in the environment since the pull); pull again before pushing command ${i + 1} (${c.type}); nothing was sent`,
+              moved.map((k) => ({ what, field: k, environment: now[k] ?? null, vault: held[k] ?? null })),
+            );
         }
         const etag = now['@odata.etag'] as string;
         out.push({
@@ -243,15 +287,19 @@ export interface SendOptions {
 }
 
 /** A 412 named as a conflict: the rows sent with If-Match whose version moved, with the fields the push would change. */
-async function conflictOf(c: Connection, slice: readonly PlannedRequest[], message: string): Promise<string> {
+async function conflictOf(c: Connection, slice: readonly PlannedRequest[], message: string): Promise<{ message: string; conflicts: FieldConflict[] }> {
   const read = rowReader(c);
   const moved: string[] = [];
+  const conflicts: FieldConflict[] = [];
   for (const r of slice) {
     if (!r.ifMatch || r.effect.kind !== 'columns') continue;
     const now = await read(r.effect.set, r.effect.id, r.ifMatch.columns).catch(() => null);
-    if (now && now['@odata.etag'] !== r.ifMatch.etag) moved.push(`${r.ifMatch.what} was changed in the environment while the push ran (${r.ifMatch.columns.map((k) => `${k} now ${JSON.stringify(now[k] ?? null)}`).join(', ')}); command ${r.command + 1} would set ${r.ifMatch.columns.join(', ')}`);
+    if (now && now['@odata.etag'] !== r.ifMatch.etag) {
+      moved.push(`${r.ifMatch.what} was changed in the environment while the push ran (${r.ifMatch.columns.map((k) => `${k} now ${JSON.stringify(now[k] ?? null)}`).join(', ')}); command ${r.command + 1} would set ${r.ifMatch.columns.join(', ')}`);
+      for (const k of r.ifMatch.columns) conflicts.push({ what: r.ifMatch.what, field: k, environment: now[k] ?? null, vault: r.effect.values[k] ?? null });
+    }
   }
-  return moved.length ? `conflict: ${moved.join('; ')}` : `conflict: ${message}`;
+  return { message: moved.length ? `conflict: ${moved.join('; ')}` : `conflict: ${message}`, conflicts };
 }
 
 /** An answer that says nothing of what was done: no answer at all, or a server fault. */
@@ -285,15 +333,19 @@ export async function sendPush(c: Connection, requests: readonly PlannedRequest[
         break;
       } catch (e) {
         const d = asDataverseError(e);
-        if (d.status === 412) throw new DataverseError(`${await conflictOf(c, slice, d.message)}; ${where} applied nothing${b ? `, the ${b} before it were applied` : ', and no change set before it'}`, d.status, d.code);
-        if (!unanswered(d)) throw new DataverseError(`${d.message}; ${where} applied nothing${b ? `, the ${b} before it were applied` : ', and no change set before it'}`, d.status, d.code);
-        if (attempt >= retries) throw new DataverseError(`${d.message}; whether ${where} was applied could not be told${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
+        const before = b ? `, the ${b} before it were applied` : ', and no change set before it';
+        if (d.status === 412) {
+          const conflict = await conflictOf(c, slice, d.message);
+          throw new ChangeSetRefused(`${conflict.message}; ${where} applied nothing${before}`, d.status, d.code, b, batches, false, conflict.conflicts);
+        }
+        if (!unanswered(d)) throw new ChangeSetRefused(`${d.message}; ${where} applied nothing${before}`, d.status, d.code, b, batches, false);
+        if (attempt >= retries) throw new ChangeSetRefused(`${d.message}; whether ${where} was applied could not be told${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code, b, batches, true);
         retried++;
         let held: boolean[];
         try {
           held = await inEffect(c, slice);
         } catch (r) {
-          throw new DataverseError(`${d.message}; whether ${where} was applied could not be told (reading it back failed: ${asDataverseError(r).message})${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
+          throw new ChangeSetRefused(`${d.message}; whether ${where} was applied could not be told (reading it back failed: ${asDataverseError(r).message})${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code, b, batches, true);
         }
         const rest = slice.filter((_, k) => !held[k]);
         alreadyInEffect += slice.length - rest.length;
