@@ -14,6 +14,7 @@ import { transferHandlers } from './transfer';
 import { reportHandlers } from './reports';
 import { findingsHandlers } from './findings';
 import { auditHandlers } from './audit';
+import { dataverseHandlers } from './dataverse';
 import { MemoryWorkspace, type VaultControl } from '../session/workspace';
 import { ScriptedDesktop, type Desktop } from '../session/desktop';
 
@@ -22,6 +23,8 @@ export interface Services {
   readonly workspace: VaultControl;
   /** File dialogs and the system shell (Electron's in the app, scripted in tests). */
   readonly desktop: Desktop;
+  /** The Dataverse sign-in: a bearer token per environment, and who is signed in. Absent: nobody can sign in, so pulls and pushes say so. */
+  readonly dataverseSignIn?: { token(env: string): Promise<string>; account?(env: string): Promise<string | null> };
 }
 
 /** Services for an organization held in memory (tests, and files opened without a vault). */
@@ -49,6 +52,7 @@ export function handlersFor(services: Services): Handlers {
     ...reportHandlers(services),
     ...findingsHandlers(services),
     ...auditHandlers(services),
+    ...dataverseHandlers(services),
     ...transferHandlers(services.session, services.desktop),
   };
 }

@@ -1,0 +1,35 @@
+import { DataverseService, type DataverseOptions } from '../session/dataverse';
+import { VaultModelStore } from '../session/vaultModelStore';
+import { Workspace } from '../session/workspace';
+import { answer, type AreaHandlers, value } from './dispatch';
+import type { Services } from './register';
+
+/** Until a Dataverse sign-in is wired in, every pull and push is told so by the token it asks for. */
+const noSignIn: DataverseOptions['token'] = (env) => Promise.reject(new Error(`nobody is signed in to ${env}: sign in to the environment first`));
+
+/** The Dataverse service over the workspace's vault, with the sign-in's token; an organization held in memory has nothing to pull into. */
+export function dataverseServiceFor(services: Services, o: Pick<DataverseOptions, 'connection' | 'now'> = {}): DataverseService {
+  const vaults = services.workspace instanceof Workspace ? services.workspace.vaults : null;
+  return new DataverseService({
+    vaults,
+    token: (env) => (services.dataverseSignIn ? services.dataverseSignIn.token(env) : noSignIn(env)),
+    account: async (env) => (await services.dataverseSignIn?.account?.(env)) ?? null,
+    // A pull replaced the organization, a push applied the staged set: the screens reload.
+    onChange: () => {
+      if (vaults && !vaults.isLocked) services.session.useStore(new VaultModelStore(vaults));
+    },
+    ...o,
+  });
+}
+
+export function dataverseHandlers(services: Services, dataverse: DataverseService = dataverseServiceFor(services)): AreaHandlers<'dataverse'> {
+  return {
+    'dataverse:settings': () => answer(dataverse.settings()),
+    'dataverse:setSettings': ({ env, clientid }) => answer(dataverse.setSettings(env, clientid)),
+    'dataverse:status': async () => value(await dataverse.status()),
+    'dataverse:pull': () => answer(dataverse.pull()),
+    'dataverse:pullProgress': ({ jobid }) => answer(dataverse.pullProgress(jobid)),
+    'dataverse:pushPlan': async ({ limit }) => answer(await dataverse.pushPlan(limit)),
+    'dataverse:push': async ({ planid }) => answer(await dataverse.push(planid)),
+  };
+}
