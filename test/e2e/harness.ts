@@ -94,6 +94,8 @@ export interface AppOptions {
    * edit reaches the organization at once.
    */
   readonly staging?: boolean;
+  /** The Dataverse sign-in main would use (a token the test's Dataverse double accepts). */
+  readonly dataverseSignIn?: Services['dataverseSignIn'];
 }
 
 /**
@@ -104,8 +106,8 @@ export interface AppOptions {
 export async function openApp(browser: Browser, appUrl: string, state: OrgState | null, options: AppOptions = {}): Promise<{ page: Page; session: OrgSession; workspace: VaultControl; calls: string[] }> {
   const session = new OrgSession(state ?? newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
   const services: Services = options.vaultDir
-    ? { session, workspace: new Workspace({ dir: options.vaultDir, actor: 'e2e admin', session, kdf: E2E_KDF }), desktop: options.desktop ?? new ScriptedDesktop() }
-    : memoryServices(session, options.desktop);
+    ? { session, workspace: new Workspace({ dir: options.vaultDir, actor: 'e2e admin', session, kdf: E2E_KDF }), desktop: options.desktop ?? new ScriptedDesktop(), dataverseSignIn: options.dataverseSignIn }
+    : { ...memoryServices(session, options.desktop), dataverseSignIn: options.dataverseSignIn };
   const { workspace } = services;
   const calls: string[] = [];
   const invoke = createInvoke(services, { rendererDir: RENDERER_OUT, devServerUrl: appUrl }, { error: (m, e) => console.error(m, e), warn: (m) => console.warn(m) });
