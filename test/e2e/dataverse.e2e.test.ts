@@ -99,6 +99,7 @@ describe.skipIf(!hasChromium)('the Dataverse screen in Chromium against the Data
     await page.getByRole('table', { name: 'Changes per table and right' }).getByRole('button', { name: 'account' }).waitFor();
     await page.getByRole('table', { name: 'Users affected' }).locator('tbody tr').first().waitFor();
     expect(double.env.log.filter((l) => l.method !== 'GET')).toEqual([]);
+    await page.getByRole('button', { name: 'Send 1 request(s) to Dataverse' }).scrollIntoViewIfNeeded();
     await shots('dataverse-push-review');
 
     await page.getByRole('button', { name: 'Send 1 request(s) to Dataverse' }).click();

@@ -117,7 +117,7 @@ function Pull() {
   const env = status.settings.env;
   return (
     <section className="panel" aria-labelledby="dv-pull-title">
-      <h2 id="dv-pull-title">Pulled</h2>
+      <h2 id="dv-pull-title">Pull</h2>
       {link ? (
         <dl className="facts" aria-label="Last pull">
           <dt>Environment</dt>

@@ -56,6 +56,8 @@ export const createDataverseSlice: StateCreator<AppStore, [], [], DataverseSlice
           return r.error;
         }
         set({ dataversePull: r.value });
+        if (r.value.state === 'done') set({ notice: { kind: 'done', text: `Pulled ${r.value.env} into the vault` } });
+        if (r.value.state === 'failed') set({ notice: { kind: 'refused', text: r.value.error ?? `The pull of ${r.value.env} failed` } });
         if (r.value.state !== 'running') break;
         await wait(DATAVERSE_POLL_MS);
       }
@@ -135,7 +137,8 @@ export const createDataverseSlice: StateCreator<AppStore, [], [], DataverseSlice
           set({ dataverseError: r.error, dataverseErrorAt: r.error.path === 'env' ? 'settings' : 'push' });
           return r.error;
         }
-        set({ dataversePush: r.value, dataversePlan: null, dataverseError: null, dataverseErrorAt: null });
+        // The status bar's last word was what was staged; now it is what the push did.
+        set({ dataversePush: r.value, dataversePlan: null, dataverseError: null, dataverseErrorAt: null, notice: r.value.outcome === 'pushed' ? { kind: 'done', text: r.value.message } : { kind: 'refused', text: r.value.message } });
         const s = get();
         await Promise.all([s.loadDataverse(), s.loadSummary(), s.loadStaged()]);
         return null;
