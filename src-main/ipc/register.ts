@@ -14,7 +14,7 @@ import { transferHandlers } from './transfer';
 import { reportHandlers } from './reports';
 import { findingsHandlers } from './findings';
 import { auditHandlers } from './audit';
-import { dataverseHandlers } from './dataverse';
+import { dataverseLinkHandlers } from './dataverseLink';
 import { MemoryWorkspace, type VaultControl } from '../session/workspace';
 import { ScriptedDesktop, type Desktop } from '../session/desktop';
 
@@ -52,7 +52,7 @@ export function handlersFor(services: Services): Handlers {
     ...reportHandlers(services),
     ...findingsHandlers(services),
     ...auditHandlers(services),
-    ...dataverseHandlers(services),
+    ...dataverseLinkHandlers(services),
     ...transferHandlers(services.session, services.desktop),
   };
 }

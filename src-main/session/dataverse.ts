@@ -6,7 +6,7 @@
  * from whoever signed in (injected), and never leaves main.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { DataverseConflictDto, DataversePlanDto, DataversePullJobDto, DataversePushDto, DataverseSettingsDto, DataverseStatusDto } from '../bridge/channels/dataverse';
+import type { DataverseConflictDto, DataversePlanDto, DataversePullJobDto, DataversePushDto, DataverseSettingsDto, DataverseStatusDto } from '../bridge/channels/dataverseLink';
 import { ok, refused, type Result } from '../core/result';
 import { Connection, DataverseError, type ConnectionOptions } from '../dataverse/connection';
 import { ChangeSetRefused, MAX_BATCH, PushConflict, type FieldConflict, type PlannedRequest } from '../dataverse/push';

@@ -1,4 +1,4 @@
-import type { DataverseConflictDto } from '../../../src-main/bridge/channels/dataverse';
+import type { DataverseConflictDto } from '../../../src-main/bridge/channels/dataverseLink';
 
 /** Per field, what the environment holds now beside what this vault holds or would set: the push sends none of it until the vault is pulled again. */
 export function FieldConflicts({ conflicts }: { conflicts: readonly DataverseConflictDto[] }) {

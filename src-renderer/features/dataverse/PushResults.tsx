@@ -1,5 +1,5 @@
 import { pushHeadline } from '../../store';
-import type { DataversePushDto } from '../../../src-main/bridge/channels/dataverse';
+import type { DataversePushDto } from '../../../src-main/bridge/channels/dataverseLink';
 import { FieldConflicts } from './FieldConflicts';
 
 const STATE: Record<DataversePushDto['changeSets'][number]['state'], string> = {

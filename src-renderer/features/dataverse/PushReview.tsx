@@ -1,6 +1,6 @@
 import { AccessDiffTables } from '../../components/AccessDiff';
 import { dataverseSelectors, useAppStore } from '../../store';
-import type { DataversePlanDto } from '../../../src-main/bridge/channels/dataverse';
+import type { DataversePlanDto } from '../../../src-main/bridge/channels/dataverseLink';
 import { FieldConflicts } from './FieldConflicts';
 
 /** Every Web API request the push would send, in order, and the access diff of the staged set; nothing is sent until Send. */

@@ -1,4 +1,4 @@
-import type { DataversePullJobDto, DataversePushDto } from '../../../../src-main/bridge/channels/dataverse';
+import type { DataversePullJobDto, DataversePushDto } from '../../../../src-main/bridge/channels/dataverseLink';
 import type { AppStore } from '../../index';
 
 export const dataverseSelectors = {

@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import { api, type BridgeError } from '../../../api';
-import type { DataversePlanDto, DataversePullJobDto, DataversePushDto, DataverseStatusDto } from '../../../../src-main/bridge/channels/dataverse';
+import type { DataversePlanDto, DataversePullJobDto, DataversePushDto, DataverseStatusDto } from '../../../../src-main/bridge/channels/dataverseLink';
 import type { AppStore } from '../../index';
 
 export interface DataverseActions {

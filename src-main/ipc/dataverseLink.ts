@@ -1,7 +1,8 @@
 import { DataverseService, type DataverseOptions } from '../session/dataverse';
 import { VaultModelStore } from '../session/vaultModelStore';
 import { Workspace } from '../session/workspace';
-import { answer, type AreaHandlers, value } from './dispatch';
+import type { dataverseLinkChannels } from '../bridge/channels/dataverseLink';
+import { answer, type Handler, value } from './dispatch';
 import type { Services } from './register';
 
 /** Until a Dataverse sign-in is wired in, every pull and push is told so by the token it asks for. */
@@ -22,7 +23,10 @@ export function dataverseServiceFor(services: Services, o: Pick<DataverseOptions
   });
 }
 
-export function dataverseHandlers(services: Services, dataverse: DataverseService = dataverseServiceFor(services)): AreaHandlers<'dataverse'> {
+/** The link's channels; the sign-in's (dataverse:signIn…) have their own module. */
+type LinkHandlers = { readonly [C in keyof typeof dataverseLinkChannels]: Handler<C> };
+
+export function dataverseLinkHandlers(services: Services, dataverse: DataverseService = dataverseServiceFor(services)): LinkHandlers {
   return {
     'dataverse:settings': () => answer(dataverse.settings()),
     'dataverse:setSettings': ({ env, clientid }) => answer(dataverse.setSettings(env, clientid)),

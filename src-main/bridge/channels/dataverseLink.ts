@@ -148,7 +148,7 @@ export const dataversePushSchema = z.object({
 });
 export type DataversePushDto = z.infer<typeof dataversePushSchema>;
 
-export const dataverseChannels = {
+export const dataverseLinkChannels = {
   'dataverse:settings': channel(z.object({}).strict(), dataverseSettingsSchema),
   /** Keeps the environment URL and client id in the vault's settings. */
   'dataverse:setSettings': channel(z.object({ env: environment, clientid: clientid.nullable().default(null) }).strict(), dataverseSettingsSchema),
