@@ -116,4 +116,26 @@ describe.skipIf(!hasChromium)('the Dataverse screen in Chromium against the Data
     const again = await pullEnvironment(new Connection({ url: double.url, token: async () => TOKEN }));
     expect(again.state.roles.get(roleid)!.privileges.prvDeleteAccount ?? null).toBe(after);
   });
+
+  it("shows Dataverse's own message on the change set it refuses, and the vault keeps the staged change", async () => {
+    const before = salesperson().privileges.prvDeleteAccount ?? null;
+    await nav('Security roles');
+    await page.getByRole('button', { name: /^Delete Account: / }).click();
+    await page.getByRole('button', { name: 'Preview: 1 staged' }).waitFor();
+    await nav('Dataverse');
+    await page.getByRole('button', { name: 'Review push' }).click();
+    await page.getByRole('table', { name: 'Web API requests' }).waitFor({ timeout: 30_000 });
+    // Between the review and Send, the privilege leaves the environment (a solution removed, say).
+    const privilege = [...double.env.data.privileges.values()].find((p) => p.name === 'prvDeleteAccount')!;
+    double.env.data.privileges.delete(privilege.privilegeid);
+
+    await page.getByRole('button', { name: 'Send 1 request(s) to Dataverse' }).click();
+    const results = page.getByRole('status', { name: 'Push results' });
+    await results.getByRole('heading', { name: 'Dataverse refused a change set' }).waitFor({ timeout: 30_000 });
+    const row = results.getByRole('table', { name: 'Change sets' }).locator('tbody tr').first();
+    expect(await row.textContent()).toMatch(new RegExp(`^111Refused.*privilege With Id = ${privilege.privilegeid} Does Not Exist; change set 1 of 1 \\(commands 1–1\\) applied nothing, and no change set before it`));
+    await page.getByText(/^1 staged change\(s\) to send/).waitFor();
+    expect(salesperson().privileges.prvDeleteAccount ?? null).toBe(before);
+    await shots('dataverse-push-refused');
+  });
 });
