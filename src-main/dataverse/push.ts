@@ -14,41 +14,13 @@ import { Connection, DataverseError, asDataverseError } from './connection';
 /** The documented largest batch. */
 export const MAX_BATCH = 1000;
 
-/** One field a push would change that the environment changed since the pull (or while the push ran). */
-export interface FieldConflict {
-  /** The row, as the admin names it: "team Escalations". */
-  readonly what: string;
-  readonly field: string;
-  /** The value the environment holds now. */
-  readonly environment: unknown;
-  /** The vault's value: what the pull read, or what the push would set. */
-  readonly vault: unknown;
-}
-
-/** A push planned against rows the environment changed since the pull: nothing was sent. */
+/** A push refused for rows changed in the environment since the pull, per field. */
 export class PushConflict extends DataverseError {
   constructor(
     message: string,
-    readonly conflicts: readonly FieldConflict[],
-  ) {
-    super(message, 412, '0x80060882');
-  }
-}
-
-/**
- * A change set the environment refused (`unknown`: whose answer never came, so whether it was
- * applied could not be told). The ones before it were applied, none after it was sent.
- */
-export class ChangeSetRefused extends DataverseError {
-  constructor(
-    message: string,
+    readonly fields: readonly { readonly command: number; readonly what: string; readonly field: string; readonly environment: unknown; readonly vault: unknown }[],
     status: number | null,
     code: string | null,
-    /** 0-based. */
-    readonly changeSet: number,
-    readonly changeSets: number,
-    readonly unknown: boolean,
-    readonly conflicts: readonly FieldConflict[] = [],
   ) {
     super(message, status, code);
   }
@@ -183,7 +155,9 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
           if (moved.length)
             throw new PushConflict(
               `conflict: ${moved.map((k) => `the ${k} of ${what} is ${JSON.stringify(now[k] ?? null)} in the environment but ${JSON.stringify(held[k] ?? null)} in the vault`).join('; ')} (changed in the environment since the pull); pull again before pushing command ${i + 1} (${c.type}); nothing was sent`,
-              moved.map((k) => ({ what, field: k, environment: now[k] ?? null, vault: held[k] ?? null })),
+              moved.map((k) => ({ command: i, what, field: k, environment: now[k] ?? null, vault: held[k] ?? null })),
+              412,
+              '0x80060882',
             );
         }
         const etag = now['@odata.etag'] as string;
@@ -286,24 +260,23 @@ export interface SendOptions {
   readonly retries?: number;
 }
 
-/** A 412 named as a conflict: the rows sent with If-Match whose version moved, with the fields the push would change. */
-async function conflictOf(c: Connection, slice: readonly PlannedRequest[], message: string): Promise<{ message: string; conflicts: FieldConflict[] }> {
+/** A 412 named as a conflict per field: the rows sent with If-Match whose version moved, beside what the push would set. */
+async function conflictOf(c: Connection, slice: readonly PlannedRequest[], error: DataverseError, where: string): Promise<PushConflict> {
   const read = rowReader(c);
   const moved: string[] = [];
-  const conflicts: FieldConflict[] = [];
+  const fields: PushConflict['fields'][number][] = [];
   for (const r of slice) {
     if (!r.ifMatch || r.effect.kind !== 'columns') continue;
     const now = await read(r.effect.set, r.effect.id, r.ifMatch.columns).catch(() => null);
-    if (now && now['@odata.etag'] !== r.ifMatch.etag) {
-      moved.push(`${r.ifMatch.what} was changed in the environment while the push ran (${r.ifMatch.columns.map((k) => `${k} now ${JSON.stringify(now[k] ?? null)}`).join(', ')}); command ${r.command + 1} would set ${r.ifMatch.columns.join(', ')}`);
-      for (const k of r.ifMatch.columns) conflicts.push({ what: r.ifMatch.what, field: k, environment: now[k] ?? null, vault: r.effect.values[k] ?? null });
-    }
+    if (!now || now['@odata.etag'] === r.ifMatch.etag) continue;
+    moved.push(`${r.ifMatch.what} was changed in the environment while the push ran (${r.ifMatch.columns.map((k) => `${k} now ${JSON.stringify(now[k] ?? null)}`).join(', ')}); command ${r.command + 1} would set ${r.ifMatch.columns.join(', ')}`);
+    for (const k of r.ifMatch.columns) fields.push({ command: r.command, what: r.ifMatch.what, field: k, environment: now[k] ?? null, vault: r.effect.values[k] ?? null });
   }
-  return { message: moved.length ? `conflict: ${moved.join('; ')}` : `conflict: ${message}`, conflicts };
+  return new PushConflict(`${moved.length ? `conflict: ${moved.join('; ')}` : `conflict: ${error.message}`}; ${where}`, fields, error.status, error.code);
 }
 
 /** An answer that says nothing of what was done: no answer at all, or a server fault. */
-const unanswered = (e: DataverseError) => e.status === null || e.status >= 500;
+export const unanswered = (e: DataverseError) => e.status === null || e.status >= 500;
 
 /**
  * Sends the requests as $batch change sets of at most MAX_BATCH, in order; the first refused change
@@ -333,19 +306,15 @@ export async function sendPush(c: Connection, requests: readonly PlannedRequest[
         break;
       } catch (e) {
         const d = asDataverseError(e);
-        const before = b ? `, the ${b} before it were applied` : ', and no change set before it';
-        if (d.status === 412) {
-          const conflict = await conflictOf(c, slice, d.message);
-          throw new ChangeSetRefused(`${conflict.message}; ${where} applied nothing${before}`, d.status, d.code, b, batches, false, conflict.conflicts);
-        }
-        if (!unanswered(d)) throw new ChangeSetRefused(`${d.message}; ${where} applied nothing${before}`, d.status, d.code, b, batches, false);
-        if (attempt >= retries) throw new ChangeSetRefused(`${d.message}; whether ${where} was applied could not be told${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code, b, batches, true);
+        if (d.status === 412) throw await conflictOf(c, slice, d, `${where} applied nothing${b ? `, the ${b} before it were applied` : ', and no change set before it'}`);
+        if (!unanswered(d)) throw new DataverseError(`${d.message}; ${where} applied nothing${b ? `, the ${b} before it were applied` : ', and no change set before it'}`, d.status, d.code);
+        if (attempt >= retries) throw new DataverseError(`${d.message}; whether ${where} was applied could not be told${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
         retried++;
         let held: boolean[];
         try {
           held = await inEffect(c, slice);
         } catch (r) {
-          throw new ChangeSetRefused(`${d.message}; whether ${where} was applied could not be told (reading it back failed: ${asDataverseError(r).message})${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code, b, batches, true);
+          throw new DataverseError(`${d.message}; whether ${where} was applied could not be told (reading it back failed: ${asDataverseError(r).message})${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
         }
         const rest = slice.filter((_, k) => !held[k]);
         alreadyInEffect += slice.length - rest.length;

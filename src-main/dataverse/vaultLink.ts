@@ -109,17 +109,18 @@ export interface PushedReport extends PushReport {
 /**
  * Sends the plan's pending requests as change sets; once the environment has taken every one,
  * applies the staged set to the vault as one undo step (journaled and audited) and clears it. A
- * refusal (ChangeSetRefused) leaves the vault and its staged set as they were.
+ * DataverseError (a change set refused, a PushConflict, no answer) leaves the vault and its staged
+ * set as they were; a plain Error means the environment took everything but the vault did not.
  */
 export async function pushStaged(vault: LinkedVault, connection: Connection, plan: PushPlan, o: { onBatch?: (done: number, of: number) => void } = {}): Promise<PushedReport> {
   const report = await sendPush(connection, plan.pending, { onBatch: o.onBatch });
   const n = plan.staged.length;
   const label = `${n === 1 ? plan.summaries[0] : `Applied ${n} staged changes`} (pushed to ${plan.env})`;
   const applied = vault.applyAll(plan.staged, label);
-  if (!applied.ok) throw new DataverseError(`the environment took every change, but the vault refused them: ${applied.error.message}. Pull ${plan.env} again to bring the vault in line`, null, applied.error.code);
+  if (!applied.ok) throw new Error(`the environment took every change, but the vault refused them: ${applied.error.message}. Pull ${plan.env} again to bring the vault in line`);
   const heldBefore = plan.requests.length - plan.pending.length;
   vault.note({ summary: `Pushed ${n} staged change(s) to the Dataverse environment ${plan.env}: ${report.sent} request(s) in ${report.batches} change set(s)`, detail: { dataverse: 'push', env: plan.env, staged: n, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + heldBefore } });
   const cleared = vault.setStaged([]);
-  if (!cleared.ok) throw new DataverseError(`the changes were pushed and applied to the vault, but the staged set could not be cleared: ${cleared.error.message}`, null, cleared.error.code);
+  if (!cleared.ok) throw new Error(`the changes were pushed and applied to the vault, but the staged set could not be cleared: ${cleared.error.message}`);
   return { ...report, heldBefore, label };
 }

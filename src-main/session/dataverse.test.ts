@@ -175,6 +175,21 @@ describe('the Dataverse screen in main', () => {
     expect(writes(double).length).toBe(sentBefore);
   });
 
+  it('shows the field renamed in the environment after the review as a conflict when sending, and sends nothing', async () => {
+    const { api, double, session } = await open();
+    await pulled(api, double.url);
+    const escalations = teamNamed(session, 'Escalations');
+    await value(api['staging:stage']({ commands: [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }] }));
+    const plan = await value(api['dataverse:pushPlan']({}));
+    expect(plan.requests.map((r) => r.method)).toEqual(['PATCH']);
+    double.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
+    const sentBefore = writes(double).length;
+    const pushed = await value(api['dataverse:push']({ planid: plan.planid! }));
+    expect(pushed).toMatchObject({ outcome: 'conflict', staged: 1, conflicts: [{ what: 'team Escalations', field: 'name', environment: '"Escalations (Americas)"', vault: '"Escalations"' }] });
+    expect(writes(double).length).toBe(sentBefore);
+    expect(session.current.teams.get(escalations.teamid)!.name).toBe('Escalations');
+  });
+
   it('refuses to send a staged set that changed since it was reviewed', async () => {
     const { api, double, session } = await open();
     await pulled(api, double.url);

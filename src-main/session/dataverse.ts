@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { DataverseConflictDto, DataversePlanDto, DataversePullJobDto, DataversePushDto, DataverseSettingsDto, DataverseStatusDto } from '../bridge/channels/dataverseLink';
 import { ok, refused, type Result } from '../core/result';
 import { Connection, DataverseError, type ConnectionOptions } from '../dataverse/connection';
-import { ChangeSetRefused, MAX_BATCH, PushConflict, type FieldConflict, type PlannedRequest } from '../dataverse/push';
+import { MAX_BATCH, PushConflict, unanswered, type PlannedRequest } from '../dataverse/push';
 import { planStagedPush, pullIntoVault, pushStaged, type PushPlan } from '../dataverse/vaultLink';
 import type { Vault } from '../vault/vault';
 import type { VaultAccess } from './sync';
@@ -32,7 +32,7 @@ export interface DataverseOptions {
 /** Bodies are shown on one line of the review; the full body is what `roleatlas dataverse push --json` prints. */
 const BODY_CHARS = 240;
 
-type Planned = { readonly kind: 'planned'; readonly plan: PushPlan; readonly vault: Vault; readonly connection: Connection } | { readonly kind: 'conflict'; readonly env: string; readonly message: string; readonly conflicts: readonly FieldConflict[]; readonly staged: number };
+type Planned = { readonly kind: 'planned'; readonly plan: PushPlan; readonly vault: Vault; readonly connection: Connection } | { readonly kind: 'conflict'; readonly env: string; readonly message: string; readonly conflicts: PushConflict['fields']; readonly staged: number };
 const JOBS_KEPT = 20;
 
 export class DataverseService {
@@ -138,8 +138,9 @@ export class DataverseService {
       if (planId(plan) !== planid) return refused('plan-changed', 'the staged changes or the environment changed since the review; review the push again before sending it', 'planid');
       const sets = changeSetsOf(plan.pending);
       const base = { env: plan.env, sent: 0, alreadyInEffect: plan.requests.length - plan.pending.length, conflicts: [] as DataverseConflictDto[] };
+      let applied = 0;
       try {
-        const report = await pushStaged(vault, connection, plan);
+        const report = await pushStaged(vault, connection, plan, { onBatch: (done) => (applied = done) });
         this.o.onChange?.();
         return ok({
           ...base,
@@ -151,15 +152,18 @@ export class DataverseService {
           staged: vault.getStaged().length,
         });
       } catch (e) {
-        if (!(e instanceof ChangeSetRefused)) return refused('push-failed', e instanceof Error ? e.message : String(e));
-        const state = e.unknown ? ('unknown' as const) : ('refused' as const);
+        // Only Dataverse's answers stop a change set; anything else came after the environment took every one.
+        if (!(e instanceof DataverseError)) return refused('push-failed', e instanceof Error ? e.message : String(e));
+        // sendPush sends the change sets in order and stops at the first it cannot finish: the one after those applied.
+        const at = applied;
+        const state = e instanceof PushConflict ? ('refused' as const) : unanswered(e) ? ('unknown' as const) : ('refused' as const);
         return ok({
           ...base,
-          outcome: e.conflicts.length ? 'conflict' : state,
+          outcome: e instanceof PushConflict ? 'conflict' : state,
           message: `${e.message}. The vault is unchanged and keeps its ${plan.staged.length} staged change(s); pushing again sends only what the environment does not hold yet.`,
-          changeSets: sets.map((s, i) => ({ ...s, state: i < e.changeSet ? ('applied' as const) : i === e.changeSet ? state : ('not-sent' as const), message: i === e.changeSet ? e.message : null })),
-          conflicts: e.conflicts.map(conflictDto),
-          sent: sets.slice(0, e.changeSet).reduce((n, s) => n + s.requests, 0),
+          changeSets: sets.map((s, i) => ({ ...s, state: i < at ? ('applied' as const) : i === at ? state : ('not-sent' as const), message: i === at ? e.message : null })),
+          conflicts: e instanceof PushConflict ? e.fields.map(conflictDto) : [],
+          sent: sets.slice(0, at).reduce((n, s) => n + s.requests, 0),
           staged: vault.getStaged().length,
         });
       }
@@ -182,7 +186,7 @@ export class DataverseService {
     try {
       return ok({ kind: 'planned', plan: await planStagedPush(vault.value, connection), vault: vault.value, connection });
     } catch (e) {
-      if (e instanceof PushConflict) return ok({ kind: 'conflict', env: link.env, message: e.message, conflicts: e.conflicts, staged: vault.value.getStaged().length });
+      if (e instanceof PushConflict) return ok({ kind: 'conflict', env: link.env, message: e.message, conflicts: e.fields, staged: vault.value.getStaged().length });
       return refused(e instanceof DataverseError && e.status === 401 ? 'unauthorized' : 'push-plan-failed', `planning the push to ${link.env}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
@@ -243,4 +247,4 @@ function changeSetsOf(pending: readonly PlannedRequest[]): { index: number; firs
 }
 
 const side = (v: unknown) => JSON.stringify(v ?? null);
-const conflictDto = (c: FieldConflict): DataverseConflictDto => ({ what: c.what, field: c.field, environment: side(c.environment), vault: side(c.vault) });
+const conflictDto = (c: PushConflict['fields'][number]): DataverseConflictDto => ({ what: c.what, field: c.field, environment: side(c.environment), vault: side(c.vault) });

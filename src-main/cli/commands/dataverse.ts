@@ -5,7 +5,7 @@ import { CliError, usageError } from '../errors';
 import type { CliCommand } from '../command';
 import { Connection, DataverseError, environmentUrl } from '../../dataverse/connection';
 import type { PullProgress } from '../../dataverse/pull';
-import { ChangeSetRefused, type PlannedRequest } from '../../dataverse/push';
+import type { PlannedRequest } from '../../dataverse/push';
 import { planStagedPush, pullIntoVault, pushStaged, type PushPlan } from '../../dataverse/vaultLink';
 import { groupsOf } from '../../session/staging';
 
@@ -160,7 +160,7 @@ async function push(argv: string[]): Promise<void> {
     try {
       report = await pushStaged(vault, connection, plan, { onBatch: (done, of) => process.stderr.write(`change set ${done} of ${of} applied\n`) });
     } catch (e) {
-      if (e instanceof ChangeSetRefused) throw new CliError(`pushing to ${env}: ${e.message}. The vault is unchanged; its ${staged.length} staged change(s) are kept, and pushing again sends only what the environment does not hold yet.`);
+      if (e instanceof DataverseError) throw new CliError(`pushing to ${env}: ${e.message}. The vault is unchanged; its ${staged.length} staged change(s) are kept, and pushing again sends only what the environment does not hold yet.`);
       if (e instanceof Error) throw new CliError(e.message);
       throw e;
     }
