@@ -63,7 +63,7 @@ describe.skipIf(!hasChromium)('the Dataverse screen in Chromium against the Data
     if (vaultDir) rmSync(vaultDir, { recursive: true, force: true });
   });
 
-  it('pulls the environment into the vault from the Dataverse screen, showing the tables as they are read', async () => {
+  it('pulls the environment into the vault from the Dataverse screen and says what it held', async () => {
     await nav('Dataverse');
     await page.getByLabel('Environment URL').fill(double.url);
     await page.getByRole('button', { name: 'Save' }).click();
