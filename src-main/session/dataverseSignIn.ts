@@ -52,9 +52,7 @@ export class DataverseSignInService implements DataverseTokens {
     return this.attempt(async () => {
       const store = this.requireStore();
       const settings = signInSettings(request);
-      // A sign-in to another environment or through another app registration replaces the one kept.
-      const kept = store.read();
-      if (kept && !sameSettings(kept, settings)) store.write(null);
+      // A sign-in to another environment or app registration replaces the one kept once it succeeds (the cache plugin writes it then).
       const client = new EntraSignIn(settings, store, this.o);
       await client.withBrowser(this.o.openBrowser);
       this.client = client;
