@@ -3,7 +3,7 @@
  * loads the cache from the vault's sealed sync section; after a change, it writes it back there with
  * who is signed in. There is no other copy on disk, and a locked vault refuses both.
  */
-import type { ICachePlugin, TokenCache, TokenCacheContext } from '@azure/msal-node';
+import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
 import type { DataverseSignInRecord } from '../../vault/syncState';
 import type { Vault } from '../../vault/vault';
 import { VaultError } from '../../vault/errors';
@@ -13,6 +13,11 @@ import { SignInError, type SignInSettings } from './settings';
 export interface SignInStore {
   read(): DataverseSignInRecord | null;
   write(record: DataverseSignInRecord | null): void;
+}
+
+/** The part of msal's cache format (its JsonCache) read here. */
+interface SerializedCache {
+  readonly Account?: Record<string, { home_account_id: string; username: string; local_account_id: string; name?: string }>;
 }
 
 const locked = () => new SignInError('locked', 'the vault is locked: unlock it to use the Dataverse sign-in');
@@ -55,16 +60,18 @@ export function vaultCachePlugin(store: SignInStore, settings: SignInSettings): 
     },
     async afterCacheAccess(context: TokenCacheContext) {
       if (!context.cacheHasChanged) return;
-      const [account] = await (context.tokenCache as TokenCache).getAllAccounts();
+      // Read the account from the serialized cache: asking the TokenCache would enter this plugin again and load the old record over the new tokens.
+      const cache = context.tokenCache.serialize();
+      const account = Object.values((JSON.parse(cache) as SerializedCache).Account ?? {})[0];
       if (!account) return store.write(null);
       store.write({
         env: settings.env,
         clientid: settings.clientId,
         authority: settings.authority,
-        username: account.username || account.localAccountId,
-        name: account.name ?? null,
-        homeaccountid: account.homeAccountId,
-        cache: context.tokenCache.serialize(),
+        username: account.username || account.local_account_id,
+        name: account.name || null,
+        homeaccountid: account.home_account_id,
+        cache,
       });
     },
   };
