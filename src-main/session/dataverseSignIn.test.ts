@@ -51,11 +51,11 @@ interface App {
 }
 
 let vaults = 0;
-async function app(): Promise<App> {
+async function app(options: { browserTimeoutMs?: number } = {}): Promise<App> {
   const session = new OrgSession(newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
   const workspace = new Workspace({ dir: join(dir, `vault-${++vaults}`), actor: 'tester', session, kdf: { N: 1024, r: 8, p: 1 } });
   const desktop = new ScriptedDesktop();
-  const services = vaultServices(session, workspace, desktop);
+  const services = vaultServices(session, workspace, desktop, options);
   expect((await workspace.create(PASS, { kind: 'demo' })).ok).toBe(true);
   return { services, workspace, desktop, call: createDispatch(handlersFor(services)) };
 }
@@ -136,6 +136,15 @@ describe('signing in to Dataverse from the app', () => {
     expect(await a.call('dataverse:signOut', {})).toEqual({ ok: true, value: { available: true, account: null } });
     expect(a.workspace.vaults.use().getSyncState().dataversesignin).toBeUndefined();
     await expect(a.services.dataverse.token(double.url)).rejects.toMatchObject({ code: 'sign-in-required' });
+  });
+
+  it('gives up a browser sign-in the admin never finishes, says so, and closes the loopback port', async () => {
+    const a = await app({ browserTimeoutMs: 300 });
+    const r = await a.call('dataverse:signIn', signInRequest());
+    expect(r).toMatchObject({ ok: false, error: { code: 'refused', message: expect.stringContaining('was not finished in the browser within 0.3 s') } });
+    const loopback = new URL(a.desktop.external[0]).searchParams.get('redirect_uri')!;
+    await expect(fetch(loopback)).rejects.toThrow();
+    expect(await a.call('dataverse:account', {})).toEqual({ ok: true, value: { available: true, account: null } });
   });
 
   it('says it cannot reach an authority nobody answers at, without opening the browser', async () => {

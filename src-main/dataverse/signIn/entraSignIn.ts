@@ -23,7 +23,11 @@ export interface DeviceCode {
 export interface EntraSignInOptions {
   /** msal's HTTP client; absent: its own (Node's fetch). */
   readonly networkClient?: INetworkModule;
+  /** How long the browser sign-in may take before it is given up (5 minutes). */
+  readonly browserTimeoutMs?: number;
 }
+
+const BROWSER_TIMEOUT_MS = 5 * 60_000;
 
 const SUCCESS_PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>RoleAtlas</title></head><body style="font-family:system-ui;margin:3em"><h1>Signed in</h1><p>RoleAtlas is signed in to Dataverse. You can close this tab and go back to RoleAtlas.</p></body></html>';
 const ERROR_PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>RoleAtlas</title></head><body style="font-family:system-ui;margin:3em"><h1>Sign-in did not finish</h1><p>Go back to RoleAtlas to see why, and try again.</p></body></html>';
@@ -31,12 +35,14 @@ const ERROR_PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>Role
 export class EntraSignIn {
   private readonly app: PublicClientApplication;
   private readonly scopes: string[];
+  private readonly browserTimeoutMs: number;
 
   constructor(
     readonly settings: SignInSettings,
     private readonly store: SignInStore,
     options: EntraSignInOptions = {},
   ) {
+    this.browserTimeoutMs = options.browserTimeoutMs ?? BROWSER_TIMEOUT_MS;
     const authority = new URL(settings.authority);
     const entra = isEntra(settings.authority);
     this.app = new PublicClientApplication({
@@ -66,8 +72,35 @@ export class EntraSignIn {
 
   /** Authorization code flow with PKCE: `openBrowser` gets the sign-in page; msal answers the redirect on http://localhost:PORT and checks its state. */
   async withBrowser(openBrowser: (url: string) => Promise<void>): Promise<SignedIn> {
-    const r = await this.attempt(() => this.app.acquireTokenInteractive({ scopes: this.scopes, openBrowser, successTemplate: SUCCESS_PAGE, errorTemplate: ERROR_PAGE }));
-    return signedIn(r);
+    let page: URL | null = null;
+    let timedOut = false;
+    // An admin who closes the tab, or an identity provider that shows an error page (a client id it does not know), never comes back to the loopback:
+    // after the timeout the sign-in answers its own loopback with an error, so msal ends the flow and closes the port.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      const redirect = page?.searchParams.get('redirect_uri');
+      const state = page?.searchParams.get('state');
+      if (redirect && state) void fetch(redirect, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ state, error: 'access_denied', error_description: 'not finished in the browser in time' }).toString() }).catch(() => {});
+    }, this.browserTimeoutMs);
+    try {
+      const r = await this.attempt(() =>
+        this.app.acquireTokenInteractive({
+          scopes: this.scopes,
+          openBrowser: (url) => {
+            page = new URL(url);
+            return openBrowser(url);
+          },
+          successTemplate: SUCCESS_PAGE,
+          errorTemplate: ERROR_PAGE,
+        }),
+      );
+      return signedIn(r);
+    } catch (e) {
+      if (timedOut) throw new SignInError('refused', `the sign-in to ${this.settings.env} was not finished in the browser within ${this.browserTimeoutMs >= 60_000 ? `${this.browserTimeoutMs / 60_000} minute(s)` : `${this.browserTimeoutMs / 1000} s`}; sign in again`);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** An access token for the environment: from the cache while it lasts, otherwise renewed with the refresh token, without the admin. */
