@@ -49,8 +49,9 @@ export class DataverseSignInService implements DataverseTokens {
 
   /** Signs in through the browser; resolves once the admin has finished there (or the identity provider refused). */
   async signIn(request: { readonly env: string; readonly clientId?: string; readonly authority?: string }): Promise<Result<DataverseAccountDto>> {
+    const store = this.store;
+    if (!store) return refused('no-vault', IN_MEMORY);
     return this.attempt(async () => {
-      const store = this.requireStore();
       const settings = signInSettings(request);
       // A sign-in to another environment or app registration replaces the one kept once it succeeds (the cache plugin writes it then).
       const client = new EntraSignIn(settings, store, this.o);
@@ -61,7 +62,7 @@ export class DataverseSignInService implements DataverseTokens {
   }
 
   signOut(): Result<DataverseAccountDto> {
-    if (!this.store) return refused('no-vault', 'this organization is held in memory, not in a vault: there is no Dataverse sign-in to forget');
+    if (!this.store) return refused('no-vault', IN_MEMORY);
     try {
       this.store.write(null);
     } catch (e) {
@@ -86,7 +87,7 @@ export class DataverseSignInService implements DataverseTokens {
   }
 
   private requireStore(): SignInStore {
-    if (!this.store) throw new SignInError('locked', 'this organization is held in memory, not in a vault: there is nowhere to keep a Dataverse sign-in');
+    if (!this.store) throw new SignInError('sign-in-required', IN_MEMORY);
     return this.store;
   }
 
@@ -99,5 +100,7 @@ export class DataverseSignInService implements DataverseTokens {
     }
   }
 }
+
+const IN_MEMORY = 'this organization is held in memory, not in a vault: there is nowhere to keep a Dataverse sign-in';
 
 const sameSettings = (record: { env: string; clientid: string; authority: string }, s: SignInSettings) => record.env === s.env && record.clientid === s.clientId && record.authority === s.authority;

@@ -8,7 +8,7 @@ import { Browser } from '../../../test/dataverse/double/browser';
 import { trustCertificate } from '../../../test/dataverse/double/trust';
 import type { DataverseSignInRecord } from '../../vault/syncState';
 import { EntraSignIn, type DeviceCode } from './entraSignIn';
-import { signInSettings, SignInError } from './settings';
+import { signInSettings } from './settings';
 import type { SignInStore } from './vaultCache';
 
 const ENV = 'http://127.0.0.1:5555';
@@ -66,5 +66,44 @@ describe('signing in to Dataverse', () => {
     expect(store.record).toMatchObject({ env: ENV, username: TEST_ACCOUNT.username });
     const token = await new EntraSignIn(settings(), store).token();
     expect(await idp.verify(token)).toBe(true);
+  });
+
+  it('renews an expired access token with the refresh token, without the admin, and keeps the new one in the store', async () => {
+    // Access tokens of 60 s: msal counts a token as expired 5 minutes before it is, so the next call renews.
+    const shortLived = await startIdentityProvider({ audience: ENV, deviceInterval: 1, accessTokenTtl: 60 });
+    const back = trustCertificate(shortLived.certificate);
+    try {
+      const store = memoryStore();
+      const settings = signInSettings({ env: ENV, clientId: shortLived.clientId, authority: shortLived.authority });
+      let userDone: Promise<string> | null = null;
+      await new EntraSignIn(settings, store).withDeviceCode((code) => {
+        userDone = enterDeviceCode(code);
+      });
+      await userDone;
+      const first = store.record!.cache;
+      const token = await new EntraSignIn(settings, store).token();
+      expect(shortLived.issued.refreshGrants).toBe(1);
+      expect(await shortLived.verify(token)).toBe(true);
+      expect(store.record!.cache).not.toBe(first);
+      expect(store.record!.cache).toContain(token);
+    } finally {
+      back();
+      await shortLived.close();
+    }
+  });
+
+  it('asks to sign in again when the cache holds no account', async () => {
+    await expect(new EntraSignIn(settings(), memoryStore()).token()).rejects.toMatchObject({ code: 'sign-in-required', message: `nobody is signed in to ${ENV}; sign in first` });
+  });
+
+  it('never loads a cache made for another client id', async () => {
+    const store = memoryStore();
+    let userDone: Promise<string> | null = null;
+    await new EntraSignIn(settings(), store).withDeviceCode((code) => {
+      userDone = enterDeviceCode(code);
+    });
+    await userDone;
+    const other = signInSettings({ env: ENV, clientId: '00000000-1111-2222-3333-444444444444', authority: idp.authority });
+    await expect(new EntraSignIn(other, store).token()).rejects.toMatchObject({ code: 'sign-in-required' });
   });
 });
