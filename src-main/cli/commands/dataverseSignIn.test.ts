@@ -120,6 +120,8 @@ describe('roleatlas dataverse login', () => {
     expect(JSON.parse(pulled.stdout)).toMatchObject({ env: double.url, systemusers: org.systemusers.size });
     const status = await roleatlas('status', ...vaultArgs(path));
     expect(status.stdout).toContain(`Signed in to ${double.url} as ${TEST_ACCOUNT.username} (${TEST_ACCOUNT.name}), client id ${idp.clientId}, through ${idp.authority}`);
+    const json = JSON.parse((await roleatlas('status', ...vaultArgs(path), '--json')).stdout);
+    expect(json.signedin).toEqual({ env: double.url, username: TEST_ACCOUNT.username, name: TEST_ACCOUNT.name, clientid: idp.clientId, authority: idp.authority });
   });
 
   it('lets a second process renew the expired access token with the refresh token kept in the vault, without the admin', async () => {
