@@ -124,6 +124,24 @@ describe('roleatlas dataverse login', () => {
     expect(json.signedin).toEqual({ env: double.url, username: TEST_ACCOUNT.username, name: TEST_ACCOUNT.name, clientid: idp.clientId, authority: idp.authority });
   });
 
+  it('pushes a staged change with the vault\'s sign-in, and the environment holds it', async () => {
+    const path = await newVault('pushing');
+    expect((await login(path)).code).toBe(0);
+    expect((await roleatlas('pull', ...vaultArgs(path), '--env', double.url)).code).toBe(0);
+    const kendall = [...org.systemusers.values()].find((u) => u.fullname === 'Kendall Events')!;
+    const basic = [...org.roles.values()].find((r) => r.name === 'Basic User')!;
+    const v = await Vault.open(path, { passphrase: PASS }, { actor: 'test' });
+    try {
+      expect(v.setStaged([{ type: 'assignRole', systemuserid: kendall.systemuserid, roleid: basic.roleid }]).ok).toBe(true);
+    } finally {
+      v.lock();
+    }
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', double.url);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Pushed: 1 request\(s\) in 1 change set\(s\)/);
+    expect(double.env.log.some((l) => l.method === 'POST' && l.path.includes('systemuserroles_association'))).toBe(true);
+  });
+
   it('lets a second process renew the expired access token with the refresh token kept in the vault, without the admin', async () => {
     const path = await newVault('renewed');
     expect((await login(path)).code).toBe(0);
