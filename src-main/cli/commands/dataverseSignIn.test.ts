@@ -58,6 +58,11 @@ const roleatlas = (...args: string[]) => runCommand(dataverse, args);
 
 /** Runs `dataverse login` as the admin would: reads the page and code from stderr and finishes in the browser. */
 async function login(path: string, ...extra: string[]): Promise<{ code: number; stdout: string; stderr: string; page: string | null }> {
+  return loginWith(path, async () => {}, ...extra);
+}
+
+/** `dataverse login`, doing `atBrowser` while the admin is at the browser (before the code is entered). */
+async function loginWith(path: string, atBrowser: () => Promise<void>, ...extra: string[]): Promise<{ code: number; stdout: string; stderr: string; page: string | null }> {
   let stdout = '';
   let stderr = '';
   let browsing: Promise<string> | null = null;
@@ -68,7 +73,7 @@ async function login(path: string, ...extra: string[]): Promise<{ code: number; 
   const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stderr += String(chunk);
     const m = /open the page (\S+) and enter the code (\S+) /.exec(stderr);
-    if (m && !browsing) browsing = enterCode(m[1], m[2]);
+    if (m && !browsing) browsing = atBrowser().then(() => enterCode(m[1], m[2]));
     return true;
   });
   try {
@@ -140,6 +145,32 @@ describe('roleatlas dataverse login', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Pushed: 1 request\(s\) in 1 change set\(s\)/);
     expect(double.env.log.some((l) => l.method === 'POST' && l.path.includes('systemuserroles_association'))).toBe(true);
+  });
+
+  it('holds no writer lock while the admin is at the browser, so the app can use the vault meanwhile', async () => {
+    const path = await newVault('shared');
+    let appOpened = false;
+    const r = await loginWith(path, async () => {
+      const app = await Vault.open(path, { passphrase: PASS }, { actor: 'the app', access: 'write', lockWaitMs: 0 });
+      appOpened = true;
+      app.lock();
+    });
+    expect(appOpened).toBe(true);
+    expect(r.code).toBe(0);
+    expect(await signInCache(path)).toContain('RefreshToken');
+  });
+
+  it('says the passphrase is wrong before sending the admin to the browser', async () => {
+    const path = await newVault('wrong-pass');
+    process.env.DV_WRONG = 'not the passphrase at all';
+    try {
+      const r = await login(path, '--passphrase-env', 'DV_WRONG');
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toContain('devicelogin');
+      expect(r.stderr).toMatch(/passphrase/i);
+    } finally {
+      delete process.env.DV_WRONG;
+    }
   });
 
   it('lets a second process renew the expired access token with the refresh token kept in the vault, without the admin', async () => {

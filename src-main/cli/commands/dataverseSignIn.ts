@@ -5,13 +5,14 @@
  */
 import { parse, required } from '../args';
 import { print } from '../io';
-import { openVault, vaultFailure } from '../source';
+import { openVault, vaultFailure, vaultOptions } from '../source';
+import { readPassphrase } from '../../vault/passphrase';
+import { Vault } from '../../vault/vault';
 import { CliError, usageError } from '../errors';
 import { environmentUrl } from '../../dataverse/connection';
 import { EntraSignIn } from '../../dataverse/signIn/entraSignIn';
 import { signInSettings, SignInError, type SignInSettings } from '../../dataverse/signIn/settings';
-import { vaultSignInStore } from '../../dataverse/signIn/vaultCache';
-import type { Vault } from '../../vault/vault';
+import { heldSignIn, vaultSignInStore } from '../../dataverse/signIn/vaultCache';
 
 export const SIGN_IN_OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, env: { type: 'string' }, 'client-id': { type: 'string' }, authority: { type: 'string' } } as const;
 
@@ -37,17 +38,35 @@ export async function login(argv: string[]): Promise<void> {
     if (e instanceof SignInError) throw usageError(`roleatlas ${command}: ${e.message}`);
     throw e;
   }
-  const vault = await openVault(values, command, 'write');
+  const path = String(values.vault);
+  let passphrase: string;
   try {
-    const signIn = new EntraSignIn(settings, vaultSignInStore(() => vault));
+    passphrase = await readPassphrase({ envName: values['passphrase-env'], prompt: `Passphrase for ${path}: ` });
+    // Unlocked for reading first: a wrong passphrase is said before the admin goes to the browser,
+    // and no writer lock keeps the app out of the vault while they are there.
+    (await Vault.open(path, { passphrase }, vaultOptions(values, command, 'read'))).lock();
+  } catch (e) {
+    vaultFailure(e);
+  }
+  const held = heldSignIn();
+  let who;
+  try {
     // The code goes to stderr, so stdout stays the result alone.
-    const who = await signIn.withDeviceCode((code) => process.stderr.write(`${code.message ?? `To sign in, open ${code.verificationUri} in a browser and enter the code ${code.userCode}.`}\n`));
-    print(`Signed in to ${env} as ${who.username}${who.name ? ` (${who.name})` : ''}; the tokens are kept in ${String(values.vault)}, encrypted with the vault`);
+    who = await new EntraSignIn(settings, held).withDeviceCode((code) => process.stderr.write(`${code.message ?? `To sign in, open ${code.verificationUri} in a browser and enter the code ${code.userCode}.`}\n`));
   } catch (e) {
     if (e instanceof SignInError) throw new CliError(`roleatlas ${command}: ${e.message}`);
+    throw e;
+  }
+  if (!held.record) throw new CliError(`roleatlas ${command}: the identity provider signed ${who.username} in but gave no tokens to keep`);
+  let vault: Vault | undefined;
+  try {
+    vault = await Vault.open(path, { passphrase }, vaultOptions(values, command, 'write'));
+    vaultSignInStore(() => vault!).write(held.record);
+    print(`Signed in to ${env} as ${who.username}${who.name ? ` (${who.name})` : ''}; the tokens are kept in ${path}, encrypted with the vault`);
+  } catch (e) {
     vaultFailure(e);
   } finally {
-    vault.lock();
+    vault?.lock();
   }
 }
 

@@ -48,6 +48,23 @@ export function vaultSignInStore(vault: () => Vault): SignInStore {
 }
 
 /**
+ * A sign-in held in this process only, until it is written to the vault: the command line signs in
+ * without holding the vault's writer lock while the admin is at the browser.
+ */
+export function heldSignIn(): SignInStore & { readonly record: DataverseSignInRecord | null } {
+  let record: DataverseSignInRecord | null = null;
+  return {
+    get record() {
+      return record;
+    },
+    read: () => record,
+    write: (r) => {
+      record = r;
+    },
+  };
+}
+
+/**
  * The plugin for one sign-in's settings: a record made under other settings (another environment,
  * client id or authority) is not loaded, so its tokens are never sent elsewhere.
  */
