@@ -13,6 +13,7 @@ import { transferChannels } from './channels/transfer';
 import { reportChannels } from './channels/reports';
 import { findingsChannels } from './channels/findings';
 import { auditChannels } from './channels/audit';
+import { dataverseChannels } from './channels/dataverse';
 import { dataverseLinkChannels } from './channels/dataverseLink';
 
 /**
@@ -223,6 +224,7 @@ export const contract = {
   ...reportChannels,
   ...findingsChannels,
   ...auditChannels,
+  ...dataverseChannels,
   ...dataverseLinkChannels,
   'org:summary': channel(z.object({}).strict(), orgSummarySchema),
   /** Applies one command to the open organization; a refusal comes back as { ok: false }. */

@@ -5,16 +5,17 @@ import type { dataverseLinkChannels } from '../bridge/channels/dataverseLink';
 import { answer, type Handler, value } from './dispatch';
 import type { Services } from './register';
 
-/** Until a Dataverse sign-in is wired in, every pull and push is told so by the token it asks for. */
-const noSignIn: DataverseOptions['token'] = (env) => Promise.reject(new Error(`nobody is signed in to ${env}: sign in to the environment first`));
-
-/** The Dataverse service over the workspace's vault, with the sign-in's token; an organization held in memory has nothing to pull into. */
+/** The Dataverse service over the workspace's vault, with the sign-in's token (services.dataverse); an organization held in memory has nothing to pull into. */
 export function dataverseServiceFor(services: Services, o: Pick<DataverseOptions, 'connection' | 'now'> = {}): DataverseService {
   const vaults = services.workspace instanceof Workspace ? services.workspace.vaults : null;
   return new DataverseService({
     vaults,
-    token: (env) => (services.dataverseSignIn ? services.dataverseSignIn.token(env) : noSignIn(env)),
-    account: async (env) => (await services.dataverseSignIn?.account?.(env)) ?? null,
+    token: (env) => services.dataverse.token(env),
+    // One sign-in is kept at a time: it is this environment's only when it was made for it.
+    account: async (env) => {
+      const signedIn = services.dataverse.account().account;
+      return signedIn && signedIn.env === env ? signedIn.username : null;
+    },
     // A pull replaced the organization, a push applied the staged set: the screens reload.
     onChange: () => {
       if (vaults && !vaults.isLocked) services.session.useStore(new VaultModelStore(vaults));

@@ -14,22 +14,33 @@ import { transferHandlers } from './transfer';
 import { reportHandlers } from './reports';
 import { findingsHandlers } from './findings';
 import { auditHandlers } from './audit';
+import { dataverseHandlers } from './dataverse';
 import { dataverseLinkHandlers } from './dataverseLink';
-import { MemoryWorkspace, type VaultControl } from '../session/workspace';
+import { DataverseSignInService } from '../session/dataverseSignIn';
+import { MemoryWorkspace, Workspace, type VaultControl } from '../session/workspace';
+import type { EntraSignInOptions } from '../dataverse/signIn/entraSignIn';
 import { ScriptedDesktop, type Desktop } from '../session/desktop';
+
+/** What the handlers use of the Dataverse sign-in. */
+export type DataverseSignIn = Pick<DataverseSignInService, 'signIn' | 'signOut' | 'account' | 'token'>;
 
 export interface Services {
   readonly session: OrgSession;
   readonly workspace: VaultControl;
   /** File dialogs and the system shell (Electron's in the app, scripted in tests). */
   readonly desktop: Desktop;
-  /** The Dataverse sign-in: a bearer token per environment, and who is signed in. Absent: nobody can sign in, so pulls and pushes say so. */
-  readonly dataverseSignIn?: { token(env: string): Promise<string>; account?(env: string): Promise<string | null> };
+  /** The Dataverse sign-in, and the access tokens pull and push use (token(env)); tests stand in for it with a token the Dataverse double accepts. */
+  readonly dataverse: DataverseSignIn;
 }
 
 /** Services for an organization held in memory (tests, and files opened without a vault). */
 export function memoryServices(session: OrgSession, desktop: Desktop = new ScriptedDesktop()): Services {
-  return { session, workspace: new MemoryWorkspace(session), desktop };
+  return { session, workspace: new MemoryWorkspace(session), desktop, dataverse: new DataverseSignInService({ vaults: null, openBrowser: (url) => desktop.openExternal(url) }) };
+}
+
+/** Services over the app's vault: the sign-in to Dataverse kept in it, its browser the desktop's. */
+export function vaultServices(session: OrgSession, workspace: Workspace, desktop: Desktop, signIn: EntraSignInOptions = {}): Services {
+  return { session, workspace, desktop, dataverse: new DataverseSignInService({ ...signIn, vaults: workspace.vaults, openBrowser: (url) => desktop.openExternal(url) }) };
 }
 
 /** The handler map; adding a channel to the contract without its handler fails typecheck here. */
@@ -54,6 +65,7 @@ export function handlersFor(services: Services): Handlers {
     ...auditHandlers(services),
     ...dataverseLinkHandlers(services),
     ...transferHandlers(services.session, services.desktop),
+    ...dataverseHandlers(services.dataverse),
   };
 }
 

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { buildApi, type RoleAtlasApi } from '../bridge/contract';
 import { demoOrganization } from '../core/generate/demo';
 import { createDispatch } from '../ipc/dispatch';
-import { handlersFor } from '../ipc/register';
+import { handlersFor, vaultServices } from '../ipc/register';
 import { startDataverseDouble, type RunningDouble } from '../../test/dataverse/double/app';
+import { standInSignIn } from '../../test/dataverse/double/standInSignIn';
 import { ScriptedDesktop } from './desktop';
 import { OrgSession } from './orgSession';
 import { Workspace } from './workspace';
@@ -33,8 +34,9 @@ async function open(o: { signedIn?: boolean } = {}): Promise<{ api: RoleAtlasApi
     rmSync(dir, { recursive: true, force: true });
   });
   expect((await workspace.create('a long vault passphrase', { kind: 'empty', name: 'Nothing yet' })).ok).toBe(true);
-  const signIn = o.signedIn === false ? undefined : { token: async () => TOKEN, account: async () => 'ada@contoso.onmicrosoft.com' };
-  const dispatch = createDispatch(handlersFor({ session, workspace, desktop: new ScriptedDesktop(), dataverseSignIn: signIn }), (channel, error) => {
+  // Signed in: a stand-in giving a token the double accepts; not signed in: the app's own sign-in, with nobody signed in.
+  const services = vaultServices(session, workspace, new ScriptedDesktop());
+  const dispatch = createDispatch(handlersFor(o.signedIn === false ? services : { ...services, dataverse: standInSignIn(double.url, TOKEN) }), (channel, error) => {
     throw new Error(`${channel} threw`, { cause: error });
   });
   const api = buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request))));
@@ -69,7 +71,8 @@ describe('the Dataverse screen in main', () => {
     const { api } = await open();
     expect(await value(api['dataverse:settings']({}))).toEqual({ env: null, clientid: null });
     expect(await value(api['dataverse:setSettings']({ env: 'https://contoso.crm4.dynamics.com/', clientid: '51F81489-12EE-4A9E-AAAE-A2591F45987D' }))).toEqual({ env: 'https://contoso.crm4.dynamics.com', clientid: '51f81489-12ee-4a9e-aaae-a2591f45987d' });
-    expect(await value(api['dataverse:status']({}))).toMatchObject({ available: true, settings: { env: 'https://contoso.crm4.dynamics.com' }, link: null, account: 'ada@contoso.onmicrosoft.com' });
+    // The sign-in kept is for another environment: nobody is signed in to this one.
+    expect(await value(api['dataverse:status']({}))).toMatchObject({ available: true, settings: { env: 'https://contoso.crm4.dynamics.com' }, link: null, account: null });
   });
 
   it('refuses an environment URL that is not one, or a client id that is not a GUID, naming the field and keeping the settings', async () => {
@@ -102,6 +105,7 @@ describe('the Dataverse screen in main', () => {
     const status = await value(api['dataverse:status']({}));
     expect(status.link).toMatchObject({ env: double.url, counts: { systemusers: 40, businessunits: 13 } });
     expect(status.link!.privileges).toBeGreaterThan(1000);
+    expect(status.account).toBe('ada@contoso.onmicrosoft.com');
     expect(status.job).toBeNull();
   });
 
@@ -111,7 +115,7 @@ describe('the Dataverse screen in main', () => {
     await value(api['dataverse:setSettings']({ env: double.url }));
     let job = await value(api['dataverse:pull']({}));
     while (job.state === 'running') job = await value(api['dataverse:pullProgress']({ jobid: job.jobid }));
-    expect(job).toMatchObject({ state: 'failed', error: expect.stringMatching(/nobody is signed in to http:\/\/127\.0\.0\.1:\d+: sign in to the environment first\. The vault is unchanged\./) });
+    expect(job).toMatchObject({ state: 'failed', error: expect.stringMatching(/nobody is signed in to Dataverse; sign in to http:\/\/127\.0\.0\.1:\d+ first\. The vault is unchanged\./) });
     expect(session.current.systemusers.size).toBe(0);
   });
 

@@ -15,6 +15,7 @@ import { Connection } from '../../src-main/dataverse/connection';
 import { pullEnvironment } from '../../src-main/dataverse/pull';
 import type { OrgSession } from '../../src-main/session/orgSession';
 import { startDataverseDouble, type RunningDouble } from '../dataverse/double/app';
+import { standInSignIn } from '../dataverse/double/standInSignIn';
 import { buildRenderer, CHROMIUM, launchChromium, openApp, SCREENSHOTS, serveRenderer } from './harness';
 
 const hasChromium = existsSync(CHROMIUM);
@@ -48,7 +49,7 @@ describe.skipIf(!hasChromium)('the Dataverse screen in Chromium against the Data
     renderer = await serveRenderer();
     browser = await launchChromium();
     vaultDir = mkdtempSync(join(tmpdir(), 'roleatlas-e2e-dataverse-'));
-    ({ page, session } = await openApp(browser, renderer.url, null, { vaultDir: join(vaultDir, 'vault'), staging: true, dataverseSignIn: { token: async () => TOKEN, account: async () => 'ada@contoso.onmicrosoft.com' } }));
+    ({ page, session } = await openApp(browser, renderer.url, null, { vaultDir: join(vaultDir, 'vault'), staging: true, dataverseSignIn: standInSignIn(double.url, TOKEN) }));
     await page.getByRole('heading', { name: 'Create your vault' }).waitFor();
     await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
     await page.getByLabel('Passphrase again').fill(PASSPHRASE);

@@ -8,7 +8,7 @@ import react from '@vitejs/plugin-react';
 import { CHANNELS, isChannel } from '../../src-main/bridge/contract';
 import { apiFromChannels } from '../../src-main/bridge/exposeApi';
 import { newOrganization, type OrgState } from '../../src-main/core/model/org';
-import { createInvoke, memoryServices, type Services } from '../../src-main/ipc/register';
+import { createInvoke, memoryServices, vaultServices, type Services } from '../../src-main/ipc/register';
 import { Workspace, type VaultControl } from '../../src-main/session/workspace';
 import { ScriptedDesktop, type Desktop } from '../../src-main/session/desktop';
 import { OrgSession } from '../../src-main/session/orgSession';
@@ -95,7 +95,7 @@ export interface AppOptions {
    */
   readonly staging?: boolean;
   /** The Dataverse sign-in main would use (a token the test's Dataverse double accepts). */
-  readonly dataverseSignIn?: Services['dataverseSignIn'];
+  readonly dataverseSignIn?: Services['dataverse'];
 }
 
 /**
@@ -105,9 +105,11 @@ export interface AppOptions {
  */
 export async function openApp(browser: Browser, appUrl: string, state: OrgState | null, options: AppOptions = {}): Promise<{ page: Page; session: OrgSession; workspace: VaultControl; calls: string[] }> {
   const session = new OrgSession(state ?? newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
-  const services: Services = options.vaultDir
-    ? { session, workspace: new Workspace({ dir: options.vaultDir, actor: 'e2e admin', session, kdf: E2E_KDF }), desktop: options.desktop ?? new ScriptedDesktop(), dataverseSignIn: options.dataverseSignIn }
-    : { ...memoryServices(session, options.desktop), dataverseSignIn: options.dataverseSignIn };
+  const base: Services = options.vaultDir
+    ? vaultServices(session, new Workspace({ dir: options.vaultDir, actor: 'e2e admin', session, kdf: E2E_KDF }), options.desktop ?? new ScriptedDesktop())
+    : memoryServices(session, options.desktop);
+  // The system browser cannot be driven here: a test that pulls or pushes stands in for the sign-in.
+  const services: Services = options.dataverseSignIn ? { ...base, dataverse: options.dataverseSignIn } : base;
   const { workspace } = services;
   const calls: string[] = [];
   const invoke = createInvoke(services, { rendererDir: RENDERER_OUT, devServerUrl: appUrl }, { error: (m, e) => console.error(m, e), warn: (m) => console.warn(m) });

@@ -12,11 +12,12 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { buildApi, contract, type RoleAtlasApi } from '../../../src-main/bridge/contract';
 import { demoOrganization } from '../../../src-main/core/generate/demo';
 import { createDispatch } from '../../../src-main/ipc/dispatch';
-import { handlersFor } from '../../../src-main/ipc/register';
+import { handlersFor, vaultServices } from '../../../src-main/ipc/register';
 import { OrgSession } from '../../../src-main/session/orgSession';
 import { Workspace } from '../../../src-main/session/workspace';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
 import { startDataverseDouble, type RunningDouble } from '../../../test/dataverse/double/app';
+import { standInSignIn } from '../../../test/dataverse/double/standInSignIn';
 import { MainLayout } from '../shell/App';
 import { useAppStore } from '../../store';
 import { installApi } from '../../testing/fakeApi';
@@ -39,7 +40,7 @@ async function start(): Promise<{ double: RunningDouble; session: OrgSession; ap
     rmSync(dir, { recursive: true, force: true });
   });
   expect((await workspace.create('a long vault passphrase', { kind: 'empty', name: 'Nothing yet' })).ok).toBe(true);
-  const dispatch = createDispatch(handlersFor({ session, workspace, desktop: new ScriptedDesktop(), dataverseSignIn: { token: async () => TOKEN, account: async () => 'ada@contoso.onmicrosoft.com' } }));
+  const dispatch = createDispatch(handlersFor({ ...vaultServices(session, workspace, new ScriptedDesktop()), dataverse: standInSignIn(double.url, TOKEN) }));
   const api = buildApi(async (channel, request) => {
     const answer = structuredClone(await dispatch(channel, structuredClone(request)));
     // The screens rely on the contract's response shapes: an answer outside it fails the test.

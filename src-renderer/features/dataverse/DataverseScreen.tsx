@@ -102,6 +102,18 @@ function EnvironmentSettings() {
         <dt>Signed in</dt>
         <dd>{status.account ?? <span className="muted">nobody is signed in to this environment</span>}</dd>
       </dl>
+      <div className="actions inline">
+        {status.account ? (
+          <button type="button" disabled={busy !== null} onClick={() => void useAppStore.getState().signOutDataverse()} title="Forget the sign-in kept in the vault">
+            Sign out
+          </button>
+        ) : (
+          <button type="button" className="primary" disabled={!status.settings.env || changed || busy !== null} onClick={() => void useAppStore.getState().signInDataverse()}>
+            {busy === 'signing-in' ? 'Signing in… finish in your browser' : 'Sign in'}
+          </button>
+        )}
+        {!status.account && (!status.settings.env || changed) && <span className="muted">Save the environment URL first.</span>}
+      </div>
     </section>
   );
 }

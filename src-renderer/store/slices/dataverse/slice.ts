@@ -10,6 +10,10 @@ export interface DataverseActions {
   saveDataverseSettings(env: string, clientid: string | null): Promise<BridgeError | null>;
   /** Pulls the environment into the vault and polls the job until it ends, then reloads what it replaced. */
   pullDataverse(): Promise<BridgeError | null>;
+  /** Signs in to the settings' environment with their client id, through the system browser (main opens it); resolves when the admin is done there. */
+  signInDataverse(): Promise<BridgeError | null>;
+  /** Forgets the sign-in kept in the vault. */
+  signOutDataverse(): Promise<BridgeError | null>;
   /** Reads the push's requests and access diff; nothing is sent. */
   reviewPush(): Promise<BridgeError | null>;
   /** Sends the reviewed plan; the answer per change set is kept to show. */
@@ -28,7 +32,7 @@ export interface DataverseSliceState {
   /** Which part of the screen the error belongs to. */
   readonly dataverseErrorAt: 'settings' | 'pull' | 'push' | null;
   /** What is under way: the screen disables what would collide with it. */
-  readonly dataverseBusy: 'saving' | 'planning' | 'pushing' | null;
+  readonly dataverseBusy: 'saving' | 'signing-in' | 'planning' | 'pushing' | null;
 }
 
 export type DataverseSlice = DataverseSliceState & DataverseActions;
@@ -110,6 +114,35 @@ export const createDataverseSlice: StateCreator<AppStore, [], [], DataverseSlice
       }
       set({ dataverseError: null, dataverseErrorAt: null, dataversePull: r.value, dataversePlan: null, dataversePush: null });
       return poll(r.value.jobid);
+    },
+
+    async signInDataverse() {
+      const settings = get().dataverseStatus?.settings;
+      if (!settings?.env) return null;
+      set({ dataverseBusy: 'signing-in' });
+      try {
+        const r = await api()['dataverse:signIn']({ env: settings.env, ...(settings.clientid ? { clientId: settings.clientid } : {}) });
+        if (!r.ok) {
+          set({ dataverseError: r.error, dataverseErrorAt: 'settings' });
+          return r.error;
+        }
+        set({ dataverseError: null, dataverseErrorAt: null });
+        await get().loadDataverse();
+        return null;
+      } finally {
+        set({ dataverseBusy: null });
+      }
+    },
+
+    async signOutDataverse() {
+      const r = await api()['dataverse:signOut']({});
+      if (!r.ok) {
+        set({ dataverseError: r.error, dataverseErrorAt: 'settings' });
+        return r.error;
+      }
+      set({ dataverseError: null, dataverseErrorAt: null });
+      await get().loadDataverse();
+      return null;
     },
 
     async reviewPush() {

@@ -1,0 +1,14 @@
+import type { dataverseChannels } from '../bridge/channels/dataverse';
+import type { DataverseSignIn } from './register';
+import { answer, type Handler, value } from './dispatch';
+
+/** The sign-in's channels; pull and push (dataverse:pull…) have their own module, dataverseLink. */
+type SignInHandlers = { readonly [C in keyof typeof dataverseChannels]: Handler<C> };
+
+export function dataverseHandlers(signIn: DataverseSignIn): SignInHandlers {
+  return {
+    'dataverse:signIn': async ({ env, clientId, authority }) => answer(await signIn.signIn({ env, clientId, authority })),
+    'dataverse:signOut': () => answer(signIn.signOut()),
+    'dataverse:account': () => value(signIn.account()),
+  };
+}
