@@ -30,7 +30,7 @@ type LinkHandlers = { readonly [C in keyof typeof dataverseLinkChannels]: Handle
 export function dataverseLinkHandlers(services: Services, dataverse: DataverseService = dataverseServiceFor(services)): LinkHandlers {
   return {
     'dataverse:settings': () => answer(dataverse.settings()),
-    'dataverse:setSettings': ({ env, clientid }) => answer(dataverse.setSettings(env, clientid)),
+    'dataverse:setSettings': (settings) => answer(dataverse.setSettings(settings)),
     'dataverse:status': async () => value(await dataverse.status()),
     'dataverse:pull': () => answer(dataverse.pull()),
     'dataverse:pullProgress': ({ jobid }) => answer(dataverse.pullProgress(jobid)),

@@ -69,8 +69,8 @@ const writes = (double: RunningDouble) => double.env.log.filter((l) => l.method 
 describe('the Dataverse screen in main', () => {
   it('keeps the environment URL and client id in the vault, as the environment root', async () => {
     const { api } = await open();
-    expect(await value(api['dataverse:settings']({}))).toEqual({ env: null, clientid: null });
-    expect(await value(api['dataverse:setSettings']({ env: 'https://contoso.crm4.dynamics.com/', clientid: '51F81489-12EE-4A9E-AAAE-A2591F45987D' }))).toEqual({ env: 'https://contoso.crm4.dynamics.com', clientid: '51f81489-12ee-4a9e-aaae-a2591f45987d' });
+    expect(await value(api['dataverse:settings']({}))).toEqual({ env: null, clientid: null, authority: null });
+    expect(await value(api['dataverse:setSettings']({ env: 'https://contoso.crm4.dynamics.com/', clientid: '51F81489-12EE-4A9E-AAAE-A2591F45987D' }))).toEqual({ env: 'https://contoso.crm4.dynamics.com', clientid: '51f81489-12ee-4a9e-aaae-a2591f45987d', authority: null });
     // The sign-in kept is for another environment: nobody is signed in to this one.
     expect(await value(api['dataverse:status']({}))).toMatchObject({ available: true, settings: { env: 'https://contoso.crm4.dynamics.com' }, link: null, account: null });
   });
@@ -84,9 +84,11 @@ describe('the Dataverse screen in main', () => {
     expect(path).toMatchObject({ ok: false, error: { path: 'env', message: expect.stringMatching(/without a path .*try https:\/\/contoso\.crm\.dynamics\.com/) } });
     const client = await api['dataverse:setSettings']({ env: 'https://contoso.crm.dynamics.com', clientid: 'my app' });
     expect(client).toMatchObject({ ok: false, error: { path: 'clientid', message: expect.stringMatching(/application \(client\) id, a GUID/) } });
+    const authority = await api['dataverse:setSettings']({ env: 'https://contoso.crm.dynamics.com', authority: 'http://login.example.com/tenant' });
+    expect(authority).toMatchObject({ ok: false, error: { path: 'authority', message: expect.stringMatching(/sign-in authority’s https:\/\/ URL/) } });
     const extra = await api['dataverse:setSettings']({ env: 'https://contoso.crm.dynamics.com', token: 'x' } as never);
     expect(extra).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
-    expect(await value(api['dataverse:settings']({}))).toEqual({ env: 'https://contoso.crm.dynamics.com', clientid: null });
+    expect(await value(api['dataverse:settings']({}))).toEqual({ env: 'https://contoso.crm.dynamics.com', clientid: null, authority: null });
     expect(await api['dataverse:pullProgress']({ jobid: '' })).toMatchObject({ ok: false, error: { path: 'jobid', message: expect.stringMatching(/must not be empty/) } });
     expect(await api['dataverse:pullProgress']({ jobid: 'no-such-job' })).toMatchObject({ ok: false, error: { code: 'unknown-job', path: 'jobid' } });
     expect(await api['dataverse:push']({} as never)).toMatchObject({ ok: false, error: { path: 'planid' } });

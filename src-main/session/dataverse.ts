@@ -48,15 +48,15 @@ export class DataverseService {
     return ok(settingsOf(vault.value));
   }
 
-  setSettings(env: string, clientid: string | null): Result<DataverseSettingsDto> {
+  setSettings(settings: DataverseSettingsDto & { env: string }): Result<DataverseSettingsDto> {
     const vault = this.vault();
     if (!vault.ok) return vault;
-    const r = vault.value.setSettings({ dataverse: { env, clientid } });
+    const r = vault.value.setSettings({ dataverse: { env: settings.env, clientid: settings.clientid, authority: settings.authority } });
     return r.ok ? ok(settingsOf(vault.value)) : r;
   }
 
   async status(): Promise<DataverseStatusDto> {
-    if (!this.o.vaults) return { available: false, message: 'the organization is held in memory, not in a vault: there is nothing to pull into', settings: { env: null, clientid: null }, link: null, staged: 0, account: null, job: null };
+    if (!this.o.vaults) return { available: false, message: 'the organization is held in memory, not in a vault: there is nothing to pull into', settings: { env: null, clientid: null, authority: null }, link: null, staged: 0, account: null, job: null };
     const vault = this.o.vaults.use();
     const settings = settingsOf(vault);
     const link = vault.getSyncState().dataverse ?? null;
@@ -220,7 +220,7 @@ export class DataverseService {
 
 function settingsOf(vault: Vault): DataverseSettingsDto {
   const s = vault.getSettings().dataverse;
-  return { env: s?.env ?? null, clientid: s?.clientid ?? null };
+  return { env: s?.env ?? null, clientid: s?.clientid ?? null, authority: s?.authority ?? null };
 }
 
 /** Names a reviewed push: the environment, the staged set and every request as planned (with the versions read). */

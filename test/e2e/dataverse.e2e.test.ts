@@ -16,6 +16,10 @@ import { pullEnvironment } from '../../src-main/dataverse/pull';
 import type { OrgSession } from '../../src-main/session/orgSession';
 import { startDataverseDouble, type RunningDouble } from '../dataverse/double/app';
 import { standInSignIn } from '../dataverse/double/standInSignIn';
+import { Browser as SignInBrowser } from '../dataverse/double/browser';
+import { startIdentityProvider, TEST_ACCOUNT, type RunningIdentityProvider } from '../dataverse/double/identity';
+import { trustCertificate } from '../dataverse/double/trust';
+import { ScriptedDesktop } from '../../src-main/session/desktop';
 import { buildRenderer, CHROMIUM, launchChromium, openApp, SCREENSHOTS, serveRenderer } from './harness';
 
 const hasChromium = existsSync(CHROMIUM);
@@ -140,3 +144,87 @@ describe.skipIf(!hasChromium)('the Dataverse screen in Chromium against the Data
     await shots('dataverse-push-refused');
   });
 });
+
+describe.skipIf(!hasChromium)('signing in to Dataverse from the Dataverse screen in Chromium', () => {
+  let browser: Browser;
+  let renderer: { url: string; close: () => Promise<void> };
+  let double: RunningDouble;
+  let idp: RunningIdentityProvider;
+  let untrust: () => void;
+  let vaultDir: string;
+
+  beforeAll(async () => {
+    // The double checks every token with the OpenID Connect provider started after it.
+    let verify: (token: string) => Promise<boolean> = async () => false;
+    double = await startDataverseDouble(demoOrganization(), { verifyToken: (t) => verify(t) });
+    idp = await startIdentityProvider({ audience: double.url });
+    verify = (t) => idp.verify(t);
+    untrust = trustCertificate(idp.certificate);
+    await buildRenderer();
+    renderer = await serveRenderer();
+    browser = await launchChromium();
+    vaultDir = mkdtempSync(join(tmpdir(), 'roleatlas-e2e-dataverse-signin-'));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await renderer?.close();
+    untrust?.();
+    await idp?.close();
+    await double?.close();
+    if (vaultDir) rmSync(vaultDir, { recursive: true, force: true });
+  });
+
+  it('signs in through the system browser with the saved client id and authority, pulls with that sign-in, and signs out', async () => {
+    const desktop = new ScriptedDesktop();
+    // The system browser, played as the admin would: the provider's sign-in and consent pages, then back to the loopback.
+    desktop.onExternal = (url) => void finishInBrowser(url);
+    const { page, session } = await openApp(browser, renderer.url, null, { vaultDir: join(vaultDir, 'vault'), staging: true, desktop });
+    await page.getByRole('heading', { name: 'Create your vault' }).waitFor();
+    await page.getByLabel('Passphrase', { exact: true }).fill('violet tractor sings under 42 lanterns');
+    await page.getByLabel('Passphrase again').fill('violet tractor sings under 42 lanterns');
+    await page.getByRole('button', { name: 'Create vault' }).click();
+    await page.getByLabel('Organization', { exact: true }).getByText('Contoso').waitFor();
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: /^Dataverse/ }).click();
+    await page.getByText('nobody is signed in to this environment').waitFor();
+
+    await page.getByLabel('Environment URL').fill(double.url);
+    await page.getByLabel(/Application \(client\) id/).fill(idp.clientId);
+    await page.getByLabel(/Sign-in authority/).fill(idp.authority);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved in the vault.').waitFor();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByText(TEST_ACCOUNT.username).waitFor({ timeout: 30_000 });
+    expect(new URL(desktop.external[0]).searchParams.get('client_id')).toBe(idp.clientId);
+
+    await page.getByRole('button', { name: 'Pull', exact: true }).click();
+    await page.getByRole('status', { name: 'Pull progress' }).getByText(/^Imported Dataverse environment/).waitFor({ timeout: 30_000 });
+    expect(session.current.systemusers.size).toBe(40);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.screenshot({ path: join(SCREENSHOTS, 'dataverse-signed-in.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(SCREENSHOTS, 'dataverse-signed-in-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('nobody is signed in to this environment').waitFor();
+    await page.getByRole('button', { name: 'Pull', exact: true }).click();
+    await page.getByRole('status', { name: 'Pull progress' }).getByText(/nobody is signed in to Dataverse; sign in to http:\/\/127\.0\.0\.1:\d+ first\. The vault is unchanged\./).waitFor({ timeout: 30_000 });
+    await page.context().close();
+  });
+});
+
+/** The admin in the browser: signs in, consents, and the provider's form_post page goes to the loopback. */
+async function finishInBrowser(url: string): Promise<void> {
+  const b = new SignInBrowser();
+  let page = await b.open(url);
+  for (let step = 0; step < 8; step++) {
+    if (/name="?password/.test(page.html)) page = await b.submit(page, { username: TEST_ACCOUNT.username, password: TEST_ACCOUNT.password });
+    else if (/Permissions requested/.test(page.html)) page = await b.submit(page);
+    else if (/http:\/\/localhost:\d+/.test(page.html) && /name="?code/.test(page.html)) {
+      await b.submit(page);
+      return;
+    } else throw new Error(`unexpected page in the sign-in: ${page.html.slice(0, 800)}`);
+  }
+  throw new Error('the sign-in did not reach the redirect');
+}

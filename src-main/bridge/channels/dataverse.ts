@@ -15,12 +15,12 @@ const environment = z
   .refine((s) => /^https:\/\/[^/?#@\s]+\/?$/i.test(s) || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\/?$/i.test(s), 'must be the environment’s root URL, such as https://contoso.crm.dynamics.com');
 
 /** An application (client) id as Entra ID writes it. */
-const clientId = z
+export const clientId = z
   .string()
   .trim()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be an application (client) id, a GUID such as 51f81489-12ee-4a9e-aaae-a2591f45987d');
 
-const authority = z
+export const authority = z
   .string()
   .trim()
   .max(2000)

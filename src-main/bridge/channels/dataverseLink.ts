@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { environmentUrlProblem } from '../../dataverse/environmentUrl';
 import { channel } from '../channel';
+import { authority, clientId } from './dataverse';
 import { diffSchema } from './staging';
 
 /**
@@ -21,18 +22,13 @@ const environment = z
   })
   .transform((text) => new URL(text).origin);
 
-/** The Entra application (client) id is a GUID. */
-const clientid = z
-  .string()
-  .trim()
-  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be the application (client) id, a GUID such as 51f81489-12ee-4a9e-aaae-a2591f45987d')
-  .transform((s) => s.toLowerCase());
-
 export const dataverseSettingsSchema = z.object({
   /** https://ORG.crm.dynamics.com; null until the admin sets it. */
   env: z.string().nullable(),
   /** null: sign in with the default application. */
   clientid: z.string().nullable(),
+  /** Who signs in: null for work and school accounts of any tenant; a single-tenant app registration names its tenant. */
+  authority: z.string().nullable(),
 });
 export type DataverseSettingsDto = z.infer<typeof dataverseSettingsSchema>;
 
@@ -151,7 +147,7 @@ export type DataversePushDto = z.infer<typeof dataversePushSchema>;
 export const dataverseLinkChannels = {
   'dataverse:settings': channel(z.object({}).strict(), dataverseSettingsSchema),
   /** Keeps the environment URL and client id in the vault's settings. */
-  'dataverse:setSettings': channel(z.object({ env: environment, clientid: clientid.nullable().default(null) }).strict(), dataverseSettingsSchema),
+  'dataverse:setSettings': channel(z.object({ env: environment, clientid: clientId.transform((s) => s.toLowerCase()).nullable().default(null), authority: authority.nullable().default(null) }).strict(), dataverseSettingsSchema),
   'dataverse:status': channel(z.object({}).strict(), dataverseStatusSchema),
   /** Starts pulling the settings' environment into the vault; poll dataverse:pullProgress. A second start answers the running job. */
   'dataverse:pull': channel(z.object({}).strict(), dataversePullJobSchema),

@@ -85,7 +85,7 @@ describe('the Dataverse screen', () => {
     fireEvent.change(screen.getByLabelText(/Application \(client\) id/), { target: { value: 'not a guid' } });
     fireEvent.change(screen.getByLabelText('Environment URL'), { target: { value: 'https://contoso.crm.dynamics.com' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
-    await waitFor(() => expect(screen.getByRole('alert').textContent).toMatch(/clientid: must be the application \(client\) id, a GUID/));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toMatch(/clientid: must be an application \(client\) id, a GUID/));
     expect(screen.queryByText('Saved in the vault.')).toBeNull();
   });
 

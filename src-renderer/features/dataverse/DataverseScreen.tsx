@@ -41,18 +41,20 @@ function EnvironmentSettings() {
   const busy = useAppStore(dataverseSelectors.busy);
   const [env, setEnv] = useState(status.settings.env ?? '');
   const [clientid, setClientid] = useState(status.settings.clientid ?? '');
+  const [authority, setAuthority] = useState(status.settings.authority ?? '');
   const [saved, setSaved] = useState(false);
-  const ids = { env: useId(), clientid: useId() };
+  const ids = { env: useId(), clientid: useId(), authority: useId() };
   const fieldError = (path: string) => (errorAt === 'settings' && error?.path === path ? error.message : null);
-  const changed = env.trim() !== (status.settings.env ?? '') || clientid.trim() !== (status.settings.clientid ?? '');
+  const changed = env.trim() !== (status.settings.env ?? '') || clientid.trim() !== (status.settings.clientid ?? '') || authority.trim() !== (status.settings.authority ?? '');
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setSaved(false);
-    const refused = await useAppStore.getState().saveDataverseSettings(env.trim(), clientid.trim() || null);
+    const refused = await useAppStore.getState().saveDataverseSettings({ env: env.trim(), clientid: clientid.trim() || null, authority: authority.trim() || null });
     if (!refused) {
       const s = useAppStore.getState().dataverseStatus?.settings;
       setEnv(s?.env ?? '');
       setClientid(s?.clientid ?? '');
+      setAuthority(s?.authority ?? '');
       setSaved(true);
     }
   };
@@ -82,7 +84,18 @@ function EnvironmentSettings() {
             </span>
           )}
         </div>
-        {errorAt === 'settings' && error && error.path !== 'env' && error.path !== 'clientid' && (
+        <div className="field">
+          <label htmlFor={ids.authority}>
+            <span className="muted">Sign-in authority — empty for work and school accounts of any tenant</span>
+          </label>
+          <input id={ids.authority} type="url" placeholder="https://login.microsoftonline.com/organizations" value={authority} onChange={(e) => (setAuthority(e.target.value), setSaved(false))} aria-invalid={!!fieldError('authority')} spellCheck={false} />
+          {fieldError('authority') && (
+            <span className="field-error" role="alert" id={`${ids.authority}-error`}>
+              {fieldError('authority')}
+            </span>
+          )}
+        </div>
+        {errorAt === 'settings' && error && error.path !== 'env' && error.path !== 'clientid' && error.path !== 'authority' && (
           <p className="error" role="alert">
             {error.message}
           </p>

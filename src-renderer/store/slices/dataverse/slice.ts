@@ -7,7 +7,7 @@ export interface DataverseActions {
   /** Where the link to Dataverse stands; resumes polling a pull started before this window. */
   loadDataverse(): Promise<void>;
   /** Keeps the environment URL and client id in the vault; a refusal names the field. */
-  saveDataverseSettings(env: string, clientid: string | null): Promise<BridgeError | null>;
+  saveDataverseSettings(settings: { env: string; clientid: string | null; authority: string | null }): Promise<BridgeError | null>;
   /** Pulls the environment into the vault and polls the job until it ends, then reloads what it replaced. */
   pullDataverse(): Promise<BridgeError | null>;
   /** Signs in to the settings' environment with their client id, through the system browser (main opens it); resolves when the admin is done there. */
@@ -90,10 +90,10 @@ export const createDataverseSlice: StateCreator<AppStore, [], [], DataverseSlice
       }
     },
 
-    async saveDataverseSettings(env, clientid) {
+    async saveDataverseSettings(settings) {
       set({ dataverseBusy: 'saving' });
       try {
-        const r = await api()['dataverse:setSettings']({ env, clientid });
+        const r = await api()['dataverse:setSettings'](settings);
         if (!r.ok) {
           set({ dataverseError: r.error, dataverseErrorAt: 'settings' });
           return r.error;
@@ -121,7 +121,7 @@ export const createDataverseSlice: StateCreator<AppStore, [], [], DataverseSlice
       if (!settings?.env) return null;
       set({ dataverseBusy: 'signing-in' });
       try {
-        const r = await api()['dataverse:signIn']({ env: settings.env, ...(settings.clientid ? { clientId: settings.clientid } : {}) });
+        const r = await api()['dataverse:signIn']({ env: settings.env, ...(settings.clientid ? { clientId: settings.clientid } : {}), ...(settings.authority ? { authority: settings.authority } : {}) });
         if (!r.ok) {
           set({ dataverseError: r.error, dataverseErrorAt: 'settings' });
           return r.error;
