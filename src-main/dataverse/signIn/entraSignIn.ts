@@ -3,7 +3,7 @@
  * (the command line), the authorization code flow with PKCE through the system browser and a
  * loopback redirect (the app), and silent renewal from the cache kept in the vault.
  */
-import { AuthError, InteractionRequiredAuthError, PublicClientApplication, ServerError, type AccountInfo, type AuthenticationResult, type INetworkModule } from '@azure/msal-node';
+import { AuthError, InteractionRequiredAuthError, PublicClientApplication, ServerError, type AccountInfo, type AuthenticationResult } from '@azure/msal-node';
 import { isEntra, scopesFor, SignInError, type SignInSettings } from './settings';
 import { vaultCachePlugin, type SignInStore } from './vaultCache';
 
@@ -21,8 +21,6 @@ export interface DeviceCode {
 }
 
 export interface EntraSignInOptions {
-  /** msal's HTTP client; absent: its own (Node's fetch). */
-  readonly networkClient?: INetworkModule;
   /** How long the browser sign-in may take before it is given up (5 minutes). */
   readonly browserTimeoutMs?: number;
 }
@@ -54,7 +52,7 @@ export class EntraSignIn {
       },
       cache: { cachePlugin: vaultCachePlugin(store, settings) },
       // ...and spoken to without Entra's extensions (msal-node 7 moved protocolMode under system).
-      system: { ...(entra ? {} : { protocolMode: 'OIDC' as const }), ...(options.networkClient ? { networkClient: options.networkClient } : {}) },
+      system: entra ? {} : { protocolMode: 'OIDC' },
     });
     this.scopes = scopesFor(settings.env);
   }
