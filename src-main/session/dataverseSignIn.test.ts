@@ -147,6 +147,27 @@ describe('signing in to Dataverse from the app', () => {
     expect(await a.call('dataverse:account', {})).toEqual({ ok: true, value: { available: true, account: null } });
   });
 
+  it('refuses to sign in while the vault is locked, before opening the browser', async () => {
+    const a = await app();
+    a.workspace.lock();
+    expect(await a.call('dataverse:signIn', signInRequest())).toMatchObject({ ok: false, error: { code: 'locked', message: expect.stringContaining('unlock it') } });
+    expect(a.desktop.external).toEqual([]);
+  });
+
+  it('refuses a second sign-in while the first is still waiting in the browser', async () => {
+    const a = await app();
+    let finish: (() => void) | null = null;
+    a.desktop.onExternal = (url) => {
+      finish = () => void finishInBrowser(url);
+    };
+    const first = a.call('dataverse:signIn', signInRequest());
+    await expect.poll(() => a.desktop.external.length).toBe(1);
+    expect(await a.call('dataverse:signIn', signInRequest())).toMatchObject({ ok: false, error: { code: 'busy', message: expect.stringContaining('already waiting in the browser') } });
+    finish!();
+    expect(await first).toMatchObject({ ok: true, value: { account: { username: TEST_ACCOUNT.username } } });
+    expect(a.desktop.external).toHaveLength(1);
+  });
+
   it('says it cannot reach an authority nobody answers at, without opening the browser', async () => {
     const a = await app();
     const r = await a.call('dataverse:signIn', { env: double.url, clientId: idp.clientId, authority: 'https://127.0.0.1:9' });

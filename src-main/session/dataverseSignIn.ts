@@ -32,6 +32,8 @@ export interface DataverseSignInOptions extends EntraSignInOptions {
 
 export class DataverseSignInService implements DataverseTokens {
   private client: EntraSignIn | null = null;
+  /** A browser sign-in waiting for the admin: a second one would open a second page and port. */
+  private signingIn = false;
   private readonly store: SignInStore | null;
 
   constructor(private readonly o: DataverseSignInOptions) {
@@ -51,13 +53,19 @@ export class DataverseSignInService implements DataverseTokens {
   async signIn(request: { readonly env: string; readonly clientId?: string; readonly authority?: string }): Promise<Result<DataverseAccountDto>> {
     const store = this.store;
     if (!store) return refused('no-vault', IN_MEMORY);
+    if (this.signingIn) return refused('busy', 'a sign-in is already waiting in the browser: finish it there (or wait for it to be given up) first');
+    this.signingIn = true;
     return this.attempt(async () => {
       const settings = signInSettings(request);
+      // A locked vault is said before the admin goes to the browser, not after.
+      store.read();
       // A sign-in to another environment or app registration replaces the one kept once it succeeds (the cache plugin writes it then).
       const client = new EntraSignIn(settings, store, this.o);
       await client.withBrowser(this.o.openBrowser);
       this.client = client;
       return this.account();
+    }).finally(() => {
+      this.signingIn = false;
     });
   }
 

@@ -188,6 +188,25 @@ describe('roleatlas dataverse login', () => {
     expect(accessTokenOf(cacheAfter)).not.toBe(accessTokenOf(cacheBefore));
   }, 60_000);
 
+  it('asks to sign in again when the refresh token kept in the vault is no longer accepted, before reading anything', async () => {
+    const path = await newVault('revoked');
+    expect((await login(path)).code).toBe(0);
+    // As after Entra revokes the user's refresh tokens (a password reset, an admin's revocation).
+    const v = await Vault.open(path, { passphrase: PASS }, { actor: 'test' });
+    try {
+      const record = v.getSyncState().dataversesignin!;
+      const cache = JSON.parse(record.cache) as { RefreshToken: Record<string, { secret: string }> };
+      for (const rt of Object.values(cache.RefreshToken)) rt.secret = 'a refresh token the provider no longer knows';
+      expect(v.setSyncState({ dataversesignin: { ...record, cache: JSON.stringify(cache) } }).ok).toBe(true);
+    } finally {
+      v.lock();
+    }
+    const requests = double.env.log.length;
+    const r = await roleatlas('pull', ...vaultArgs(path), '--env', double.url);
+    expect(r).toMatchObject({ code: 1, stderr: expect.stringMatching(new RegExp(`^roleatlas dataverse pull: the sign-in to ${double.url.replace(/[.]/g, '\\.')} has expired or was revoked \\(invalid_grant.*\\); sign in again; roleatlas dataverse login --vault .* signs in`)) });
+    expect(double.env.log.length).toBe(requests);
+  });
+
   it('keeps the tokens only inside the encrypted vault: no file of the vault holds the refresh token in clear', async () => {
     const path = await newVault('sealed');
     expect((await login(path)).code).toBe(0);
@@ -224,6 +243,7 @@ describe('roleatlas dataverse login', () => {
     const path = await newVault('wrong-client');
     const r = await login(path, '--client-id', '00000000-1111-2222-3333-444444444444');
     expect(r).toMatchObject({ code: 1, stderr: expect.stringMatching(new RegExp(`refused the sign-in for client id 00000000-1111-2222-3333-444444444444: .*invalid_client`)) });
+    expect(r.stderr).not.toMatch(/To sign in|undefined/);
     expect(await signInCacheOrNull(path)).toBeNull();
   });
 

@@ -3,7 +3,7 @@
  * (the command line), the authorization code flow with PKCE through the system browser and a
  * loopback redirect (the app), and silent renewal from the cache kept in the vault.
  */
-import { AuthError, InteractionRequiredAuthError, PublicClientApplication, ServerError, type AccountInfo, type AuthenticationResult, type INetworkModule } from '@azure/msal-node';
+import { AuthError, InteractionRequiredAuthError, PublicClientApplication, ServerError, type AccountInfo, type AuthenticationResult } from '@azure/msal-node';
 import { isEntra, scopesFor, SignInError, type SignInSettings } from './settings';
 import { vaultCachePlugin, type SignInStore } from './vaultCache';
 
@@ -21,8 +21,6 @@ export interface DeviceCode {
 }
 
 export interface EntraSignInOptions {
-  /** msal's HTTP client; absent: its own (Node's fetch). */
-  readonly networkClient?: INetworkModule;
   /** How long the browser sign-in may take before it is given up (5 minutes). */
   readonly browserTimeoutMs?: number;
 }
@@ -54,7 +52,7 @@ export class EntraSignIn {
       },
       cache: { cachePlugin: vaultCachePlugin(store, settings) },
       // ...and spoken to without Entra's extensions (msal-node 7 moved protocolMode under system).
-      system: { ...(entra ? {} : { protocolMode: 'OIDC' as const }), ...(options.networkClient ? { networkClient: options.networkClient } : {}) },
+      system: entra ? {} : { protocolMode: 'OIDC' },
     });
     this.scopes = scopesFor(settings.env);
   }
@@ -64,7 +62,10 @@ export class EntraSignIn {
     const r = await this.attempt(() =>
       this.app.acquireTokenByDeviceCode({
         scopes: this.scopes,
-        deviceCodeCallback: (d) => show({ verificationUri: d.verificationUri, userCode: d.userCode, message: d.message || null }),
+        deviceCodeCallback: (d) => {
+          // msal calls back even when the device code endpoint refused (a client id it does not know): there is then nothing to show, and the refusal follows.
+          if (d.userCode && d.verificationUri) show({ verificationUri: d.verificationUri, userCode: d.userCode, message: d.message || null });
+        },
       }),
     );
     return signedIn(r);
@@ -108,7 +109,7 @@ export class EntraSignIn {
     const record = this.store.read();
     const account = record ? await this.account(record.homeaccountid) : null;
     if (!record || !account) throw new SignInError('sign-in-required', `nobody is signed in to ${this.settings.env}; sign in first`);
-    const r = await this.attempt(() => this.app.acquireTokenSilent({ account, scopes: this.scopes }));
+    const r = await this.attempt(() => this.app.acquireTokenSilent({ account, scopes: this.scopes }), 'silent');
     if (!r?.accessToken) throw new SignInError('sign-in-required', `the sign-in to ${this.settings.env} gave no access token; sign in again`);
     return r.accessToken;
   }
@@ -118,13 +119,15 @@ export class EntraSignIn {
   }
 
   /** One wording for what msal and the identity provider refuse. */
-  private async attempt(call: () => Promise<AuthenticationResult | null>): Promise<AuthenticationResult | null> {
+  private async attempt(call: () => Promise<AuthenticationResult | null>, how: 'silent' | 'with the admin' = 'with the admin'): Promise<AuthenticationResult | null> {
     const { env, authority, clientId } = this.settings;
     try {
       return await call();
     } catch (e) {
       if (e instanceof SignInError) throw e;
-      if (e instanceof InteractionRequiredAuthError) throw new SignInError('sign-in-required', `the sign-in to ${env} has expired or was revoked (${describe(e)}); sign in again`);
+      // A refresh token refused (expired after its 90 days, revoked by a password reset or an admin) is Entra's invalid_grant: only a new sign-in helps.
+      const refusedRenewal = how === 'silent' && e instanceof AuthError && e.errorCode === 'invalid_grant';
+      if (e instanceof InteractionRequiredAuthError || refusedRenewal) throw new SignInError('sign-in-required', `the sign-in to ${env} has expired or was revoked (${describe(e)}); sign in again`);
       if (e instanceof ServerError || (e instanceof AuthError && /invalid_client|unauthorized_client|invalid_grant|access_denied|invalid_scope|invalid_request|invalid_target/.test(`${e.errorCode} ${e.errorMessage}`))) {
         throw new SignInError('refused', `${authority} refused the sign-in for client id ${clientId}: ${describe(e as AuthError)}`);
       }
@@ -138,7 +141,9 @@ export class EntraSignIn {
 }
 
 function describe(e: AuthError): string {
-  const message = (e.errorMessage || e.message || '').split('\n')[0].trim();
+  const raw = e.errorMessage || e.message || '';
+  // msal wraps the server's error_description in "Error(s): … - Description: … - Correlation ID: …".
+  const message = (/Description: ([\s\S]*?) - Correlation ID/.exec(raw)?.[1] ?? raw).split('\n')[0].trim();
   return message && message !== e.errorCode ? `${e.errorCode}: ${message}` : e.errorCode || e.message;
 }
 
