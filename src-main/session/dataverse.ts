@@ -94,11 +94,6 @@ export class DataverseService {
     return job ? ok({ ...job }) : refused('unknown-job', `no Dataverse pull ${jobid} (jobs are kept until the app restarts)`, 'jobid');
   }
 
-  /** Resolves once no pull is running; for tests and for shutting down. */
-  async idle(): Promise<void> {
-    while (this.running) await new Promise((r) => setTimeout(r, 10));
-  }
-
   /** The requests of the staged set in order and its access diff, read against the environment; nothing is sent. */
   async pushPlan(limit: number): Promise<Result<DataversePlanDto>> {
     const planned = await this.plan();
