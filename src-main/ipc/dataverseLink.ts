@@ -1,4 +1,4 @@
-import { DataverseService, type DataverseOptions } from '../session/dataverse';
+import { DataverseService } from '../session/dataverse';
 import { VaultModelStore } from '../session/vaultModelStore';
 import { Workspace } from '../session/workspace';
 import type { dataverseLinkChannels } from '../bridge/channels/dataverseLink';
@@ -6,7 +6,7 @@ import { answer, type Handler, value } from './dispatch';
 import type { Services } from './register';
 
 /** The Dataverse service over the workspace's vault, with the sign-in's token (services.dataverse); an organization held in memory has nothing to pull into. */
-export function dataverseServiceFor(services: Services, o: Pick<DataverseOptions, 'connection' | 'now'> = {}): DataverseService {
+export function dataverseServiceFor(services: Services): DataverseService {
   const vaults = services.workspace instanceof Workspace ? services.workspace.vaults : null;
   return new DataverseService({
     vaults,
@@ -20,7 +20,6 @@ export function dataverseServiceFor(services: Services, o: Pick<DataverseOptions
     onChange: () => {
       if (vaults && !vaults.isLocked) services.session.useStore(new VaultModelStore(vaults));
     },
-    ...o,
   });
 }
 

@@ -32,8 +32,11 @@ export interface DataverseOptions {
 /** Bodies are shown on one line of the review; the full body is what `roleatlas dataverse push --json` prints. */
 const BODY_CHARS = 240;
 
-type Planned = { readonly kind: 'planned'; readonly plan: PushPlan; readonly vault: Vault; readonly connection: Connection } | { readonly kind: 'conflict'; readonly env: string; readonly message: string; readonly conflicts: PushConflict['fields']; readonly staged: number };
+/** Pull jobs answered after they end, so a window that polls late still reads how one ended. */
 const JOBS_KEPT = 20;
+
+/** The push read against the environment, or the fields it changed since the pull (then nothing can be sent). */
+type Planned = { readonly kind: 'planned'; readonly plan: PushPlan; readonly vault: Vault; readonly connection: Connection } | { readonly kind: 'conflict'; readonly env: string; readonly message: string; readonly conflicts: PushConflict['fields']; readonly staged: number };
 
 export class DataverseService {
   private readonly jobs = new Map<string, DataversePullJobDto>();
