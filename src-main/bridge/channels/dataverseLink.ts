@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { environmentUrlProblem } from '../../dataverse/environmentUrl';
 import { channel } from '../channel';
-import { authority, clientId } from './dataverse';
+import { authority, clientId, environment } from './dataverse';
 import { diffSchema } from './staging';
 
 /**
@@ -9,18 +8,6 @@ import { diffSchema } from './staging';
  * it into the vault, and pushing the staged change set back. The sign-in is another area's
  * (dataverse:signIn…): these channels only ever use its token in main, never see it.
  */
-
-/** Checked as `roleatlas dataverse --env` checks it; answered as the environment's origin. */
-const environment = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(2000)
-  .superRefine((text, ctx) => {
-    const problem = environmentUrlProblem(text);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  })
-  .transform((text) => new URL(text).origin);
 
 export const dataverseSettingsSchema = z.object({
   /** https://ORG.crm.dynamics.com; null until the admin sets it. */
