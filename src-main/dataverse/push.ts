@@ -7,7 +7,6 @@
  * beside the vault's, with Dataverse's own message.
  */
 import { randomUUID } from 'node:crypto';
-import { apply } from '../core/commands/apply';
 import type { Command, CommandType } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
 import { DEPTHS } from '../core/model/depth';
@@ -176,7 +175,15 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
   const touched = new Set<string>();
   const created = new Set<string>();
   const newFieldPermissions = new Map<string, string>();
-  let state = ctx.state;
+  // The rows as the staged commands before this one leave them: read from the vault's state, written here (a command's whole state would copy a 50,000-row table each time).
+  const overlay = new Map<string, Record<string, unknown> | null>();
+  const rowAt = (set: VersionedSet, id: string): Record<string, unknown> | undefined => {
+    const k = `${set}|${id}`;
+    if (overlay.has(k)) return overlay.get(k) ?? undefined;
+    return ctx.state[TABLE[set]].get(id) as unknown as Record<string, unknown> | undefined;
+  };
+  const write = (set: VersionedSet, id: string, row: Record<string, unknown> | null) => overlay.set(`${set}|${id}`, row);
+  const rootUnit = () => [...ctx.state.businessunits.values()].find((u) => u.parentbusinessunitid === null)?.businessunitid;
   const pid = (i: number, type: string, name: string) => {
     const id = ctx.privileges[name] ?? Object.entries(ctx.privileges).find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
     if (!id) throw new DataverseError(`command ${i + 1} (${type}): the environment has no privilege ${name}`, null, null);
@@ -184,11 +191,6 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
   };
   for (let i = 0; i < commands.length; i++) {
     const c = commands[i];
-    const before = state;
-    const applied = apply(before, c);
-    if (!applied.ok) throw new DataverseError(`command ${i + 1} (${c.type}) is refused by the vault's model: ${applied.error.message}; nothing was sent`, null, null);
-    const after = applied.value.state;
-    state = after;
     const fail = (why: string) => new DataverseError(`command ${i + 1} (${c.type}): ${why}; nothing was sent`, null, null);
     const push = (r: Omit<PlannedRequest, 'command'>) => out.push({ command: i, ...r });
 
@@ -202,12 +204,13 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
       touched.add(`${set}|${id}`);
       push({ method: 'DELETE', path: `${set}(${id})`, effect: { kind: 'row', set, id, present: false }, send: (k) => k.api.deleteRecord({ collection: set, key: id }) });
     };
-    /** PATCH of the fields the command changed, If-Match with the pulled version on the row's first change in this push. */
-    const patch = async (set: VersionedSet, id: string, only?: readonly string[]) => {
-      const was = before[TABLE[set]].get(id) as unknown as Record<string, unknown> | undefined;
-      const now = after[TABLE[set]].get(id) as unknown as Record<string, unknown> | undefined;
-      if (!was || !now) throw fail(`${ENTITY[set]} ${id} is not in the organization`);
-      const fields = Object.keys(COLUMNS[set]).filter((k) => (!only || only.includes(k)) && (now[k] ?? null) !== (was[k] ?? null));
+    /** PATCH of the fields the command changes, If-Match with the pulled version on the row's first change in this push. */
+    const patch = async (set: VersionedSet, id: string, given: Record<string, unknown>) => {
+      const was = rowAt(set, id);
+      if (!was) throw fail(`${ENTITY[set]} ${id} is not in the organization`);
+      const now = { ...was, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
+      write(set, id, now);
+      const fields = Object.keys(COLUMNS[set]).filter((k) => k in given && given[k] !== undefined && (now[k] ?? null) !== (was[k] ?? null));
       if (!fields.length) return;
       const changes = Object.fromEntries(fields.map((k) => [k, now[k] ?? null]));
       const held = Object.fromEntries(fields.map((k) => [k, was[k] ?? null]));
@@ -232,7 +235,8 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
       push({ method: 'PATCH', path: `${set}(${id})`, body, effect: { kind: 'columns', set, id, values }, ...(ifMatch ? { ifMatch } : {}), send: (k) => k.api.update({ collection: set, key: id, data: body, ...(etag ? { ifmatch: etag } : {}) }) });
     };
     const replacePrivileges = (roleid: string, names: Readonly<Record<string, string>>) => {
-      const role = after.roles.get(roleid)!;
+      const role = rowAt('roles', roleid);
+      if (!role) throw fail(`role ${roleid} is not in the organization`);
       const entries = Object.entries(names).map(([n, depth]) => ({ id: pid(i, c.type, n), depth }));
       const body = { Privileges: entries.map((e) => ({ Depth: e.depth, PrivilegeId: e.id, BusinessUnitId: role.businessunitid })) };
       touched.add(`roles|${roleid}`);
@@ -241,7 +245,7 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
 
     switch (c.type) {
       case 'setRolePrivilege': {
-        const role = before.roles.get(c.roleid);
+        const role = rowAt('roles', c.roleid);
         if (!role) throw fail(`role ${c.roleid} is not in the organization`);
         const privilegeid = pid(i, c.type, c.privilege);
         touched.add(`roles|${c.roleid}`);
@@ -257,7 +261,7 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         break;
       }
       case 'replaceRolePrivileges':
-        replacePrivileges(c.roleid, after.roles.get(c.roleid)!.privileges);
+        replacePrivileges(c.roleid, c.privileges);
         break;
       case 'assignRole':
       case 'removeRole': {
@@ -265,12 +269,12 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         const holder = user ?? c.teamid!;
         const set = user ? 'systemusers' : 'teams';
         const nav = user ? 'systemuserroles_association' : 'teamroles_association';
-        const unit = c.businessunitid ?? (user ? before.systemusers.get(user)?.businessunitid : before.teams.get(holder)?.businessunitid);
+        const unit = c.businessunitid ?? (rowAt(set, holder)?.businessunitid as string | undefined);
         if (!unit) throw fail(`${user ? 'user' : 'team'} ${holder} is not in the organization`);
-        const role = before.roles.get(c.roleid);
+        const role = rowAt('roles', c.roleid);
         let copy: string;
         if (role && created.has(c.roleid) && role.businessunitid === unit) copy = c.roleid;
-        else if (created.has(c.roleid) || created.has(unit)) throw fail(`role ${role?.name ?? c.roleid} gets its copy in business unit ${before.businessunits.get(unit)?.name ?? unit} only once this push has created ${created.has(unit) ? 'the unit' : 'the role'}, and Dataverse names that copy; push, pull, then push the assignment`);
+        else if (created.has(c.roleid) || created.has(unit)) throw fail(`role ${String(role?.name ?? c.roleid)} gets its copy in business unit ${String(rowAt('businessunits', unit)?.name ?? unit)} only once this push has created ${created.has(unit) ? 'the unit' : 'the role'}, and Dataverse names that copy; push, pull, then push the assignment`);
         else copy = await ctx.roleCopy(c.roleid, unit);
         const pair = (present: boolean): Effect => ({ kind: 'pair', set: user ? 'systemuserrolescollection' : 'teamrolescollection', by: [user ? 'systemuserid' : 'teamid', holder], other: ['roleid', copy], present });
         if (c.type === 'assignRole') push({ method: 'POST', path: `${set}(${holder})/${nav}/$ref`, body: { '@odata.id': `roles(${copy})` }, effect: pair(true), send: (k) => k.api.associate({ collection: set, primaryKey: holder, relationshipName: nav, relatedCollection: 'roles', relatedKey: copy }) });
@@ -288,33 +292,38 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
       case 'createBusinessUnit': {
         // Dataverse creates the unit's default team itself, under an id of its own: the next pull brings it.
         const id = c.businessunitid!;
+        write('businessunits', id, { businessunitid: id, name: c.name, parentbusinessunitid: c.parentbusinessunitid, isdisabled: false });
         create('businessunits', id, { businessunitid: id, name: c.name, 'parentbusinessunitid@odata.bind': `/businessunits(${c.parentbusinessunitid})` });
         break;
       }
       case 'updateBusinessUnit':
-        await patch('businessunits', c.businessunitid, ['name']);
+        await patch('businessunits', c.businessunitid, { name: c.name });
         break;
       // Behavior of specialized update operations: SetParentBusinessUnit is an Update of parentbusinessunitid, SetState of isdisabled.
       case 'moveBusinessUnit':
-        await patch('businessunits', c.businessunitid, ['parentbusinessunitid']);
+        await patch('businessunits', c.businessunitid, { parentbusinessunitid: c.parentbusinessunitid });
         break;
       case 'setBusinessUnitDisabled':
-        await patch('businessunits', c.businessunitid, ['isdisabled']);
+        await patch('businessunits', c.businessunitid, { isdisabled: c.isdisabled });
         break;
       case 'deleteBusinessUnit':
+        write('businessunits', c.businessunitid, null);
         remove('businessunits', c.businessunitid);
         break;
       case 'createUser': {
-        const u = after.systemusers.get(c.systemuserid!)!;
+        const u = { systemuserid: c.systemuserid!, fullname: c.fullname, domainname: c.domainname, internalemailaddress: c.internalemailaddress ?? null, businessunitid: c.businessunitid, parentsystemuserid: c.parentsystemuserid ?? null, isdisabled: false };
+        write('systemusers', u.systemuserid, u);
         create('systemusers', u.systemuserid, { systemuserid: u.systemuserid, ...written('systemusers', { fullname: u.fullname, domainname: u.domainname, internalemailaddress: u.internalemailaddress }), 'businessunitid@odata.bind': `/businessunits(${u.businessunitid})`, ...(u.parentsystemuserid ? written('systemusers', { parentsystemuserid: u.parentsystemuserid }) : {}) });
         break;
       }
       case 'updateUser':
-        await patch('systemusers', c.systemuserid, ['fullname', 'domainname', 'internalemailaddress', 'parentsystemuserid']);
+        await patch('systemusers', c.systemuserid, { fullname: c.fullname, domainname: c.domainname, internalemailaddress: c.internalemailaddress, parentsystemuserid: c.parentsystemuserid });
         break;
       case 'moveUser': {
-        const was = before.systemusers.get(c.systemuserid);
-        if (!was || was.businessunitid === c.businessunitid) break;
+        const was = rowAt('systemusers', c.systemuserid);
+        if (!was) throw fail(`user ${c.systemuserid} is not in the organization`);
+        if (was.businessunitid === c.businessunitid) break;
+        write('systemusers', c.systemuserid, { ...was, businessunitid: c.businessunitid });
         // The user keeps what it owns: ReassignPrincipal is the user itself. Dataverse removes the user's roles, as the model does.
         const body = { BusinessUnit: { '@odata.type': 'Microsoft.Dynamics.CRM.businessunit', businessunitid: c.businessunitid }, ReassignPrincipal: { '@odata.type': 'Microsoft.Dynamics.CRM.systemuser', systemuserid: c.systemuserid } };
         touched.add(`systemusers|${c.systemuserid}`);
@@ -322,40 +331,48 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         break;
       }
       case 'setUserDisabled':
-        await patch('systemusers', c.systemuserid, ['isdisabled']);
+        await patch('systemusers', c.systemuserid, { isdisabled: c.isdisabled });
         break;
       case 'createTeam': {
-        const t = after.teams.get(c.teamid!)!;
+        const t = { teamid: c.teamid!, name: c.name, teamtype: c.teamtype, businessunitid: c.businessunitid, administratorid: c.administratorid ?? null, isdefault: false };
+        write('teams', t.teamid, t);
         create('teams', t.teamid, { teamid: t.teamid, name: t.name, teamtype: t.teamtype, 'businessunitid@odata.bind': `/businessunits(${t.businessunitid})`, ...(t.administratorid ? written('teams', { administratorid: t.administratorid }) : {}) });
         break;
       }
       case 'updateTeam':
-        await patch('teams', c.teamid, ['name', 'administratorid']);
+        await patch('teams', c.teamid, { name: c.name, administratorid: c.administratorid });
         break;
       case 'deleteTeam':
+        write('teams', c.teamid, null);
         remove('teams', c.teamid);
         break;
       case 'createRole': {
-        const r = after.roles.get(c.roleid!)!;
+        const unit = c.businessunitid ?? rootUnit();
+        if (!unit) throw fail('the organization has no root business unit');
+        const r = { roleid: c.roleid!, name: c.name, businessunitid: unit, isinherited: c.isinherited ?? 1, description: c.description ?? null, privileges: c.privileges ?? {} };
+        write('roles', r.roleid, r);
         create('roles', r.roleid, { roleid: r.roleid, name: r.name, 'businessunitid@odata.bind': `/businessunits(${r.businessunitid})`, isinherited: r.isinherited, ...(r.description ? { description: r.description } : {}) });
         if (Object.keys(r.privileges).length) replacePrivileges(r.roleid, r.privileges);
         break;
       }
       case 'updateRole':
-        await patch('roles', c.roleid, ['name', 'isinherited', 'description']);
+        await patch('roles', c.roleid, { name: c.name, isinherited: c.isinherited, description: c.description });
         break;
       case 'deleteRole':
+        write('roles', c.roleid, null);
         remove('roles', c.roleid);
         break;
       case 'createFieldSecurityProfile': {
-        const p = after.fieldsecurityprofiles.get(c.fieldsecurityprofileid!)!;
+        const p = { fieldsecurityprofileid: c.fieldsecurityprofileid!, name: c.name, description: c.description ?? null };
+        write('fieldsecurityprofiles', p.fieldsecurityprofileid, p);
         create('fieldsecurityprofiles', p.fieldsecurityprofileid, { fieldsecurityprofileid: p.fieldsecurityprofileid, name: p.name, ...(p.description ? { description: p.description } : {}) });
         break;
       }
       case 'updateFieldSecurityProfile':
-        await patch('fieldsecurityprofiles', c.fieldsecurityprofileid, ['name', 'description']);
+        await patch('fieldsecurityprofiles', c.fieldsecurityprofileid, { name: c.name, description: c.description });
         break;
       case 'deleteFieldSecurityProfile':
+        write('fieldsecurityprofiles', c.fieldsecurityprofileid, null);
         remove('fieldsecurityprofiles', c.fieldsecurityprofileid);
         break;
       case 'setFieldPermission':
