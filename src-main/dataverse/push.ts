@@ -500,6 +500,34 @@ export async function inEffect(c: Connection, requests: readonly PlannedRequest[
     }
     return p;
   };
+  // Rows read one by one, or past `wholeTable` of one set the whole set once, with every column asked of it.
+  const rowsAsked = new Map<VersionedSet, { ids: Set<string>; columns: Set<string> }>();
+  for (const r of requests) {
+    const e = r.effect;
+    if (e.kind !== 'columns' && !(e.kind === 'row' && e.set !== 'fieldpermissions')) continue;
+    const set = e.set as VersionedSet;
+    const asked = rowsAsked.get(set) ?? rowsAsked.set(set, { ids: new Set(), columns: new Set() }).get(set)!;
+    asked.ids.add(norm(e.id));
+    if (e.kind === 'columns') for (const k of Object.keys(e.values)) asked.columns.add(k);
+  }
+  const wholeSets = new Map<VersionedSet, Promise<Map<string, Record<string, unknown>>>>();
+  const rowOf = async (set: VersionedSet, id: string, columns: readonly string[]): Promise<Record<string, unknown> | null> => {
+    const asked = rowsAsked.get(set)!;
+    // Roles are read one by one: the set holds every role's copy in every unit.
+    if (asked.ids.size > wholeTable && set !== 'roles') {
+      let all = wholeSets.get(set);
+      if (!all) {
+        const key = VERSIONED_SETS[set];
+        all = c.all<Record<string, unknown>>(set, [key, ...asked.columns]).then((rows) => new Map(rows.map((r) => [norm(String(r[key])), r])));
+        wholeSets.set(set, all);
+      }
+      return (await all).get(norm(id)) ?? null;
+    }
+    return rowReader(c)(set, id, columns.length ? columns : [VERSIONED_SETS[set]]).catch((x: unknown) => {
+      if (asDataverseError(x).status === 404) return null;
+      throw x;
+    });
+  };
   const exists = (set: string, id: string) =>
     c.send(`reading ${set}(${id})`, (api) => api.retrieve({ collection: set, key: id, select: [set === 'fieldpermissions' ? 'fieldpermissionid' : VERSIONED_SETS[set as VersionedSet]] })).then(
       () => true,
@@ -520,14 +548,11 @@ export async function inEffect(c: Connection, requests: readonly PlannedRequest[
           return held.size === want.length && want.every(([id, depth]) => held.get(norm(id)) === depth);
         }
         case 'columns': {
-          const row = await rowReader(c)(e.set, e.id, Object.keys(e.values)).catch((x: unknown) => {
-            if (asDataverseError(x).status === 404) return null;
-            throw x;
-          });
+          const row = await rowOf(e.set, e.id, Object.keys(e.values));
           return row !== null && Object.entries(e.values).every(([k, v]) => same(row[k], v));
         }
         case 'row':
-          return (await exists(e.set, e.id)) === e.present;
+          return (e.set === 'fieldpermissions' ? await exists(e.set, e.id) : (await rowOf(e.set, e.id, [])) !== null) === e.present;
         case 'fieldpermission': {
           const rows = await c.all<Record<string, unknown>>('fieldpermissions', ['canread', 'cancreate', 'canupdate'], { filter: `_fieldsecurityprofileid_value eq ${e.profileid} and entityname eq '${e.entityname.replace(/'/g, "''")}' and attributelogicalname eq '${e.attributelogicalname.replace(/'/g, "''")}'` });
           if (!e.values) return rows.length === 0;
