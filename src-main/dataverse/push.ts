@@ -89,20 +89,18 @@ export function rowReader(c: Connection): NonNullable<PushContext['row']> {
     });
 }
 
-/** The copy of a role in a unit, read from the environment (roles whose parentrootroleid is the role). */
+/** The copy of a role in a unit, read from the environment: every copy of the role at once (roles whose parentrootroleid is the role). */
 export function roleCopyReader(c: Connection): PushContext['roleCopy'] {
-  const cache = new Map<string, Promise<string>>();
-  return (roleid, bu) => {
-    const key = `${roleid}|${bu}`;
-    let p = cache.get(key);
+  const cache = new Map<string, Promise<Map<string, string>>>();
+  return async (roleid, bu) => {
+    let p = cache.get(roleid);
     if (!p) {
-      p = c.all<{ roleid: string }>('roles', ['roleid'], { filter: `_parentrootroleid_value eq ${roleid} and _businessunitid_value eq ${bu}` }).then((rows) => {
-        if (rows.length !== 1) throw new DataverseError(`role ${roleid} has no copy in business unit ${bu} in the environment`, null, null);
-        return rows[0].roleid;
-      });
-      cache.set(key, p);
+      p = c.all<{ roleid: string; _businessunitid_value: string }>('roles', ['roleid', '_businessunitid_value'], { filter: `_parentrootroleid_value eq ${roleid}` }).then((rows) => new Map(rows.map((r) => [String(r._businessunitid_value).toLowerCase(), r.roleid])));
+      cache.set(roleid, p);
     }
-    return p;
+    const copy = (await p).get(bu.toLowerCase());
+    if (!copy) throw new DataverseError(`role ${roleid} has no copy in business unit ${bu} in the environment`, null, null);
+    return copy;
   };
 }
 
