@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { OrgState } from '../../../src-main/core/model/org';
-import { addPair, guidFor, removePair, seedFrom, type Intersect, type Row, type SeedData } from './seed';
+import { addPair, guidFor, removePair, restorePair, seedFrom, type Intersect, type Row, type SeedData } from './seed';
 import { BatchFormatError, boundaryOf, parseBatch, writeBatchResponse, type BatchHttpResponse, type BatchResponsePart } from './multipart';
 
 export const API_PATH = '/api/data/v9.2/';
@@ -219,7 +219,7 @@ export class DataverseEnvironment {
   // ---- reading ---------------------------------------------------------------------------------
 
   /** The rows of an entity set, in a stable order (the order paging follows). */
-  private rowsOf(set: string, filter: Filter | null): { count: () => number; at: (i: number) => Row | undefined; ids?: string[] } {
+  private rowsOf(set: string, filter: Filter | null, filterText?: string | null): { count: () => number; at: (i: number) => Row | undefined; ids?: string[] } {
     const d = this.data;
     const fromMap = (m: Map<string, Row>) => {
       const rows = [...m.values()].filter((r) => !filter || filter(r));
@@ -251,7 +251,10 @@ export class DataverseEnvironment {
       }
       case 'roles': {
         // Copies are many (roles × units): rows are built per page, not kept.
-        const ids = filter ? this.copyOrder.filter((id) => filter(this.roleRow(id))) : this.copyOrder;
+        // A filter on the root role looks at that role's copies only (a unit each), not at every copy.
+        const root = filterText ? /(?:^|\s)_parentrootroleid_value eq ([0-9a-fA-F-]{36})(?:\s|$)/.exec(filterText)?.[1]?.toLowerCase() : undefined;
+        const candidates = root && !/\bor\b/i.test(filterText!) ? [...this.data.businessunits.keys()].map((bu) => this.copyByRootUnit.get(`${root}|${bu}`)).filter((id): id is string => id !== undefined) : this.copyOrder;
+        const ids = filter ? candidates.filter((id) => filter(this.roleRow(id))) : candidates;
         return { count: () => ids.length, at: (i) => (i < ids.length ? this.roleRow(ids[i]) : undefined) };
       }
       default:
@@ -300,7 +303,7 @@ export class DataverseEnvironment {
 
   private retrieveMultiple(set: string, query: URLSearchParams, headers: Request['headers'], rawPath: string): Response {
     const filter = query.get('$filter') ? parseFilter(query.get('$filter')!) : null;
-    const rows = this.rowsOf(set, filter);
+    const rows = this.rowsOf(set, filter, query.get('$filter'));
     const select = query.get('$select');
     const top = query.get('$top') ? Number(query.get('$top')) : null;
     const asked = /odata\.maxpagesize=(\d+)/.exec(headers.prefer ?? '');
@@ -420,10 +423,7 @@ export class DataverseEnvironment {
     } else {
       const removed = removePair(t, a, b);
       if (!removed) throw notFound(`${t.set} association between ${a} and ${b}`);
-      this.changed(() => {
-        t.rows.set(removed[t.idField] as string, removed);
-        t.byPair.set(`${a}|${b}`, removed[t.idField] as string);
-      });
+      this.changed(() => restorePair(t, removed));
     }
     return { status: 204, headers: { 'OData-Version': '4.0' }, body: '' };
   }
@@ -660,10 +660,7 @@ export class DataverseEnvironment {
       restore(this.copies, before.copies);
       this.copyOrder.splice(0, this.copyOrder.length, ...before.order);
       restore(this.copyByRootUnit, before.byRootUnit);
-      for (const [t, r] of dropped) {
-        t.rows.set(r[t.idField] as string, r);
-        t.byPair.set(`${r[t.a] as string}|${r[t.b] as string}`, r[t.idField] as string);
-      }
+      for (const [t, r] of dropped) restorePair(t, r);
     });
   }
 
@@ -685,10 +682,7 @@ export class DataverseEnvironment {
       for (const r of [...t.rows.values()]) {
         if (!match(r[t[side]] as string)) continue;
         const removed = removePair(t, r[t.a] as string, r[t.b] as string)!;
-        undo.push(() => {
-          t.rows.set(removed[t.idField] as string, removed);
-          t.byPair.set(`${removed[t.a] as string}|${removed[t.b] as string}`, removed[t.idField] as string);
-        });
+        undo.push(() => restorePair(t, removed));
       }
     };
     const d = this.data;
@@ -777,12 +771,9 @@ export class DataverseEnvironment {
     const to = bu.businessunitid as string;
     const undo: (() => void)[] = [];
     const t = this.data.systemuserroles;
-    for (const r of [...t.rows.values()]) if (r.systemuserid === id) {
-      const removed = removePair(t, id, r.roleid as string)!;
-      undo.push(() => {
-        t.rows.set(removed[t.idField] as string, removed);
-        t.byPair.set(`${id}|${removed.roleid as string}`, removed[t.idField] as string);
-      });
+    for (const role of [...(t.byA.get(id) ?? [])]) {
+      const removed = removePair(t, id, role)!;
+      undo.push(() => restorePair(t, removed));
     }
     const oldTeam = this.defaultTeamOf(from);
     const newTeam = this.defaultTeamOf(to);
