@@ -441,4 +441,12 @@ describe('pushing rows, lookups, moves and field security', () => {
     expect(await inEffect(c, plan, 3)).toEqual(expected);
     expect(c.requests - before).toBe(2); // one page of systemusers, one of teams
   });
+
+  it('refuses a change of a user or a role the vault does not hold, naming the command, before sending anything', async () => {
+    const { ctx } = await pulled();
+    const before = writes();
+    await expect(planPush([{ type: 'setUserDisabled', systemuserid: '6f1d7c9e-0000-4000-8000-00000000dead', isdisabled: true }], ctx)).rejects.toThrow('command 1 (setUserDisabled): user 6f1d7c9e-0000-4000-8000-00000000dead is not in the organization; nothing was sent');
+    await expect(planPush([{ type: 'replaceRolePrivileges', roleid: 'no-such-role', privileges: {} }], ctx)).rejects.toThrow('command 1 (replaceRolePrivileges): role no-such-role is not in the organization; nothing was sent');
+    expect(writes()).toBe(before);
+  });
 });
