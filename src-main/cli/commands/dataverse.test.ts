@@ -258,4 +258,19 @@ describe('roleatlas dataverse push', () => {
     expect(writes(env)).toEqual([]);
   });
 
+
+  it("creates a business unit and a user in the environment under the vault's ids, so the next pull finds them where the vault has them", async () => {
+    const sales = [...org.businessunits.values()].find((b) => b.name === 'Sales')!;
+    const unit = '5b0c9d1e-0000-4000-8000-00000000a001';
+    const user = '5b0c9d1e-0000-4000-8000-00000000a002';
+    const { path, env } = await stagedVault('created', [
+      { type: 'createBusinessUnit', businessunitid: unit, defaultteamid: '5b0c9d1e-0000-4000-8000-00000000a003', name: 'Sales North', parentbusinessunitid: sales.businessunitid },
+      { type: 'createUser', systemuserid: user, fullname: 'Noor North', domainname: 'noor@contoso.example', businessunitid: unit },
+    ]);
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1\. POST businessunits \{"businessunitid":"5b0c9d1e-0000-4000-8000-00000000a001","name":"Sales North"/);
+    expect((await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(0);
+    expect(await opened(path, (v) => ({ unit: v.state.businessunits.get(unit)?.name, user: v.state.systemusers.get(user)?.businessunitid }))).toEqual({ unit: 'Sales North', user: unit });
+  });
 });
