@@ -5,7 +5,9 @@ import { demoOrganization } from '../core/generate/demo';
 import { startDataverseDouble, type RunningDouble } from '../../test/dataverse/double/app';
 import { Connection } from './connection';
 import { pullEnvironment } from './pull';
-import { inEffect, planPush, pushContext, sendPush, PushConflict, type PlannedRequest } from './push';
+import { planPush, pushContext, PushConflict, type PlannedRequest } from './push';
+import { inEffect } from './pushReadBack';
+import { sendPush } from './pushSend';
 
 let double: RunningDouble | null = null;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 /**
- * Push: staged commands as Web API requests, in order, sent as $batch change sets of at most
- * 1,000 operations (each change set applies whole or not at all). A dry run lists the requests
- * without sending any. Staged commands without a Dataverse equivalent are listed by position and
+ * Push planning: staged commands as Web API requests, in order (pushSend.ts sends them as $batch
+ * change sets of at most 1,000 operations, each applied whole or not at all; pushReadBack.ts tells
+ * which the environment already holds). A dry run lists the requests without sending any. Staged commands without a Dataverse equivalent are listed by position and
  * nothing is sent. A PATCH carries If-Match with the row's version from the pull, so a row changed
  * in the environment since then is refused (412) and shown per field: the environment's value
  * beside the vault's, with Dataverse's own message.
@@ -11,8 +11,8 @@ import type { Command, CommandType } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
 import { DEPTHS } from '../core/model/depth';
 import { LOCAL_ONLY_COMMANDS } from '../sync/dataverse';
-import { Connection, DataverseError, asDataverseError } from './connection';
-import { VERSIONED_SETS, type Etags, type VersionedSet } from './etags';
+import { Connection, DataverseError } from './connection';
+import type { Etags, VersionedSet } from './etags';
 
 /** The documented largest batch. */
 export const MAX_BATCH = 1000;
@@ -159,8 +159,8 @@ function written(set: VersionedSet, fields: Record<string, unknown>): Record<str
 }
 
 const readForm = (set: VersionedSet, fields: Record<string, unknown>) => Object.fromEntries(Object.entries(fields).map(([k, v]) => [COLUMNS[set][k].read, v ?? null]));
-const show = (v: unknown) => JSON.stringify(v ?? null);
-const same = (a: unknown, b: unknown) => (typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : (a ?? null) === (b ?? null));
+export const show = (v: unknown) => JSON.stringify(v ?? null);
+export const same = (a: unknown, b: unknown) => (typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : (a ?? null) === (b ?? null));
 
 export async function planPush(commands: readonly Command[], ctx: PushContext): Promise<PlannedRequest[]> {
   const blocked = commands.flatMap((c, i) => (NOT_PUSHED[c.type] ? [{ i, type: c.type }] : []));
@@ -428,234 +428,6 @@ export function changedRows(requests: readonly PlannedRequest[]): { set: Version
     else if (e.kind === 'privilege' || e.kind === 'privileges') out.set(`roles|${e.roleid}`, { set: 'roles', id: e.roleid });
   }
   return [...out.values()];
-}
-
-const DEPTH_BY_VALUE = ['Basic', 'Local', 'Deep', 'Global'];
-/** Users or teams of one association table past which inEffect reads the whole table rather than one query each. */
-export const WHOLE_TABLE = 50;
-
-/**
- * Which of the requests the environment already holds in effect, read from the environment: one
- * RetrieveRolePrivilegesRole per affected role, one query per affected user, team, profile or row.
- * A request in effect must not be sent again (an association or a create sent twice is refused as
- * a duplicate; an action sent twice would act twice).
- */
-export async function inEffect(c: Connection, requests: readonly PlannedRequest[], wholeTable = WHOLE_TABLE): Promise<boolean[]> {
-  const roles = new Map<string, Promise<Map<string, string>>>();
-  const pairs = new Map<string, Promise<Set<string>>>();
-  const norm = (id: string) => id.toLowerCase();
-  const privilegesOf = (roleid: string) => {
-    let p = roles.get(roleid);
-    if (!p) {
-      p = c
-        .send(`reading the privileges of role ${roleid}`, (api) => api.callFunction<{ RolePrivileges?: { PrivilegeId: string; Depth: string | number }[] }>({ name: 'RetrieveRolePrivilegesRole', parameters: { RoleId: roleid } }))
-        .then((res) => {
-          if (!res || !Array.isArray(res.RolePrivileges)) throw new DataverseError(`reading the privileges of role ${roleid}: the answer has no RolePrivileges list`, null, null);
-          return new Map(res.RolePrivileges.map((r) => [norm(r.PrivilegeId), typeof r.Depth === 'number' || /^\d$/.test(r.Depth) ? DEPTH_BY_VALUE[Number(r.Depth)] : r.Depth]));
-        });
-      roles.set(roleid, p);
-    }
-    return p;
-  };
-  // One query per user or team touched; past `wholeTable` of them, the whole intersect table is read once (a few pages instead of thousands of requests).
-  const holders = new Map<string, Set<string>>();
-  for (const r of requests) if (r.effect.kind === 'pair') (holders.get(`${r.effect.set}|${r.effect.by[0]}`) ?? holders.set(`${r.effect.set}|${r.effect.by[0]}`, new Set()).get(`${r.effect.set}|${r.effect.by[0]}`)!).add(norm(r.effect.by[1]));
-  const wholeTables = new Map<string, Promise<Set<string>>>();
-  const pairsOf = async (e: Extract<Effect, { kind: 'pair' }>): Promise<(other: string) => boolean> => {
-    const table = `${e.set}|${e.by[0]}`;
-    if (holders.get(table)!.size > wholeTable) {
-      let all = wholeTables.get(table);
-      if (!all) {
-        all = c.all<Record<string, string>>(e.set, [e.by[0], e.other[0]]).then((rows) => new Set(rows.map((r) => `${norm(String(r[e.by[0]]))}|${norm(String(r[e.other[0]]))}`)));
-        wholeTables.set(table, all);
-      }
-      const rows = await all;
-      return (other) => rows.has(`${norm(e.by[1])}|${other}`);
-    }
-    const key = `${table}|${e.by[1]}`;
-    let p = pairs.get(key);
-    if (!p) {
-      p = c.all<Record<string, string>>(e.set, [e.by[0], e.other[0]], { filter: `${e.by[0]} eq ${e.by[1]}` }).then((rows) => new Set(rows.map((r) => norm(String(r[e.other[0]])))));
-      pairs.set(key, p);
-    }
-    const rows = await p;
-    return (other) => rows.has(other);
-  };
-  const members = new Map<string, Promise<Set<string>>>();
-  const membersOf = (profileid: string, nav: 'systemuserprofiles_association' | 'teamprofiles_association') => {
-    const key = `${profileid}|${nav}`;
-    let p = members.get(key);
-    if (!p) {
-      const column = nav === 'systemuserprofiles_association' ? 'systemuserid' : 'teamid';
-      p = c
-        .send(`reading the members of field security profile ${profileid}`, (api) => api.retrieve<{ value?: Record<string, string>[] }>({ collection: 'fieldsecurityprofiles', key: profileid, navigationProperty: nav, select: [column] }))
-        .then((res) => new Set((res?.value ?? []).map((r) => norm(String(r[column])))))
-        .catch((e: unknown) => {
-          if (asDataverseError(e).status === 404) return new Set<string>();
-          throw e;
-        });
-      members.set(key, p);
-    }
-    return p;
-  };
-  // Rows read one by one, or past `wholeTable` of one set the whole set once, with every column asked of it.
-  const rowsAsked = new Map<VersionedSet, { ids: Set<string>; columns: Set<string> }>();
-  for (const r of requests) {
-    const e = r.effect;
-    if (e.kind !== 'columns' && !(e.kind === 'row' && e.set !== 'fieldpermissions')) continue;
-    const set = e.set as VersionedSet;
-    const asked = rowsAsked.get(set) ?? rowsAsked.set(set, { ids: new Set(), columns: new Set() }).get(set)!;
-    asked.ids.add(norm(e.id));
-    if (e.kind === 'columns') for (const k of Object.keys(e.values)) asked.columns.add(k);
-  }
-  const wholeSets = new Map<VersionedSet, Promise<Map<string, Record<string, unknown>>>>();
-  const rowOf = async (set: VersionedSet, id: string, columns: readonly string[]): Promise<Record<string, unknown> | null> => {
-    const asked = rowsAsked.get(set)!;
-    // Roles are read one by one: the set holds every role's copy in every unit.
-    if (asked.ids.size > wholeTable && set !== 'roles') {
-      let all = wholeSets.get(set);
-      if (!all) {
-        const key = VERSIONED_SETS[set];
-        all = c.all<Record<string, unknown>>(set, [key, ...asked.columns]).then((rows) => new Map(rows.map((r) => [norm(String(r[key])), r])));
-        wholeSets.set(set, all);
-      }
-      return (await all).get(norm(id)) ?? null;
-    }
-    return rowReader(c)(set, id, columns.length ? columns : [VERSIONED_SETS[set]]).catch((x: unknown) => {
-      if (asDataverseError(x).status === 404) return null;
-      throw x;
-    });
-  };
-  const exists = (set: string, id: string) =>
-    c.send(`reading ${set}(${id})`, (api) => api.retrieve({ collection: set, key: id, select: [set === 'fieldpermissions' ? 'fieldpermissionid' : VERSIONED_SETS[set as VersionedSet]] })).then(
-      () => true,
-      (e: unknown) => {
-        if (asDataverseError(e).status === 404) return false;
-        throw e;
-      },
-    );
-  return Promise.all(
-    requests.map(async (r) => {
-      const e = r.effect;
-      switch (e.kind) {
-        case 'privilege':
-          return ((await privilegesOf(e.roleid)).get(norm(e.privilegeid)) ?? null) === e.depth;
-        case 'privileges': {
-          const held = await privilegesOf(e.roleid);
-          const want = Object.entries(e.privileges);
-          return held.size === want.length && want.every(([id, depth]) => held.get(norm(id)) === depth);
-        }
-        case 'columns': {
-          const row = await rowOf(e.set, e.id, Object.keys(e.values));
-          return row !== null && Object.entries(e.values).every(([k, v]) => same(row[k], v));
-        }
-        case 'row':
-          return (e.set === 'fieldpermissions' ? await exists(e.set, e.id) : (await rowOf(e.set, e.id, [])) !== null) === e.present;
-        case 'fieldpermission': {
-          const rows = await c.all<Record<string, unknown>>('fieldpermissions', ['canread', 'cancreate', 'canupdate'], { filter: `_fieldsecurityprofileid_value eq ${e.profileid} and entityname eq '${e.entityname.replace(/'/g, "''")}' and attributelogicalname eq '${e.attributelogicalname.replace(/'/g, "''")}'` });
-          if (!e.values) return rows.length === 0;
-          return rows.length === 1 && (['canread', 'cancreate', 'canupdate'] as const).every((k) => rows[0][k] === e.values![k]);
-        }
-        case 'profile':
-          return (await membersOf(e.profileid, e.nav)).has(norm(e.member)) === e.present;
-        case 'pair':
-          return (await pairsOf(e))(norm(e.other[1])) === e.present;
-      }
-    }),
-  );
-}
-
-export interface PushReport {
-  readonly sent: number;
-  readonly batches: number;
-  /** Requests not sent again because the environment already held them after a lost answer. */
-  readonly alreadyInEffect: number;
-  /** Change sets sent again after an answer that never came (or a server fault). */
-  readonly retried: number;
-}
-
-export interface SendOptions {
-  readonly onBatch?: (done: number, of: number) => void;
-  /** Times a change set is sent again after its answer was lost; 2 unless told. */
-  readonly retries?: number;
-}
-
-/**
- * A 412 as a conflict per field: each row sent with If-Match whose version moved, read again, its
- * environment value beside the vault's, with Dataverse's own message.
- */
-async function conflictOf(c: Connection, slice: readonly PlannedRequest[], error: DataverseError, where: string): Promise<PushConflict> {
-  const read = rowReader(c);
-  const fields: PushConflict['fields'][number][] = [];
-  const lines: string[] = [];
-  for (const r of slice) {
-    const m = r.ifMatch;
-    if (!m) continue;
-    const now = await read(m.set, m.id, Object.keys(m.vault)).catch(() => null);
-    if (!now || now['@odata.etag'] === m.etag) continue;
-    const moved = Object.keys(m.vault).filter((k) => !same(now[k], m.vault[k]));
-    for (const k of moved) fields.push({ command: r.command, what: m.what, field: k, environment: now[k] ?? null, vault: m.vault[k] });
-    lines.push(
-      moved.length
-        ? `${moved.map((k) => `the ${k} of ${m.what} is ${show(now[k])} in the environment but ${show(m.vault[k])} in the vault`).join('; ')} (command ${r.command + 1} would set ${Object.keys(m.vault).join(', ')})`
-        : `${m.what} was changed in the environment since the pull (other columns than ${Object.keys(m.vault).join(', ')}, which command ${r.command + 1} would set)`,
-    );
-  }
-  const text = lines.length ? `conflict: ${lines.join('; ')}; Dataverse: ${error.message}` : `conflict: ${error.message}`;
-  return new PushConflict(`${text}; ${where}; pull again to see the environment's values, then push`, fields, error.status, error.code);
-}
-
-/** An answer that says nothing of what was done: no answer at all, or a server fault. */
-const unanswered = (e: DataverseError) => e.status === null || e.status >= 500;
-
-/**
- * Sends the requests as $batch change sets of at most MAX_BATCH, in order; the first refused change
- * set stops the push with Dataverse's message. When a change set's answer is lost, what the
- * environment holds is read again and only the requests not yet in effect are sent again, so
- * nothing is applied twice.
- */
-export async function sendPush(c: Connection, requests: readonly PlannedRequest[], options: SendOptions | ((done: number, of: number) => void) = {}): Promise<PushReport> {
-  const opts: SendOptions = typeof options === 'function' ? { onBatch: options } : options;
-  const retries = opts.retries ?? 2;
-  const batches = Math.ceil(requests.length / MAX_BATCH);
-  let sent = 0;
-  let alreadyInEffect = 0;
-  let retried = 0;
-  for (let b = 0; b < batches; b++) {
-    const whole = requests.slice(b * MAX_BATCH, (b + 1) * MAX_BATCH);
-    const where = `change set ${b + 1} of ${batches} (commands ${whole[0].command + 1}–${whole.at(-1)!.command + 1})`;
-    const nothing = `${where} applied nothing${b ? `, the ${b} before it were applied` : ', and no change set before it'}`;
-    let slice = whole;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await c.send(`sending change set ${b + 1} of ${batches}`, async (api) => {
-          api.startBatch();
-          for (const r of slice) void r.send(c);
-          return api.executeBatch();
-        });
-        sent += slice.length;
-        break;
-      } catch (e) {
-        const d = asDataverseError(e);
-        if (d.status === 412) throw await conflictOf(c, slice, d, nothing);
-        if (!unanswered(d)) throw new DataverseError(`${d.message}; ${nothing}`, d.status, d.code);
-        if (attempt >= retries) throw new DataverseError(`${d.message}; whether ${where} was applied could not be told${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
-        retried++;
-        let held: boolean[];
-        try {
-          held = await inEffect(c, slice);
-        } catch (r) {
-          throw new DataverseError(`${d.message}; whether ${where} was applied could not be told (reading it back failed: ${asDataverseError(r).message})${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
-        }
-        const rest = slice.filter((_, k) => !held[k]);
-        alreadyInEffect += slice.length - rest.length;
-        slice = rest;
-        if (!slice.length) break;
-      }
-    }
-    opts.onBatch?.(b + 1, batches);
-  }
-  return { sent, batches, alreadyInEffect, retried };
 }
 
 /** What a push reads from the environment and keeps from the pull, for one connection. */
