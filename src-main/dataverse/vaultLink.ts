@@ -11,7 +11,10 @@ import type { Vault } from '../vault/vault';
 import type { DataverseLink } from '../vault/syncState';
 import { Connection, DataverseError } from './connection';
 import { pullEnvironment, type PullProgress } from './pull';
-import { inEffect, MAX_BATCH, planPush, roleCopyReader, rowReader, sendPush, type PlannedRequest, type PushReport } from './push';
+import { withoutRows } from './etags';
+import { changedRows, MAX_BATCH, planPush, pushContext, type PlannedRequest } from './push';
+import { inEffect } from './pushReadBack';
+import { sendPush, type PushReport } from './pushSend';
 
 /** What the pull and the push use of a vault. */
 export type LinkedVault = Pick<Vault, 'state' | 'getStaged' | 'getSyncState' | 'setSyncState' | 'replaceState' | 'applyAll' | 'note' | 'setStaged'>;
@@ -41,7 +44,7 @@ export async function pullIntoVault(vault: LinkedVault, connection: Connection, 
   const pulled = await pullEnvironment(connection, o.onProgress);
   const entry = vault.replaceState(pulled.state, `Dataverse environment ${env}`);
   const pulledat = (o.now?.() ?? new Date()).toISOString();
-  const link = vault.setSyncState({ dataverse: { env, pulledat, privileges: pulled.privilegeIds, counts: pulled.counts } });
+  const link = vault.setSyncState({ dataverse: { env, pulledat, privileges: pulled.privilegeIds, counts: pulled.counts, etags: pulled.etags } });
   if (!link.ok) throw new DataverseError(`the pull was imported but its link to ${env} could not be kept: ${link.error.message}`, null, null);
   const s = pulled.state;
   return {
@@ -93,7 +96,7 @@ export async function planStagedPush(vault: LinkedVault, connection: Connection)
     const r = batchRefusal(staged, d.index, d.error);
     throw new DataverseError(`${r.message}; nothing was sent`, null, r.code);
   }
-  const requests = await planPush(staged, { state: vault.state, privileges: link.privileges, roleCopy: roleCopyReader(connection), row: rowReader(connection) });
+  const requests = await planPush(staged, pushContext(connection, vault.state, link));
   const held = await inEffect(connection, requests);
   const pending = requests.filter((_, i) => !held[i]);
   return { env, staged, summaries: d.applied.map((a) => a.summary), requests, held, pending, changeSets: Math.ceil(pending.length / MAX_BATCH), changes: d.changes };
@@ -120,6 +123,12 @@ export async function pushStaged(vault: LinkedVault, connection: Connection, pla
   if (!applied.ok) throw new Error(`the environment took every change, but the vault refused them: ${applied.error.message}. Pull ${plan.env} again to bring the vault in line`);
   const heldBefore = plan.requests.length - plan.pending.length;
   vault.note({ summary: `Pushed ${n} staged change(s) to the Dataverse environment ${plan.env}: ${report.sent} request(s) in ${report.batches} change set(s)`, detail: { dataverse: 'push', env: plan.env, staged: n, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + heldBefore } });
+  // The rows the push changed have versions newer than the pull's: their next push reads them first.
+  const link = vault.getSyncState().dataverse;
+  if (link?.etags) {
+    const kept = vault.setSyncState({ dataverse: { ...link, etags: withoutRows(link.etags, changedRows(plan.requests)) } });
+    if (!kept.ok) throw new Error(`the changes were pushed and applied to the vault, but the pulled row versions could not be updated: ${kept.error.message}; pull again before the next push`);
+  }
   const cleared = vault.setStaged([]);
   if (!cleared.ok) throw new Error(`the changes were pushed and applied to the vault, but the staged set could not be cleared: ${cleared.error.message}`);
   return { ...report, heldBefore, label };

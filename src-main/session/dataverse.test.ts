@@ -167,33 +167,20 @@ describe('the Dataverse screen in main', () => {
     expect(session.staged()).toHaveLength(1);
   });
 
-  it('shows each field the environment changed since the pull as a conflict, and sends nothing', async () => {
+  it('shows each field the environment changed since the pull as a conflict when sending, and both sides keep their values', async () => {
     const { api, double, session } = await open();
     await pulled(api, double.url);
     const escalations = teamNamed(session, 'Escalations');
     await value(api['staging:stage']({ commands: [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }] }));
     double.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
-    const sentBefore = writes(double).length;
+    // The review sends the PATCH with the version the pull read (If-Match): Dataverse is the one to say it moved.
     const plan = await value(api['dataverse:pushPlan']({}));
-    expect(plan).toMatchObject({ planid: null, requests: [], conflicts: [{ what: 'team Escalations', field: 'name', environment: '"Escalations (Americas)"', vault: '"Escalations"' }], message: expect.stringMatching(/pull again before pushing/) });
-    const pushed = await value(api['dataverse:push']({ planid: 'whatever was reviewed' }));
-    expect(pushed).toMatchObject({ outcome: 'conflict', conflicts: [{ field: 'name' }], staged: 1 });
-    expect(writes(double).length).toBe(sentBefore);
-  });
-
-  it('shows the field renamed in the environment after the review as a conflict when sending, and sends nothing', async () => {
-    const { api, double, session } = await open();
-    await pulled(api, double.url);
-    const escalations = teamNamed(session, 'Escalations');
-    await value(api['staging:stage']({ commands: [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }] }));
-    const plan = await value(api['dataverse:pushPlan']({}));
-    expect(plan.requests.map((r) => r.method)).toEqual(['PATCH']);
-    double.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
-    const sentBefore = writes(double).length;
+    expect(plan.requests).toMatchObject([{ method: 'PATCH', path: `teams(${escalations.teamid})`, ifMatch: expect.stringMatching(/^W\/"\d+"$/) }]);
     const pushed = await value(api['dataverse:push']({ planid: plan.planid! }));
-    expect(pushed).toMatchObject({ outcome: 'conflict', staged: 1, conflicts: [{ what: 'team Escalations', field: 'name', environment: '"Escalations (Americas)"', vault: '"Escalations"' }] });
-    expect(writes(double).length).toBe(sentBefore);
+    expect(pushed).toMatchObject({ outcome: 'conflict', staged: 1, sent: 0, changeSets: [{ index: 1, state: 'refused' }], conflicts: [{ what: 'team Escalations', field: 'name', environment: '"Escalations (Americas)"', vault: '"Escalations"' }] });
+    expect(double.env.data.teams.get(escalations.teamid)!.name).toBe('Escalations (Americas)');
     expect(session.current.teams.get(escalations.teamid)!.name).toBe('Escalations');
+    expect(session.staged()).toHaveLength(1);
   });
 
   it('refuses to send a staged set that changed since it was reviewed', async () => {

@@ -7,7 +7,7 @@ import { CliError, usageError } from '../errors';
 import type { CliCommand } from '../command';
 import { Connection, DataverseError } from '../../dataverse/connection';
 import type { PullProgress } from '../../dataverse/pull';
-import type { PlannedRequest } from '../../dataverse/push';
+import { PushConflict, type PlannedRequest } from '../../dataverse/push';
 import { planStagedPush, pullIntoVault, pushStaged, type PushPlan } from '../../dataverse/vaultLink';
 import { groupsOf } from '../../session/staging';
 
@@ -37,9 +37,15 @@ const USAGE = [
   'environment variable named by --token-env; never from an argument. status says which environment',
   'the vault was pulled from, when, what it held, and who is signed in to which environment.',
   '',
-  "push sends the vault's staged change set to the environment it was pulled from: privilege changes,",
-  "role assignments, team members, a team's name and a user's domainname and email (PATCH with",
-  'If-Match: a field changed in the environment since the pull is shown as a conflict), as $batch',
+  "push sends the vault's staged change set to the environment it was pulled from: privileges",
+  '(AddPrivilegesRole, RemovePrivilegeRole, ReplacePrivilegesRole), role assignments and team members,',
+  'business units, users, teams, roles and field security profiles created (under the ids the vault',
+  'holds), changed or deleted, managers and team administrators, a unit moved under another, a user',
+  'moved to another unit (SetBusinessSystemUser), units and users disabled or enabled, field',
+  'permissions and profile members. Records, shares, hierarchy security and custom tables have no',
+  'push: a staged set holding them is refused, naming each, and nothing is sent. A PATCH carries',
+  "If-Match with the row's version from the pull: a row changed in the environment since then is",
+  "shown as a conflict per field (the environment's value beside the vault's). Requests go as $batch",
   'change sets of at most 1,000 requests (each applies',
   'whole or not at all). Before sending it prints every Web API request in order and the access diff',
   '(users gaining or losing each entity × right, most affected first); --dry-run stops there. Once the',
@@ -167,6 +173,7 @@ async function push(argv: string[]): Promise<void> {
     try {
       report = await pushStaged(vault, connection, plan, { onBatch: (done, of) => process.stderr.write(`change set ${done} of ${of} applied\n`) });
     } catch (e) {
+      if (e instanceof PushConflict && values.json) print(JSON.stringify({ kind: 'conflict', env, fields: e.fields.map((f) => ({ change: f.command + 1, what: f.what, field: f.field, environment: f.environment, vault: f.vault })) }));
       if (e instanceof DataverseError) throw new CliError(`pushing to ${env}: ${e.message}. The vault is unchanged; its ${staged.length} staged change(s) are kept, and pushing again sends only what the environment does not hold yet.`);
       if (e instanceof Error) throw new CliError(e.message);
       throw e;

@@ -143,16 +143,21 @@ describe('the Dataverse screen', () => {
     expect(screen.getByText(/^1 staged change\(s\) to send/)).toBeTruthy();
   });
 
-  it('shows each field the environment changed since the pull beside the vault’s value, and offers to pull again instead of sending', async () => {
+  it('shows each field the environment changed since the pull beside the vault’s value when sending, and offers to pull again', async () => {
     const { double, session, api } = await start();
     await pull(double.url);
     const escalations = [...session.current.teams.values()].find((t) => t.name === 'Escalations')!;
     await stage(api, [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
     double.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
     fireEvent.click(await screen.findByRole('button', { name: 'Review push' }));
-    const conflicts = await screen.findByRole('table', { name: 'Conflicts per field' });
+    const requests = await screen.findByRole('table', { name: 'Web API requests' });
+    expect(within(requests).getAllByRole('row')[1].textContent).toMatch(/PATCHteams\([0-9a-f-]+\) If-Match: W\/"\d+"\{"name":"Escalations \(EMEA\)"\}/);
+    fireEvent.click(screen.getByRole('button', { name: 'Send 1 request(s) to Dataverse' }));
+    const results = await screen.findByRole('status', { name: 'Push results' }, { timeout: 20_000 });
+    expect(within(results).getByRole('heading').textContent).toBe('Conflict: the environment changed since the pull');
+    const conflicts = within(results).getByRole('table', { name: 'Conflicts per field' });
     expect(within(conflicts).getAllByRole('row')[1].textContent).toBe('team Escalationsname"Escalations""Escalations (Americas)"');
-    expect(screen.queryByRole('button', { name: /^Send/ })).toBeNull();
-    expect(screen.getByRole('button', { name: 'Pull again' })).toBeTruthy();
+    expect(within(results).getByRole('button', { name: 'Pull again' })).toBeTruthy();
+    expect(screen.getByText(/^1 staged change\(s\) to send/)).toBeTruthy();
   });
 });

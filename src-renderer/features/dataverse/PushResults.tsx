@@ -1,4 +1,4 @@
-import { pushHeadline } from '../../store';
+import { pushHeadline, useAppStore } from '../../store';
 import type { DataversePushDto } from '../../../src-main/bridge/channels/dataverseLink';
 import { FieldConflicts } from './FieldConflicts';
 
@@ -39,7 +39,16 @@ export function PushResults({ result }: { result: DataversePushDto }) {
           </tbody>
         </table>
       )}
-      {result.conflicts.length > 0 && <FieldConflicts conflicts={result.conflicts} />}
+      {result.conflicts.length > 0 && (
+        <>
+          <FieldConflicts conflicts={result.conflicts} />
+          <div className="actions inline">
+            <button type="button" className="primary" onClick={() => void useAppStore.getState().pullDataverse()} title="Read the environment again; the staged change stays, to be reviewed against what it holds now">
+              Pull again
+            </button>
+          </div>
+        </>
+      )}
     </div>
   );
 }
