@@ -143,6 +143,32 @@ describe.skipIf(!hasChromium)('the Dataverse screen in Chromium against the Data
     expect(salesperson().privileges.prvDeleteAccount ?? null).toBe(before);
     await shots('dataverse-push-refused');
   });
+  it('shows a team renamed in the environment since the pull as a conflict per field when sending, and offers to pull again', async () => {
+    const escalations = [...session.current.teams.values()].find((t) => t.name === 'Escalations')!;
+    await nav('Teams');
+    await page.getByRole('gridcell', { name: 'Escalations' }).click();
+    await page.getByRole('button', { name: 'Rename…' }).click();
+    await page.getByRole('dialog').getByLabel('Name').fill('Escalations (EMEA)');
+    await page.getByRole('dialog').getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('button', { name: 'Preview: 2 staged' }).waitFor();
+    // The refused privilege change from before stays staged; discard it so this push is only the rename.
+    await nav('Preview');
+    await page.getByRole('button', { name: 'Discard change 1' }).click();
+    await page.getByRole('button', { name: 'Preview: 1 staged' }).waitFor();
+    // Meanwhile another admin renames the team in the environment.
+    double.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
+
+    await nav('Dataverse');
+    await page.getByRole('button', { name: 'Review push' }).click();
+    await page.getByRole('table', { name: 'Web API requests' }).getByText(`teams(${escalations.teamid})`, { exact: false }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Send 1 request(s) to Dataverse' }).click();
+    const results = page.getByRole('status', { name: 'Push results' });
+    await results.getByRole('heading', { name: 'Conflict: the environment changed since the pull' }).waitFor({ timeout: 30_000 });
+    expect(await results.getByRole('table', { name: 'Conflicts per field' }).locator('tbody tr').first().textContent()).toBe('team Escalationsname"Escalations""Escalations (Americas)"');
+    expect(double.env.data.teams.get(escalations.teamid)!.name).toBe('Escalations (Americas)');
+    await results.getByRole('button', { name: 'Pull again' }).scrollIntoViewIfNeeded();
+    await shots('dataverse-push-conflict');
+  });
 });
 
 describe.skipIf(!hasChromium)('signing in to Dataverse from the Dataverse screen in Chromium', () => {

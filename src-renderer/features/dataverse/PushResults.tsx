@@ -12,7 +12,7 @@ const STATE: Record<DataversePushDto['changeSets'][number]['state'], string> = {
 /** How the push ended, change set by change set, with Dataverse's own message where it refused one. */
 export function PushResults({ result }: { result: DataversePushDto }) {
   return (
-    <div className={`push-results ${result.outcome}`} role="status" aria-label="Push results">
+    <div className={`push-results outcome-${result.outcome}`} role="status" aria-label="Push results">
       <h3>{pushHeadline(result)}</h3>
       <p className={result.outcome === 'pushed' ? 'note' : 'error'}>{result.message}</p>
       {result.changeSets.length > 0 && (
