@@ -12,7 +12,7 @@ import { ScriptedDesktop } from '../../../src-main/session/desktop';
 import { fabrikam } from '../../../src-main/session/fabrikam.fixture';
 import { OrgSession } from '../../../src-main/session/orgSession';
 import { Workspace } from '../../../src-main/session/workspace';
-import { renderWith } from '../../testing/renderApp';
+import { giveListsAHeight, renderWith } from '../../testing/renderApp';
 import { installApi } from '../../testing/fakeApi';
 import { useAppStore } from '../../store';
 import { AuditScreen } from './AuditScreen';
@@ -29,9 +29,7 @@ afterEach(() => {
 
 /** The screen over a real vault (cheap key derivation) holding the demo organization and one rename. */
 async function start() {
-  // renderWith gives scrolling lists a height in jsdom (as a window would); its in-memory api is replaced below.
-  renderWith(<></>, fabrikam());
-  cleanup();
+  giveListsAHeight();
   const session = new OrgSession(newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
   const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'tester', session, kdf: { N: 1024, r: 8, p: 1 } });
   const created = await workspace.create(PASS, { kind: 'demo' });
@@ -78,7 +76,7 @@ describe('Audit log screen', () => {
   });
 
   it('says there is no audit log for an organization held in memory', async () => {
-    renderWith(<AuditScreen />, fabrikam());
+    await renderWith(<AuditScreen />, fabrikam(), { store: 'memory' });
     expect(await screen.findByRole('heading', { name: 'No audit log' })).toBeTruthy();
   });
 });

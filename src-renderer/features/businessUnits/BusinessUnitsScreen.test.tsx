@@ -13,14 +13,14 @@ describe('Business units screen', () => {
   afterEach(cleanup);
 
   it('shows the tree with child units one level below their parent and disabled units marked', async () => {
-    renderWith(<MainLayout />, fabrikam());
+    await renderWith(<MainLayout />, fabrikam());
     const t = await tree();
     expect(within(t).getByRole('treeitem', { name: 'Sales North' }).getAttribute('aria-level')).toBe('3');
     expect(within(within(t).getByRole('treeitem', { name: 'Service' })).getByText('Disabled')).toBeTruthy();
   });
 
   it('adds a child unit through the dialog', async () => {
-    const { session } = renderWith(<MainLayout />, fabrikam());
+    const { session } = await renderWith(<MainLayout />, fabrikam());
     fireEvent.click(within(await tree()).getByRole('treeitem', { name: 'Sales' }));
     fireEvent.click(screen.getByRole('button', { name: 'Add child unit' }));
     fireEvent.change(within(screen.getByRole('dialog')).getByLabelText('Name'), { target: { value: 'Sales South' } });
@@ -31,7 +31,7 @@ describe('Business units screen', () => {
   });
 
   it('shows the core’s reason when a unit cannot be deleted, and keeps Delete disabled', async () => {
-    renderWith(<MainLayout />, fabrikam());
+    await renderWith(<MainLayout />, fabrikam());
     fireEvent.click(within(await tree()).getByRole('treeitem', { name: 'Sales' }));
     fireEvent.click(screen.getByRole('button', { name: 'Delete…' }));
     const dialog = screen.getByRole('dialog');
@@ -40,7 +40,7 @@ describe('Business units screen', () => {
   });
 
   it('moves a unit under another through the move dialog', async () => {
-    const { session } = renderWith(<MainLayout />, fabrikam());
+    const { session } = await renderWith(<MainLayout />, fabrikam());
     fireEvent.click(within(await tree()).getByRole('treeitem', { name: 'Sales North' }));
     fireEvent.click(screen.getByRole('button', { name: 'Move…' }));
     const dialog = screen.getByRole('dialog');
@@ -52,7 +52,7 @@ describe('Business units screen', () => {
   });
 
   it('moves the selection with the arrow keys and collapses with ArrowLeft', async () => {
-    renderWith(<MainLayout />, fabrikam());
+    await renderWith(<MainLayout />, fabrikam());
     const t = await tree();
     const sales = within(t).getByRole('treeitem', { name: 'Sales' });
     fireEvent.click(sales);
@@ -65,7 +65,7 @@ describe('Business units screen', () => {
   });
 
   it('undoes the last change with Ctrl+Z and redoes it with Ctrl+Shift+Z', async () => {
-    const { session } = renderWith(<MainLayout />, fabrikam());
+    const { session } = await renderWith(<MainLayout />, fabrikam());
     await tree();
     await useAppStore.getState().applyCommand({ type: 'updateBusinessUnit', businessunitid: F.sales, name: 'Revenue' });
     await within(await tree()).findByRole('treeitem', { name: 'Revenue' });
@@ -77,7 +77,7 @@ describe('Business units screen', () => {
   });
 
   it('opens a tree of 2,000 units folded below the second level, and opens a unit on demand', async () => {
-    renderWith(<MainLayout />, syntheticOrganization({ businessunits: 2000, users: 100, teams: 10, roles: 5, records: 0, shares: 0, popularRoleHolders: 0 }));
+    await renderWith(<MainLayout />, syntheticOrganization({ businessunits: 2000, users: 100, teams: 10, roles: 5, records: 0, shares: 0, popularRoleHolders: 0 }));
     const t = await tree();
     const items = within(t).getAllByRole('treeitem');
     expect(items.length).toBeLessThan(200);

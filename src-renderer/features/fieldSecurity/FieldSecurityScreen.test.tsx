@@ -13,7 +13,7 @@ describe('Field security screen', () => {
   it('grants read on a secured column with a tick', async () => {
     const r = applyAll(fabrikam(), [{ type: 'createFieldSecurityProfile', fieldsecurityprofileid: 'fsp', name: 'Secrets' }]);
     if (!r.ok) throw new Error(r.error.message);
-    const { session } = renderWith(<FieldSecurityScreen />, r.state);
+    const { session } = await renderWith(<FieldSecurityScreen />, r.state);
     await useAppStore.getState().loadSummary();
     const boxes = await screen.findAllByRole('checkbox', { name: /^Read / });
     fireEvent.click(boxes[0]);

@@ -7,9 +7,9 @@ import { fakeApi, installApi } from '../../testing/fakeApi';
 import { fabrikam } from '../../../src-main/session/fabrikam.fixture';
 
 describe('Organization overview', () => {
-  beforeEach(() => {
+  beforeEach(async () => {
     useAppStore.setState(useAppStore.getInitialState(), true);
-    installApi(fakeApi(fabrikam()).api);
+    installApi((await fakeApi(fabrikam())).api);
   });
   afterEach(cleanup);
 

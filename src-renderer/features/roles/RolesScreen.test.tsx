@@ -16,7 +16,7 @@ describe('Security roles screen', () => {
   afterEach(cleanup);
 
   it('shows the privilege matrix with the depth symbols, and a click moves Read Account from Business Unit to Parent: Child', async () => {
-    const { session } = renderWith(<RolesScreen />, fabrikam());
+    const { session } = await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
     const cell = await screen.findByRole('button', { name: 'Read Account: Business Unit' });
     expect(cell.textContent).toBe('◑');
@@ -26,7 +26,7 @@ describe('Security roles screen', () => {
   });
 
   it('asks for the matrix once after a click, not twice', async () => {
-    const { calls } = renderWith(<RolesScreen />, fabrikam());
+    const { calls } = await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
     fireEvent.click(await screen.findByRole('button', { name: 'Read Account: Business Unit' }));
     await screen.findByRole('button', { name: 'Read Account: Parent: Child Business Units' });
@@ -36,7 +36,7 @@ describe('Security roles screen', () => {
   });
 
   it('cycles an organization-only privilege between None and Organization', async () => {
-    renderWith(<RolesScreen />, fabrikam());
+    await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
     fireEvent.click(await screen.findByRole('button', { name: 'Bulk Delete: None' }));
     fireEvent.click(await screen.findByRole('button', { name: 'Bulk Delete: Organization' }));
@@ -46,7 +46,7 @@ describe('Security roles screen', () => {
   it('marks privileges whose depth rule is not verified, and cycles one through all four depths', async () => {
     const r = applyAll(fabrikam(), [{ type: 'replaceRolePrivileges', roleid: F.salesperson, privileges: { prvReadAccount: 'Local', prvReadcr5db_Project: 'Basic', prvControlDecrementTerm: 'Local' } }]);
     if (!r.ok) throw new Error(r.error.message);
-    const { session } = renderWith(<RolesScreen />, r.state);
+    const { session } = await renderWith(<RolesScreen />, r.state);
     await openSalesperson();
     fireEvent.click(await screen.findByRole('tab', { name: /^Unverified/ }));
     const cell = await screen.findByRole('button', { name: 'Read cr5db_Project: User (unverified)' });
@@ -62,7 +62,7 @@ describe('Security roles screen', () => {
   });
 
   it('sets a whole column at once as one undo step', async () => {
-    const { session } = renderWith(<RolesScreen />, fabrikam());
+    const { session } = await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
     const table = await screen.findByRole('table', { name: 'Core Records privileges' });
     fireEvent.change(within(table).getByLabelText('Set column Write'), { target: { value: 'Global' } });
@@ -73,7 +73,7 @@ describe('Security roles screen', () => {
   });
 
   it('searches tables across tabs', async () => {
-    renderWith(<RolesScreen />, fabrikam());
+    await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
     fireEvent.change(await screen.findByLabelText('Search privileges'), { target: { value: 'opportunity' } });
     expect(await screen.findByRole('button', { name: /^Read Opportunity: / })).toBeTruthy();
@@ -81,7 +81,7 @@ describe('Security roles screen', () => {
   });
 
   it('moves between cells with the arrow keys, skipping rights a table lacks', async () => {
-    renderWith(<RolesScreen />, fabrikam());
+    await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
     const read = await screen.findByRole('button', { name: 'Read Account: Business Unit' });
     fireEvent.click(read);
@@ -90,7 +90,7 @@ describe('Security roles screen', () => {
   });
 
   it('refuses to delete a held role and names its holders', async () => {
-    renderWith(<RolesScreen />, fabrikam());
+    await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
     fireEvent.click(await screen.findByRole('button', { name: 'Delete…' }));
     const alert = await within(screen.getByRole('dialog')).findByRole('alert');
@@ -98,7 +98,7 @@ describe('Security roles screen', () => {
   });
 
   it('copies a role with its privileges', async () => {
-    const { session } = renderWith(<RolesScreen />, fabrikam());
+    const { session } = await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
     await screen.findByRole('button', { name: 'Read Account: Business Unit' });
     fireEvent.click(screen.getByRole('button', { name: 'Copy…' }));
@@ -107,7 +107,7 @@ describe('Security roles screen', () => {
   });
 
   it('compares two roles side by side and lists where a role is used', async () => {
-    renderWith(<RolesScreen />, fabrikam());
+    await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
     fireEvent.click(await screen.findByRole('tab', { name: 'Compare' }));
     fireEvent.change(screen.getByLabelText('Role to compare with'), { target: { value: F.sysadmin } });

@@ -10,7 +10,7 @@ describe('Teams screen', () => {
   afterEach(cleanup);
 
   it('lists teams by type', async () => {
-    renderWith(<TeamsScreen />, fabrikam());
+    await renderWith(<TeamsScreen />, fabrikam());
     await useAppStore.getState().loadSummary();
     await screen.findByRole('gridcell', { name: 'Key Accounts' });
     fireEvent.click(screen.getByRole('tab', { name: 'Access' }));
@@ -18,7 +18,7 @@ describe('Teams screen', () => {
   });
 
   it('shows a default team read-only', async () => {
-    renderWith(<TeamsScreen />, fabrikam());
+    await renderWith(<TeamsScreen />, fabrikam());
     await useAppStore.getState().loadSummary();
     fireEvent.click(await screen.findByRole('gridcell', { name: 'Sales North' }));
     await screen.findByText(/its members are always exactly the unit’s users/);
@@ -27,7 +27,7 @@ describe('Teams screen', () => {
   });
 
   it('removes ticked members together', async () => {
-    const { session } = renderWith(<TeamsScreen />, fabrikam());
+    const { session } = await renderWith(<TeamsScreen />, fabrikam());
     await useAppStore.getState().loadSummary();
     fireEvent.click(await screen.findByRole('gridcell', { name: 'Key Accounts' }));
     fireEvent.click(await screen.findByLabelText('Tick Sam Seller'));

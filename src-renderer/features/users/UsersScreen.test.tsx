@@ -7,7 +7,7 @@ import { FABRIKAM as F, fabrikam } from '../../../src-main/session/fabrikam.fixt
 import { useAppStore } from '../../store';
 
 async function open() {
-  const r = renderWith(<UsersScreen />, fabrikam());
+  const r = await renderWith(<UsersScreen />, fabrikam());
   await useAppStore.getState().loadSummary();
   await screen.findByRole('gridcell', { name: 'Ada Admin' });
   return r;

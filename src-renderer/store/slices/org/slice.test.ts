@@ -4,9 +4,9 @@ import { fakeApi, installApi } from '../../../testing/fakeApi';
 import { FABRIKAM as F, fabrikam } from '../../../../src-main/session/fabrikam.fixture';
 
 describe('the org slice', () => {
-  beforeEach(() => {
+  beforeEach(async () => {
     useAppStore.setState(useAppStore.getInitialState(), true);
-    installApi(fakeApi(fabrikam()).api);
+    installApi((await fakeApi(fabrikam())).api);
   });
 
   it('applies a change, then undoes and redoes it, tracking the revision and the last outcome', async () => {
