@@ -1,7 +1,7 @@
 import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import type { OrgState } from '../../src-main/core/model/org';
-import { useAppStore } from '../store';
+import { useAppStore, type Screen } from '../store';
 import { fakeApi, installApi, type FakeApi, type FakeApiOptions } from './fakeApi';
 
 /**
@@ -33,9 +33,11 @@ export function giveListsAHeight(): void {
  * A fresh store over the services the app runs for `state` (the encrypted vault, staging on), then
  * renders `ui`. A test about the other modes says so: `{ staging: false }`, `{ store: 'memory' }`.
  */
-export async function renderWith(ui: ReactElement, state: OrgState, options: FakeApiOptions & { staging?: boolean } = {}): Promise<FakeApi & ReturnType<typeof render>> {
+export async function renderWith(ui: ReactElement, state: OrgState, options: FakeApiOptions & { staging?: boolean; screen?: Screen } = {}): Promise<FakeApi & ReturnType<typeof render>> {
   giveListsAHeight();
   useAppStore.setState(useAppStore.getInitialState(), true);
+  // The screen the main layout opens on, as if the admin had chosen it in the sidebar.
+  if (options.screen) useAppStore.setState({ screen: options.screen });
   const fake = await fakeApi(state, options);
   installApi(fake.api, { staging: options.staging });
   return { ...fake, ...render(ui) };
