@@ -22,6 +22,7 @@ import type { OrgState } from '../../../src-main/core/model/org';
 import { MainLayout } from '../shell/App';
 import { useAppStore } from '../../store';
 import { installApi } from '../../testing/fakeApi';
+import { applyStagedFromPreview } from '../../testing/stagedFlow';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -45,7 +46,6 @@ async function start(o: { emptyServer?: boolean; serverOrg?: OrgState } = {}): P
   const dispatch = createDispatch(handlersFor({ session, workspace, desktop: new ScriptedDesktop() }));
   installApi(buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))));
   useAppStore.setState(useAppStore.getInitialState(), true);
-  useAppStore.setState({ stagingEnabled: false });
   await useAppStore.getState().loadVaultStatus();
   render(<MainLayout />);
   return { server, session };
@@ -81,6 +81,9 @@ describe('the Sync screen', () => {
     await bobClient.sync();
 
     expect(await useAppStore.getState().applyCommand({ type: 'setRolePrivilege', roleid, privilege: 'prvReadAccount', depth: 'Global' })).toBeNull();
+    // Staged is not pending for sync: only what was applied is pushed.
+    await statusBar().findByText('Sync: just now');
+    expect(await applyStagedFromPreview()).toEqual(['Salesperson: prvReadAccount Basic → Global']);
     await statusBar().findByText('Sync: 1 pending');
     const pending = await screen.findByRole('table', { name: 'Changes not yet synced' });
     expect(within(pending).getByText('ada')).toBeTruthy();
