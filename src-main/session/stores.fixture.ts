@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OrgState } from '../core/model/org';
-import { TEST_KDF } from '../vault/testing/kdf';
+import { createVaultWith } from '../vault/testing/vaultWith';
 import { VaultSession } from '../vault/session';
-import { Vault } from '../vault/vault';
 import { MemoryStore, type ModelStore } from './modelStore';
 import { VaultModelStore } from './vaultModelStore';
 
@@ -27,12 +26,7 @@ export const STORES: readonly (readonly [string, (state: OrgState) => Promise<Op
     async (state) => {
       const dir = mkdtempSync(join(tmpdir(), 'roleatlas-store-'));
       const vaultDir = join(dir, 'vault');
-      const vault = await Vault.create(vaultDir, PASSPHRASE, { actor: 'tester', kdf: TEST_KDF });
-      try {
-        vault.replaceState(state, 'the test organization');
-      } finally {
-        vault.lock();
-      }
+      await createVaultWith(vaultDir, PASSPHRASE, state);
       const vaults = new VaultSession(vaultDir, { actor: 'tester' });
       await vaults.unlock({ passphrase: PASSPHRASE });
       return {

@@ -9,7 +9,7 @@ import { handlersFor, memoryServices, type Services } from '../../src-main/ipc/r
 import { ScriptedDesktop, type Desktop } from '../../src-main/session/desktop';
 import { OrgSession } from '../../src-main/session/orgSession';
 import { Workspace, type VaultControl } from '../../src-main/session/workspace';
-import { Vault } from '../../src-main/vault/vault';
+import { createVaultWith } from '../../src-main/vault/testing/vaultWith';
 import { TEST_KDF } from '../../src-main/vault/testing/kdf';
 import { useAppStore } from '../store';
 
@@ -53,13 +53,7 @@ export async function testServices(state: OrgState, options: FakeApiOptions = {}
   if (options.store === 'memory') return memoryServices(new OrgSession(state), desktop);
   const dir = mkdtempSync(join(tmpdir(), 'roleatlas-screen-'));
   const vaultDir = join(dir, 'vault');
-  // Written as the state given, not through an interchange file, so a fixture reaches the screen exactly.
-  const vault = await Vault.create(vaultDir, TEST_PASSPHRASE, { actor: 'tester', kdf: TEST_KDF });
-  try {
-    vault.replaceState(state, 'the test organization');
-  } finally {
-    vault.lock();
-  }
+  await createVaultWith(vaultDir, TEST_PASSPHRASE, state);
   const session = new OrgSession(newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
   const workspace = new Workspace({ dir: vaultDir, actor: 'tester', session, kdf: TEST_KDF });
   opened.push({ workspace, dir });
