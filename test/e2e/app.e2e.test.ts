@@ -61,8 +61,11 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
     await page.getByRole('button', { name: 'Add child unit' }).click();
     await page.getByRole('dialog').getByLabel('Name').fill('Research');
     await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('button', { name: 'Preview: 1 staged' }).waitFor();
+    await page.getByRole('button', { name: 'Preview: 1 staged' }).click();
+    await page.getByRole('list', { name: 'Pending changes' }).getByText(/Research/).waitFor();
+    await shot('preview-staged');
     expect([...session.current.businessunits.values()].some((b) => b.name === 'Research')).toBe(false);
+    await nav('Business units');
     expect(await applyStagedFromPreview(page)).toEqual([expect.stringMatching(/Research/)]);
     await page.getByRole('treeitem', { name: 'Research' }).waitFor();
     expect([...session.current.businessunits.values()].some((b) => b.name === 'Research')).toBe(true);
@@ -192,6 +195,10 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
     await dark.page.getByRole('listbox', { name: 'Roles' }).getByRole('option', { name: /^Salesperson/ }).click();
     await dark.page.getByRole('button', { name: 'Read Account: User' }).waitFor();
     await dark.page.screenshot({ path: join(SCREENSHOTS, 'roles-matrix-dark.png') });
+    await dark.page.getByRole('button', { name: 'Read Account: User' }).click();
+    await dark.page.getByRole('button', { name: 'Preview: 1 staged' }).click();
+    await dark.page.getByRole('list', { name: 'Pending changes' }).getByText(/prvReadAccount/).waitFor();
+    await dark.page.screenshot({ path: join(SCREENSHOTS, 'preview-staged-dark.png') });
     await dark.close();
   });
 
