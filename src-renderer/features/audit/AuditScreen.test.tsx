@@ -4,16 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { buildApi } from '../../../src-main/bridge/contract';
 import { newOrganization } from '../../../src-main/core/model/org';
-import { createDispatch } from '../../../src-main/ipc/dispatch';
-import { handlersFor } from '../../../src-main/ipc/register';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
 import { fabrikam } from '../../../src-main/session/fabrikam.fixture';
 import { OrgSession } from '../../../src-main/session/orgSession';
 import { Workspace } from '../../../src-main/session/workspace';
 import { giveListsAHeight, renderWith } from '../../testing/renderApp';
-import { installApi } from '../../testing/fakeApi';
+import { apiOver, installApi } from '../../testing/fakeApi';
+import { TEST_KDF } from '../../../src-main/vault/testing/kdf';
 import { useAppStore } from '../../store';
 import { AuditScreen } from './AuditScreen';
 
@@ -31,14 +29,13 @@ afterEach(() => {
 async function start() {
   giveListsAHeight();
   const session = new OrgSession(newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
-  const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'tester', session, kdf: { N: 1024, r: 8, p: 1 } });
+  const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'tester', session, kdf: TEST_KDF });
   const created = await workspace.create(PASS, { kind: 'demo' });
   if (!created.ok) throw new Error(created.error.message);
   const role = [...session.current.roles.values()].find((r) => r.name === 'Salesperson')!;
   const renamed = session.apply({ type: 'updateRole', roleid: role.roleid, name: 'Sales representative' });
   if (!renamed.ok) throw new Error(renamed.error.message);
-  const dispatch = createDispatch(handlersFor({ session, workspace, desktop: new ScriptedDesktop() }));
-  installApi(buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))));
+  installApi(apiOver({ session, workspace, desktop: new ScriptedDesktop() }).api);
   useAppStore.setState(useAppStore.getInitialState(), true);
   render(<AuditScreen />);
   return { role };

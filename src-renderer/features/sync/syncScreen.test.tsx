@@ -8,10 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { buildApi } from '../../../src-main/bridge/contract';
 import { demoOrganization } from '../../../src-main/core/generate/demo';
-import { createDispatch } from '../../../src-main/ipc/dispatch';
-import { handlersFor } from '../../../src-main/ipc/register';
 import { OrgSession } from '../../../src-main/session/orgSession';
 import { Workspace } from '../../../src-main/session/workspace';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
@@ -21,7 +18,8 @@ import { newStorage, seedOrg, startTestServer, syncedView, type TestServer } fro
 import type { OrgState } from '../../../src-main/core/model/org';
 import { MainLayout } from '../shell/App';
 import { useAppStore } from '../../store';
-import { installApi } from '../../testing/fakeApi';
+import { apiOver, installApi } from '../../testing/fakeApi';
+import { TEST_KDF } from '../../../src-main/vault/testing/kdf';
 import { applyStagedFromPreview } from '../../testing/stagedFlow';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -37,14 +35,13 @@ async function start(o: { emptyServer?: boolean; serverOrg?: OrgState } = {}): P
   await server.accounts.add({ name: 'bob', password: 'bob-secret-pw', role: 'System Administrator' });
   const dir = mkdtempSync(join(tmpdir(), 'roleatlas-sync-screen-'));
   const session = new OrgSession(demoOrganization());
-  const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'ada', session, kdf: { N: 1024, r: 8, p: 1 } });
+  const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'ada', session, kdf: TEST_KDF });
   cleanups.push(() => {
     workspace.lock();
     rmSync(dir, { recursive: true, force: true });
   });
   expect((await workspace.create('a long vault passphrase', { kind: 'demo' })).ok).toBe(true);
-  const dispatch = createDispatch(handlersFor({ session, workspace, desktop: new ScriptedDesktop() }));
-  installApi(buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))));
+  installApi(apiOver({ session, workspace, desktop: new ScriptedDesktop() }).api);
   useAppStore.setState(useAppStore.getInitialState(), true);
   await useAppStore.getState().loadVaultStatus();
   render(<MainLayout />);
