@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { MainLayout } from '../shell/App';
 import { renderWith } from '../../testing/renderApp';
-import { applyStagedFromPreview } from '../../testing/stagedFlow';
+import { applyStagedFromPreview, waitForStaged } from '../../testing/stagedFlow';
 import { FABRIKAM as F, fabrikam } from '../../../src-main/session/fabrikam.fixture';
 import { useAppStore } from '../../store';
 import { syntheticOrganization } from '../../../src-main/core/generate/synthetic';
@@ -26,7 +26,7 @@ describe('Business units screen', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Add child unit' }));
     fireEvent.change(within(screen.getByRole('dialog')).getByLabelText('Name'), { target: { value: 'Sales South' } });
     fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Create' }));
-    await screen.findByRole('button', { name: 'Preview: 1 staged' });
+    await waitForStaged(1);
     expect(within(await tree()).queryByRole('treeitem', { name: 'Sales South' })).toBeNull();
     expect(await applyStagedFromPreview()).toEqual([expect.stringMatching(/Sales South/)]);
     const south = await within(await tree()).findByRole('treeitem', { name: 'Sales South' });
@@ -52,7 +52,7 @@ describe('Business units screen', () => {
     expect(options).not.toContain('Sales North');
     fireEvent.change(within(dialog).getByLabelText('New parent unit'), { target: { value: F.root } });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Move' }));
-    await screen.findByRole('button', { name: 'Preview: 1 staged' });
+    await waitForStaged(1);
     expect(session.current.businessunits.get(F.salesNorth)?.parentbusinessunitid).toBe(F.sales);
     expect(await applyStagedFromPreview()).toEqual([expect.stringMatching(/Sales North/)]);
     expect(session.current.businessunits.get(F.salesNorth)?.parentbusinessunitid).toBe(F.root);

@@ -4,7 +4,7 @@ import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/re
 import { RolesScreen } from './RolesScreen';
 import { MainLayout } from '../shell/App';
 import { renderWith } from '../../testing/renderApp';
-import { applyStagedFromPreview } from '../../testing/stagedFlow';
+import { applyStagedFromPreview, waitForStaged } from '../../testing/stagedFlow';
 import { FABRIKAM as F, fabrikam } from '../../../src-main/session/fabrikam.fixture';
 import { useAppStore } from '../../store';
 import { applyAll } from '../../../src-main/core/commands/apply';
@@ -26,7 +26,7 @@ describe('Security roles screen', () => {
     const cell = await screen.findByRole('button', { name: 'Read Account: Business Unit' });
     expect(cell.textContent).toBe('◑');
     fireEvent.click(cell);
-    expect(await screen.findByRole('button', { name: 'Preview: 1 staged' })).toBeTruthy();
+    await waitForStaged(1);
     expect(session.current.roles.get(F.salesperson)!.privileges.prvReadAccount).toBe('Local');
     expect(await applyStagedFromPreview()).toEqual(['Salesperson: prvReadAccount Local → Deep']);
     expect(await screen.findByRole('button', { name: 'Read Account: Parent: Child Business Units' })).toBeTruthy();
@@ -78,7 +78,7 @@ describe('Security roles screen', () => {
     await openSalesperson();
     const table = await screen.findByRole('table', { name: 'Core Records privileges' });
     fireEvent.change(within(table).getByLabelText('Set column Write'), { target: { value: 'Global' } });
-    const staged = await screen.findByRole('button', { name: /^Preview: [1-9]\d* staged$/ });
+    const staged = await within(screen.getByRole('banner')).findByRole('button', { name: /^Preview: [1-9]\d* staged$/ });
     const count = Number(/(\d+) staged/.exec(staged.getAttribute('aria-label')!)![1]);
     expect(count).toBeGreaterThan(1);
     const reviewed = await applyStagedFromPreview();
@@ -122,7 +122,7 @@ describe('Security roles screen', () => {
     await screen.findByRole('button', { name: 'Read Account: Business Unit' });
     fireEvent.click(screen.getByRole('button', { name: 'Copy…' }));
     fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Copy' }));
-    await screen.findByRole('button', { name: 'Preview: 1 staged' });
+    await waitForStaged(1);
     expect([...session.current.roles.values()].some((r) => r.name === 'Copy of Salesperson')).toBe(false);
     expect(await applyStagedFromPreview()).toEqual([expect.stringMatching(/Copy of Salesperson/)]);
     expect([...session.current.roles.values()].find((r) => r.name === 'Copy of Salesperson')?.privileges).toEqual({ prvReadAccount: 'Local' });

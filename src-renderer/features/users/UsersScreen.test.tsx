@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { MainLayout } from '../shell/App';
 import { renderWith } from '../../testing/renderApp';
-import { applyStagedFromPreview } from '../../testing/stagedFlow';
+import { applyStagedFromPreview, waitForStaged } from '../../testing/stagedFlow';
 import { FABRIKAM as F, fabrikam } from '../../../src-main/session/fabrikam.fixture';
 import { useAppStore } from '../../store';
 
@@ -39,7 +39,7 @@ describe('Users screen', () => {
     fireEvent.change(within(d).getByLabelText('Full name'), { target: { value: 'Olga Ops' } });
     fireEvent.change(within(d).getByLabelText('Sign-in name'), { target: { value: 'olga@fabrikam.example' } });
     fireEvent.click(within(d).getByRole('button', { name: 'Add' }));
-    await screen.findByRole('button', { name: 'Preview: 1 staged' });
+    await waitForStaged(1);
     expect(screen.queryByRole('gridcell', { name: 'Olga Ops' })).toBeNull();
     expect(await applyStagedFromPreview()).toEqual([expect.stringMatching(/Olga Ops/)]);
     expect(await screen.findByRole('gridcell', { name: 'Olga Ops' })).toBeTruthy();
