@@ -14,7 +14,10 @@ async function openSalesperson() {
   await useAppStore.getState().selectRole(F.salesperson);
 }
 
-/** The app on the Security roles screen, with its top bar (Preview) and sidebar. */
+/**
+ * The app on the Security roles screen, with its top bar (Preview) and sidebar. Matrix cells are
+ * found by their label: a role query names each of the matrix's thousand buttons, seconds in jsdom.
+ */
 const renderRoles = (state = fabrikam()) => renderWith(<MainLayout />, state, { screen: 'roles' });
 
 describe('Security roles screen', () => {
@@ -23,21 +26,21 @@ describe('Security roles screen', () => {
   it('shows the privilege matrix with the depth symbols, and a click stages Read Account from Business Unit to Parent: Child, applied from Preview', async () => {
     const { session } = await renderRoles();
     await openSalesperson();
-    const cell = await screen.findByRole('button', { name: 'Read Account: Business Unit' });
+    const cell = await screen.findByLabelText('Read Account: Business Unit');
     expect(cell.textContent).toBe('◑');
     fireEvent.click(cell);
     await waitForStaged(1);
     expect(session.current.roles.get(F.salesperson)!.privileges.prvReadAccount).toBe('Local');
     expect(await applyStagedFromPreview()).toEqual(['Salesperson: prvReadAccount Local → Deep']);
-    expect(await screen.findByRole('button', { name: 'Read Account: Parent: Child Business Units' })).toBeTruthy();
+    expect(await screen.findByLabelText('Read Account: Parent: Child Business Units')).toBeTruthy();
     expect(session.current.roles.get(F.salesperson)!.privileges.prvReadAccount).toBe('Deep');
   });
 
   it('asks for the matrix once after a click applied at once with staging off, not twice', async () => {
     const { calls } = await renderWith(<RolesScreen />, fabrikam(), { staging: false });
     await openSalesperson();
-    fireEvent.click(await screen.findByRole('button', { name: 'Read Account: Business Unit' }));
-    await screen.findByRole('button', { name: 'Read Account: Parent: Child Business Units' });
+    fireEvent.click(await screen.findByLabelText('Read Account: Business Unit'));
+    await screen.findByLabelText('Read Account: Parent: Child Business Units');
     await new Promise((r) => setTimeout(r, 50));
     const sinceClick = calls.slice(calls.lastIndexOf('org:apply'));
     expect(sinceClick.filter((c) => c === 'roles:matrix')).toHaveLength(1);
@@ -46,11 +49,11 @@ describe('Security roles screen', () => {
   it('cycles an organization-only privilege between None and Organization, one applied change at a time', async () => {
     await renderRoles();
     await openSalesperson();
-    fireEvent.click(await screen.findByRole('button', { name: 'Bulk Delete: None' }));
+    fireEvent.click(await screen.findByLabelText('Bulk Delete: None'));
     expect(await applyStagedFromPreview()).toEqual(['Salesperson: prvBulkDelete None → Global']);
-    fireEvent.click(await screen.findByRole('button', { name: 'Bulk Delete: Organization' }));
+    fireEvent.click(await screen.findByLabelText('Bulk Delete: Organization'));
     expect(await applyStagedFromPreview()).toEqual(['Salesperson: prvBulkDelete Global → None']);
-    expect(await screen.findByRole('button', { name: 'Bulk Delete: None' })).toBeTruthy();
+    expect(await screen.findByLabelText('Bulk Delete: None')).toBeTruthy();
   });
 
   it('marks privileges whose depth rule is not verified, and cycles one through all four depths', async () => {
@@ -59,16 +62,16 @@ describe('Security roles screen', () => {
     const { session } = await renderRoles(r.state);
     await openSalesperson();
     fireEvent.click(await screen.findByRole('tab', { name: /^Unverified/ }));
-    const cell = await screen.findByRole('button', { name: 'Read cr5db_Project: User (unverified)' });
+    const cell = await screen.findByLabelText('Read cr5db_Project: User (unverified)');
     expect(cell.getAttribute('data-status')).toBe('unverified');
     expect(cell.title).toMatch(/depth rule not verified/);
-    expect(screen.getByRole('button', { name: 'ControlDecrementTerm: Business Unit (unverified)' })).toBeTruthy();
+    expect(screen.getByLabelText('ControlDecrementTerm: Business Unit (unverified)')).toBeTruthy();
     expect(screen.getByText(/Depth rule not verified/)).toBeTruthy();
     for (const [label, depth] of [['Business Unit', 'Local'], ['Parent: Child Business Units', 'Deep'], ['Organization', 'Global']] as const) {
-      fireEvent.click(await screen.findByRole('button', { name: /^Read cr5db_Project: .* \(unverified\)$/ }));
+      fireEvent.click(await screen.findByLabelText(/^Read cr5db_Project: .* \(unverified\)$/));
       await applyStagedFromPreview();
       fireEvent.click(await screen.findByRole('tab', { name: /^Unverified/ }));
-      await screen.findByRole('button', { name: `Read cr5db_Project: ${label} (unverified)` });
+      await screen.findByLabelText(`Read cr5db_Project: ${label} (unverified)`);
       expect(session.current.roles.get(F.salesperson)!.privileges.prvReadcr5db_Project).toBe(depth);
     }
   });
@@ -86,7 +89,7 @@ describe('Security roles screen', () => {
     expect(reviewed).toHaveLength(count);
     expect(session.current.roles.get(F.salesperson)!.privileges.prvWriteContact).toBe('Global');
     expect(useAppStore.getState().history.undoLabel).toBe(`Applied ${count} staged changes`);
-    fireEvent.click(screen.getByRole('button', { name: '↶ Undo' }));
+    fireEvent.click(within(screen.getByRole('banner')).getByRole('button', { name: '↶ Undo' }));
     await waitFor(() => expect(session.current.roles.get(F.salesperson)!.privileges.prvWriteContact).toBeUndefined());
     expect(session.current.roles.get(F.salesperson)!.privileges.prvWriteAccount).toBeUndefined();
   });
@@ -95,14 +98,14 @@ describe('Security roles screen', () => {
     await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
     fireEvent.change(await screen.findByLabelText('Search privileges'), { target: { value: 'opportunity' } });
-    expect(await screen.findByRole('button', { name: /^Read Opportunity: / })).toBeTruthy();
+    expect(await screen.findByLabelText(/^Read Opportunity: /)).toBeTruthy();
     expect(screen.queryByRole('button', { name: /^Read Account: / })).toBeNull();
   });
 
   it('moves between cells with the arrow keys, skipping rights a table lacks', async () => {
     await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
-    const read = await screen.findByRole('button', { name: 'Read Account: Business Unit' });
+    const read = await screen.findByLabelText('Read Account: Business Unit');
     fireEvent.click(read);
     fireEvent.keyDown(read, { key: 'ArrowRight' });
     await waitFor(() => expect(document.activeElement?.getAttribute('aria-label')).toMatch(/^Write Account: /));
@@ -119,7 +122,7 @@ describe('Security roles screen', () => {
   it('copies a role with its privileges once the copy is applied from Preview', async () => {
     const { session } = await renderRoles();
     await openSalesperson();
-    await screen.findByRole('button', { name: 'Read Account: Business Unit' });
+    await screen.findByLabelText('Read Account: Business Unit');
     fireEvent.click(screen.getByRole('button', { name: 'Copy…' }));
     fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Copy' }));
     await waitForStaged(1);
