@@ -6,7 +6,6 @@ import { renderWith } from '../../testing/renderApp';
 import { applyStagedFromPreview } from '../../testing/stagedFlow';
 import { fabrikam } from '../../../src-main/session/fabrikam.fixture';
 import { applyAll } from '../../../src-main/core/commands/apply';
-import { useAppStore } from '../../store';
 
 describe('Field security screen', () => {
   afterEach(cleanup);

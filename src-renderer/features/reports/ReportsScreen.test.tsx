@@ -52,7 +52,7 @@ describe('Reports screen', () => {
   });
 
   it('asks for two roles before comparing', async () => {
-    const desktop = await start();
+    await start();
     fireEvent.click(screen.getByRole('option', { name: /Role comparison/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Save report…' }));
     expect((await screen.findByRole('alert')).textContent).toBe('Choose two roles to compare.');
