@@ -5,7 +5,7 @@ import { afterEach } from 'vitest';
 import { buildApi, contract, type Channel, type RoleAtlasApi } from '../../src-main/bridge/contract';
 import { newOrganization, type OrgState } from '../../src-main/core/model/org';
 import { createDispatch } from '../../src-main/ipc/dispatch';
-import { handlersFor, memoryServices, type Services } from '../../src-main/ipc/register';
+import { handlersFor, memoryServices, vaultServices, type Services } from '../../src-main/ipc/register';
 import { ScriptedDesktop, type Desktop } from '../../src-main/session/desktop';
 import { OrgSession } from '../../src-main/session/orgSession';
 import { Workspace, type VaultControl } from '../../src-main/session/workspace';
@@ -59,7 +59,7 @@ export async function testServices(state: OrgState, options: FakeApiOptions = {}
   opened.push({ workspace, dir });
   const unlocked = await workspace.unlock({ passphrase: TEST_PASSPHRASE });
   if (!unlocked.ok) throw new Error(`the test vault did not unlock: ${unlocked.error.message}`);
-  return { session, workspace, desktop };
+  return vaultServices(session, workspace, desktop);
 }
 
 /**

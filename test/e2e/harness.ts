@@ -9,7 +9,7 @@ import react from '@vitejs/plugin-react';
 import { CHANNELS, isChannel } from '../../src-main/bridge/contract';
 import { apiFromChannels } from '../../src-main/bridge/exposeApi';
 import { newOrganization, type OrgState } from '../../src-main/core/model/org';
-import { createInvoke, memoryServices, type Services } from '../../src-main/ipc/register';
+import { createInvoke, memoryServices, vaultServices, type Services } from '../../src-main/ipc/register';
 import { Workspace, type VaultControl } from '../../src-main/session/workspace';
 import { ScriptedDesktop, type Desktop } from '../../src-main/session/desktop';
 import { OrgSession } from '../../src-main/session/orgSession';
@@ -135,7 +135,7 @@ export async function openApp(browser: Browser, appUrl: string, state: OrgState 
       const unlocked = await workspace.unlock({ passphrase: E2E_PASSPHRASE });
       if (!unlocked.ok) throw new Error(`openApp: the vault did not unlock: ${unlocked.error.message}`);
     }
-    services = { session, workspace, desktop };
+    services = vaultServices(session, workspace, desktop);
   }
   const { workspace } = services;
   const calls: string[] = [];

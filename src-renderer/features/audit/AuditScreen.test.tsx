@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { newOrganization } from '../../../src-main/core/model/org';
+import { vaultServices } from '../../../src-main/ipc/register';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
 import { fabrikam } from '../../../src-main/session/fabrikam.fixture';
 import { OrgSession } from '../../../src-main/session/orgSession';
@@ -35,7 +36,7 @@ async function start() {
   const role = [...session.current.roles.values()].find((r) => r.name === 'Salesperson')!;
   const renamed = session.apply({ type: 'updateRole', roleid: role.roleid, name: 'Sales representative' });
   if (!renamed.ok) throw new Error(renamed.error.message);
-  installApi(apiOver({ session, workspace, desktop: new ScriptedDesktop() }).api);
+  installApi(apiOver(vaultServices(session, workspace, new ScriptedDesktop())).api);
   useAppStore.setState(useAppStore.getInitialState(), true);
   render(<AuditScreen />);
   return { role };

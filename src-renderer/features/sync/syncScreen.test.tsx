@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { demoOrganization } from '../../../src-main/core/generate/demo';
+import { vaultServices } from '../../../src-main/ipc/register';
 import { OrgSession } from '../../../src-main/session/orgSession';
 import { Workspace } from '../../../src-main/session/workspace';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
@@ -41,7 +42,7 @@ async function start(o: { emptyServer?: boolean; serverOrg?: OrgState } = {}): P
     rmSync(dir, { recursive: true, force: true });
   });
   expect((await workspace.create('a long vault passphrase', { kind: 'demo' })).ok).toBe(true);
-  installApi(apiOver({ session, workspace, desktop: new ScriptedDesktop() }).api);
+  installApi(apiOver(vaultServices(session, workspace, new ScriptedDesktop())).api);
   useAppStore.setState(useAppStore.getInitialState(), true);
   await useAppStore.getState().loadVaultStatus();
   render(<MainLayout />);
