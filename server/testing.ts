@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { OrgState } from '../src-main/core/model/org';
 import { applyAll } from '../src-main/core/commands/apply';
 import { PREDEFINED_ROLES, expandPrivileges } from '../src-main/core/catalog/seedRoles';
-import { SYNC_TABLES, rowsOf } from '../src-main/sync/dataverse';
+import { SYNC_TABLES, rowsOf } from '../src-main/core/sync/dataverse';
 import { contoso } from '../test/fixtures/orgCharts';
 import { Accounts } from './auth';
 import { openServerModel, startServer } from './run';

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { PendingChangeDto, SyncConflictDto, SyncProgressDto, SyncStatusDto } from '../bridge/channels/sync';
 import { ok, refused, type Result } from '../core/result';
 import { SyncClient, SyncError } from '../sync/client';
-import { LOCAL_ONLY_COMMANDS } from '../sync/dataverse';
+import { LOCAL_ONLY_COMMANDS } from '../core/sync/dataverse';
 import { cleartextProblem, isCleartextRemote } from '../sync/transport';
 import { conflictSideText, type Choice, type ConflictRecord, type PendingChange, type RemoteDelta, type SyncAuditEntry, type SyncStatus, type SyncStore } from '../sync/store';
 import { RemoteChangeRefused, VaultSyncStore, resolveInVault } from '../sync/vaultSyncStore';

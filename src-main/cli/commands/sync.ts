@@ -6,7 +6,7 @@ import { CliError, usageError } from '../errors';
 import type { CliCommand } from '../command';
 import type { Vault } from '../../vault/vault';
 import { SyncClient, SyncError } from '../../sync/client';
-import { LOCAL_ONLY_COMMANDS } from '../../sync/dataverse';
+import { LOCAL_ONLY_COMMANDS } from '../../core/sync/dataverse';
 import { conflictSideText, type ConflictRecord } from '../../sync/store';
 import { RemoteChangeRefused, VaultSyncStore, resolveInVault } from '../../sync/vaultSyncStore';
 import { cleartextProblem, isCleartextRemote } from '../../sync/transport';

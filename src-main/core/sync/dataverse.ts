@@ -8,9 +8,9 @@
  * previews, a million of them in the benchmark organization, and Dataverse itself keeps them
  * outside the security model. Commands on them stay local.
  */
-import type { Command } from '../core/commands/schema';
-import type { Id, OrgState } from '../core/model/org';
-import type { Refusal } from '../core/result';
+import type { Command } from '../commands/schema';
+import type { Id, OrgState } from '../model/org';
+import type { Refusal } from '../result';
 
 export const SYNC_TABLES = [
   'organization',
