@@ -97,7 +97,7 @@ describe('pushing a staged change set to the environment', () => {
 
   it('refuses a command it cannot push yet by name, before sending anything', async () => {
     const { ctx } = await pulled();
-    await expect(planPush([{ type: 'createBusinessUnit', name: 'New', parentbusinessunitid: [...ctx.state.businessunits.keys()][0] } as Command], ctx)).rejects.toThrow('command 1 (createBusinessUnit) cannot be pushed to Dataverse yet; nothing was sent');
+    await expect(planPush([{ type: 'createBusinessUnit', name: 'New', parentbusinessunitid: [...ctx.state.businessunits.keys()][0] }], ctx)).rejects.toThrow('command 1 (createBusinessUnit) cannot be pushed to Dataverse yet; nothing was sent');
   });
 
   it("renames a team with If-Match, so the environment's next pull holds the new name", async () => {
@@ -156,7 +156,7 @@ describe('pushing a staged change set to the environment', () => {
     const basic = roleNamed(s, 'Basic User');
     const users = [...s.systemusers.values()];
     const holds = (id: string) => [...s.systemuserroles.values()].some((a) => a.systemuserid === id && a.roleid === basic.roleid);
-    const commands: Command[] = users.map((u) => ({ type: holds(u.systemuserid) ? 'removeRole' : 'assignRole', systemuserid: u.systemuserid, roleid: basic.roleid }) as Command);
+    const commands: Command[] = users.map((u) => ({ type: holds(u.systemuserid) ? 'removeRole' : 'assignRole', systemuserid: u.systemuserid, roleid: basic.roleid }));
     const plan = await planPush(commands, ctx);
     const perUser = await inEffect(c, plan);
     expect(perUser.every((h) => !h)).toBe(true);

@@ -83,10 +83,10 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
     const c = commands[i] as Command & Record<string, unknown>;
     switch (c.type) {
       case 'setRolePrivilege': {
-        const roleid = c.roleid as string;
+        const roleid = c.roleid;
         const role = ctx.state.roles.get(roleid);
         if (!role) throw new DataverseError(`command ${i + 1} (setRolePrivilege): role ${roleid} is not in the organization`, null, null);
-        const pid = ctx.privileges[c.privilege as string] ?? Object.entries(ctx.privileges).find(([n]) => n.toLowerCase() === String(c.privilege).toLowerCase())?.[1];
+        const pid = ctx.privileges[c.privilege] ?? Object.entries(ctx.privileges).find(([n]) => n.toLowerCase() === String(c.privilege).toLowerCase())?.[1];
         if (!pid) throw new DataverseError(`command ${i + 1} (setRolePrivilege): the environment has no privilege ${String(c.privilege)}`, null, null);
         if (c.depth === null) {
           const body = { PrivilegeId: pid };
@@ -95,7 +95,7 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
           // PrivilegeDepth by member name (Basic, Local, Deep, Global = 0-3).
           const body = { Privileges: [{ Depth: c.depth as string, PrivilegeId: pid, BusinessUnitId: role.businessunitid }] };
           if (!(DEPTHS as readonly unknown[]).includes(c.depth)) throw new DataverseError(`command ${i + 1} (setRolePrivilege): ${String(c.depth)} is not a depth`, null, null);
-          out.push({ command: i, method: 'POST', path: `roles(${roleid})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, body, effect: { kind: 'privilege', roleid, privilegeid: pid, depth: c.depth as string }, send: (k) => k.api.callAction({ actionName: 'Microsoft.Dynamics.CRM.AddPrivilegesRole', collection: 'roles', key: roleid, action: body }) });
+          out.push({ command: i, method: 'POST', path: `roles(${roleid})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, body, effect: { kind: 'privilege', roleid, privilegeid: pid, depth: c.depth }, send: (k) => k.api.callAction({ actionName: 'Microsoft.Dynamics.CRM.AddPrivilegesRole', collection: 'roles', key: roleid, action: body }) });
         }
         break;
       }
@@ -105,9 +105,9 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         const holder = user ?? (c.teamid as string);
         const set = user ? 'systemusers' : 'teams';
         const nav = user ? 'systemuserroles_association' : 'teamroles_association';
-        const unit = (c.businessunitid as string | null | undefined) ?? (user ? ctx.state.systemusers.get(user)?.businessunitid : ctx.state.teams.get(holder)?.businessunitid);
+        const unit = c.businessunitid ?? (user ? ctx.state.systemusers.get(user)?.businessunitid : ctx.state.teams.get(holder)?.businessunitid);
         if (!unit) throw new DataverseError(`command ${i + 1} (${c.type}): ${set === 'systemusers' ? 'user' : 'team'} ${holder} is not in the organization`, null, null);
-        const copy = await ctx.roleCopy(c.roleid as string, unit);
+        const copy = await ctx.roleCopy(c.roleid, unit);
         const pair = (present: boolean): Effect => ({ kind: 'pair', set: user ? 'systemuserrolescollection' : 'teamrolescollection', by: [user ? 'systemuserid' : 'teamid', holder], other: ['roleid', copy], present });
         if (c.type === 'assignRole') out.push({ command: i, method: 'POST', path: `${set}(${holder})/${nav}/$ref`, body: { '@odata.id': `roles(${copy})` }, effect: pair(true), send: (k) => k.api.associate({ collection: set, primaryKey: holder, relationshipName: nav, relatedCollection: 'roles', relatedKey: copy }) });
         else out.push({ command: i, method: 'DELETE', path: `${set}(${holder})/${nav}(${copy})/$ref`, effect: pair(false), send: (k) => k.api.disassociate({ collection: set, primaryKey: holder, relationshipName: nav, relatedKey: copy }) });
@@ -115,8 +115,8 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
       }
       case 'addTeamMember':
       case 'removeTeamMember': {
-        const team = c.teamid as string;
-        const user = c.systemuserid as string;
+        const team = c.teamid;
+        const user = c.systemuserid;
         const member = (present: boolean): Effect => ({ kind: 'pair', set: 'teammemberships', by: ['teamid', team], other: ['systemuserid', user], present });
         if (c.type === 'addTeamMember') out.push({ command: i, method: 'POST', path: `teams(${team})/teammembership_association/$ref`, body: { '@odata.id': `systemusers(${user})` }, effect: member(true), send: (k) => k.api.associate({ collection: 'teams', primaryKey: team, relationshipName: 'teammembership_association', relatedCollection: 'systemusers', relatedKey: user }) });
         else out.push({ command: i, method: 'DELETE', path: `teams(${team})/teammembership_association(${user})/$ref`, effect: member(false), send: (k) => k.api.disassociate({ collection: 'teams', primaryKey: team, relationshipName: 'teammembership_association', relatedKey: user }) });

@@ -230,7 +230,7 @@ export class SyncService {
           return await this.fetch(input, init);
         } catch (e) {
           network = networkReason(e);
-          throw new Error(network);
+          throw new Error(network, { cause: e });
         }
       },
     });
@@ -281,7 +281,7 @@ export class SyncService {
         if (res.ok) {
           const body = (await res.json()) as { value?: { at?: unknown; fromversion?: number; toversion?: number }[] };
           const hit = body.value?.find((r) => typeof r.fromversion === 'number' && typeof r.toversion === 'number' && r.fromversion < version && version <= r.toversion);
-          if (hit && (typeof hit.at === 'string' || hit.at instanceof Date)) at = new Date(hit.at as string).toISOString();
+          if (hit && (typeof hit.at === 'string' || hit.at instanceof Date)) at = new Date(hit.at).toISOString();
         }
       } catch {
         /* offline: the conflict still shows who, and when it was seen */
