@@ -34,6 +34,13 @@ module.exports = {
       to: { path: '^src-main/', pathNot: '^src-main/(bridge|core)/' },
     },
     {
+      name: 'renderer-imports-no-node-or-electron',
+      comment: 'The window is sandboxed: no Node builtins and no electron; what it needs from the computer comes through window.api.',
+      severity: 'error',
+      from: { path: '^src-renderer/', pathNot: TESTS },
+      to: { pathNot: ['^src-renderer/', '^src-main/', '^resources/', '(^|/)node_modules/(?!electron/)'] },
+    },
+    {
       name: 'server-imports-only-core',
       comment:
         'The sync server shares the domain core (model, commands, engine, the sync mapping and protocol) with the app and nothing else of it; its tests may drive the real sync client.',
