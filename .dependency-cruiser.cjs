@@ -57,6 +57,13 @@ module.exports = {
       to: { path: '^src-main/(session|ipc|cli)/' },
     },
     {
+      name: 'imports-resolve',
+      comment: 'An import that leads nowhere (a file moved without its importers) is named here, with the layer it was meant for.',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+    {
       name: 'no-circular',
       comment: 'Modules that import each other in a ring cannot be read, tested or moved one at a time.',
       severity: 'error',

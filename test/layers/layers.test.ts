@@ -31,6 +31,7 @@ const FILES: Record<string, string> = {
   'src-renderer/features/shell/App.ts': "import { ipcRenderer } from 'electron';\nexport const ipc = ipcRenderer;\n",
   'server/app.ts': "import { depth } from '../src-main/core/model/depth';\nimport { client } from '../src-main/sync/client';\nexport const app = [depth, client];\n",
   'server/publish.test.ts': "import { client } from '../src-main/sync/client';\nexport const probe = client;\n",
+  'src-main/dataverse/push.ts': "import { rowsOf } from '../sync/dataverse';\nexport const push = rowsOf;\n",
   'src-main/reports/ring/a.ts': "import { b } from './b';\nexport const a = () => b();\n",
   'src-main/reports/ring/b.ts': "import { a } from './a';\nexport const b = () => a();\n",
 };
@@ -107,6 +108,10 @@ describe('the layer check', () => {
     expect(violationsOf('services-never-import-session-ipc-cli')).toEqual([
       'error services-never-import-session-ipc-cli: src-main/vault/vault.ts → src-main/session/orgSession.ts',
     ]);
+  });
+
+  it('fails an import of a file that is not there (moved without its importers), naming imports-resolve', () => {
+    expect(violationsOf('imports-resolve')).toEqual(['error imports-resolve: src-main/dataverse/push.ts → ../sync/dataverse']);
   });
 
   it('fails two modules that import each other, naming no-circular', () => {
