@@ -685,7 +685,8 @@ export class Vault {
   redo(): Result<JournalEntry[]> {
     const step = this.redoStack.at(-1);
     if (!step) return refused('nothing-to-redo', 'there is nothing to redo');
-    return this.commit(step.commands, 'local', { redoes: step.batch });
+    // Redone under the step's own name, so a named step ("Deactivated 2 users") keeps it after undo and redo.
+    return this.commit(step.commands, 'local', { redoes: step.batch }, undefined, undefined, step.summary);
   }
 
   markSynced(ids: readonly string[]): void {
