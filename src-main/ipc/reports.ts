@@ -5,7 +5,7 @@ import type { ReportFormat } from '../reports/run';
 import { openVaultOf } from '../session/audit';
 import { sodRulesOf } from '../session/findings';
 import { ReportJobs, type ReportJobsOptions } from '../session/reportJobs';
-import type { Services } from './register';
+import type { Services } from './services';
 import { failure, value, type AreaHandlers } from './dispatch';
 
 const FILTERS: Record<ReportFormat, { name: string; extensions: string[] }> = {
