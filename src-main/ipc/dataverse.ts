@@ -1,5 +1,5 @@
 import type { dataverseChannels } from '../bridge/channels/dataverse';
-import type { DataverseSignIn } from './register';
+import type { DataverseSignIn } from './services';
 import { answer, type Handler, value } from './dispatch';
 
 /** The sign-in's channels; pull and push (dataverse:pull…) have their own module, dataverseLink. */

@@ -3,7 +3,7 @@ import { VaultModelStore } from '../session/vaultModelStore';
 import { Workspace } from '../session/workspace';
 import type { dataverseLinkChannels } from '../bridge/channels/dataverseLink';
 import { answer, type Handler, value } from './dispatch';
-import type { Services } from './register';
+import type { Services } from './services';
 
 /** The Dataverse service over the workspace's vault, with the sign-in's token (services.dataverse); an organization held in memory has nothing to pull into. */
 export function dataverseServiceFor(services: Services): DataverseService {

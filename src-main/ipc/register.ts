@@ -17,21 +17,10 @@ import { auditHandlers } from './audit';
 import { dataverseHandlers } from './dataverse';
 import { dataverseLinkHandlers } from './dataverseLink';
 import { DataverseSignInService } from '../session/dataverseSignIn';
-import { MemoryWorkspace, Workspace, type VaultControl } from '../session/workspace';
+import { MemoryWorkspace, Workspace } from '../session/workspace';
 import type { EntraSignInOptions } from '../dataverse/signIn/entraSignIn';
 import { ScriptedDesktop, type Desktop } from '../session/desktop';
-
-/** What the handlers use of the Dataverse sign-in. */
-export type DataverseSignIn = Pick<DataverseSignInService, 'signIn' | 'signOut' | 'account' | 'token'>;
-
-export interface Services {
-  readonly session: OrgSession;
-  readonly workspace: VaultControl;
-  /** File dialogs and the system shell (Electron's in the app, scripted in tests). */
-  readonly desktop: Desktop;
-  /** The Dataverse sign-in, and the access tokens pull and push use (token(env)); tests stand in for it with a token the Dataverse double accepts. */
-  readonly dataverse: DataverseSignIn;
-}
+import type { Services } from './services';
 
 /** Services for an organization held in memory (tests, and files opened without a vault). */
 export function memoryServices(session: OrgSession, desktop: Desktop = new ScriptedDesktop()): Services {

@@ -1,5 +1,5 @@
 import { refused } from '../../../src-main/core/result';
-import type { DataverseSignIn } from '../../../src-main/ipc/register';
+import type { DataverseSignIn } from '../../../src-main/ipc/services';
 
 /**
  * Stands in for the Dataverse sign-in where no browser can sign in: `username` is signed in to
