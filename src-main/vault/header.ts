@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { deriveKey, deriveKeySync, seal, unseal, type ScryptParams } from './crypto';
+import { deriveKey, seal, unseal, type ScryptParams } from './crypto';
 import { VaultError } from './errors';
 import type { KeyProtector } from './keyProtector';
 
@@ -42,10 +42,6 @@ export async function wrapWithPassphrase(base: Pick<VaultHeader, 'format' | 'vau
 
 export async function unwrapWithPassphrase(h: VaultHeader, passphrase: string): Promise<Buffer> {
   return unwrapWith(h, await deriveKey(passphrase, Buffer.from(h.kdf.salt, 'base64'), h.kdf));
-}
-
-export function unwrapWithPassphraseSync(h: VaultHeader, passphrase: string): Buffer {
-  return unwrapWith(h, deriveKeySync(passphrase, Buffer.from(h.kdf.salt, 'base64'), h.kdf));
 }
 
 function unwrapWith(h: VaultHeader, kek: Buffer): Buffer {
