@@ -6,8 +6,9 @@ import type { OrgState } from '../core/model/org';
 import { ok, type Result } from '../core/result';
 import { hashOf } from './audit';
 import { inverseOf } from './inverse';
+import { encodeState } from './snapshotCodec';
 import type { VaultSettings } from './settings';
-import type { VaultSyncState } from './syncState';
+import type { AuditNote, VaultSyncState } from './syncState';
 
 /**
  * What the journal holds: one sealed frame per change, baseline, note or piece of bookkeeping,
@@ -60,8 +61,8 @@ export interface ChangeFrame extends JournalEntry {
   readonly undoes?: string;
   readonly redoes?: string;
 }
-export interface BaselineFrame {
-  readonly kind: 'baseline';
+/** What every frame in the audit hash chain carries: its place, who and when, and the hash of the entry before it. */
+interface AuditedFrame {
   readonly n: number;
   readonly seq: number;
   readonly clientchangeid: string;
@@ -69,6 +70,9 @@ export interface BaselineFrame {
   readonly at: string;
   readonly actor: string;
   readonly summary: string;
+}
+export interface BaselineFrame extends AuditedFrame {
+  readonly kind: 'baseline';
   /** The imported organization, in the snapshot encoding (base64): in baselines written before audit archives. */
   readonly state?: string;
   /** SHA-256 of the organization in the BaselineStateFrame written just before: the audit entry stays small and verifiable once that frame is archived away. */
@@ -80,16 +84,9 @@ export interface BaselineStateFrame {
   readonly n: number;
   readonly state: string;
 }
-export interface NoteFrame {
+export interface NoteFrame extends AuditedFrame {
   readonly kind: 'note';
-  readonly n: number;
-  readonly seq: number;
-  readonly clientchangeid: string;
-  readonly prev: string;
-  readonly at: string;
-  readonly actor: string;
   readonly origin: 'local' | 'sync';
-  readonly summary: string;
   readonly detail?: unknown;
 }
 export type Frame =
@@ -149,7 +146,9 @@ export interface BatchContext {
   readonly at: string;
   readonly actor: string;
   readonly origin: 'local' | 'sync';
-  readonly mark: { readonly undoes?: string; readonly redoes?: string };
+  /** Set on the commands of an undo or a redo: the batch they undo or redo. */
+  readonly undoes?: string;
+  readonly redoes?: string;
   /** The server's id for the first command (a change that came by sync keeps its id). */
   readonly clientchangeid?: string;
   readonly label?: string;
@@ -181,7 +180,8 @@ export function changeFrames(state: OrgState, inputs: readonly unknown[], c: Bat
       inverse: inv.ok ? inv.value : null,
       ...(inv.ok ? {} : { noinverse: inv.error.message }),
       batch: { id: batch, index: i, size: inputs.length, ...(i === 0 && c.label ? { label: c.label } : {}) },
-      ...c.mark,
+      ...(c.undoes ? { undoes: c.undoes } : {}),
+      ...(c.redoes ? { redoes: c.redoes } : {}),
     });
     state = r.value.state;
   }
@@ -200,3 +200,30 @@ export function linkFrames(frames: readonly Frame[], head: string): { plaintexts
 }
 
 export const parseFrame = (bytes: Buffer): Frame => JSON.parse(bytes.toString('utf8')) as Frame;
+
+/** An audit entry that changes nothing: what a sync did, or why. */
+export function noteFrame(n: number, seq: number, at: string, actor: string, note: AuditNote): NoteFrame {
+  return { kind: 'note', n, seq, clientchangeid: randomUUID(), prev: '', at, actor, origin: 'sync', summary: note.summary, ...(note.detail === undefined ? {} : { detail: note.detail }) };
+}
+
+/**
+ * An import: the organization in its own frame (dropped once archived), then the audit entry that
+ * names it by hash, so the entry stays small and verifiable.
+ */
+export function baselineFrames(state: OrgState, source: string, c: { n: number; seq: number; at: string; actor: string; prev: string }): [BaselineStateFrame, BaselineFrame] {
+  const body = encodeState(state, {});
+  return [
+    { kind: 'baselineState', n: c.n, state: body.toString('base64') },
+    {
+      kind: 'baseline',
+      n: c.n + 1,
+      seq: c.seq,
+      clientchangeid: randomUUID(),
+      prev: c.prev,
+      at: c.at,
+      actor: c.actor,
+      summary: `Imported ${source}: ${state.businessunits.size} business unit(s), ${state.systemusers.size} user(s), ${state.roles.size} role(s), ${state.records.size} record(s)`,
+      stateHash: hashOf(body),
+    },
+  ];
+}

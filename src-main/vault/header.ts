@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { deriveKey, seal, unseal, type ScryptParams } from './crypto';
+import { belowMinimum, deriveKey, raisedTo, seal, unseal, type ScryptParams } from './crypto';
 import { VaultError } from './errors';
 import type { KeyProtector } from './keyProtector';
 
@@ -38,6 +38,14 @@ export async function wrapWithPassphrase(base: Pick<VaultHeader, 'format' | 'vau
   } finally {
     kek.fill(0);
   }
+}
+
+/** The data key wrapped anew under `next` once `current` is proven; by default at the header's own cost, raised to the minimum where it is below. */
+export async function rewrapWithPassphrase(h: VaultHeader, dataKey: Buffer, current: string, next: string, kdf?: ScryptParams): Promise<VaultHeader> {
+  if (next.length < 8) throw new VaultError('invalid', 'the new passphrase must be at least 8 characters');
+  (await unwrapWithPassphrase(h, current)).fill(0);
+  const { passphrasekey: _, kdf: own, ...base } = h;
+  return wrapWithPassphrase(base, dataKey, next, kdf ?? (belowMinimum(own) ? raisedTo(own) : own));
 }
 
 export async function unwrapWithPassphrase(h: VaultHeader, passphrase: string): Promise<Buffer> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../core/commands/schema';
@@ -6,7 +5,7 @@ import { emptyOrg, type OrgState } from '../core/model/org';
 import { ok, refused, refusalFromZod, type Result } from '../core/result';
 import { belowMinimum, MIN_SCRYPT, raisedTo, type ScryptParams } from './crypto';
 import { VaultError } from './errors';
-import { unwrapWithPassphrase, wrapForDevice, wrapWithPassphrase, type VaultHeader } from './header';
+import { rewrapWithPassphrase, unwrapWithPassphrase, wrapForDevice, type VaultHeader } from './header';
 import type { KeyProtector } from './keyProtector';
 import { confStore, type DocumentStore, type StoreFactory } from './store';
 import { encodeState } from './snapshotCodec';
@@ -16,7 +15,7 @@ import type { WriterLock } from './writerLock';
 import { hashOf, type AuditReport } from './audit';
 import { settingsSchema, stagedSchema, type VaultSettings } from './settings';
 import { DEFAULT_SYNC_STATE, syncStateSchema, type AuditNote, type VaultSyncState } from './syncState';
-import { auditEntryOf, changeFrames, isAudited, journalEntryOf, linkFrames, parseFrame, type AuditEntry, type BaselineFrame, type BaselineStateFrame, type ChangeFrame, type Frame, type JournalEntry, type NoteFrame, type SnapshotMeta, type UndoStep } from './frames';
+import { auditEntryOf, baselineFrames, changeFrames, isAudited, journalEntryOf, linkFrames, noteFrame, parseFrame, type AuditEntry, type BatchContext, type ChangeFrame, type Frame, type JournalEntry, type NoteFrame, type SnapshotMeta } from './frames';
 import { copyIntoPlace, HEADER_COPY, HEADER_FILE, readHeader, snapshotStore, tidyFolder, vaultExists, writeHeaderFiles } from './files';
 import { Replay, type Loaded } from './replay';
 import { createFiles, readForOpen, unlockKey, type Unlock, type VaultOptions } from './open';
@@ -29,6 +28,9 @@ export type { Unlock, VaultOptions } from './open';
 export type { RestoreReport } from './restore';
 export { readHeader, vaultFiles } from './files';
 
+/** What the vault keeps beside the state, as a snapshot records it (less what only the files need). */
+type Bookkeeping = Omit<SnapshotMeta, 'backup' | 'journalHead'> & { sync: VaultSyncState };
+
 
 /**
  * The encrypted local vault: a folder holding vault.json (the wrapped data key) and its copy
@@ -40,17 +42,10 @@ export { readHeader, vaultFiles } from './files';
  */
 export class Vault {
   #key: Buffer | null;
-  // The state and the bookkeeping replayed with it, set together by adopt().
+  // The state and the bookkeeping replayed with it (where the journal ends, the audit head, undo,
+  // unsynced changes, staged set, settings, sync state), set together by adopt().
   #state!: OrgState;
-  private n!: number;
-  private seq!: number;
-  private head!: string;
-  private undoStack!: UndoStep[];
-  private redoStack!: UndoStep[];
-  private pending!: JournalEntry[];
-  private staged!: Command[];
-  private settings!: VaultSettings;
-  private syncState!: VaultSyncState;
+  private meta!: Bookkeeping;
   private writer: SegmentWriter | null = null;
   private tail: { segment: Segment; goodLength: number; torn: boolean };
   private framesSinceSnapshot: number;
@@ -166,7 +161,7 @@ export class Vault {
   /** Both slots of journal.head written afresh, agreeing with memory; `last`: frame n's hash ('' when not read) and segment. */
   private rewriteHead(c: number, last: { hash: string; segment: number }): void {
     this.headWriter?.close();
-    const head: JournalHead = { c: c + 1, n: this.n, last: last.hash, segment: last.segment, seq: this.seq, snapshot: this.snapshotN };
+    const head: JournalHead = { c: c + 1, n: this.meta.n, last: last.hash, segment: last.segment, seq: this.meta.seq, snapshot: this.snapshotN };
     writeHeadFresh(this.dir, this.key(), this.header.vaultid, head);
     this.headWriter = new HeadWriter(this.dir, head);
   }
@@ -182,33 +177,33 @@ export class Vault {
   /** Commands applied locally and not yet acknowledged by the server, oldest first. */
   pendingChanges(): readonly JournalEntry[] {
     this.key();
-    return [...this.pending];
+    return [...this.meta.pending];
   }
   canUndo(): boolean {
-    return this.undoStack.length > 0;
+    return this.meta.undo.length > 0;
   }
   canRedo(): boolean {
-    return this.redoStack.length > 0;
+    return this.meta.redo.length > 0;
   }
   /** What undo() and redo() would do next, for the app's menu. */
   nextUndo(): string | null {
-    return this.undoStack.at(-1)?.summary ?? null;
+    return this.meta.undo.at(-1)?.summary ?? null;
   }
   nextRedo(): string | null {
-    return this.redoStack.at(-1)?.summary ?? null;
+    return this.meta.redo.at(-1)?.summary ?? null;
   }
   getStaged(): readonly Command[] {
     this.key();
-    return this.staged;
+    return this.meta.staged;
   }
   getSettings(): VaultSettings {
     this.key();
-    return this.settings;
+    return this.meta.settings;
   }
   /** The sync client's bookkeeping (client id, delta token, status, open conflicts). */
   getSyncState(): VaultSyncState {
     this.key();
-    return this.syncState;
+    return this.meta.sync;
   }
 
   // ---- changing ---------------------------------------------------------------------------------
@@ -221,12 +216,12 @@ export class Vault {
 
   /** Applies commands in order, all or nothing, as one undoable step. A refusal names the position. */
   applyAll(commands: readonly unknown[], label?: string): Result<JournalEntry[]> {
-    return this.commit(commands, 'local', {}, undefined, undefined, label);
+    return this.commit(commands, { origin: 'local', label });
   }
 
   /** A change that came from the server: applied and audited, never sent back, not undoable. */
   applyRemote(command: unknown, clientchangeid?: string): Result<JournalEntry> {
-    const r = this.commit([command], 'sync', {}, clientchangeid);
+    const r = this.commit([command], { origin: 'sync', clientchangeid });
     return r.ok ? ok(r.value[0]) : r;
   }
 
@@ -239,100 +234,82 @@ export class Vault {
     this.key();
     let sync: VaultSyncState | undefined;
     if (extra.sync) {
-      const parsed = syncStateSchema.safeParse({ ...this.syncState, ...extra.sync });
+      const parsed = syncStateSchema.safeParse({ ...this.meta.sync, ...extra.sync });
       if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error, 'sync') };
       sync = parsed.data;
     }
     const after = (n: number, seq: number): Frame[] => [
-      ...(extra.note ? [this.noteFrame(n, seq, extra.note)] : []),
+      ...(extra.note ? [noteFrame(n, seq, this.now(), this.actor(), extra.note)] : []),
       ...(sync ? [{ kind: 'sync' as const, n: n + (extra.note ? 1 : 0), sync }] : []),
     ];
     if (!commands.length) {
-      const frames = after(this.n + 1, this.seq + 1);
+      const frames = after(this.meta.n + 1, this.meta.seq + 1);
       if (frames.length) this.write(frames);
       return ok([]);
     }
-    return this.commit(commands, 'sync', {}, undefined, after);
+    return this.commit(commands, { origin: 'sync', after });
   }
 
   /** Replaces parts of the sync bookkeeping; refused (nothing written) when the result is not valid. */
   setSyncState(changes: Partial<VaultSyncState>): Result<VaultSyncState> {
     const r = this.applyRemoteAll([], { sync: changes });
-    return r.ok ? ok(this.syncState) : r;
+    return r.ok ? ok(this.meta.sync) : r;
   }
 
   /** An audit entry that changes nothing: what a sync did, or why. */
   note(note: AuditNote): AuditEntry {
     this.key();
-    const [written] = this.write([this.noteFrame(this.n + 1, this.seq + 1, note)]);
-    return auditEntryOf(JSON.parse(written.toString('utf8')) as NoteFrame, written);
+    const [written] = this.write([noteFrame(this.meta.n + 1, this.meta.seq + 1, this.now(), this.actor(), note)]);
+    return auditEntryOf(parseFrame(written) as NoteFrame, written);
   }
 
   undo(): Result<JournalEntry[]> {
-    const step = this.undoStack.at(-1);
+    const step = this.meta.undo.at(-1);
     if (!step) return refused('nothing-to-undo', 'there is nothing to undo');
     if (!step.inverse) return refused('no-inverse', `cannot undo "${step.summary}": ${step.noinverse}`);
-    return this.commit(step.inverse, 'local', { undoes: step.batch });
+    return this.commit(step.inverse, { origin: 'local', undoes: step.batch });
   }
 
   redo(): Result<JournalEntry[]> {
-    const step = this.redoStack.at(-1);
+    const step = this.meta.redo.at(-1);
     if (!step) return refused('nothing-to-redo', 'there is nothing to redo');
-    return this.commit(step.commands, 'local', { redoes: step.batch });
+    return this.commit(step.commands, { origin: 'local', redoes: step.batch });
   }
 
   markSynced(ids: readonly string[]): void {
-    const known = new Set(this.pending.map((p) => p.clientchangeid));
+    const known = new Set(this.meta.pending.map((p) => p.clientchangeid));
     const hits = ids.filter((id) => known.has(id));
     if (!hits.length) return;
-    this.write([{ kind: 'synced', n: this.n + 1, ids: hits }]);
+    this.write([{ kind: 'synced', n: this.meta.n + 1, ids: hits }]);
   }
 
   setStaged(commands: unknown): Result<readonly Command[]> {
     const parsed = stagedSchema.safeParse(commands);
     if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error, 'staged') };
-    this.write([{ kind: 'staged', n: this.n + 1, commands: parsed.data }]);
-    return ok(this.staged);
+    this.write([{ kind: 'staged', n: this.meta.n + 1, commands: parsed.data }]);
+    return ok(this.meta.staged);
   }
 
   setSettings(changes: unknown): Result<VaultSettings> {
-    const parsed = settingsSchema.safeParse({ ...this.settings, ...(typeof changes === 'object' && changes ? changes : {}) });
+    const parsed = settingsSchema.safeParse({ ...this.meta.settings, ...(typeof changes === 'object' && changes ? changes : {}) });
     if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error, 'settings') };
-    this.write([{ kind: 'settings', n: this.n + 1, settings: parsed.data }]);
-    return ok(this.settings);
+    this.write([{ kind: 'settings', n: this.meta.n + 1, settings: parsed.data }]);
+    return ok(this.meta.settings);
   }
 
   /** Replaces the organization (an import). Audited; the undo history is cleared; a snapshot follows. */
   replaceState(state: OrgState, source: string): AuditEntry {
     this.key();
-    const body = encodeState(state, {});
-    const carrier: BaselineStateFrame = { kind: 'baselineState', n: this.n + 1, state: body.toString('base64') };
-    const frame: BaselineFrame = {
-      kind: 'baseline',
-      n: this.n + 2,
-      seq: this.seq + 1,
-      clientchangeid: randomUUID(),
-      prev: this.head,
-      at: this.now(),
-      actor: this.actor(),
-      summary: `Imported ${source}: ${state.businessunits.size} business unit(s), ${state.systemusers.size} user(s), ${state.roles.size} role(s), ${state.records.size} record(s)`,
-      stateHash: hashOf(body),
-    };
-    const [, written] = this.write([carrier, frame]);
+    const frames = baselineFrames(state, source, { n: this.meta.n + 1, seq: this.meta.seq + 1, at: this.now(), actor: this.actor(), prev: this.meta.auditHead });
+    const [, written] = this.write(frames);
     this.compact();
-    return auditEntryOf(frame, written);
+    return auditEntryOf(frames[1], written);
   }
 
   async changePassphrase(current: string, next: string, kdf?: ScryptParams): Promise<void> {
     const key = this.key();
     this.mayWrite();
-    if (next.length < 8) throw new VaultError('invalid', 'the new passphrase must be at least 8 characters');
-    (await unwrapWithPassphrase(this.header, current)).fill(0);
-    const { passphrasekey: _, kdf: __, ...base } = this.header;
-    const own = this.header.kdf;
-    // Unless told otherwise, the vault's own cost, raised to the minimum where it is below.
-    const header = await wrapWithPassphrase(base, key, next, kdf ?? (belowMinimum(own) ? raisedTo(own) : own));
-    this.writeHeader(header);
+    this.writeHeader(await rewrapWithPassphrase(this.header, key, current, next, kdf));
   }
 
   /** Whether the key is wrapped with a scrypt cost below MIN_SCRYPT: rewrap() raises it. */
@@ -346,9 +323,8 @@ export class Vault {
    * cost was already at the minimum and nothing was written.
    */
   async rewrap(passphrase: string, minimum: ScryptParams = MIN_SCRYPT): Promise<ScryptParams | null> {
-    const k = this.header.kdf;
-    if (!belowMinimum(k, minimum)) return null;
-    const next = raisedTo(k, minimum);
+    if (!belowMinimum(this.header.kdf, minimum)) return null;
+    const next = raisedTo(this.header.kdf, minimum);
     await this.changePassphrase(passphrase, passphrase, next);
     return next;
   }
@@ -368,7 +344,6 @@ export class Vault {
     return this.written;
   }
 
-
   // ---- audit ------------------------------------------------------------------------------------
 
   /** Every audit entry, oldest first (reads the whole journal). */
@@ -382,7 +357,7 @@ export class Vault {
   }
 
   private onDisk() {
-    return { dir: this.dir, header: this.header, key: this.key(), store: this.options.store ?? confStore, n: this.n, seq: this.seq, auditHead: this.head, backupN: this.backupN, legacy: this.legacy };
+    return { dir: this.dir, header: this.header, key: this.key(), store: this.options.store ?? confStore, n: this.meta.n, seq: this.meta.seq, auditHead: this.meta.auditHead, backupN: this.backupN, legacy: this.legacy };
   }
 
   // ---- snapshots, locking -----------------------------------------------------------------------
@@ -401,14 +376,14 @@ export class Vault {
 
   private writeSnapshot(): void {
     this.mayWrite();
-    const covered = this.n;
+    const covered = this.meta.n;
     if (this.writerFor().segment.start !== covered + 1) {
       this.writer!.close();
       this.writer = new SegmentWriter({ start: covered + 1, path: segmentPath(this.dir, covered + 1) });
       this.tail = { segment: this.writer.segment, goodLength: 0, torn: false };
     }
     const path = this.snapshots.path;
-    const meta: SnapshotMeta = { ...this.metaNow(), journalHead: true, ...(existsSync(path) ? { backup: this.snapshotN } : {}) };
+    const meta: SnapshotMeta = { ...this.meta, journalHead: true, ...(existsSync(path) ? { backup: this.snapshotN } : {}) };
     const body = encodeState(this.#state, meta as unknown as Record<string, unknown>);
     if (existsSync(path)) copyIntoPlace(path, `${path}.bak`);
     this.snapshots.write({ body });
@@ -433,8 +408,7 @@ export class Vault {
     this.#key?.fill(0);
     this.#key = null;
     this.#state = emptyOrg('');
-    this.pending = [];
-    this.staged = [];
+    this.meta = { ...this.meta, pending: [], staged: [] };
   }
 
   /** Writes a snapshot if the journal has grown, then locks. */
@@ -459,28 +433,17 @@ export class Vault {
     return (this.options.now ?? (() => new Date()))().toISOString();
   }
   private actor(): string {
-    return this.settings.actor ?? this.options.actor;
-  }
-
-  private noteFrame(n: number, seq: number, note: AuditNote): NoteFrame {
-    return { kind: 'note', n, seq, clientchangeid: randomUUID(), prev: '', at: this.now(), actor: this.actor(), origin: 'sync', summary: note.summary, ...(note.detail === undefined ? {} : { detail: note.detail }) };
+    return this.meta.settings.actor ?? this.options.actor;
   }
 
   /** `after`: frames written with the batch (same write), numbered from the given n and seq. */
-  private commit(
-    inputs: readonly unknown[],
-    origin: 'local' | 'sync',
-    mark: { undoes?: string; redoes?: string },
-    clientchangeid?: string,
-    after?: (n: number, seq: number) => Frame[],
-    label?: string,
-  ): Result<JournalEntry[]> {
+  private commit(inputs: readonly unknown[], how: Omit<BatchContext, 'n' | 'seq' | 'at' | 'actor'> & { after?: (n: number, seq: number) => Frame[] }): Result<JournalEntry[]> {
     this.key();
     if (!inputs.length) return refused('empty', 'no commands to apply');
-    const r = changeFrames(this.#state, inputs, { n: this.n + 1, seq: this.seq + 1, at: this.now(), actor: this.actor(), origin, mark, clientchangeid, label });
+    const r = changeFrames(this.#state, inputs, { ...how, n: this.meta.n + 1, seq: this.meta.seq + 1, at: this.now(), actor: this.actor() });
     if (!r.ok) return r;
     const { frames, state } = r.value;
-    this.write([...frames, ...(after ? after(this.n + 1 + frames.length, this.seq + 1 + frames.length) : [])], state);
+    this.write([...frames, ...(how.after?.(this.meta.n + 1 + frames.length, this.meta.seq + 1 + frames.length) ?? [])], state);
     return ok(frames.map(journalEntryOf));
   }
 
@@ -488,14 +451,14 @@ export class Vault {
   private write(frames: Frame[], next?: OrgState): Buffer[] {
     const key = this.key();
     this.mayWrite();
-    const { plaintexts, head } = linkFrames(frames, this.head);
+    const { plaintexts, head } = linkFrames(frames, this.meta.auditHead);
     const writer = this.writerFor();
     writer.append(key, this.header.vaultid, plaintexts);
     // Acknowledged once the head says where the journal now ends (a crash before that leaves frames past the head: whole, authentic, kept).
     const last = frames[frames.length - 1].n;
-    this.headWriter?.write(key, this.header.vaultid, { n: last, last: hashOf(plaintexts[plaintexts.length - 1]), segment: writer.segment.start, seq: this.seq + frames.filter(isAudited).length, snapshot: this.snapshotN });
+    this.headWriter?.write(key, this.header.vaultid, { n: last, last: hashOf(plaintexts[plaintexts.length - 1]), segment: writer.segment.start, seq: this.meta.seq + frames.filter(isAudited).length, snapshot: this.snapshotN });
     // Memory follows the disk only once the frames are durable.
-    const replay = new Replay(this.metaNow(), next ?? this.#state, true);
+    const replay = new Replay(this.meta, next ?? this.#state, true);
     const parsed = plaintexts.map(parseFrame);
     this.written = parsed.flatMap((f, i) => (isAudited(f) ? [auditEntryOf(f, plaintexts[i])] : []));
     const changes = parsed.filter((f): f is ChangeFrame => f.kind === 'change');
@@ -509,20 +472,9 @@ export class Vault {
   }
 
   private adopt(meta: SnapshotMeta, state: OrgState): void {
+    const { backup: _, journalHead: __, ...kept } = meta;
     this.#state = state;
-    this.n = meta.n;
-    this.seq = meta.seq;
-    this.head = meta.auditHead;
-    this.undoStack = meta.undo;
-    this.redoStack = meta.redo;
-    this.pending = meta.pending;
-    this.staged = meta.staged;
-    this.settings = meta.settings;
-    this.syncState = meta.sync ?? DEFAULT_SYNC_STATE;
-  }
-
-  private metaNow(): SnapshotMeta {
-    return { format: 'roleatlas/snapshot@1', n: this.n, seq: this.seq, auditHead: this.head, undo: this.undoStack, redo: this.redoStack, pending: this.pending, staged: this.staged, settings: this.settings, sync: this.syncState };
+    this.meta = { ...kept, sync: meta.sync ?? DEFAULT_SYNC_STATE };
   }
 
   private writerFor(): SegmentWriter {

@@ -122,7 +122,8 @@ function createExclusive(path: string, me: LockHolder): boolean {
     return true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
+    // ENOENT: our private file was removed by the holder's tidy-up (tidyFolder) between writing and linking it: someone holds the lock.
+    if (code === 'EEXIST' || code === 'ENOENT') return false;
     throw new VaultError('invalid', `cannot create the writer lock ${path}: ${(e as Error).message}`, path);
   } finally {
     try {
