@@ -7,6 +7,7 @@ import { fromInterchange } from '../core/interchange/toState';
 import type { OrgState } from '../core/model/org';
 import { Connection, DataverseError } from './connection';
 import { organizationFromEnvironment, parseRows, type PulledEnvironment, type Rows } from './environmentModel';
+import { etagsOf, type Etags } from './etags';
 
 export interface PullProgress {
   /** The table being read, as the Web API names its entity set. */
@@ -22,6 +23,8 @@ export interface PullResult {
   /** Privilege name (as the environment spells it) -> privilege id. */
   readonly privilegeIds: Record<string, string>;
   readonly counts: Record<string, number>;
+  /** Each pulled row's version, for a push's If-Match. */
+  readonly etags: Etags;
   readonly requests: number;
   readonly throttled: number;
   readonly throttledWaitMs: number;
@@ -111,5 +114,5 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
   const state = fromInterchange(file);
   if (!state.ok) throw new DataverseError(`the environment's security model does not hold together: ${state.error.message}${state.error.path ? ` (at ${state.error.path})` : ''}`, null, null);
   const counts = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.length]));
-  return { state: state.value, privilegeIds: Object.fromEntries(env.privileges.map((p) => [p.name, p.privilegeid])), counts, requests: connection.requests, throttled: connection.throttled, throttledWaitMs: connection.throttledWaitMs };
+  return { state: state.value, privilegeIds: Object.fromEntries(env.privileges.map((p) => [p.name, p.privilegeid])), counts, etags: etagsOf(raw), requests: connection.requests, throttled: connection.throttled, throttledWaitMs: connection.throttledWaitMs };
 }

@@ -27,6 +27,8 @@ export const syncConflictSchema = z
   })
   .strict();
 
+const etagMap = z.record(z.string(), z.string().max(200));
+
 /** What a push needs to address the environment again, kept from the last pull. */
 export const dataverseLinkSchema = z
   .object({
@@ -37,9 +39,31 @@ export const dataverseLinkSchema = z
     privileges: z.record(z.string(), z.string()),
     /** Rows read per entity set at the last pull. */
     counts: z.record(z.string(), z.number().int().min(0)),
+    /** Entity set -> row id -> @odata.etag at the pull (the version a push sends with If-Match); a row a push changed is left out. */
+    etags: z.object(Object.fromEntries(['businessunits', 'systemusers', 'teams', 'roles', 'fieldsecurityprofiles'].map((set) => [set, etagMap.optional()])) as Record<'businessunits' | 'systemusers' | 'teams' | 'roles' | 'fieldsecurityprofiles', z.ZodOptional<typeof etagMap>>).strict().optional(),
   })
   .strict();
 export type DataverseLink = z.infer<typeof dataverseLinkSchema>;
+
+/**
+ * A sign-in to Dataverse through Microsoft Entra ID, with the settings it was made under. `cache` is
+ * msal's serialized token cache (access, refresh and ID tokens): it is sealed with the rest of the
+ * vault and never written anywhere else, so another process can refresh silently.
+ */
+export const dataverseSignInSchema = z
+  .object({
+    /** https://ORG.crm.dynamics.com */
+    env: z.string().url(),
+    clientid: z.string().min(1).max(200),
+    authority: z.string().url(),
+    username: z.string().min(1).max(400),
+    name: z.string().max(400).nullable(),
+    /** msal's key of the account in the cache. */
+    homeaccountid: z.string().min(1).max(1000),
+    cache: z.string().min(2).max(1_000_000),
+  })
+  .strict();
+export type DataverseSignInRecord = z.infer<typeof dataverseSignInSchema>;
 
 export const syncStateSchema = z
   .object({
@@ -58,6 +82,8 @@ export const syncStateSchema = z
     auth: z.object({ server: z.string().url(), account: z.string().min(1).max(100), token: z.string().min(1).max(4096) }).strict().optional(),
     /** The Dataverse environment this vault was pulled from; absent until the first `dataverse pull`. */
     dataverse: dataverseLinkSchema.optional(),
+    /** The Dataverse sign-in (Entra ID): who, where, and msal's token cache; absent until the admin signs in. */
+    dataversesignin: dataverseSignInSchema.optional(),
   })
   .strict();
 export type VaultSyncState = z.infer<typeof syncStateSchema>;

@@ -18,6 +18,7 @@ import { benchHierarchy, HIERARCHY_TARGETS } from './hierarchy';
 import { benchImportRoles, IMPORT_TARGETS } from './importRoles';
 import { benchCliStart, benchOrgFileLoad } from './cliStart';
 import { benchServerStart, SERVER_START_TARGETS } from './serverStart';
+import { benchDataversePush, DATAVERSE_PUSH_TARGETS } from './dataversePush';
 
 const json = process.argv.includes('--json');
 const log = (s: string) => {
@@ -47,6 +48,7 @@ const TARGETS: Record<string, number> = {
   ...IMPORT_TARGETS,
   org_file_load_ms: 3000,
   ...SERVER_START_TARGETS,
+  ...DATAVERSE_PUSH_TARGETS,
 };
 
 log('generating the benchmark organization…');
@@ -115,6 +117,8 @@ log('sync server start…');
 const serverStartFigures = await benchServerStart();
 log('reports…');
 const reportFigures = await benchReports(state);
+log('Dataverse push (10,000 staged changes to the double)…');
+const dataversePushFigures = await benchDataversePush({ ...state, records: new Map(), shares: new Map() });
 
 const figures = {
   baseline_ms: round(baseline),
@@ -131,6 +135,7 @@ const figures = {
   ...syncFigures,
   ...serverStartFigures,
   ...reportFigures,
+  ...dataversePushFigures,
 };
 const context = { organization: BENCH_ORG, diff_role_direct_holders: holders, diff_rows: rows, node: process.version };
 

@@ -1,11 +1,16 @@
 import { parse, required, refuseTokenArgument } from '../args';
+import { environmentOption, login, logout, tokenFromEnvironment, tokenSource } from './dataverseSignIn';
+import { vaultSignInStore } from '../../dataverse/signIn/vaultCache';
 import { print } from '../io';
 import { openVault, vaultFailure } from '../source';
 import { CliError, usageError } from '../errors';
 import type { CliCommand } from '../command';
-import { Connection, DataverseError, environmentUrl } from '../../dataverse/connection';
+import { Connection, DataverseError } from '../../dataverse/connection';
 import { pullEnvironment, type PullProgress } from '../../dataverse/pull';
-import { inEffect, MAX_BATCH, planPush, roleCopyReader, rowReader, sendPush, type PlannedRequest } from '../../dataverse/push';
+import { changedRows, MAX_BATCH, planPush, pushContext, PushConflict, type PlannedRequest } from '../../dataverse/push';
+import { inEffect } from '../../dataverse/pushReadBack';
+import { sendPush } from '../../dataverse/pushSend';
+import { withoutRows } from '../../dataverse/etags';
 import { diff as accessDiff } from '../../core/access/diff';
 import { batchRefusal } from '../../core/commands/apply';
 import { groupsOf } from '../../session/staging';
@@ -14,21 +19,38 @@ import { refusalText } from './apply';
 const OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, env: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } } as const;
 
 const USAGE = [
-  'roleatlas dataverse pull --vault PATH --env URL --token-env NAME [--passphrase-env NAME] [--json]',
-  '       roleatlas dataverse push --vault PATH --env URL --token-env NAME [--dry-run] [--passphrase-env NAME] [--json]',
+  'roleatlas dataverse login --vault PATH --env URL [--client-id ID] [--authority URL] [--passphrase-env NAME]',
+  '       roleatlas dataverse logout --vault PATH [--passphrase-env NAME]',
+  '       roleatlas dataverse pull --vault PATH --env URL [--token-env NAME] [--passphrase-env NAME] [--json]',
+  '       roleatlas dataverse push --vault PATH --env URL [--token-env NAME] [--dry-run] [--passphrase-env NAME] [--json]',
   '       roleatlas dataverse status --vault PATH [--passphrase-env NAME] [--json]',
+  '',
+  'login signs in to the environment through Microsoft Entra ID with a device code: it prints a web',
+  'page and a code to stderr; open the page in any browser, enter the code and sign in there. The',
+  "tokens (access, refresh, ID) are kept in the vault, encrypted with everything else, so later pull",
+  'and push renew them without asking. --client-id is the app registration (default: Microsoft\'s',
+  'public client for Dataverse tools, 51f81489-12ee-4a9e-aaae-a2591f45987d); --authority the sign-in',
+  'authority (default https://login.microsoftonline.com/organizations; a single-tenant app registration',
+  'gives https://login.microsoftonline.com/TENANT-ID). logout removes the tokens from the vault.',
   '',
   'pull reads the security model of a Dataverse environment (https://ORG.crm.dynamics.com) through',
   'the Web API v9.2 and imports it into the vault (journaled and audited like every import): business',
   "units, users, teams and memberships, roles with every privilege at its depth (a role's copies in",
   'each business unit become one role), role assignments, field security profiles, and the',
   "environment's privilege table (tables the built-in catalog does not know are added). Progress goes",
-  'to stderr. The access token comes from the environment variable named by --token-env, never from',
-  'an argument. status says which environment the vault was pulled from, when, and what it held.',
+  'to stderr. The access token comes from the sign-in kept in the vault (dataverse login), or from the',
+  'environment variable named by --token-env; never from an argument. status says which environment',
+  'the vault was pulled from, when, what it held, and who is signed in to which environment.',
   '',
-  "push sends the vault's staged change set to the environment it was pulled from: privilege changes,",
-  "role assignments, team members, a team's name and a user's domainname and email (PATCH with",
-  'If-Match: a field changed in the environment since the pull is shown as a conflict), as $batch',
+  "push sends the vault's staged change set to the environment it was pulled from: privileges",
+  '(AddPrivilegesRole, RemovePrivilegeRole, ReplacePrivilegesRole), role assignments and team members,',
+  'business units, users, teams, roles and field security profiles created (under the ids the vault',
+  'holds), changed or deleted, managers and team administrators, a unit moved under another, a user',
+  'moved to another unit (SetBusinessSystemUser), units and users disabled or enabled, field',
+  'permissions and profile members. Records, shares, hierarchy security and custom tables have no',
+  'push: a staged set holding them is refused, naming each, and nothing is sent. A PATCH carries',
+  "If-Match with the row's version from the pull: a row changed in the environment since then is",
+  "shown as a conflict per field (the environment's value beside the vault's). Requests go as $batch",
   'change sets of at most 1,000 requests (each applies',
   'whole or not at all). Before sending it prints every Web API request in order and the access diff',
   '(users gaining or losing each entity × right, most affected first); --dry-run stops there. Once the',
@@ -40,42 +62,34 @@ const USAGE = [
 
 export const dataverse: CliCommand = {
   name: 'dataverse',
-  summary: 'connect the vault to a Dataverse environment: dataverse pull, dataverse push, dataverse status',
+  summary: 'connect the vault to a Dataverse environment: dataverse login, logout, pull, push, status',
   usage: USAGE,
   async run(argv) {
     refuseTokenArgument(argv, 'dataverse');
     const [sub, ...rest] = argv;
+    if (sub === 'login') return login(rest);
+    if (sub === 'logout') return logout(rest);
     if (sub === 'pull') return pull(rest);
     if (sub === 'push') return push(rest);
     if (sub === 'status') return status(rest);
-    throw usageError(`roleatlas dataverse: ${sub ? `unknown subcommand "${sub}"` : 'a subcommand is required'}. Subcommands: pull, push, status`);
+    throw usageError(`roleatlas dataverse: ${sub ? `unknown subcommand "${sub}"` : 'a subcommand is required'}. Subcommands: login, logout, pull, push, status`);
   },
 };
-
-function environmentOption(values: Record<string, unknown>, command: string): string {
-  const text = required(values, 'env', command);
-  try {
-    return environmentUrl(text).origin;
-  } catch (e) {
-    throw usageError(`roleatlas ${command}: --env ${(e as Error).message}`);
-  }
-}
 
 async function pull(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, OPTIONS, 'dataverse pull');
   if (positionals.length) throw usageError(`roleatlas dataverse pull: unexpected argument "${positionals[0]}"`);
   required(values, 'vault', 'dataverse pull');
   const env = environmentOption(values, 'dataverse pull');
-  const tokenEnv = required(values, 'token-env', 'dataverse pull');
-  const token = process.env[tokenEnv];
-  if (!token) throw new CliError(`environment variable ${tokenEnv} (from --token-env) is not set`);
+  const given = tokenFromEnvironment(values);
 
   const vault = await openVault(values, 'dataverse pull', 'write');
   try {
+    const token = await tokenSource(given, vault, String(values.vault), env, 'dataverse pull');
     const progress = (p: PullProgress) => process.stderr.write(`\r${p.done}/${p.of} tables: ${p.table} ${p.rows} row(s)`.padEnd(70));
     let pulled;
     try {
-      pulled = await pullEnvironment(new Connection({ url: env, token: async () => token }), progress);
+      pulled = await pullEnvironment(new Connection({ url: env, token }), progress);
     } catch (e) {
       if (e instanceof DataverseError || e instanceof Error) throw new CliError(`pulling ${env}: ${e.message}`);
       throw e;
@@ -83,7 +97,7 @@ async function pull(argv: string[]): Promise<void> {
       process.stderr.write('\n');
     }
     const entry = vault.replaceState(pulled.state, `Dataverse environment ${env}`);
-    const link = vault.setSyncState({ dataverse: { env, pulledat: new Date().toISOString(), privileges: pulled.privilegeIds, counts: pulled.counts } });
+    const link = vault.setSyncState({ dataverse: { env, pulledat: new Date().toISOString(), privileges: pulled.privilegeIds, counts: pulled.counts, etags: pulled.etags } });
     if (!link.ok) throw new CliError(`the pull was imported but its link to ${env} could not be kept: ${link.error.message}`);
     const s = pulled.state;
     const report = { env, businessunits: s.businessunits.size, systemusers: s.systemusers.size, teams: s.teams.size, roles: s.roles.size, privileges: Object.keys(pulled.privilegeIds).length, requests: pulled.requests, throttled: pulled.throttled, throttledwaitms: pulled.throttledWaitMs };
@@ -102,10 +116,13 @@ async function status(argv: string[]): Promise<void> {
   const vault = await openVault(values, 'dataverse status', 'read');
   const link = vault.getSyncState().dataverse ?? null;
   const staged = vault.getStaged().length;
+  const kept = vaultSignInStore(() => vault).read();
   vault.lock();
-  if (values.json) return print(JSON.stringify({ env: link?.env ?? null, pulledat: link?.pulledat ?? null, counts: link?.counts ?? {}, staged }));
-  if (!link) return print(`${String(values.vault)} has not been pulled from a Dataverse environment; roleatlas dataverse pull --vault PATH --env URL --token-env NAME does it`);
-  print(`Pulled from ${link.env} at ${link.pulledat}: ${link.counts.systemusers ?? 0} user(s), ${link.counts.roles ?? 0} role row(s) (copies per business unit included), ${Object.keys(link.privileges).length} privileges; ${staged} staged change(s)`);
+  const signedin = kept ? { env: kept.env, username: kept.username, name: kept.name, clientid: kept.clientid, authority: kept.authority } : null;
+  if (values.json) return print(JSON.stringify({ env: link?.env ?? null, pulledat: link?.pulledat ?? null, counts: link?.counts ?? {}, staged, signedin }));
+  const who = signedin ? `Signed in to ${signedin.env} as ${signedin.username}${signedin.name ? ` (${signedin.name})` : ''}, client id ${signedin.clientid}, through ${signedin.authority}` : 'Not signed in to Dataverse; roleatlas dataverse login --vault PATH --env URL signs in';
+  if (!link) return print(`${String(values.vault)} has not been pulled from a Dataverse environment; roleatlas dataverse pull --vault PATH --env URL does it\n${who}`);
+  print(`Pulled from ${link.env} at ${link.pulledat}: ${link.counts.systemusers ?? 0} user(s), ${link.counts.roles ?? 0} role row(s) (copies per business unit included), ${Object.keys(link.privileges).length} privileges; ${staged} staged change(s)\n${who}`);
 }
 
 const requestText = (r: PlannedRequest) => `${r.method} ${r.path}${r.body ? ` ${JSON.stringify(r.body)}` : ''}`;
@@ -115,12 +132,11 @@ async function push(argv: string[]): Promise<void> {
   if (positionals.length) throw usageError(`roleatlas dataverse push: unexpected argument "${positionals[0]}"`);
   required(values, 'vault', 'dataverse push');
   const env = environmentOption(values, 'dataverse push');
-  const tokenEnv = required(values, 'token-env', 'dataverse push');
-  const token = process.env[tokenEnv];
-  if (!token) throw new CliError(`environment variable ${tokenEnv} (from --token-env) is not set`);
+  const given = tokenFromEnvironment(values);
   const dryRun = values['dry-run'] === true;
 
-  const vault = await openVault(values, 'dataverse push', dryRun ? 'read' : 'write');
+  // A dry run only reads, unless it renews the vault's sign-in: the renewed tokens are written back.
+  const vault = await openVault(values, 'dataverse push', dryRun && given !== null ? 'read' : 'write');
   try {
     const link = vault.getSyncState().dataverse;
     if (!link) throw new CliError(`${String(values.vault)} has not been pulled from a Dataverse environment; pull it from ${env} first (its ids are the environment's)`);
@@ -132,11 +148,11 @@ async function push(argv: string[]): Promise<void> {
     }
     const d = accessDiff(vault.state, staged);
     if (!d.ok) throw new CliError(refusalText(batchRefusal(staged, d.index, d.error)) + ' Nothing was sent.');
-    const connection = new Connection({ url: env, token: async () => token });
+    const connection = new Connection({ url: env, token: await tokenSource(given, vault, String(values.vault), env, 'dataverse push') });
     let plan: PlannedRequest[];
     let held: boolean[];
     try {
-      plan = await planPush(staged, { state: vault.state, privileges: link.privileges, roleCopy: roleCopyReader(connection), row: rowReader(connection) });
+      plan = await planPush(staged, pushContext(connection, vault.state, link));
       held = await inEffect(connection, plan);
     } catch (e) {
       if (e instanceof Error) throw new CliError(`pushing to ${env}: ${e.message}`);
@@ -175,6 +191,7 @@ async function push(argv: string[]): Promise<void> {
     try {
       report = await sendPush(connection, pending, { onBatch: (done, of) => process.stderr.write(`change set ${done} of ${of} applied\n`) });
     } catch (e) {
+      if (e instanceof PushConflict && values.json) print(JSON.stringify({ kind: 'conflict', env, fields: e.fields.map((f) => ({ change: f.command + 1, what: f.what, field: f.field, environment: f.environment, vault: f.vault })) }));
       if (e instanceof Error) throw new CliError(`pushing to ${env}: ${e.message}. The vault is unchanged; its ${staged.length} staged change(s) are kept, and pushing again sends only what the environment does not hold yet.`);
       throw e;
     }
@@ -182,6 +199,11 @@ async function push(argv: string[]): Promise<void> {
     const applied = vault.applyAll(staged, label);
     if (!applied.ok) throw new CliError(`the environment took every change, but the vault refused them: ${applied.error.message}. Pull ${env} again to bring the vault in line`);
     vault.note({ summary: `Pushed ${staged.length} staged change(s) to the Dataverse environment ${env}: ${report.sent} request(s) in ${report.batches} change set(s)`, detail: { dataverse: 'push', env, staged: staged.length, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + (plan.length - pending.length) } });
+    // The rows the push changed have versions newer than the pull's: their next push reads them first.
+    if (link.etags) {
+      const kept = vault.setSyncState({ dataverse: { ...link, etags: withoutRows(link.etags, changedRows(plan)) } });
+      if (!kept.ok) throw new CliError(`the changes were pushed and applied to the vault, but the pulled row versions could not be updated: ${kept.error.message}; pull again before the next push`);
+    }
     const cleared = vault.setStaged([]);
     if (!cleared.ok) throw new CliError(`the changes were pushed and applied to the vault, but the staged set could not be cleared: ${cleared.error.message}`);
     if (values.json) print(JSON.stringify({ kind: 'pushed', env, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + (plan.length - pending.length), retried: report.retried, staged: 0 }));
