@@ -9,8 +9,9 @@ import { rewrapWithPassphrase, unwrapWithPassphrase, wrapForDevice, type VaultHe
 import type { KeyProtector } from './keyProtector';
 import { confStore, type DocumentStore, type StoreFactory } from './store';
 import { encodeState } from './snapshotCodec';
-import { segmentPath, SegmentWriter, syncDir, type Segment } from './journalFile';
-import { HeadWriter, writeHeadFresh, type JournalHead } from './journalHead';
+import { syncDir } from './journalFile';
+import { HeadWriter } from './journalHead';
+import { JournalEnd } from './journal';
 import type { WriterLock } from './writerLock';
 import { hashOf, type AuditReport } from './audit';
 import { settingsSchema, stagedSchema, type VaultSettings } from './settings';
@@ -46,8 +47,7 @@ export class Vault {
   // unsynced changes, staged set, settings, sync state), set together by adopt().
   #state!: OrgState;
   private meta!: Bookkeeping;
-  private writer: SegmentWriter | null = null;
-  private tail: { segment: Segment; goodLength: number; torn: boolean };
+  private readonly journal: JournalEnd;
   private framesSinceSnapshot: number;
   private compactTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly snapshots: DocumentStore<{ body: Buffer }>;
@@ -55,7 +55,6 @@ export class Vault {
   private writerLock: WriterLock | null;
   /** The audit entries of the last write, so a caller can say what it did without reading the journal back. */
   private written: AuditEntry[] = [];
-  private headWriter: HeadWriter | null = null;
   /** The last snapshot written covers frames up to this one. */
   private snapshotN: number;
   /** The frame snapshot.rav.bak should cover (undefined: not recorded, or no backup yet). */
@@ -73,14 +72,13 @@ export class Vault {
   ) {
     this.#key = key;
     this.adopt(loaded.meta, loaded.state);
-    this.tail = loaded.tail;
+    this.journal = new JournalEnd(dir, header.vaultid, loaded.tail, writerLock && loaded.head ? new HeadWriter(dir, loaded.head) : null);
     this.framesSinceSnapshot = loaded.framesSinceSnapshot;
     this.snapshots = snapshotStore(dir, header, key, options.store ?? confStore);
     this.writerLock = writerLock;
     this.snapshotN = loaded.snapshotN;
     this.backupN = loaded.backupN;
     this.legacy = !loaded.head && !loaded.headProblem;
-    if (writerLock && loaded.head) this.headWriter = new HeadWriter(dir, loaded.head);
   }
 
   // ---- creating, opening, restoring -------------------------------------------------------------
@@ -136,10 +134,9 @@ export class Vault {
     const vault = new Vault(dir, header, key, options, loaded, lock);
     try {
       // The old head may be gone (moved aside): the snapshot is written without it, then a new head.
-      vault.headWriter?.close();
-      vault.headWriter = null;
+      vault.journal.dropHead();
       vault.writeSnapshot();
-      vault.rewriteHead(loaded.head?.c ?? 0, { hash: '', segment: vault.writerFor().segment.start });
+      vault.rewriteHead(loaded.head?.c ?? 0, { hash: '', segment: vault.journal.segment.start });
     } finally {
       vault.lock();
     }
@@ -157,14 +154,11 @@ export class Vault {
     if (!loaded.head || loaded.last.n > loaded.head.n) this.rewriteHead(loaded.head?.c ?? 0, loaded.last);
   }
 
-
   /** Both slots of journal.head written afresh, agreeing with memory; `last`: frame n's hash ('' when not read) and segment. */
   private rewriteHead(c: number, last: { hash: string; segment: number }): void {
-    this.headWriter?.close();
-    const head: JournalHead = { c: c + 1, n: this.meta.n, last: last.hash, segment: last.segment, seq: this.meta.seq, snapshot: this.snapshotN };
-    writeHeadFresh(this.dir, this.key(), this.header.vaultid, head);
-    this.headWriter = new HeadWriter(this.dir, head);
+    this.journal.rewriteHead(this.key(), { c: c + 1, n: this.meta.n, last: last.hash, segment: last.segment, seq: this.meta.seq, snapshot: this.snapshotN });
   }
+
   // ---- reading ----------------------------------------------------------------------------------
 
   get state(): OrgState {
@@ -377,11 +371,7 @@ export class Vault {
   private writeSnapshot(): void {
     this.mayWrite();
     const covered = this.meta.n;
-    if (this.writerFor().segment.start !== covered + 1) {
-      this.writer!.close();
-      this.writer = new SegmentWriter({ start: covered + 1, path: segmentPath(this.dir, covered + 1) });
-      this.tail = { segment: this.writer.segment, goodLength: 0, torn: false };
-    }
+    this.journal.startSegmentAfter(covered);
     const path = this.snapshots.path;
     const meta: SnapshotMeta = { ...this.meta, journalHead: true, ...(existsSync(path) ? { backup: this.snapshotN } : {}) };
     const body = encodeState(this.#state, meta as unknown as Record<string, unknown>);
@@ -391,18 +381,14 @@ export class Vault {
     this.framesSinceSnapshot = 0;
     this.backupN = meta.backup;
     this.snapshotN = covered;
-    const head = this.headWriter?.head;
-    if (head) this.headWriter!.write(this.key(), this.header.vaultid, { ...head, snapshot: covered });
-    if (this.backupN !== undefined) archiveCoveredSegments(this.dir, this.key(), this.header.vaultid, this.backupN, this.writer?.segment.path);
+    this.journal.recordSnapshot(this.key(), covered);
+    if (this.backupN !== undefined) archiveCoveredSegments(this.dir, this.key(), this.header.vaultid, this.backupN, this.journal.writing);
   }
 
   /** Drops the data key (zeroed) and the state; every later call throws VaultError('locked'). */
   lock(): void {
     this.cancelCompaction();
-    this.writer?.close();
-    this.writer = null;
-    this.headWriter?.close();
-    this.headWriter = null;
+    this.journal.close();
     this.writerLock?.release();
     this.writerLock = null;
     this.#key?.fill(0);
@@ -452,11 +438,8 @@ export class Vault {
     const key = this.key();
     this.mayWrite();
     const { plaintexts, head } = linkFrames(frames, this.meta.auditHead);
-    const writer = this.writerFor();
-    writer.append(key, this.header.vaultid, plaintexts);
     // Acknowledged once the head says where the journal now ends (a crash before that leaves frames past the head: whole, authentic, kept).
-    const last = frames[frames.length - 1].n;
-    this.headWriter?.write(key, this.header.vaultid, { n: last, last: hashOf(plaintexts[plaintexts.length - 1]), segment: writer.segment.start, seq: this.meta.seq + frames.filter(isAudited).length, snapshot: this.snapshotN });
+    this.journal.append(key, plaintexts, { n: frames[frames.length - 1].n, last: hashOf(plaintexts[plaintexts.length - 1]), seq: this.meta.seq + frames.filter(isAudited).length, snapshot: this.snapshotN });
     // Memory follows the disk only once the frames are durable.
     const replay = new Replay(this.meta, next ?? this.#state, true);
     const parsed = plaintexts.map(parseFrame);
@@ -475,15 +458,6 @@ export class Vault {
     const { backup: _, journalHead: __, ...kept } = meta;
     this.#state = state;
     this.meta = { ...kept, sync: meta.sync ?? DEFAULT_SYNC_STATE };
-  }
-
-  private writerFor(): SegmentWriter {
-    if (!this.writer) {
-      if (this.tail.torn) this.writer = new SegmentWriter(this.tail.segment, this.tail.goodLength);
-      else this.writer = new SegmentWriter(this.tail.segment);
-      this.tail = { ...this.tail, torn: false };
-    }
-    return this.writer;
   }
 
   private writeHeader(header: VaultHeader): void {

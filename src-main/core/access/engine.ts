@@ -31,6 +31,7 @@ export class AccessEngine {
   private grantRowCache?: GrantRows;
   private levelRows?: { readonly words: number; readonly done: Uint8Array; readonly levels: Uint32Array };
   private readonly unitCountCache = new Map<number, UnitCounts>();
+  private ownerMapCache?: OwnerMaps;
 
   static of(state: OrgState): AccessEngine {
     let e = byState.get(state);
@@ -112,8 +113,9 @@ export class AccessEngine {
 
   // ---- records and owners ------------------------------------------------------------------
 
+  /** Record owners tied to users and teams (owners.ts); shared by states with the same records and principals. */
   get owners(): OwnerMaps {
-    return ownerMapsOf(this.records, this.principals);
+    return (this.ownerMapCache ??= ownerMapsOf(this.records, this.principals));
   }
 
   /** The owning business unit of a record, by record number. */
