@@ -112,7 +112,10 @@ export function reachGrants(e: AccessEngine, g: GrantRows, from: number, to: num
       records += counts.counts[s];
       fingerprint ^= counts.xors[s];
     }
-    if (perUnit) for (let x = 0; x < tree.ids.length; x++) if (perUnit.levels[x] >= 2) perUnit.counts[x] = counts.counts[x];
+    if (perUnit) {
+      const U = tree.ids.length;
+      for (let x = 0; x < U; x++) if (perUnit.levels[x] >= 2) perUnit.counts[x] = counts.counts[x];
+    }
   }
   // Basic: owners and share principals in reach.
   const owners = e.owners;
