@@ -267,7 +267,8 @@ export class Vault {
   redo(): Result<JournalEntry[]> {
     const step = this.meta.redo.at(-1);
     if (!step) return refused('nothing-to-redo', 'there is nothing to redo');
-    return this.commit(step.commands, { origin: 'local', redoes: step.batch });
+    // Redone under the step's own name, so a named step ("Deactivated 2 users") keeps it after undo and redo.
+    return this.commit(step.commands, { origin: 'local', redoes: step.batch, label: step.summary });
   }
 
   markSynced(ids: readonly string[]): void {
