@@ -30,6 +30,24 @@ describe('dispatch', () => {
     expect(desktop.external).toEqual([]);
   });
 
+  it('shows the role editor the role as staged, each staged cell with the depth applied today', async () => {
+    const dispatch = dispatchOver();
+    const read = { type: 'setRolePrivilege', roleid: F.salesperson, privilege: 'prvReadAccount', depth: 'Deep' };
+    expect(await dispatch('staging:stage', { commands: [read], label: 'Set Read Account to Parent: Child in Salesperson' })).toMatchObject({ ok: true });
+    const r = await dispatch('roles:matrix', { roleid: F.salesperson });
+    if (!r.ok) throw new Error(r.error.message);
+    const account = r.value.groups.flatMap((g) => g.entities).find((e) => e.logicalname === 'account')!;
+    expect(account.cells[r.value.rights.indexOf('Read')]).toMatchObject({ depth: 'Deep', saved: 'Local' });
+    expect(account.cells[r.value.rights.indexOf('Write')]).not.toHaveProperty('saved');
+    const applied = await dispatch('staging:apply', {});
+    expect(applied).toMatchObject({ ok: true, value: { message: 'Set Read Account to Parent: Child in Salesperson' } });
+  });
+
+  it('refuses an empty label for staged changes, naming the field', async () => {
+    const r = await dispatchOver()('staging:stage', { commands: [{ type: 'setRolePrivilege', roleid: F.salesperson, privilege: 'prvReadAccount', depth: 'Deep' }], label: '  ' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'invalid-request', path: 'label' } });
+  });
+
   it('rejects a field the channel does not know', async () => {
     const r = await dispatchOver()('org:summary', { everything: true });
     expect(r).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
