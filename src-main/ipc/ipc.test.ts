@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { CHANNELS } from '../bridge/contract';
+import { CHANNELS, type MatrixDto } from '../bridge/contract';
 import { OrgSession } from '../session/orgSession';
 import { FABRIKAM as F, fabrikam } from '../session/fabrikam.fixture';
 import { createDispatch } from './dispatch';
@@ -36,9 +36,10 @@ describe('dispatch', () => {
     expect(await dispatch('staging:stage', { commands: [read], label: 'Set Read Account to Parent: Child in Salesperson' })).toMatchObject({ ok: true });
     const r = await dispatch('roles:matrix', { roleid: F.salesperson });
     if (!r.ok) throw new Error(r.error.message);
-    const account = r.value.groups.flatMap((g) => g.entities).find((e) => e.logicalname === 'account')!;
-    expect(account.cells[r.value.rights.indexOf('Read')]).toMatchObject({ depth: 'Deep', saved: 'Local' });
-    expect(account.cells[r.value.rights.indexOf('Write')]).not.toHaveProperty('saved');
+    const matrix = r.value as MatrixDto;
+    const account = matrix.groups.flatMap((g) => g.entities).find((e) => e.logicalname === 'account')!;
+    expect(account.cells[matrix.rights.indexOf('Read')]).toMatchObject({ depth: 'Deep', saved: 'Local' });
+    expect(account.cells[matrix.rights.indexOf('Write')]).not.toHaveProperty('saved');
     const applied = await dispatch('staging:apply', {});
     expect(applied).toMatchObject({ ok: true, value: { message: 'Set Read Account to Parent: Child in Salesperson' } });
   });

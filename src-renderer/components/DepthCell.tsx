@@ -65,7 +65,7 @@ export function DepthLegend({ unverified = false, staged = false }: { readonly u
       )}
       {staged && (
         <li>
-          <span className="depth-symbol staged-mark" aria-hidden="true" />
+          <span className="depth-symbol staged-mark" aria-hidden="true" />{' '}
           Staged, not applied yet
         </li>
       )}
