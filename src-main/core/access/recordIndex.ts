@@ -41,7 +41,7 @@ export function hashId(id: string): number {
 export const recordIndexOf = memoByRefs((records: ReadonlyMap<Id, DataRecord>): RecordIndex => {
   const n = records.size;
   const index = new Map<Id, number>();
-  const ids: Id[] = new Array(n);
+  const ids = new Array<Id>(n);
   const entity = new Int32Array(n);
   const owner = new Int32Array(n);
   const entityNames: string[] = [];

@@ -40,7 +40,7 @@ describe('Business units screen', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Delete…' }));
     const dialog = screen.getByRole('dialog');
     expect((await within(dialog).findByRole('alert')).textContent).toMatch(/^Refused: cannot delete Sales: only a disabled business unit can be deleted/);
-    expect((within(dialog).getByRole('button', { name: 'Delete' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(within(dialog).getByRole<HTMLButtonElement>('button', { name: 'Delete' }).disabled).toBe(true);
   });
 
   it('moves a unit under another through the move dialog, once the move is applied from Preview', async () => {

@@ -92,7 +92,7 @@ describe('the Sync screen', () => {
     expect(conflict.textContent).toMatch(/Theirs changed by bob/);
     const row = within(conflict).getByRole('row', { name: /privileges\/prvReadAccount/ });
     expect(within(row).getAllByRole('cell').map((c) => c.textContent)).toEqual(['Global', 'Deep', 'Keep mineTake theirs']);
-    expect((screen.getByRole('button', { name: 'Sync now' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Sync now' }).disabled).toBe(true);
 
     fireEvent.click(within(row).getByRole('button', { name: 'Take theirs' }));
     await waitFor(() => expect(within(row).getByRole('button', { name: 'Take theirs' }).getAttribute('aria-pressed')).toBe('true'));

@@ -43,7 +43,7 @@ describe('the vault screens', () => {
     const [pass, again] = [screen.getByLabelText('Passphrase'), screen.getByLabelText('Passphrase again')];
     fireEvent.change(pass, { target: { value: 'password1' } });
     expect(await screen.findByText(/Very weak|Weak/)).toBeTruthy();
-    const create = screen.getByRole('button', { name: 'Create vault' }) as HTMLButtonElement;
+    const create = screen.getByRole<HTMLButtonElement>('button', { name: 'Create vault' });
     expect(create.disabled).toBe(true);
     fireEvent.change(pass, { target: { value: PASS } });
     fireEvent.change(again, { target: { value: PASS } });
