@@ -202,7 +202,7 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
     await dark.close();
   });
 
-  it('cycles a staged role cell from its staged depth, and shows the access diff with a selected gain and loss legibly in both themes', async () => {
+  it('cycles a staged role cell from its staged depth, shows the access diff with a selected gain and loss legibly in both themes, and names the applied undo step after what was staged', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       const app = await openApp(browser, server.url, demoOrganization(), { colorScheme });
       const p = app.page;
@@ -239,6 +239,10 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
       const box = await edge(panel);
       expect(lost.x + lost.width).toBeLessThanOrEqual(box.x + box.width);
       expect(await panel.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+      // Applied, the undo step is named after what was staged: the click's change, then the row's label.
+      await p.getByRole('button', { name: 'Apply all' }).click();
+      await p.getByText(/^Nothing is staged\./).waitFor();
+      expect(await p.getByRole('button', { name: '↶ Undo' }).getAttribute('title')).toBe('Undo: Salesperson: prvReadAccount Basic → Deep; Set every right on Contact to None in Salesperson (9 changes)');
       await app.close();
     }
   }, 120_000);
