@@ -6,15 +6,10 @@ import { openVault, vaultFailure } from '../source';
 import { CliError, usageError } from '../errors';
 import type { CliCommand } from '../command';
 import { Connection, DataverseError } from '../../dataverse/connection';
-import { pullEnvironment, type PullProgress } from '../../dataverse/pull';
-import { changedRows, MAX_BATCH, planPush, pushContext, PushConflict, type PlannedRequest } from '../../dataverse/push';
-import { inEffect } from '../../dataverse/pushReadBack';
-import { sendPush } from '../../dataverse/pushSend';
-import { withoutRows } from '../../dataverse/etags';
-import { diff as accessDiff } from '../../core/access/diff';
-import { batchRefusal } from '../../core/commands/apply';
+import type { PullProgress } from '../../dataverse/pull';
+import { PushConflict, type PlannedRequest } from '../../dataverse/push';
+import { planStagedPush, pullIntoVault, pushStaged, type PushPlan } from '../../dataverse/vaultLink';
 import { groupsOf } from '../../session/staging';
-import { refusalText } from './apply';
 
 const OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, env: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } } as const;
 
@@ -87,21 +82,17 @@ async function pull(argv: string[]): Promise<void> {
   try {
     const token = await tokenSource(given, vault, String(values.vault), env, 'dataverse pull');
     const progress = (p: PullProgress) => process.stderr.write(`\r${p.done}/${p.of} tables: ${p.table} ${p.rows} row(s)`.padEnd(70));
-    let pulled;
+    let report;
     try {
-      pulled = await pullEnvironment(new Connection({ url: env, token }), progress);
+      report = await pullIntoVault(vault, new Connection({ url: env, token }), { onProgress: progress });
     } catch (e) {
       if (e instanceof DataverseError || e instanceof Error) throw new CliError(`pulling ${env}: ${e.message}`);
       throw e;
     } finally {
       process.stderr.write('\n');
     }
-    const entry = vault.replaceState(pulled.state, `Dataverse environment ${env}`);
-    const link = vault.setSyncState({ dataverse: { env, pulledat: new Date().toISOString(), privileges: pulled.privilegeIds, counts: pulled.counts, etags: pulled.etags } });
-    if (!link.ok) throw new CliError(`the pull was imported but its link to ${env} could not be kept: ${link.error.message}`);
-    const s = pulled.state;
-    const report = { env, businessunits: s.businessunits.size, systemusers: s.systemusers.size, teams: s.teams.size, roles: s.roles.size, privileges: Object.keys(pulled.privilegeIds).length, requests: pulled.requests, throttled: pulled.throttled, throttledwaitms: pulled.throttledWaitMs };
-    print(values.json ? JSON.stringify(report) : `${entry.summary}; ${report.privileges} privileges in the environment's catalog; ${report.requests} request(s)${report.throttled ? `, ${report.throttled} throttled (waited ${report.throttledwaitms / 1000} s)` : ''}`);
+    const json = { env, businessunits: report.businessunits, systemusers: report.systemusers, teams: report.teams, roles: report.roles, privileges: report.privileges, requests: report.requests, throttled: report.throttled, throttledwaitms: report.throttledWaitMs };
+    print(values.json ? JSON.stringify(json) : `${report.summary}; ${report.privileges} privileges in the environment's catalog; ${report.requests} request(s)${report.throttled ? `, ${report.throttled} throttled (waited ${report.throttledWaitMs / 1000} s)` : ''}`);
   } catch (e) {
     vaultFailure(e);
   } finally {
@@ -138,32 +129,23 @@ async function push(argv: string[]): Promise<void> {
   // A dry run only reads, unless it renews the vault's sign-in: the renewed tokens are written back.
   const vault = await openVault(values, 'dataverse push', dryRun && given !== null ? 'read' : 'write');
   try {
-    const link = vault.getSyncState().dataverse;
-    if (!link) throw new CliError(`${String(values.vault)} has not been pulled from a Dataverse environment; pull it from ${env} first (its ids are the environment's)`);
-    if (link.env !== env) throw new CliError(`${String(values.vault)} was pulled from ${link.env}, not ${env}; a push goes to the environment the vault was pulled from`);
-    const staged = vault.getStaged();
-    if (!staged.length) {
-      print(values.json ? JSON.stringify({ kind: 'plan', env, dryRun, staged: 0, changeSets: 0, requests: [], diff: { total: 0, gain: 0, lose: 0, change: 0, groups: [], changes: [] } }) : `${String(values.vault)} has no staged changes; nothing to push`);
-      return;
-    }
-    const d = accessDiff(vault.state, staged);
-    if (!d.ok) throw new CliError(refusalText(batchRefusal(staged, d.index, d.error)) + ' Nothing was sent.');
+    if (!vault.getSyncState().dataverse) throw new CliError(`${String(values.vault)} has not been pulled from a Dataverse environment; pull it from ${env} first (its ids are the environment's)`);
     const connection = new Connection({ url: env, token: await tokenSource(given, vault, String(values.vault), env, 'dataverse push') });
-    let plan: PlannedRequest[];
-    let held: boolean[];
+    let plan: PushPlan;
     try {
-      plan = await planPush(staged, pushContext(connection, vault.state, link));
-      held = await inEffect(connection, plan);
+      plan = await planStagedPush(vault, connection);
     } catch (e) {
       if (e instanceof Error) throw new CliError(`pushing to ${env}: ${e.message}`);
       throw e;
     }
-    const pending = plan.filter((_, i) => !held[i]);
-    const changeSets = Math.ceil(pending.length / MAX_BATCH);
+    const { staged, requests, held, pending, changeSets, changes, summaries } = plan;
+    if (!staged.length) {
+      print(values.json ? JSON.stringify({ kind: 'plan', env, dryRun, staged: 0, changeSets: 0, requests: [], diff: { total: 0, gain: 0, lose: 0, change: 0, groups: [], changes: [] } }) : `${String(values.vault)} has no staged changes; nothing to push`);
+      return;
+    }
     const count = { gain: 0, lose: 0, change: 0 };
-    for (const c of d.changes) count[c.direction]++;
-    const groups = groupsOf(d.changes);
-    const summaries = d.applied.map((a) => a.summary);
+    for (const c of changes) count[c.direction]++;
+    const groups = groupsOf(changes);
 
     const planned = {
       kind: 'plan',
@@ -171,15 +153,15 @@ async function push(argv: string[]): Promise<void> {
       dryRun,
       staged: staged.length,
       changeSets,
-      requests: plan.map((r, i) => ({ change: r.command + 1, method: r.method, path: r.path, ...(r.body ? { body: r.body } : {}), ...(r.ifMatch ? { ifMatch: r.ifMatch.etag } : {}), inEffect: held[i] })),
-      diff: { total: d.changes.length, ...count, groups, changes: d.changes },
+      requests: requests.map((r, i) => ({ change: r.command + 1, method: r.method, path: r.path, ...(r.body ? { body: r.body } : {}), ...(r.ifMatch ? { ifMatch: r.ifMatch.etag } : {}), inEffect: held[i] })),
+      diff: { total: changes.length, ...count, groups, changes },
     };
     // With --json, one line (JSON Lines): the plan before anything is sent, then what the push did.
     if (values.json) print(JSON.stringify(planned));
     else {
-      print(`${dryRun ? 'Would push' : 'Pushing'} ${staged.length} staged change(s) to ${env}: ${pending.length} Web API request(s) in ${changeSets} change set(s)${pending.length < plan.length ? `; ${plan.length - pending.length} already in effect in the environment, not sent` : ''}`);
-      plan.forEach((r, i) => print(`  ${i + 1}. ${requestText(r)}  [change ${r.command + 1}: ${summaries[r.command]}]${held[i] ? ' (already in effect; not sent)' : ''}`));
-      print(`Access diff: ${d.changes.length} user × entity × right change(s): ${count.gain} gain, ${count.lose} lose, ${count.change} change`);
+      print(`${dryRun ? 'Would push' : 'Pushing'} ${staged.length} staged change(s) to ${env}: ${pending.length} Web API request(s) in ${changeSets} change set(s)${pending.length < requests.length ? `; ${requests.length - pending.length} already in effect in the environment, not sent` : ''}`);
+      requests.forEach((r, i) => print(`  ${i + 1}. ${requestText(r)}  [change ${r.command + 1}: ${summaries[r.command]}]${held[i] ? ' (already in effect; not sent)' : ''}`));
+      print(`Access diff: ${changes.length} user × entity × right change(s): ${count.gain} gain, ${count.lose} lose, ${count.change} change`);
       for (const g of groups) print(`  ${g.entity ? `${g.right} ${g.entity}` : g.privilege}: ${g.gain} user(s) gain, ${g.lose} lose${g.change ? `, ${g.change} change` : ''}`);
     }
     if (dryRun) {
@@ -189,24 +171,14 @@ async function push(argv: string[]): Promise<void> {
 
     let report;
     try {
-      report = await sendPush(connection, pending, { onBatch: (done, of) => process.stderr.write(`change set ${done} of ${of} applied\n`) });
+      report = await pushStaged(vault, connection, plan, { onBatch: (done, of) => process.stderr.write(`change set ${done} of ${of} applied\n`) });
     } catch (e) {
       if (e instanceof PushConflict && values.json) print(JSON.stringify({ kind: 'conflict', env, fields: e.fields.map((f) => ({ change: f.command + 1, what: f.what, field: f.field, environment: f.environment, vault: f.vault })) }));
-      if (e instanceof Error) throw new CliError(`pushing to ${env}: ${e.message}. The vault is unchanged; its ${staged.length} staged change(s) are kept, and pushing again sends only what the environment does not hold yet.`);
+      if (e instanceof DataverseError) throw new CliError(`pushing to ${env}: ${e.message}. The vault is unchanged; its ${staged.length} staged change(s) are kept, and pushing again sends only what the environment does not hold yet.`);
+      if (e instanceof Error) throw new CliError(e.message);
       throw e;
     }
-    const label = `${staged.length === 1 ? summaries[0] : `Applied ${staged.length} staged changes`} (pushed to ${env})`;
-    const applied = vault.applyAll(staged, label);
-    if (!applied.ok) throw new CliError(`the environment took every change, but the vault refused them: ${applied.error.message}. Pull ${env} again to bring the vault in line`);
-    vault.note({ summary: `Pushed ${staged.length} staged change(s) to the Dataverse environment ${env}: ${report.sent} request(s) in ${report.batches} change set(s)`, detail: { dataverse: 'push', env, staged: staged.length, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + (plan.length - pending.length) } });
-    // The rows the push changed have versions newer than the pull's: their next push reads them first.
-    if (link.etags) {
-      const kept = vault.setSyncState({ dataverse: { ...link, etags: withoutRows(link.etags, changedRows(plan)) } });
-      if (!kept.ok) throw new CliError(`the changes were pushed and applied to the vault, but the pulled row versions could not be updated: ${kept.error.message}; pull again before the next push`);
-    }
-    const cleared = vault.setStaged([]);
-    if (!cleared.ok) throw new CliError(`the changes were pushed and applied to the vault, but the staged set could not be cleared: ${cleared.error.message}`);
-    if (values.json) print(JSON.stringify({ kind: 'pushed', env, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + (plan.length - pending.length), retried: report.retried, staged: 0 }));
+    if (values.json) print(JSON.stringify({ kind: 'pushed', env, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + report.heldBefore, retried: report.retried, staged: 0 }));
     else print(`Pushed: ${report.sent} request(s) in ${report.batches} change set(s)${report.retried ? `, ${report.retried} sent again after a lost answer (${report.alreadyInEffect} already in effect, not sent twice)` : ''}; the vault now matches ${env} and has no staged changes`);
   } catch (e) {
     vaultFailure(e);
