@@ -140,7 +140,8 @@ export type TeamDetailDto = z.infer<typeof teamDetailSchema>;
 
 const depthOrNone = z.enum(DEPTHS).nullable();
 /** status: known (the catalog lists it), inferred (from its name and the table's ownership), unverified (its depth rule is not known: every depth allowed). */
-const matrixPrivilegeSchema = z.object({ name: z.string(), depths: z.array(z.enum(DEPTHS)), depth: depthOrNone, status: z.enum(['known', 'inferred', 'unverified']) });
+/** depth is the role as it will be once the staged set is applied; `saved` (the applied depth) is there only where a staged change moves the cell. */
+const matrixPrivilegeSchema = z.object({ name: z.string(), depths: z.array(z.enum(DEPTHS)), depth: depthOrNone, saved: depthOrNone.optional(), status: z.enum(['known', 'inferred', 'unverified']) });
 const roleInfoSchema = z.object({
   roleid: z.string(),
   name: z.string(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { CHANNELS } from '../bridge/contract';
+import { CHANNELS, type MatrixDto } from '../bridge/contract';
 import { OrgSession } from '../session/orgSession';
 import { FABRIKAM as F, fabrikam } from '../session/fabrikam.fixture';
 import { createDispatch } from './dispatch';
@@ -28,6 +28,25 @@ describe('dispatch', () => {
     expect(await dispatch('dataverse:account', {})).toEqual({ ok: true, value: { available: false, account: null } });
     expect(await dispatch('dataverse:signIn', { env: 'https://contoso.crm.dynamics.com' })).toMatchObject({ ok: false, error: { code: 'no-vault', message: expect.stringContaining('held in memory') } });
     expect(desktop.external).toEqual([]);
+  });
+
+  it('shows the role editor the role as staged, each staged cell with the depth applied today', async () => {
+    const dispatch = dispatchOver();
+    const read = { type: 'setRolePrivilege', roleid: F.salesperson, privilege: 'prvReadAccount', depth: 'Deep' };
+    expect(await dispatch('staging:stage', { commands: [read], label: 'Set Read Account to Parent: Child in Salesperson' })).toMatchObject({ ok: true });
+    const r = await dispatch('roles:matrix', { roleid: F.salesperson });
+    if (!r.ok) throw new Error(r.error.message);
+    const matrix = r.value as MatrixDto;
+    const account = matrix.groups.flatMap((g) => g.entities).find((e) => e.logicalname === 'account')!;
+    expect(account.cells[matrix.rights.indexOf('Read')]).toMatchObject({ depth: 'Deep', saved: 'Local' });
+    expect(account.cells[matrix.rights.indexOf('Write')]).not.toHaveProperty('saved');
+    const applied = await dispatch('staging:apply', {});
+    expect(applied).toMatchObject({ ok: true, value: { message: 'Set Read Account to Parent: Child in Salesperson' } });
+  });
+
+  it('refuses an empty label for staged changes, naming the field', async () => {
+    const r = await dispatchOver()('staging:stage', { commands: [{ type: 'setRolePrivilege', roleid: F.salesperson, privilege: 'prvReadAccount', depth: 'Deep' }], label: '  ' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'invalid-request', path: 'label' } });
   });
 
   it('rejects a field the channel does not know', async () => {

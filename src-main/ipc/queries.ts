@@ -1,5 +1,6 @@
 import type { OrgSession } from '../session/orgSession';
 import * as q from '../session/queries';
+import { stagingOf } from '../session/staging';
 import { value, type AreaHandlers } from './dispatch';
 
 // The screens' reads: each a pure query over the organization the session holds now.
@@ -21,7 +22,7 @@ export function teamHandlers(session: OrgSession): AreaHandlers<'teams'> {
 
 export function roleHandlers(session: OrgSession): AreaHandlers<'roles'> {
   return {
-    'roles:matrix': ({ roleid }) => value(q.roleMatrix(session.current, roleid)),
+    'roles:matrix': ({ roleid }) => value(matrixAsStaged(session, roleid)),
     'roles:compare': ({ left, right }) => value(q.compareRoles(session.current, left, right)),
     'roles:usage': ({ roleid }) => value(q.roleUsage(session.current, roleid)),
   };
@@ -40,4 +41,13 @@ export function searchHandlers(session: OrgSession): AreaHandlers<'search'> {
 
 export function catalogHandlers(session: OrgSession): AreaHandlers<'catalog'> {
   return { 'catalog:groups': () => value(q.catalogGroups(session.current)) };
+}
+
+/**
+ * The role editor shows the role as it will be once the staged set is applied, so a second click
+ * on a cell moves on from the staged depth; a staged set that no longer applies shows the saved role.
+ */
+function matrixAsStaged(session: OrgSession, roleid: string) {
+  const after = session.staged().length ? stagingOf(session).after() : null;
+  return after ? q.roleMatrix(after, roleid, session.current) : q.roleMatrix(session.current, roleid);
 }

@@ -6,8 +6,8 @@ export function stagingHandlers(session: OrgSession): AreaHandlers<'staging'> {
   const staging = stagingOf(session);
   return {
     'staging:list': () => value(staging.view()),
-    'staging:stage': ({ commands }) => {
-      const r = staging.stage(commands);
+    'staging:stage': ({ commands, label }) => {
+      const r = staging.stage(commands, label);
       return answer(r);
     },
     'staging:unstage': ({ indexes }) => {

@@ -145,9 +145,20 @@ function roleOrThrow(s: OrgState, id: Id): Role {
   return r;
 }
 
-/** The role editor: one tab per catalog group, a row per table with a cell per right, then the group's miscellaneous privileges. */
-export function roleMatrix(s: OrgState, id: Id): ResponseOf<'roles:matrix'> {
+/**
+ * The role editor: one tab per catalog group, a row per table with a cell per right, then the
+ * group's miscellaneous privileges. With `saved` (the applied state, `s` then being the staged
+ * one) each cell a staged change moves also carries its applied depth.
+ */
+export function roleMatrix(s: OrgState, id: Id, saved?: OrgState): ResponseOf<'roles:matrix'> {
   const role = roleOrThrow(s, id);
+  // A role created by the staged set has no applied privileges: every granted cell is staged.
+  const before = saved ? (saved.roles.get(id)?.privileges ?? {}) : null;
+  const depthOf = (name: string) => {
+    const depth = role.privileges[name] ?? null;
+    const was = before ? (before[name] ?? null) : depth;
+    return was === depth ? { depth } : { depth, saved: was };
+  };
   const catalog = catalogFor(s);
   const groups = new Map<string, ResponseOf<'roles:matrix'>['groups'][number]>();
   const group = (name: string) => {
@@ -155,13 +166,13 @@ export function roleMatrix(s: OrgState, id: Id): ResponseOf<'roles:matrix'> {
     if (!g) groups.set(name, (g = { group: name, entities: [], miscellaneous: [] }));
     return g;
   };
-  const cell = (p: PrivilegeDef | undefined) => (p ? { name: p.name, depths: [...p.depths], depth: role.privileges[p.name] ?? null, status: p.status } : null);
+  const cell = (p: PrivilegeDef | undefined) => (p ? { name: p.name, depths: [...p.depths], ...depthOf(p.name), status: p.status } : null);
   for (const e of catalog.entities.values()) {
     group(e.group).entities.push({ logicalname: e.logicalname, displayname: e.displayname, cells: RIGHTS.map((r) => cell(catalog.privilegeFor(e.logicalname, r))) });
   }
   for (const p of catalog.privileges) {
     if (p.accessright !== null) continue;
-    group(p.group).miscellaneous.push({ name: p.name, displayname: p.displayname, depths: [...p.depths], depth: role.privileges[p.name] ?? null, status: p.status });
+    group(p.group).miscellaneous.push({ name: p.name, displayname: p.displayname, depths: [...p.depths], ...depthOf(p.name), status: p.status });
   }
   for (const g of groups.values()) g.entities.sort((a, b) => byName(a.displayname, b.displayname));
   return { role: roleInfo(s, role), rights: [...RIGHTS], groups: [...groups.values()] };

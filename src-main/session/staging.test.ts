@@ -57,6 +57,48 @@ describe('the staged change set', () => {
     expect(staging.view().commands.map((c) => c.command)).toEqual([readGlobal]);
   });
 
+  it('changes a staged privilege again instead of stacking a second change of the same cell', () => {
+    const { session, staging } = fresh();
+    staging.stage([{ ...readGlobal, depth: 'Deep' }]);
+    staging.stage([{ ...readGlobal, privilege: 'prvreadaccount' }]);
+    expect(staging.view().commands.map((c) => c.command)).toEqual([{ ...readGlobal, privilege: 'prvreadaccount' }]);
+    expect(staging.after()!.roles.get(F.salesperson)!.privileges.prvReadAccount).toBe('Global');
+    expect(session.current.roles.get(F.salesperson)!.privileges.prvReadAccount).toBe('Local');
+  });
+
+  it('leaves nothing staged for a privilege changed back to the depth the role already has', () => {
+    const { staging } = fresh();
+    staging.stage([newUnit, readGlobal]);
+    staging.stage([{ ...readGlobal, depth: 'Local' }]);
+    expect(staging.view().commands.map((c) => c.command.type)).toEqual(['createBusinessUnit']);
+  });
+
+  it('names the applied undo step by the label the screen staged the changes under', () => {
+    const { session, staging } = fresh();
+    staging.stage([readGlobal, { type: 'setRolePrivilege', roleid: F.salesperson, privilege: 'prvWriteAccount', depth: 'Basic' }], 'Set every right on Account in Salesperson');
+    const r = staging.apply();
+    expect(r.ok && r.value.changed.message).toBe('Set every right on Account in Salesperson');
+    expect(session.history().undoLabel).toBe('Set every right on Account in Salesperson');
+  });
+
+  it('names several staged groups one after the other, with how many changes were applied', () => {
+    const { staging } = fresh();
+    staging.stage([readGlobal, { type: 'setRolePrivilege', roleid: F.salesperson, privilege: 'prvWriteAccount', depth: 'Basic' }], 'Set every right on Account in Salesperson');
+    staging.stage([newUnit]);
+    const r = staging.apply();
+    expect(r.ok && r.value.changed.message).toBe('Set every right on Account in Salesperson; Created business unit Marketing under Fabrikam (3 changes)');
+  });
+
+  it('names a group only partly applied by the summaries of the changes applied, and keeps the label for the rest', () => {
+    const { staging } = fresh();
+    const write = { type: 'setRolePrivilege', roleid: F.salesperson, privilege: 'prvWriteAccount', depth: 'Basic' } as const;
+    staging.stage([readGlobal, write], 'Set every right on Account in Salesperson');
+    const first = staging.apply([0]);
+    expect(first.ok && first.value.changed.message).toMatch(/^Salesperson: prvReadAccount Local → Global$/);
+    const rest = staging.apply();
+    expect(rest.ok && rest.value.changed.message).toMatch(/^Salesperson: prvWriteAccount None → Basic$/);
+  });
+
   it('refuses to apply a command when what stays staged would then no longer apply', () => {
     const { session, staging } = fresh();
     staging.stage([newUnit, userInNewUnit]);

@@ -26,6 +26,7 @@ export type { Direction } from '../core/access/diff';
  */
 export class Staging {
   private memo: { state: OrgState; staged: readonly Command[]; result: ReturnType<typeof applyAll> } | null = null;
+  private labels: { staged: readonly Command[]; groups: readonly (Group | null)[] } | null = null;
 
   constructor(private readonly session: OrgSession) {}
 
@@ -56,15 +57,27 @@ export class Staging {
     return r.ok ? r.state : null;
   }
 
-  /** Adds commands at the end; refused (with the core's reason) unless the whole set still applies. */
-  stage(commands: readonly unknown[]): Result<StagedView> {
+  /**
+   * Adds commands at the end, as one group under the screen's label; refused (with the core's
+   * reason) unless the whole set still applies. A privilege the set already changes in the same
+   * role is changed again, not stacked: the earlier staged change of that cell goes, and a change
+   * back to the applied depth leaves nothing staged for it.
+   */
+  stage(commands: readonly unknown[], label?: string): Result<StagedView> {
     const staged = this.session.staged();
-    const checked = this.session.check([...staged, ...commands]);
+    const labels = this.labelsOf(staged);
+    const cells = new Set(commands.map(cellOf).filter((k): k is string => k !== null));
+    const keep = staged.map((c) => !cells.has(cellOf(c) ?? ''));
+    const kept = staged.filter((_, i) => keep[i]);
+    const replaced = new Set(staged.map(cellOf).filter((k, i): k is string => k !== null && !keep[i]));
+    const added = commands.filter((c) => !(replaced.has(cellOf(c) ?? '') && restoresApplied(this.session.current, c)));
+    const checked = this.session.check([...kept, ...added]);
     if (!checked.ok) {
-      if (checked.index < staged.length) return refusal('staged-invalid', `The staged changes no longer apply (change ${checked.index + 1}): discard or fix them first.`);
+      if (checked.index < kept.length) return refusal('staged-invalid', `The staged changes no longer apply (change ${checked.index + 1}): discard or fix them first.`);
       return refusal(checked.cause.code, checked.cause.message, checked.cause.path);
     }
-    return this.store([...staged, ...commands]);
+    const group = { label: label?.trim() || null, size: added.length };
+    return this.store([...kept, ...added], [...labels.filter((_, i) => keep[i]), ...added.map(() => group)]);
   }
 
   /** Takes commands out of the set. The rest must still apply, unless the set was already broken. */
@@ -77,11 +90,11 @@ export class Staging {
       const r = applyAll(this.session.current, rest);
       if (!r.ok) return refusal('staged-dependent', `Staged change ${staged.indexOf(rest[r.index]) + 1} depends on the one removed: ${r.error.message}`);
     }
-    return this.store(rest);
+    return this.store(rest, this.labelsOf(staged).filter((_, i) => !drop.has(i)));
   }
 
   discard(): Result<StagedView> {
-    return this.store([]);
+    return this.store([], []);
   }
 
   /**
@@ -99,10 +112,14 @@ export class Staging {
     if (!first.ok) return refusal(first.error.code, `Staged change ${staged.indexOf(now[first.index]) + 1} cannot be applied: ${first.error.message}`);
     const then = applyAll(first.state, rest);
     if (!then.ok) return refusal('staged-dependent', `Staged change ${staged.indexOf(rest[then.index]) + 1} would no longer apply: ${then.error.message}`);
-    const label = now.length === 1 ? first.applied[0].summary : `Applied ${now.length} staged changes`;
+    const labels = this.labelsOf(staged);
+    const label = appliedLabel(
+      now.map((_, i) => first.applied[i].summary),
+      staged.map((_, i) => labels[i]).filter((_, i) => chosen.has(i)),
+    );
     const changed = this.session.applyAll(now, label);
     if (!changed.ok) return changed;
-    const kept = this.store(rest);
+    const kept = this.store(rest, labels.filter((_, i) => !chosen.has(i)));
     if (!kept.ok) return kept;
     return { ok: true, value: { changed: changed.value, staged: kept.value } };
   }
@@ -116,9 +133,20 @@ export class Staging {
     return { ok: true, value: { rows: r.changes.length > limit ? r.changes.slice(0, limit) : r.changes, totalRows: r.changes.length, groups: groupsOf(r.changes) } };
   }
 
-  private store(commands: readonly unknown[]): Result<StagedView> {
+  private store(commands: readonly unknown[], labels: readonly (Group | null)[]): Result<StagedView> {
     const r = this.session.setStaged(commands);
-    return r.ok ? { ok: true, value: this.view() } : r;
+    if (!r.ok) return r;
+    this.labels = { staged: this.session.staged(), groups: labels };
+    return { ok: true, value: this.view() };
+  }
+
+  /**
+   * The group each staged command was staged in, by position. Groups are kept in this session
+   * only: a set staged elsewhere (another window, sync, a restart) has none, and its changes are
+   * then named by their own summaries.
+   */
+  private labelsOf(staged: readonly Command[]): readonly (Group | null)[] {
+    return this.labels?.staged === staged ? this.labels.groups : staged.map(() => null);
   }
 }
 
@@ -135,6 +163,53 @@ export function groupsOf(changes: readonly AccessChange[]): DiffGroup[] {
     else g.recordsLost -= delta;
   }
   return [...groups.values()].sort((a, b) => b.recordsGained + b.recordsLost - (a.recordsGained + a.recordsLost) || b.gain + b.lose + b.change - (a.gain + a.lose + a.change) || (a.entity ?? a.privilege).localeCompare(b.entity ?? b.privilege));
+}
+
+/** One stage() call: the label the screen gave it, and how many changes it staged. */
+interface Group {
+  readonly label: string | null;
+  readonly size: number;
+}
+
+/** The groups shown in the undo menu and audit before the rest are counted. */
+const LABELS_SHOWN = 3;
+
+/**
+ * The undo step's label for the applied changes: each whole labelled group by its label
+ * ("Deactivated 2 user(s)"), any other change by its own summary, and the count when more than one
+ * thing was applied.
+ */
+export function appliedLabel(summaries: readonly string[], groups: readonly (Group | null)[]): string {
+  const parts: string[] = [];
+  const counted = new Map<Group, number>();
+  for (const g of groups) if (g) counted.set(g, (counted.get(g) ?? 0) + 1);
+  const named = new Set<Group>();
+  summaries.forEach((summary, i) => {
+    const g = groups[i];
+    if (g?.label && counted.get(g) === g.size) {
+      if (!named.has(g)) parts.push(g.label);
+      named.add(g);
+    } else parts.push(summary);
+  });
+  if (parts.length === 1) return parts[0];
+  const shown = parts.length > LABELS_SHOWN ? [...parts.slice(0, LABELS_SHOWN), `and ${parts.length - LABELS_SHOWN} more`] : parts;
+  return `${shown.join('; ')} (${summaries.length} changes)`;
+}
+
+/** The role and privilege a setRolePrivilege changes (privilege names are case-insensitive in the catalog). */
+function cellOf(command: unknown): string | null {
+  const c = command as { type?: unknown; roleid?: unknown; privilege?: unknown };
+  if (c?.type !== 'setRolePrivilege' || typeof c.roleid !== 'string' || typeof c.privilege !== 'string') return null;
+  return `${c.roleid}|${c.privilege.toLowerCase()}`;
+}
+
+/** A setRolePrivilege back to the depth the applied role already holds: nothing left to stage. */
+function restoresApplied(state: OrgState, command: unknown): boolean {
+  const c = command as { roleid: string; privilege: string; depth?: unknown };
+  const role = state.roles.get(c.roleid);
+  if (!role) return false;
+  const name = Object.keys(role.privileges).find((n) => n.toLowerCase() === c.privilege.toLowerCase());
+  return (name ? role.privileges[name] : null) === (c.depth ?? null);
 }
 
 const refusal = (code: string, message: string, path?: string): { ok: false; error: Refusal } => ({ ok: false, error: path === undefined ? { code, message } : { code, message, path } });

@@ -13,20 +13,25 @@ export interface DepthCellProps {
   readonly disabled?: boolean;
   /** A privilege whose depth rule the catalog cannot vouch for: marked, and every depth is offered. */
   readonly unverified?: boolean;
+  /** The applied depth, when a staged change (not applied yet) moves this cell from it. */
+  readonly saved?: Depth | null;
 }
 
 /** One matrix cell: a button showing the depth symbol; click, Enter or Space moves to the next allowed depth. */
-export function DepthCell({ depth, label, allowed, onCycle, onKeyDown, tabIndex, disabled, unverified }: DepthCellProps) {
+export function DepthCell({ depth, label, allowed, onCycle, onKeyDown, tabIndex, disabled, unverified, saved }: DepthCellProps) {
   const key = depthKey(depth);
   const allowedText = allowed.map((d) => DEPTH_LABEL[d]).join(', ');
   const note = unverified ? ' — depth rule not verified: the catalog does not know which depths this privilege allows' : '';
+  const staged = saved !== undefined;
+  const stagedNote = staged ? `, staged, not applied yet (applied: ${DEPTH_LABEL[depthKey(saved)]})` : '';
   return (
     <button
       type="button"
-      className={`depth-cell depth-${key}${unverified ? ' unverified' : ''}`}
-      aria-label={`${label}: ${DEPTH_LABEL[key]}${unverified ? ' (unverified)' : ''}`}
-      title={`${label}: ${DEPTH_LABEL[key]} (allowed: None, ${allowedText})${note}`}
+      className={`depth-cell depth-${key}${unverified ? ' unverified' : ''}${staged ? ' staged' : ''}`}
+      aria-label={`${label}: ${DEPTH_LABEL[key]}${stagedNote}${unverified ? ' (unverified)' : ''}`}
+      title={`${label}: ${DEPTH_LABEL[key]}${stagedNote} (allowed: None, ${allowedText})${note}`}
       data-depth={key}
+      data-staged={staged ? 'true' : undefined}
       data-status={unverified ? 'unverified' : undefined}
       tabIndex={tabIndex}
       disabled={disabled}
@@ -39,7 +44,7 @@ export function DepthCell({ depth, label, allowed, onCycle, onKeyDown, tabIndex,
 }
 
 /** The key to the symbols, as under the Dynamics role editor. */
-export function DepthLegend({ unverified = false }: { readonly unverified?: boolean } = {}) {
+export function DepthLegend({ unverified = false, staged = false }: { readonly unverified?: boolean; readonly staged?: boolean } = {}) {
   return (
     <ul className="depth-legend" aria-label="Key">
       {DEPTH_ORDER.map((d) => (
@@ -56,6 +61,12 @@ export function DepthLegend({ unverified = false }: { readonly unverified?: bool
             ?
           </span>{' '}
           Depth rule not verified (every depth offered)
+        </li>
+      )}
+      {staged && (
+        <li>
+          <span className="depth-symbol staged-mark" aria-hidden="true" />{' '}
+          Staged, not applied yet
         </li>
       )}
     </ul>

@@ -202,6 +202,51 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
     await dark.close();
   });
 
+  it('cycles a staged role cell from its staged depth, shows the access diff with a selected gain and loss legibly in both themes, and names the applied undo step after what was staged', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const app = await openApp(browser, server.url, demoOrganization(), { colorScheme });
+      const p = app.page;
+      await p.getByRole('treeitem', { name: 'Seattle' }).waitFor();
+      await p.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: /^Security roles/ }).click();
+      await p.getByRole('listbox', { name: 'Roles' }).getByRole('option', { name: /^Salesperson/ }).click();
+      await p.getByRole('button', { name: 'Read Account: User', exact: true }).click();
+      await p.getByRole('button', { name: 'Read Account: Business Unit, staged, not applied yet (applied: User)' }).click();
+      await p.getByRole('button', { name: 'Read Account: Parent: Child Business Units, staged, not applied yet (applied: User)' }).waitFor();
+      await p.getByRole('button', { name: 'Preview: 1 staged' }).waitFor();
+      await p.getByLabel('Set row Contact').selectOption('None');
+      await p.getByRole('button', { name: /^Preview: \d+ staged$/ }).waitFor();
+      await p.screenshot({ path: join(SCREENSHOTS, `roles-matrix-staged-${colorScheme}.png`) });
+      await p.getByRole('button', { name: /^Preview: \d+ staged$/ }).click();
+      const groups = p.getByRole('table', { name: 'Changes per table and right' });
+      await groups.waitFor();
+      const panel = p.getByRole('region', { name: 'Access diff' });
+      const selectedBackground = async (row: RegExp) => {
+        await groups.getByRole('row', { name: row }).first().getByRole('button').click();
+        const selected = groups.locator('tr[aria-selected="true"]');
+        await selected.waitFor();
+        return selected.evaluate((tr) => getComputedStyle(tr).backgroundColor);
+      };
+      const gain = await selectedBackground(/^account Read [1-9]/);
+      await p.screenshot({ path: join(SCREENSHOTS, `preview-diff-gain-${colorScheme}.png`) });
+      const loss = await selectedBackground(/^contact Read 0 [1-9]/);
+      await p.screenshot({ path: join(SCREENSHOTS, `preview-diff-loss-${colorScheme}.png`) });
+      // A selection, blue in both themes, whichever way the row goes: not the warning red it was.
+      expect(loss).toBe(gain);
+      const [r, , b] = gain.match(/\d+/g)!.map(Number);
+      expect(b).toBeGreaterThan(r);
+      const edge = async (l: typeof panel) => (await l.boundingBox())!;
+      const lost = await edge(groups.getByRole('columnheader', { name: 'Records lost' }));
+      const box = await edge(panel);
+      expect(lost.x + lost.width).toBeLessThanOrEqual(box.x + box.width);
+      expect(await panel.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+      // Applied, the undo step is named after what was staged: the click's change, then the row's label.
+      await p.getByRole('button', { name: 'Apply all' }).click();
+      await p.getByText(/^Nothing is staged\./).waitFor();
+      expect(await p.getByRole('button', { name: '↶ Undo' }).getAttribute('title')).toBe('Undo: Salesperson: prvReadAccount Basic → Deep; Set every right on Contact to None in Salesperson (9 changes)');
+      await app.close();
+    }
+  }, 120_000);
+
   it('measures the users list over 50,000 users (printed, not asserted)', async () => {
     const big = await openApp(browser, server.url, syntheticOrganization({ records: 0, shares: 0 }));
     const p = big.page;

@@ -53,11 +53,15 @@ const appliedSchema = z.object({ message: z.string(), staged: stagedSchema });
 
 export const stagingChannels = {
   'staging:list': channel(z.object({}).strict(), stagedSchema),
-  /** Adds commands to the change set; refused unless the whole set still applies on the committed state. */
-  'staging:stage': channel(z.object({ commands: z.array(command).min(1).max(5000) }).strict(), stagedSchema),
+  /**
+   * Adds commands to the change set as one group; `label` (what the screen calls the edit,
+   * "Deactivated 2 user(s)") names the group in the undo step once applied. Refused unless the
+   * whole set still applies on the committed state.
+   */
+  'staging:stage': channel(z.object({ commands: z.array(command).min(1).max(5000), label: z.string().trim().min(1).max(500).optional() }).strict(), stagedSchema),
   'staging:unstage': channel(z.object({ indexes }).strict(), stagedSchema),
   'staging:discard': channel(z.object({}).strict(), stagedSchema),
-  /** Applies the chosen staged commands (all without `indexes`) as one undo step; the rest stays staged. */
+  /** Applies the chosen staged commands (all without `indexes`) as one undo step named by their groups' labels; the rest stays staged. */
   'staging:apply': channel(z.object({ indexes: indexes.optional() }).strict(), appliedSchema),
   /** The access diff of the staged set: the same rows as `roleatlas diff`. */
   'staging:diff': channel(z.object({ limit: z.number().int().min(0).max(20000).default(5000) }).strict(), diffSchema),

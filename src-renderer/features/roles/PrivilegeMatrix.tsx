@@ -7,7 +7,7 @@ import { fitDepth, grantedIn, nextDepth, rolesSelectors, useAppStore, visibleGro
 const RIGHT_LABEL: Record<string, string> = { AppendTo: 'Append To' };
 const SET_TO: readonly (Depth | 'None')[] = ['None', 'Basic', 'Local', 'Deep', 'Global'];
 
-type Cell = { name: string; depths: Depth[]; depth: Depth | null; status: 'known' | 'inferred' | 'unverified' };
+type Cell = { name: string; depths: Depth[]; depth: Depth | null; saved?: Depth | null; status: 'known' | 'inferred' | 'unverified' };
 
 /** The Dynamics role editor: tabs of tables, a column per right, cells cycling through the allowed depths. */
 export function PrivilegeMatrix({ matrix }: { matrix: MatrixDto }) {
@@ -83,7 +83,10 @@ export function PrivilegeMatrix({ matrix }: { matrix: MatrixDto }) {
         </div>
         <input type="search" aria-label="Search privileges" placeholder="Search tables and privileges" value={query} onChange={(e) => setMatrixQuery(e.target.value)} />
       </div>
-      <DepthLegend unverified={groups.some((g) => g.entities.some((e) => e.cells.some((c) => c?.status === 'unverified')) || g.miscellaneous.some((m) => m.status === 'unverified'))} />
+      <DepthLegend
+        unverified={groups.some((g) => g.entities.some((e) => e.cells.some((c) => c?.status === 'unverified')) || g.miscellaneous.some((m) => m.status === 'unverified'))}
+        staged={matrix.groups.some((g) => g.entities.some((e) => e.cells.some((c) => c?.saved !== undefined)) || g.miscellaneous.some((m) => m.saved !== undefined))}
+      />
       {groups.length === 0 && <p className="muted">No table or privilege matches “{query}”.</p>}
       {groups.map((g) => (
         <div key={g.group} className="matrix-group">
@@ -119,6 +122,7 @@ export function PrivilegeMatrix({ matrix }: { matrix: MatrixDto }) {
                               depth={cell.depth}
                               allowed={cell.depths}
                               unverified={cell.status === 'unverified'}
+                              saved={cell.saved}
                               label={`${RIGHT_LABEL[matrix.rights[c]] ?? matrix.rights[c]} ${e.displayname}`}
                               tabIndex={focus.r === r && focus.c === c ? 0 : -1}
                               onCycle={() => {
@@ -159,6 +163,7 @@ export function PrivilegeMatrix({ matrix }: { matrix: MatrixDto }) {
                           depth={m.depth}
                           allowed={m.depths}
                           unverified={m.status === 'unverified'}
+                          saved={m.saved}
                           label={m.displayname}
                           tabIndex={focus.r === r && focus.c === 0 ? 0 : -1}
                           onCycle={() => {

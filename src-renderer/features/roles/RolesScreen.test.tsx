@@ -36,6 +36,36 @@ describe('Security roles screen', () => {
     expect(session.current.roles.get(F.salesperson)!.privileges.prvReadAccount).toBe('Deep');
   });
 
+  it('cycles Read Account from Business Unit through Parent: Child and Organization to None without applying, marked staged, one staged change for the cell', async () => {
+    const { session } = await renderRoles();
+    await openSalesperson();
+    fireEvent.click(await screen.findByLabelText('Read Account: Business Unit'));
+    const deep = await screen.findByLabelText('Read Account: Parent: Child Business Units, staged, not applied yet (applied: Business Unit)');
+    expect(deep.getAttribute('data-staged')).toBe('true');
+    expect(screen.getByText('Staged, not applied yet')).toBeTruthy();
+    fireEvent.click(deep);
+    const global = await screen.findByLabelText('Read Account: Organization, staged, not applied yet (applied: Business Unit)');
+    await waitForStaged(1);
+    expect(session.current.roles.get(F.salesperson)!.privileges.prvReadAccount).toBe('Local');
+    fireEvent.click(global);
+    expect(await screen.findByLabelText('Read Account: None, staged, not applied yet (applied: Business Unit)')).toBeTruthy();
+    expect(await applyStagedFromPreview()).toEqual(['Salesperson: prvReadAccount Local → None']);
+    expect(session.current.roles.get(F.salesperson)!.privileges.prvReadAccount).toBeUndefined();
+    const none = await screen.findByLabelText('Read Account: None');
+    expect(none.getAttribute('data-staged')).toBeNull();
+    expect(screen.queryByText('Staged, not applied yet')).toBeNull();
+  });
+
+  it('leaves nothing staged when a cell is cycled back round to the depth it has', async () => {
+    await renderRoles();
+    await openSalesperson();
+    fireEvent.click(await screen.findByLabelText('Bulk Delete: None'));
+    fireEvent.click(await screen.findByLabelText('Bulk Delete: Organization, staged, not applied yet (applied: None)'));
+    expect(await screen.findByLabelText('Bulk Delete: None')).toBeTruthy();
+    await waitForStaged(0);
+    expect(useAppStore.getState().notice?.text).toBe('Updated the staged changes (0 staged)');
+  });
+
   it('asks for the matrix once after a click applied at once with staging off, not twice', async () => {
     const { calls } = await renderWith(<RolesScreen />, fabrikam(), { staging: false });
     await openSalesperson();
@@ -76,7 +106,7 @@ describe('Security roles screen', () => {
     }
   });
 
-  it('stages a whole column at once, and applies it from Preview as one undo step', async () => {
+  it('stages a whole column at once, and applies it from Preview as one undo step named for the column', async () => {
     const { session } = await renderRoles();
     await openSalesperson();
     const table = await screen.findByRole('table', { name: 'Core Records privileges' });
@@ -88,7 +118,7 @@ describe('Security roles screen', () => {
     expect(reviewed).toContain('Salesperson: prvWriteContact None → Global');
     expect(reviewed).toHaveLength(count);
     expect(session.current.roles.get(F.salesperson)!.privileges.prvWriteContact).toBe('Global');
-    expect(useAppStore.getState().history.undoLabel).toBe(`Applied ${count} staged changes`);
+    expect(within(screen.getByRole('banner')).getByRole('button', { name: '↶ Undo' }).title).toBe('Undo: Set Write on Core Records to Organization in Salesperson');
     fireEvent.click(within(screen.getByRole('banner')).getByRole('button', { name: '↶ Undo' }));
     await waitFor(() => expect(session.current.roles.get(F.salesperson)!.privileges.prvWriteContact).toBeUndefined());
     expect(session.current.roles.get(F.salesperson)!.privileges.prvWriteAccount).toBeUndefined();

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { CompareDto, OrgSummaryDto, UsageDto } from '../../api';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { DEPTH_LABEL, DEPTH_SYMBOL, depthKey } from '../../components/depth';
-import { orgSelectors, rolesSelectors, unitNames, useAppStore } from '../../store';
+import { orgSelectors, rolesSelectors, stagingSelectors, unitNames, useAppStore } from '../../store';
 import type { RoleView } from '../../store/slices/roles/slice';
 import { NameDialog } from '../businessUnits/BusinessUnitsScreen';
 import { TEAM_TYPE_NAMES } from '../teams/TeamsScreen';
@@ -14,6 +14,8 @@ type Open = null | 'new' | 'rename' | 'copy' | 'delete';
 export function RolesScreen() {
   const summary = useAppStore(orgSelectors.summary);
   const revision = useAppStore(orgSelectors.revision);
+  // The matrix shows the role as staged: it reloads when the staged set moves too.
+  const stagedRevision = useAppStore(stagingSelectors.revision);
   const selectedId = useAppStore(rolesSelectors.selectedId);
   const view = useAppStore(rolesSelectors.view);
   const matrix = useAppStore(rolesSelectors.matrix);
@@ -23,7 +25,7 @@ export function RolesScreen() {
 
   useEffect(() => {
     void reloadRole();
-  }, [revision, reloadRole]);
+  }, [revision, stagedRevision, reloadRole]);
   useEffect(() => {
     if (!selectedId && summary?.roles[0]) void selectRole(summary.roles[0].roleid);
   }, [selectedId, summary, selectRole]);

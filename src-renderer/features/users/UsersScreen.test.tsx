@@ -63,7 +63,7 @@ describe('Users screen', () => {
     expect([...session.current.systemuserroles.values()].some((a) => a.systemuserid === F.sam)).toBe(false);
   });
 
-  it('deactivates ticked users in one undo step, applied from Preview', async () => {
+  it('deactivates ticked users in one undo step, applied from Preview and named "Deactivated 2 user(s)" in the undo menu', async () => {
     const { session } = await open();
     fireEvent.click(screen.getByLabelText('Tick Nina North'));
     fireEvent.click(screen.getByLabelText('Tick Sam Seller'));
@@ -71,7 +71,8 @@ describe('Users screen', () => {
     expect(await applyStagedFromPreview()).toEqual([expect.stringMatching(/Nina North/), expect.stringMatching(/Sam Seller/)]);
     expect(session.current.systemusers.get(F.nina)!.isdisabled).toBe(true);
     expect(session.current.systemusers.get(F.sam)!.isdisabled).toBe(true);
-    expect(useAppStore.getState().history.undoLabel).toBe('Applied 2 staged changes');
+    expect(useAppStore.getState().history.undoLabel).toBe('Deactivated 2 user(s)');
+    expect(within(screen.getByRole('banner')).getByRole('button', { name: '↶ Undo' }).title).toBe('Undo: Deactivated 2 user(s)');
   });
 
   it('assigns a role to the selected user once it is applied from Preview', async () => {

@@ -58,11 +58,11 @@ export const createOrgSlice: StateCreator<AppStore, [], [], OrgSlice> = (set, ge
 
     // With staging on (the default), these stage the change instead: see submitChange.
     async applyCommand(command) {
-      return submitChange(get, [command], async () => changed(await api()['org:apply']({ command })));
+      return submitChange(get, [command], undefined, async () => changed(await api()['org:apply']({ command })));
     },
 
     async applyAll(commands, label) {
-      return submitChange(get, commands, async () => changed(await api()['org:applyAll']({ commands: [...commands], label })));
+      return submitChange(get, commands, label, async () => changed(await api()['org:applyAll']({ commands: [...commands], label })));
     },
 
     async checkCommands(commands) {

@@ -24,6 +24,15 @@ describe('the staging slice', () => {
     expect(useAppStore.getState().notice).toMatchObject({ kind: 'done', text: expect.stringMatching(/^Staged/) });
   });
 
+  it('stages a batch under the label the screen gave it, and applying names the undo step by that label', async () => {
+    const write = { type: 'setRolePrivilege', roleid: F.salesperson, privilege: 'prvWriteAccount', depth: 'Basic' } as const;
+    expect(await useAppStore.getState().applyAll([readGlobal, write], 'Set every right on Account in Salesperson')).toBeNull();
+    expect(useAppStore.getState().notice).toEqual({ kind: 'done', text: 'Staged 2 changes: Set every right on Account in Salesperson' });
+    expect(await useAppStore.getState().applyStaged()).toBeNull();
+    expect(useAppStore.getState().notice).toEqual({ kind: 'done', text: 'Set every right on Account in Salesperson' });
+    expect(useAppStore.getState().history.undoLabel).toBe('Set every right on Account in Salesperson');
+  });
+
   it('applies at once with staging off', async () => {
     useAppStore.getState().setStagingEnabled(false);
     await useAppStore.getState().applyCommand(readGlobal);

@@ -7,8 +7,11 @@ export interface StagingActions {
   /** Staging on: edits from every screen go to the change set instead of being applied. */
   setStagingEnabled: (on: boolean) => void;
   loadStaged: () => Promise<void>;
-  /** Adds commands to the change set; a refusal (the set must still apply) is returned and shown. */
-  stage: (commands: readonly Command[]) => Promise<BridgeError | null>;
+  /**
+   * Adds commands to the change set as one group named by `label` (the undo step's name once
+   * applied); a refusal (the set must still apply) is returned and shown.
+   */
+  stage: (commands: readonly Command[], label?: string) => Promise<BridgeError | null>;
   unstage: (indexes: readonly number[]) => Promise<BridgeError | null>;
   discardStaged: () => Promise<BridgeError | null>;
   /** Applies the chosen staged commands (all without indexes) as one undo step. */
@@ -44,8 +47,8 @@ export const initialStagingState = (): StagingSliceState => ({ stagingEnabled: s
  * The one path every edit takes: staged when the toggle is on, else applied at once through
  * `direct` (org:apply / org:applyAll).
  */
-export async function submitChange(get: () => AppStore, commands: readonly Command[], direct: () => Promise<BridgeError | null>): Promise<BridgeError | null> {
-  return get().stagingEnabled ? get().stage(commands) : direct();
+export async function submitChange(get: () => AppStore, commands: readonly Command[], label: string | undefined, direct: () => Promise<BridgeError | null>): Promise<BridgeError | null> {
+  return get().stagingEnabled ? get().stage(commands, label) : direct();
 }
 
 export const createStagingSlice: StateCreator<AppStore, [], [], StagingSlice> = (set, get) => {
@@ -71,12 +74,17 @@ export const createStagingSlice: StateCreator<AppStore, [], [], StagingSlice> = 
       if (r.ok) took(r.value);
     },
 
-    async stage(commands) {
-      const r = await api()['staging:stage']({ commands: [...commands] });
+    async stage(commands, label) {
+      const before = get().staged.commands.length;
+      const r = await api()['staging:stage']({ commands: [...commands], label });
       if (!r.ok) return refused(r.error);
       took(r.value);
-      const last = r.value.commands.at(-1)?.summary;
-      set({ notice: { kind: 'done', text: `Staged${commands.length > 1 ? ` ${commands.length} changes` : ''}: ${last ?? commands[0]?.type}` } });
+      // A cell changed back to its applied depth leaves nothing staged for it: say so, not "Staged".
+      const text =
+        r.value.commands.length < before + commands.length && !label
+          ? `Updated the staged changes (${r.value.commands.length} staged)`
+          : `Staged${commands.length > 1 ? ` ${commands.length} changes` : ''}: ${label ?? r.value.commands.at(-1)?.summary ?? commands[0]?.type}`;
+      set({ notice: { kind: 'done', text } });
       return null;
     },
 
