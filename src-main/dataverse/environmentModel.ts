@@ -31,6 +31,8 @@ export const rowSchemas = {
   teamroles: z.object({ teamid: guid, roleid: guid }),
   fieldsecurityprofiles: z.object({ fieldsecurityprofileid: guid, name: z.string(), description: z.string().nullable().optional() }),
   fieldpermissions: z.object({ _fieldsecurityprofileid_value: guid, entityname: z.string(), attributelogicalname: z.string(), canread: z.union([z.literal(0), z.literal(4)]), cancreate: z.union([z.literal(0), z.literal(4)]), canupdate: z.union([z.literal(0), z.literal(4)]) }),
+  /** A FetchXML aggregate's row: count grouped by ownerid and owningbusinessunit, under those aliases. */
+  recordcount: z.object({ ownerid: guid, owningbusinessunit: guid, count: z.number().int().min(0) }),
   /** RetrieveRolePrivilegesRole: Depth is a PrivilegeDepth member name, or its value 0-3. */
   roleprivilege: z.object({ PrivilegeId: guid, Depth: z.union([z.enum(DEPTHS), z.number().int().min(0).max(3), z.enum(['0', '1', '2', '3'])]) }),
 } as const;

@@ -3,7 +3,9 @@ import { demoOrganization } from '../core/generate/demo';
 import { syntheticOrganization } from '../core/generate/synthetic';
 import type { OrgState } from '../core/model/org';
 import { startDataverseDouble, type RunningDouble } from '../../test/dataverse/double/app';
-import { guidFor } from '../../test/dataverse/double/seed';
+import { addRecords, guidFor } from '../../test/dataverse/double/seed';
+import { preview } from '../core/access/preview';
+import { DEFAULT_COUNT_TABLES } from './recordCounts';
 import { Connection, DataverseError, environmentUrl } from './connection';
 import { pullEnvironment, type PullProgress } from './pull';
 
@@ -103,5 +105,48 @@ describe('pulling an environment into the model', () => {
     expect(err).toBeInstanceOf(DataverseError);
     expect((err as DataverseError).status).toBe(401);
     expect((err as Error).message).toMatch(/a valid bearer token is required/);
+  });
+
+  it("counts each picked table's records per owner without pulling one record, and a preview reads them", async () => {
+    const org = demoOrganization();
+    double = await startDataverseDouble(org);
+    const seen: PullProgress[] = [];
+    const pulled = await pullEnvironment(connect(double.url), (p) => seen.push(p), { counts: [...DEFAULT_COUNT_TABLES] });
+    expect(pulled.state.records.size).toBe(0);
+    for (const t of DEFAULT_COUNT_TABLES) expect(pulled.recordCounts[t]).toBe([...org.records.values()].filter((r) => r.entity === t).length);
+    // Per owner, as the organization holds them.
+    const ada = [...org.systemusers.values()].find((u) => [...org.records.values()].some((r) => r.ownerid === u.systemuserid && r.entity === 'account'))!;
+    const owned = [...org.records.values()].filter((r) => r.ownerid === ada.systemuserid && r.entity === 'account').length;
+    expect(pulled.state.recordcounts.get(`account|${guidFor(ada.systemuserid)}`)?.count).toBe(owned);
+    expect(seen.some((p) => p.table === 'account (records counted)' && p.rows === 36)).toBe(true);
+    // A Global reader of accounts reaches every counted account.
+    const admin = [...pulled.state.systemusers.values()].find((u) => u.fullname === [...org.systemusers.values()][0].fullname)!;
+    const p = preview(pulled.state, { kind: 'role', roleid: [...pulled.state.roles.values()].find((r) => r.privileges.prvReadAccount === 'Global')!.roleid, businessunitid: admin.businessunitid }, 'account', 'Read');
+    expect(p.ok && p.value.records).toBe(36);
+  });
+
+  it('counts a table of more than 50,000 records in parts (a unit, then each child subtree, then owners) and gets every record', async () => {
+    const org = demoOrganization();
+    double = await startDataverseDouble(org);
+    const users = [...org.systemusers.values()];
+    const root = [...org.businessunits.values()].find((u) => u.parentbusinessunitid === null)!;
+    const inRoot = users.filter((u) => u.businessunitid === root.businessunitid);
+    const elsewhere = users.find((u) => u.businessunitid !== root.businessunitid)!;
+    const owner = (u: (typeof users)[number]) => ({ ownerid: guidFor(u.systemuserid), owneridtype: 'systemuser' as const, owningbusinessunit: guidFor(u.businessunitid) });
+    // The root unit alone holds more than an aggregate may count: it is counted owner by owner.
+    addRecords(double.env.data.records, 'account', owner(inRoot[0]), 40_000);
+    addRecords(double.env.data.records, 'account', owner(inRoot[1] ?? inRoot[0]), 20_000);
+    addRecords(double.env.data.records, 'account', owner(elsewhere), 30_000);
+    const pulled = await pullEnvironment(connect(double.url), () => {}, { counts: ['account'] });
+    expect(pulled.recordCounts.account).toBe(36 + 90_000);
+    expect(double.env.log.filter((l) => l.status === 400 && /fetchXml/.test(l.path)).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('names a table the environment does not have, and refuses an organization-owned table', async () => {
+    double = await startDataverseDouble(demoOrganization());
+    const missing = await pullEnvironment(connect(double.url), () => {}, { counts: ['acount'] }).catch((e: unknown) => e);
+    expect((missing as Error).message).toBe('counting acount: the environment has no table named acount');
+    const product = await pullEnvironment(connect(double.url), () => {}, { counts: ['product'] }).catch((e: unknown) => e);
+    expect((product as Error).message).toBe('counting product: product is OrganizationOwned, not user-owned; only records with an owner are counted');
   });
 });

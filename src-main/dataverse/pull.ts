@@ -3,10 +3,12 @@
  * organization of the model plus what a push needs to address the environment again (privilege
  * ids by name).
  */
+import { applyAll } from '../core/commands/apply';
 import { fromInterchange } from '../core/interchange/toState';
 import type { OrgState } from '../core/model/org';
 import { Connection, DataverseError } from './connection';
 import { organizationFromEnvironment, parseRows, type PulledEnvironment, type Rows } from './environmentModel';
+import { pullRecordCounts } from './recordCounts';
 
 export interface PullProgress {
   /** The table being read, as the Web API names its entity set. */
@@ -22,6 +24,8 @@ export interface PullResult {
   /** Privilege name (as the environment spells it) -> privilege id. */
   readonly privilegeIds: Record<string, string>;
   readonly counts: Record<string, number>;
+  /** Records counted per table (FetchXML aggregates), for the tables asked for. */
+  readonly recordCounts: Record<string, number>;
   readonly requests: number;
   readonly throttled: number;
   readonly throttledWaitMs: number;
@@ -51,9 +55,15 @@ function idsOf(answer: unknown, column: string, what: string): string[] {
   });
 }
 
-export async function pullEnvironment(connection: Connection, onProgress: (p: PullProgress) => void = () => {}): Promise<PullResult> {
+export interface PullOptions {
+  /** User-owned tables whose records are counted per owner (not pulled); none when absent. */
+  readonly counts?: readonly string[];
+}
+
+export async function pullEnvironment(connection: Connection, onProgress: (p: PullProgress) => void = () => {}, options: PullOptions = {}): Promise<PullResult> {
   const tables = Object.keys(SELECT) as (keyof typeof SELECT)[];
-  const of = tables.length + 2;
+  const countTables = options.counts ?? [];
+  const of = tables.length + 2 + (countTables.length ? 1 : 0);
   let done = 0;
   const read = async (set: keyof typeof SELECT) => {
     const rows = await connection.all(set, SELECT[set], { onPage: (n) => onProgress({ table: set, rows: n, done, of }) });
@@ -111,5 +121,16 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
   const state = fromInterchange(file);
   if (!state.ok) throw new DataverseError(`the environment's security model does not hold together: ${state.error.message}${state.error.path ? ` (at ${state.error.path})` : ''}`, null, null);
   const counts = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.length]));
-  return { state: state.value, privilegeIds: Object.fromEntries(env.privileges.map((p) => [p.name, p.privilegeid])), counts, requests: connection.requests, throttled: connection.throttled, throttledWaitMs: connection.throttledWaitMs };
+  let pulledState = state.value;
+  const recordCounts: Record<string, number> = {};
+  if (countTables.length) {
+    const commands = await pullRecordCounts(connection, pulledState, countTables, (p) => onProgress({ table: `${p.table} (records counted)`, rows: p.records, done, of }));
+    const applied = applyAll(pulledState, commands);
+    if (!applied.ok) throw new DataverseError(`the environment's record counts do not fit its security model: ${applied.error.message}`, null, null);
+    pulledState = applied.state;
+    for (const c of commands) if (c.type === 'setRecordCounts') recordCounts[c.entity] = c.counts.reduce((n, r) => n + r.count, 0);
+    done++;
+    onProgress({ table: 'record counts', rows: Object.values(recordCounts).reduce((a, b) => a + b, 0), done, of });
+  }
+  return { state: pulledState, recordCounts, privilegeIds: Object.fromEntries(env.privileges.map((p) => [p.name, p.privilegeid])), counts, requests: connection.requests, throttled: connection.throttled, throttledWaitMs: connection.throttledWaitMs };
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OrgState } from '../../../src-main/core/model/org';
 import { addPair, guidFor, removePair, seedFrom, type Intersect, type Row, type SeedData } from './seed';
+import { answerAggregate, FetchXmlError, parseAggregate } from './aggregate';
 import { BatchFormatError, boundaryOf, parseBatch, writeBatchResponse, type BatchHttpResponse, type BatchResponsePart } from './multipart';
 
 export const API_PATH = '/api/data/v9.2/';
@@ -198,12 +199,14 @@ export class DataverseEnvironment {
     if (req.method === 'GET' && (m = /^RetrieveRolePrivilegesRole\(RoleId=([^)]+)\)$/.exec(path))) return this.retrieveRolePrivileges(param(m[1], query));
     if (req.method === 'GET' && (m = /^roles\(([^)]+)\)\/Microsoft\.Dynamics\.CRM\.RetrieveRolePrivilegesRole\(\)$/.exec(path))) return this.retrieveRolePrivileges(m[1]);
     if (req.method === 'POST' && (m = /^roles\(([^)]+)\)\/Microsoft\.Dynamics\.CRM\.(AddPrivilegesRole|RemovePrivilegeRole|ReplacePrivilegesRole)$/.exec(path))) return this.privilegeAction(m[1], m[2], parseBody(req.body));
+    if (req.method === 'GET' && (m = /^EntityDefinitions\(LogicalName='([^']*)'\)$/.exec(path))) return this.tableDefinition(m[1], query);
     if ((m = /^(\w+)\(([^)]+)\)\/(\w+)(?:\(([^)]+)\))?\/\$ref$/.exec(path))) return this.reference(req.method, m[1], m[2], m[3], m[4] ?? query.get('$id'), req.body);
     if (req.method === 'GET' && (m = /^(\w+)\(([^)]+)\)\/(\w+)$/.exec(path))) return this.related(m[1], m[2], m[3], query);
     if ((m = /^(\w+)\(([^)]+)\)$/.exec(path))) {
       if (req.method === 'GET') return this.retrieve(m[1], m[2], query, req.headers);
       if (req.method === 'PATCH') return this.update(m[1], m[2], req.headers['if-match'], parseBody(req.body));
     }
+    if (req.method === 'GET' && (m = /^(\w+)$/.exec(path)) && query.has('fetchXml')) return this.fetchXml(m[1], query.get('fetchXml')!, req.headers);
     if (req.method === 'GET' && (m = /^(\w+)$/.exec(path))) return this.retrieveMultiple(m[1], query, req.headers, req.path);
     throw new WebApiError(req.method === 'GET' || req.method === 'POST' || req.method === 'PATCH' || req.method === 'DELETE' ? 404 : 405, '0x80060888', `Resource not found for the segment '${path}'.`);
   }
@@ -314,6 +317,42 @@ export class DataverseEnvironment {
       body['@odata.nextLink'] = `${this.baseUrl}${API_PATH}${set}?${kept.join('&')}`;
     }
     return json(200, body, responseHeaders);
+  }
+
+  /** Query table definitions: EntityDefinitions(LogicalName='account') with LogicalName, EntitySetName, OwnershipType. */
+  private tableDefinition(logicalname: string, query: URLSearchParams): Response {
+    const def = this.data.tables.get(logicalname);
+    if (!def) throw notFound(`Entity With LogicalName = ${logicalname}`);
+    const select = query.get('$select');
+    const row: Row = { MetadataId: guidFor(`entitydefinition:${logicalname}`), ...def };
+    const out: Row = {};
+    for (const c of select ? select.split(',').map((x) => x.trim()) : Object.keys(row)) if (c in row) out[c] = row[c];
+    return json(200, { '@odata.context': `${API_PATH}$metadata#EntityDefinitions(${select ?? ''})/$entity`, ...out });
+  }
+
+  /** GET {set}?fetchXml=: an aggregate over the table's records (see aggregate.ts). */
+  private fetchXml(set: string, xml: string, headers: Request['headers']): Response {
+    try {
+      const q = parseAggregate(xml);
+      const def = this.data.tables.get(q.entity);
+      if (!def) throw notFound(`Entity With LogicalName = ${q.entity}`);
+      if (def.EntitySetName !== set) throw badRequest(`The FetchXML queries ${q.entity}, but the request addresses the entity set ${set}; send it to ${def.EntitySetName}`, '0x80060888');
+      const annotate = /odata\.include-annotations="?[^"]*(\*|lookuplogicalname)/.test(headers.prefer ?? '');
+      const { value, more } = answerAggregate(q, this.data.records.get(q.entity)?.values() ?? [], (unit, other, orEqual) => this.isBelow(unit, other, orEqual), annotate);
+      const body: Record<string, unknown> = { '@odata.context': `${API_PATH}$metadata#${set}`, value };
+      if (more) body['@Microsoft.Dynamics.CRM.morerecords'] = true;
+      return json(200, body, annotate ? { 'Preference-Applied': 'odata.include-annotations="*"' } : {});
+    } catch (e) {
+      if (e instanceof FetchXmlError) throw new WebApiError(e.status, e.code, e.message);
+      throw e;
+    }
+  }
+
+  /** Whether a business unit is another or under it (the eq-or-under and under operators). */
+  private isBelow(unit: string, other: string, orEqual: boolean): boolean {
+    if (unit === other) return orEqual;
+    for (let at = this.data.businessunits.get(other)?._parentbusinessunitid_value as string | null | undefined; at; at = this.data.businessunits.get(at)?._parentbusinessunitid_value as string | null | undefined) if (at === unit) return true;
+    return false;
   }
 
   /** Set by the HTTP wrapper: the absolute URL nextLinks and @odata.id values start with. */
