@@ -14,6 +14,8 @@ export interface PullProgress {
   /** The table being read, as the Web API names its entity set. */
   readonly table: string;
   readonly rows: number;
+  /** What `rows` counts: rows read (the default), records counted by an aggregate, or changes since the last pull. */
+  readonly kind?: 'counted' | 'changes';
   /** Tables finished of all there are to read. */
   readonly done: number;
   readonly of: number;
@@ -26,6 +28,8 @@ export interface PullResult {
   readonly counts: Record<string, number>;
   /** Records counted per table (FetchXML aggregates), for the tables asked for. */
   readonly recordCounts: Record<string, number>;
+  /** Tables of the default list the environment does not have. */
+  readonly countsMissing: readonly string[];
   readonly requests: number;
   readonly throttled: number;
   readonly throttledWaitMs: number;
@@ -58,6 +62,8 @@ function idsOf(answer: unknown, column: string, what: string): string[] {
 export interface PullOptions {
   /** User-owned tables whose records are counted per owner (not pulled); none when absent. */
   readonly counts?: readonly string[];
+  /** Skip a counted table the environment does not have (the default list) instead of failing. */
+  readonly skipMissingCounts?: boolean;
 }
 
 export async function pullEnvironment(connection: Connection, onProgress: (p: PullProgress) => void = () => {}, options: PullOptions = {}): Promise<PullResult> {
@@ -123,14 +129,16 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
   const counts = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.length]));
   let pulledState = state.value;
   const recordCounts: Record<string, number> = {};
+  const countsMissing: string[] = [];
   if (countTables.length) {
-    const commands = await pullRecordCounts(connection, pulledState, countTables, (p) => onProgress({ table: `${p.table} (records counted)`, rows: p.records, done, of }));
+    const { commands, missing } = await pullRecordCounts(connection, pulledState, countTables, (p) => onProgress({ table: p.table, rows: p.records, kind: 'counted', done, of }), { skipMissing: options.skipMissingCounts });
+    countsMissing.push(...missing);
     const applied = applyAll(pulledState, commands);
     if (!applied.ok) throw new DataverseError(`the environment's record counts do not fit its security model: ${applied.error.message}`, null, null);
     pulledState = applied.state;
     for (const c of commands) if (c.type === 'setRecordCounts') recordCounts[c.entity] = c.counts.reduce((n, r) => n + r.count, 0);
     done++;
-    onProgress({ table: 'record counts', rows: Object.values(recordCounts).reduce((a, b) => a + b, 0), done, of });
+    onProgress({ table: 'every counted table', rows: Object.values(recordCounts).reduce((a, b) => a + b, 0), kind: 'counted', done, of });
   }
-  return { state: pulledState, recordCounts, privilegeIds: Object.fromEntries(env.privileges.map((p) => [p.name, p.privilegeid])), counts, requests: connection.requests, throttled: connection.throttled, throttledWaitMs: connection.throttledWaitMs };
+  return { state: pulledState, recordCounts, countsMissing, privilegeIds: Object.fromEntries(env.privileges.map((p) => [p.name, p.privilegeid])), counts, requests: connection.requests, throttled: connection.throttled, throttledWaitMs: connection.throttledWaitMs };
 }

@@ -53,7 +53,13 @@ export interface CountProgress {
  * One setRecordCounts command per table: every owner's records as the environment counts them.
  * Owners must be users or teams of `state` (the model pulled with them).
  */
-export async function pullRecordCounts(connection: Connection, state: OrgState, tables: readonly string[], onProgress: (p: CountProgress) => void = () => {}): Promise<Command[]> {
+export interface CountedTables {
+  readonly commands: Command[];
+  /** Tables skipped because the environment does not have them (only when asked to skip them). */
+  readonly missing: string[];
+}
+
+export async function pullRecordCounts(connection: Connection, state: OrgState, tables: readonly string[], onProgress: (p: CountProgress) => void = () => {}, options: { skipMissing?: boolean } = {}): Promise<CountedTables> {
   const children = new Map<string, string[]>();
   let root: string | null = null;
   for (const u of state.businessunits.values()) {
@@ -65,12 +71,20 @@ export async function pullRecordCounts(connection: Connection, state: OrgState, 
   for (const u of state.systemusers.values()) own(u.businessunitid, u.systemuserid);
   for (const t of state.teams.values()) if (t.teamtype !== 1) own(t.businessunitid, t.teamid);
 
-  return Promise.all(
-    tables.map(async (table) => {
+  const missing: string[] = [];
+  const commands = await Promise.all(
+    tables.map(async (table): Promise<Command | null> => {
       const def = await connection.send(`reading the definition of table ${table}`, (api) => api.retrieve<{ EntitySetName?: unknown; OwnershipType?: unknown }>({ collection: 'EntityDefinitions', key: `LogicalName='${table}'`, select: ['EntitySetName', 'OwnershipType'] })).catch((e: unknown) => {
-        if (e instanceof DataverseError && e.status === 404) throw new DataverseError(`counting ${table}: the environment has no table named ${table}`, 404, e.code);
+        if (e instanceof DataverseError && e.status === 404) {
+          if (options.skipMissing) return null;
+          throw new DataverseError(`counting ${table}: the environment has no table named ${table}`, 404, e.code);
+        }
         throw e;
       });
+      if (def === null) {
+        missing.push(table);
+        return null;
+      }
       if (typeof def?.EntitySetName !== 'string') throw new DataverseError(`counting ${table}: the table definition has no EntitySetName`, null, null);
       if (def.OwnershipType !== 'UserOwned') throw new DataverseError(`counting ${table}: ${table} is ${String(def.OwnershipType)}, not user-owned; only records with an owner are counted`, null, null);
       const set = def.EntitySetName;
@@ -119,4 +133,5 @@ export async function pullRecordCounts(connection: Connection, state: OrgState, 
       return { type: 'setRecordCounts', entity: table, counts: [...perOwner.values()] } satisfies Command;
     }),
   );
+  return { commands: commands.filter((c): c is Command => c !== null), missing };
 }

@@ -37,6 +37,8 @@ export const dataverseLinkSchema = z
     privileges: z.record(z.string(), z.string()),
     /** Rows read per entity set at the last pull. */
     counts: z.record(z.string(), z.number().int().min(0)),
+    /** Records counted per table (FetchXML aggregates) at the last pull. */
+    recordcounts: z.record(z.string(), z.number().int().min(0)).optional(),
   })
   .strict();
 export type DataverseLink = z.infer<typeof dataverseLinkSchema>;

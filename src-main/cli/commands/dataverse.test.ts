@@ -56,6 +56,29 @@ describe('roleatlas dataverse', () => {
     expect(s.stdout).toMatch(new RegExp(`Pulled from ${double.url.replace(/[.]/g, '\\.')} at .*: ${org.systemusers.size} user\\(s\\)`));
   });
 
+  it('counts the default tables per owner on a pull, and status shows the counts', async () => {
+    const path = await newVault('counted');
+    const r = await roleatlas('pull', ...vaultArgs(path), '--env', double.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/records counted: 36 account, 36 contact, 36 lead, 36 opportunity, 36 incident/);
+    const s = await roleatlas('status', ...vaultArgs(path), '--json');
+    expect(JSON.parse(s.stdout).recordcounts).toEqual({ account: 36, contact: 36, lead: 36, opportunity: 36, incident: 36 });
+    const only = await roleatlas('pull', ...vaultArgs(path), '--env', double.url, '--token-env', 'DV_TOKEN', '--counts', 'task', '--json');
+    expect(JSON.parse(only.stdout).recordcounts).toEqual({ task: 35 });
+  });
+
+  it('refuses a --counts table that cannot be a table name, or that the environment does not have, and keeps the vault as it was', async () => {
+    const path = await newVault('badcounts');
+    const bad = await roleatlas('pull', ...vaultArgs(path), '--env', double.url, '--token-env', 'DV_TOKEN', '--counts', 'account,Contact');
+    expect(bad).toMatchObject({ code: 2, stderr: 'roleatlas dataverse pull: --counts "Contact" is not a table\'s logical name (lowercase letters, digits and _, such as account or cr5db_project)' });
+    const missing = await roleatlas('pull', ...vaultArgs(path), '--env', double.url, '--token-env', 'DV_TOKEN', '--counts', 'account,cr5db_project');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/counting cr5db_project: the environment has no table named cr5db_project/);
+    const v = await Vault.open(path, { passphrase: PASS }, { actor: 'test' });
+    expect(v.state.systemusers.size).toBe(0);
+    v.lock();
+  });
+
   it('says a vault that was never pulled has no environment', async () => {
     const path = await newVault('never');
     expect((await roleatlas('status', ...vaultArgs(path))).stdout).toMatch(/has not been pulled from a Dataverse environment/);
@@ -142,7 +165,8 @@ describe('roleatlas dataverse push', () => {
     ]);
     expect(out.requests.every((q) => !q.inEffect)).toBe(true);
     expect(out.diff.total).toBeGreaterThan(0);
-    expect(out.diff.groups[0]).toMatchObject({ entity: 'account', right: 'Delete', gain: 9 });
+    // The pull counted the environment's accounts per owner, so the diff weighs records too.
+    expect(out.diff.groups[0]).toMatchObject({ entity: 'account', right: 'Delete', gain: 11 });
     expect(out.kind).toBe('plan');
 
     const text = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run');

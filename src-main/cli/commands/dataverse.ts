@@ -5,16 +5,17 @@ import { CliError, usageError } from '../errors';
 import type { CliCommand } from '../command';
 import { Connection, DataverseError, environmentUrl } from '../../dataverse/connection';
 import { pullEnvironment, type PullProgress } from '../../dataverse/pull';
+import { countTables, DEFAULT_COUNT_TABLES } from '../../dataverse/recordCounts';
 import { inEffect, MAX_BATCH, planPush, roleCopyReader, rowReader, sendPush, type PlannedRequest } from '../../dataverse/push';
 import { diff as accessDiff } from '../../core/access/diff';
 import { batchRefusal } from '../../core/commands/apply';
 import { groupsOf } from '../../session/staging';
 import { refusalText } from './apply';
 
-const OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, env: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } } as const;
+const OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, env: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, counts: { type: 'string' } } as const;
 
 const USAGE = [
-  'roleatlas dataverse pull --vault PATH --env URL --token-env NAME [--passphrase-env NAME] [--json]',
+  'roleatlas dataverse pull --vault PATH --env URL --token-env NAME [--counts TABLE,...|none] [--passphrase-env NAME] [--json]',
   '       roleatlas dataverse push --vault PATH --env URL --token-env NAME [--dry-run] [--passphrase-env NAME] [--json]',
   '       roleatlas dataverse status --vault PATH [--passphrase-env NAME] [--json]',
   '',
@@ -22,8 +23,10 @@ const USAGE = [
   'the Web API v9.2 and imports it into the vault (journaled and audited like every import): business',
   "units, users, teams and memberships, roles with every privilege at its depth (a role's copies in",
   'each business unit become one role), role assignments, field security profiles, and the',
-  "environment's privilege table (tables the built-in catalog does not know are added). Progress goes",
-  'to stderr. The access token comes from the environment variable named by --token-env, never from',
+  "environment's privilege table (tables the built-in catalog does not know are added). It also counts",
+  "the records of user-owned tables per owner (FetchXML aggregates, no record is pulled) so previews",
+  `say how many records a change reaches: --counts names the tables (default ${DEFAULT_COUNT_TABLES.join(',')},`,
+  'each skipped when the environment does not have it; none counts nothing). Progress goes to stderr. The access token comes from the environment variable named by --token-env, never from',
   'an argument. status says which environment the vault was pulled from, when, and what it held.',
   '',
   "push sends the vault's staged change set to the environment it was pulled from: privilege changes,",
@@ -67,15 +70,21 @@ async function pull(argv: string[]): Promise<void> {
   required(values, 'vault', 'dataverse pull');
   const env = environmentOption(values, 'dataverse pull');
   const tokenEnv = required(values, 'token-env', 'dataverse pull');
+  let counts: string[];
+  try {
+    counts = values.counts === 'none' ? [] : countTables(values.counts);
+  } catch (e) {
+    throw usageError(`roleatlas dataverse pull: --counts ${(e as Error).message}`);
+  }
   const token = process.env[tokenEnv];
   if (!token) throw new CliError(`environment variable ${tokenEnv} (from --token-env) is not set`);
 
   const vault = await openVault(values, 'dataverse pull', 'write');
   try {
-    const progress = (p: PullProgress) => process.stderr.write(`\r${p.done}/${p.of} tables: ${p.table} ${p.rows} row(s)`.padEnd(70));
+    const progress = (p: PullProgress) => process.stderr.write(`\r${p.done}/${p.of} tables: ${p.table} ${p.rows.toLocaleString('en-US')} ${p.kind === 'counted' ? 'record(s) counted' : p.kind === 'changes' ? 'change(s)' : 'row(s)'}`.padEnd(70));
     let pulled;
     try {
-      pulled = await pullEnvironment(new Connection({ url: env, token: async () => token }), progress);
+      pulled = await pullEnvironment(new Connection({ url: env, token: async () => token }), progress, { counts, skipMissingCounts: values.counts === undefined });
     } catch (e) {
       if (e instanceof DataverseError || e instanceof Error) throw new CliError(`pulling ${env}: ${e.message}`);
       throw e;
@@ -83,11 +92,16 @@ async function pull(argv: string[]): Promise<void> {
       process.stderr.write('\n');
     }
     const entry = vault.replaceState(pulled.state, `Dataverse environment ${env}`);
-    const link = vault.setSyncState({ dataverse: { env, pulledat: new Date().toISOString(), privileges: pulled.privilegeIds, counts: pulled.counts } });
+    const link = vault.setSyncState({ dataverse: { env, pulledat: new Date().toISOString(), privileges: pulled.privilegeIds, counts: pulled.counts, recordcounts: pulled.recordCounts } });
     if (!link.ok) throw new CliError(`the pull was imported but its link to ${env} could not be kept: ${link.error.message}`);
     const s = pulled.state;
-    const report = { env, businessunits: s.businessunits.size, systemusers: s.systemusers.size, teams: s.teams.size, roles: s.roles.size, privileges: Object.keys(pulled.privilegeIds).length, requests: pulled.requests, throttled: pulled.throttled, throttledwaitms: pulled.throttledWaitMs };
-    print(values.json ? JSON.stringify(report) : `${entry.summary}; ${report.privileges} privileges in the environment's catalog; ${report.requests} request(s)${report.throttled ? `, ${report.throttled} throttled (waited ${report.throttledwaitms / 1000} s)` : ''}`);
+    const report = { env, businessunits: s.businessunits.size, systemusers: s.systemusers.size, teams: s.teams.size, roles: s.roles.size, privileges: Object.keys(pulled.privilegeIds).length, recordcounts: pulled.recordCounts, countsmissing: pulled.countsMissing, requests: pulled.requests, throttled: pulled.throttled, throttledwaitms: pulled.throttledWaitMs };
+    const counted = Object.entries(pulled.recordCounts).map(([t, n]) => `${n.toLocaleString('en-US')} ${t}`).join(', ');
+    print(
+      values.json
+        ? JSON.stringify(report)
+        : `${entry.summary}; ${report.privileges} privileges in the environment's catalog${counted ? `; records counted: ${counted}` : ''}${pulled.countsMissing.length ? ` (the environment has no ${pulled.countsMissing.join(', ')})` : ''}; ${report.requests} request(s)${report.throttled ? `, ${report.throttled} throttled (waited ${report.throttledwaitms / 1000} s)` : ''}`,
+    );
   } catch (e) {
     vaultFailure(e);
   } finally {
@@ -103,9 +117,11 @@ async function status(argv: string[]): Promise<void> {
   const link = vault.getSyncState().dataverse ?? null;
   const staged = vault.getStaged().length;
   vault.lock();
-  if (values.json) return print(JSON.stringify({ env: link?.env ?? null, pulledat: link?.pulledat ?? null, counts: link?.counts ?? {}, staged }));
+  if (values.json) return print(JSON.stringify({ env: link?.env ?? null, pulledat: link?.pulledat ?? null, counts: link?.counts ?? {}, recordcounts: link?.recordcounts ?? {}, staged }));
   if (!link) return print(`${String(values.vault)} has not been pulled from a Dataverse environment; roleatlas dataverse pull --vault PATH --env URL --token-env NAME does it`);
   print(`Pulled from ${link.env} at ${link.pulledat}: ${link.counts.systemusers ?? 0} user(s), ${link.counts.roles ?? 0} role row(s) (copies per business unit included), ${Object.keys(link.privileges).length} privileges; ${staged} staged change(s)`);
+  const counted = Object.entries(link.recordcounts ?? {});
+  print(counted.length ? `Records counted (per owner, for previews): ${counted.map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}` : 'No records counted; dataverse pull --counts TABLE,... counts them');
 }
 
 const requestText = (r: PlannedRequest) => `${r.method} ${r.path}${r.body ? ` ${JSON.stringify(r.body)}` : ''}`;
