@@ -173,7 +173,7 @@ describe('roleatlas dataverse push', () => {
     expect(text.stdout).toMatch(/Would push 3 staged change\(s\) to .*: 3 Web API request\(s\) in 1 change set\(s\)/);
     expect(text.stdout).toMatch(/ {2}1\. POST roles\([0-9a-f-]+\)\/Microsoft\.Dynamics\.CRM\.AddPrivilegesRole \{"Privileges":\[\{"Depth":"Local"/);
     expect(text.stdout).toMatch(/Access diff: \d+ user × entity × right change\(s\): \d+ gain/);
-    expect(text.stdout).toMatch(/\n {2}Delete account: 9 user\(s\) gain, 0 lose\n/);
+    expect(text.stdout).toMatch(/\n {2}Delete account: 11 user\(s\) gain, 0 lose\n/);
     expect(text.stdout).toMatch(/Dry run: nothing was sent and the vault is unchanged/);
     expect(writes(env)).toEqual([]);
     expect(await opened(path, (v) => v.getStaged().length)).toBe(3);
