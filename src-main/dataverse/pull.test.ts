@@ -6,6 +6,8 @@ import { startDataverseDouble, type RunningDouble } from '../../test/dataverse/d
 import { addRecords, guidFor } from '../../test/dataverse/double/seed';
 import { preview } from '../core/access/preview';
 import { DEFAULT_COUNT_TABLES } from './recordCounts';
+import { commandsBetween } from './stateChanges';
+import { applyAll } from '../core/commands/apply';
 import { Connection, DataverseError, environmentUrl } from './connection';
 import { pullEnvironment, type PullProgress } from './pull';
 
@@ -148,5 +150,56 @@ describe('pulling an environment into the model', () => {
     expect((missing as Error).message).toBe('counting acount: the environment has no table named acount');
     const product = await pullEnvironment(connect(double.url), () => {}, { counts: ['product'] }).catch((e: unknown) => e);
     expect((product as Error).message).toBe('counting product: product is OrganizationOwned, not user-owned; only records with an owner are counted');
+  });
+
+  it('a delta pull asks the tracked tables only for changes and applies a renamed team, a deleted team and a user taken out of a team', async () => {
+    const org = demoOrganization();
+    double = await startDataverseDouble(org);
+    const connection = connect(double.url);
+    const first = await pullEnvironment(connection);
+    expect(Object.keys(first.deltaLinks).sort()).toEqual(['businessunits', 'systemusers', 'teams']);
+    const teams = [...first.state.teams.values()].filter((t) => !t.isdefault);
+    const [renamed, deleted] = teams;
+    const member = [...first.state.teammembership.values()].find((m) => m.teamid !== renamed.teamid && m.teamid !== deleted.teamid)!;
+    await connection.api.update({ collection: 'teams', key: renamed.teamid, data: { name: 'Escalations (EMEA)' } });
+    await connection.api.deleteRecord({ collection: 'teams', key: deleted.teamid });
+    await connection.api.disassociate({ collection: 'teams', primaryKey: member.teamid, relationshipName: 'teammembership_association', relatedKey: member.systemuserid });
+    const before = double.env.log.length;
+
+    const second = await pullEnvironment(connection, () => {}, { since: { state: first.state, deltaLinks: first.deltaLinks } });
+    const asked = double.env.log.slice(before).filter((l) => /^(systemusers|teams|businessunits)\?/.test(l.path)).map((l) => l.path);
+    expect(asked.every((p) => /\$deltatoken=/.test(p))).toBe(true);
+    expect(second.changes).toEqual({ businessunits: { changed: 0, deleted: 0 }, systemusers: { changed: 0, deleted: 0 }, teams: { changed: 1, deleted: 1 } });
+    const commands = commandsBetween(first.state, second.state);
+    expect(commands).toEqual([
+      { type: 'updateTeam', teamid: renamed.teamid, name: 'Escalations (EMEA)' },
+      { type: 'removeTeamMember', teamid: member.teamid, systemuserid: member.systemuserid },
+      { type: 'deleteTeam', teamid: deleted.teamid },
+    ]);
+    const applied = applyAll(first.state, commands);
+    if (!applied.ok) throw new Error(applied.error.message);
+    expect(asInEnvironment(applied.state)).toEqual(asInEnvironment(second.state));
+    expect(applied.state.teams.get(renamed.teamid)?.name).toBe('Escalations (EMEA)');
+    expect(applied.state.teams.has(deleted.teamid)).toBe(false);
+    // The next delta starts after these changes: nothing more comes.
+    const third = await pullEnvironment(connection, () => {}, { since: { state: applied.state, deltaLinks: second.deltaLinks } });
+    expect(commandsBetween(applied.state, third.state)).toEqual([]);
+  });
+
+  it('a table without change tracking is read in full and only its differences become commands: a privilege changed, a role assignment added', async () => {
+    const org = demoOrganization();
+    double = await startDataverseDouble(org);
+    const connection = connect(double.url);
+    const first = await pullEnvironment(connection);
+    const role = [...first.state.roles.values()].find((r) => r.privileges.prvReadAccount)!;
+    const user = [...first.state.systemusers.values()].find((u) => ![...first.state.systemuserroles.values()].some((a) => a.systemuserid === u.systemuserid && a.roleid === role.roleid))!;
+    await connection.api.callAction({ actionName: 'Microsoft.Dynamics.CRM.AddPrivilegesRole', collection: 'roles', key: role.roleid, action: { Privileges: [{ PrivilegeId: first.privilegeIds.prvDeleteAccount, Depth: 'Global', BusinessUnitId: role.businessunitid }] } });
+    const copy = double.env.roleCopyId(role.roleid, user.businessunitid)!;
+    await connection.api.associate({ collection: 'systemusers', primaryKey: user.systemuserid, relationshipName: 'systemuserroles_association', relatedCollection: 'roles', relatedKey: copy });
+    const second = await pullEnvironment(connection, () => {}, { since: { state: first.state, deltaLinks: first.deltaLinks } });
+    expect(commandsBetween(first.state, second.state)).toEqual([
+      { type: 'replaceRolePrivileges', roleid: role.roleid, privileges: { ...role.privileges, prvDeleteAccount: 'Global' } },
+      { type: 'assignRole', systemuserid: user.systemuserid, roleid: role.roleid, businessunitid: null },
+    ]);
   });
 });

@@ -30,6 +30,10 @@ export interface PullResult {
   readonly recordCounts: Record<string, number>;
   /** Tables of the default list the environment does not have. */
   readonly countsMissing: readonly string[];
+  /** Per change-tracked entity set, the delta link a later pull asks for changes with. */
+  readonly deltaLinks: Record<string, string>;
+  /** Per entity set read as changes only (a delta pull): rows added or changed, rows deleted. */
+  readonly changes: Record<string, { changed: number; deleted: number }>;
   readonly requests: number;
   readonly throttled: number;
   readonly throttledWaitMs: number;
@@ -64,15 +68,68 @@ export interface PullOptions {
   readonly counts?: readonly string[];
   /** Skip a counted table the environment does not have (the default list) instead of failing. */
   readonly skipMissingCounts?: boolean;
+  /**
+   * A delta pull: the organization as the vault holds it since the last pull, and the delta links
+   * kept then (per entity set). Change-tracked tables are then asked only for what changed.
+   */
+  readonly since?: { readonly state: OrgState; readonly deltaLinks: Readonly<Record<string, string>> };
 }
+
+/** The security tables whose changes may be tracked: entity set -> logical name (asked per environment). */
+const TRACKABLE = { businessunits: 'businessunit', systemusers: 'systemuser', teams: 'team' } as const;
+type Trackable = keyof typeof TRACKABLE;
+const isTrackable = (set: string): set is Trackable => set in TRACKABLE;
+
+/** The rows of a change-tracked table as the vault holds them, in the Web API's shape. */
+function rowsOfState(state: OrgState, set: Trackable): Record<string, unknown>[] {
+  if (set === 'businessunits') return [...state.businessunits.values()].map((u) => ({ businessunitid: u.businessunitid, name: u.name, _parentbusinessunitid_value: u.parentbusinessunitid, isdisabled: u.isdisabled }));
+  if (set === 'systemusers')
+    return [...state.systemusers.values()].map((u) => ({ systemuserid: u.systemuserid, fullname: u.fullname, domainname: u.domainname, internalemailaddress: u.internalemailaddress, _businessunitid_value: u.businessunitid, _parentsystemuserid_value: u.parentsystemuserid, isdisabled: u.isdisabled }));
+  return [...state.teams.values()].map((t) => ({ teamid: t.teamid, name: t.name, teamtype: t.teamtype, _businessunitid_value: t.businessunitid, _administratorid_value: t.administratorid, isdefault: t.isdefault }));
+}
+
+const KEY: Record<Trackable, string> = { businessunits: 'businessunitid', systemusers: 'systemuserid', teams: 'teamid' };
 
 export async function pullEnvironment(connection: Connection, onProgress: (p: PullProgress) => void = () => {}, options: PullOptions = {}): Promise<PullResult> {
   const tables = Object.keys(SELECT) as (keyof typeof SELECT)[];
   const countTables = options.counts ?? [];
   const of = tables.length + 2 + (countTables.length ? 1 : 0);
   let done = 0;
-  const read = async (set: keyof typeof SELECT) => {
-    const rows = await connection.all(set, SELECT[set], { onPage: (n) => onProgress({ table: set, rows: n, done, of }) });
+  // Which tables the environment tracks changes of (EntityMetadata.ChangeTrackingEnabled).
+  const tracked = new Set<string>();
+  await Promise.all(
+    Object.entries(TRACKABLE).map(async ([set, logical]) => {
+      const def = await connection.send(`reading the definition of table ${logical}`, (api) => api.retrieve<{ ChangeTrackingEnabled?: unknown }>({ collection: 'EntityDefinitions', key: `LogicalName='${logical}'`, select: ['ChangeTrackingEnabled'] }));
+      if (def?.ChangeTrackingEnabled === true) tracked.add(set);
+    }),
+  );
+  const deltaLinks: Record<string, string> = {};
+  const changes: Record<string, { changed: number; deleted: number }> = {};
+  const read = async (set: keyof typeof SELECT): Promise<unknown[]> => {
+    const onPage = (n: number) => onProgress({ table: set, rows: n, done, of });
+    let rows: unknown[];
+    const since = options.since?.deltaLinks[set];
+    if (isTrackable(set) && tracked.has(set) && since && options.since) {
+      const delta = await connection.changesSince<Record<string, unknown>>(set, since, { onPage: (n) => onProgress({ table: set, rows: n, kind: 'changes', done, of }) });
+      const byId = new Map(rowsOfState(options.since.state, set).map((r) => [r[KEY[set]] as string, r]));
+      for (const id of delta.deleted) byId.delete(id);
+      for (const r of delta.changed) {
+        const id = typeof r[KEY[set]] === 'string' ? (r[KEY[set]] as string).toLowerCase() : null;
+        if (!id) throw new DataverseError(`reading the changes of ${set}: a changed row has no ${KEY[set]}`, null, null);
+        byId.set(id, r);
+      }
+      deltaLinks[set] = delta.deltaLink;
+      changes[set] = { changed: delta.changed.length, deleted: delta.deleted.length };
+      rows = [...byId.values()];
+      done++;
+      onProgress({ table: set, rows: delta.changed.length + delta.deleted.length, kind: 'changes', done, of });
+      return rows;
+    }
+    if (isTrackable(set) && tracked.has(set)) {
+      const r = await connection.allTracked(set, SELECT[set], { onPage });
+      deltaLinks[set] = r.deltaLink;
+      rows = r.rows;
+    } else rows = await connection.all(set, SELECT[set], { onPage });
     done++;
     onProgress({ table: set, rows: rows.length, done, of });
     return rows;
@@ -140,5 +197,5 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
     done++;
     onProgress({ table: 'every counted table', rows: Object.values(recordCounts).reduce((a, b) => a + b, 0), kind: 'counted', done, of });
   }
-  return { state: pulledState, recordCounts, countsMissing, privilegeIds: Object.fromEntries(env.privileges.map((p) => [p.name, p.privilegeid])), counts, requests: connection.requests, throttled: connection.throttled, throttledWaitMs: connection.throttledWaitMs };
+  return { state: pulledState, deltaLinks, changes, recordCounts, countsMissing, privilegeIds: Object.fromEntries(env.privileges.map((p) => [p.name, p.privilegeid])), counts, requests: connection.requests, throttled: connection.throttled, throttledWaitMs: connection.throttledWaitMs };
 }

@@ -39,6 +39,8 @@ export const dataverseLinkSchema = z
     counts: z.record(z.string(), z.number().int().min(0)),
     /** Records counted per table (FetchXML aggregates) at the last pull. */
     recordcounts: z.record(z.string(), z.number().int().min(0)).optional(),
+    /** Per change-tracked entity set, the @odata.deltaLink the next pull asks for changes with. */
+    deltalinks: z.record(z.string(), z.string().url()).optional(),
   })
   .strict();
 export type DataverseLink = z.infer<typeof dataverseLinkSchema>;

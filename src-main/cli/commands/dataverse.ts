@@ -6,16 +6,17 @@ import type { CliCommand } from '../command';
 import { Connection, DataverseError, environmentUrl } from '../../dataverse/connection';
 import { pullEnvironment, type PullProgress } from '../../dataverse/pull';
 import { countTables, DEFAULT_COUNT_TABLES } from '../../dataverse/recordCounts';
+import { commandsBetween } from '../../dataverse/stateChanges';
 import { inEffect, MAX_BATCH, planPush, roleCopyReader, rowReader, sendPush, type PlannedRequest } from '../../dataverse/push';
 import { diff as accessDiff } from '../../core/access/diff';
 import { batchRefusal } from '../../core/commands/apply';
 import { groupsOf } from '../../session/staging';
 import { refusalText } from './apply';
 
-const OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, env: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, counts: { type: 'string' } } as const;
+const OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, env: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, counts: { type: 'string' }, full: { type: 'boolean' } } as const;
 
 const USAGE = [
-  'roleatlas dataverse pull --vault PATH --env URL --token-env NAME [--counts TABLE,...|none] [--passphrase-env NAME] [--json]',
+  'roleatlas dataverse pull --vault PATH --env URL --token-env NAME [--counts TABLE,...|none] [--full] [--passphrase-env NAME] [--json]',
   '       roleatlas dataverse push --vault PATH --env URL --token-env NAME [--dry-run] [--passphrase-env NAME] [--json]',
   '       roleatlas dataverse status --vault PATH [--passphrase-env NAME] [--json]',
   '',
@@ -26,7 +27,10 @@ const USAGE = [
   "environment's privilege table (tables the built-in catalog does not know are added). It also counts",
   "the records of user-owned tables per owner (FetchXML aggregates, no record is pulled) so previews",
   `say how many records a change reaches: --counts names the tables (default ${DEFAULT_COUNT_TABLES.join(',')},`,
-  'each skipped when the environment does not have it; none counts nothing). Progress goes to stderr. The access token comes from the environment variable named by --token-env, never from',
+  'each skipped when the environment does not have it; none counts nothing). Progress goes to stderr.',
+  'A second pull of the same environment asks the tables it tracks changes of (Prefer:',
+  'odata.track-changes) only for rows added, changed or deleted since, reads the others in full, and',
+  'applies only the differences, as journaled changes; --full replaces the whole organization instead. The access token comes from the environment variable named by --token-env, never from',
   'an argument. status says which environment the vault was pulled from, when, and what it held.',
   '',
   "push sends the vault's staged change set to the environment it was pulled from: privilege changes,",
@@ -82,25 +86,40 @@ async function pull(argv: string[]): Promise<void> {
   const vault = await openVault(values, 'dataverse pull', 'write');
   try {
     const progress = (p: PullProgress) => process.stderr.write(`\r${p.done}/${p.of} tables: ${p.table} ${p.rows.toLocaleString('en-US')} ${p.kind === 'counted' ? 'record(s) counted' : p.kind === 'changes' ? 'change(s)' : 'row(s)'}`.padEnd(70));
+    const previous = vault.getSyncState().dataverse;
+    const since = !values.full && previous?.env === env && previous.deltalinks && Object.keys(previous.deltalinks).length ? { state: vault.state, deltaLinks: previous.deltalinks } : undefined;
     let pulled;
     try {
-      pulled = await pullEnvironment(new Connection({ url: env, token: async () => token }), progress, { counts, skipMissingCounts: values.counts === undefined });
+      pulled = await pullEnvironment(new Connection({ url: env, token: async () => token }), progress, { counts, skipMissingCounts: values.counts === undefined, since });
     } catch (e) {
-      if (e instanceof DataverseError || e instanceof Error) throw new CliError(`pulling ${env}: ${e.message}`);
+      if (e instanceof DataverseError || e instanceof Error) throw new CliError(`pulling ${env}: ${e.message}. The vault is unchanged.`);
       throw e;
     } finally {
       process.stderr.write('\n');
     }
-    const entry = vault.replaceState(pulled.state, `Dataverse environment ${env}`);
-    const link = vault.setSyncState({ dataverse: { env, pulledat: new Date().toISOString(), privileges: pulled.privilegeIds, counts: pulled.counts, recordcounts: pulled.recordCounts } });
-    if (!link.ok) throw new CliError(`the pull was imported but its link to ${env} could not be kept: ${link.error.message}`);
+    const link = { env, pulledat: new Date().toISOString(), privileges: pulled.privilegeIds, counts: pulled.counts, recordcounts: { ...(since ? previous?.recordcounts : {}), ...pulled.recordCounts }, deltalinks: pulled.deltaLinks };
+    let summary: string;
+    let applied = 0;
+    if (since) {
+      // Only the differences become commands: applied, audited and the new delta links kept in one write.
+      const commands = commandsBetween(vault.state, pulled.state, Object.keys(pulled.recordCounts));
+      const changed = Object.entries(pulled.changes).map(([set, c]) => `${set} ${c.changed} changed, ${c.deleted} deleted`).join('; ');
+      summary = `Pulled the changes of Dataverse environment ${env}: ${commands.length} change(s) applied${changed ? ` (change tracking: ${changed})` : ''}`;
+      const r = vault.applyRemoteAll(commands, { note: { summary, detail: { dataverse: 'pull', env, delta: true, commands: commands.length, changes: pulled.changes } }, sync: { dataverse: link } });
+      if (!r.ok) throw new CliError(`pulling ${env}: the environment's changes do not apply to the vault (${r.error.message}); the vault is unchanged. roleatlas dataverse pull --full replaces the organization with the environment's`);
+      applied = commands.length;
+    } else {
+      summary = vault.replaceState(pulled.state, `Dataverse environment ${env}`).summary;
+      const kept = vault.setSyncState({ dataverse: link });
+      if (!kept.ok) throw new CliError(`the pull was imported but its link to ${env} could not be kept: ${kept.error.message}`);
+    }
     const s = pulled.state;
-    const report = { env, businessunits: s.businessunits.size, systemusers: s.systemusers.size, teams: s.teams.size, roles: s.roles.size, privileges: Object.keys(pulled.privilegeIds).length, recordcounts: pulled.recordCounts, countsmissing: pulled.countsMissing, requests: pulled.requests, throttled: pulled.throttled, throttledwaitms: pulled.throttledWaitMs };
+    const report = { env, delta: since !== undefined, applied, changes: pulled.changes, businessunits: s.businessunits.size, systemusers: s.systemusers.size, teams: s.teams.size, roles: s.roles.size, privileges: Object.keys(pulled.privilegeIds).length, recordcounts: pulled.recordCounts, countsmissing: pulled.countsMissing, requests: pulled.requests, throttled: pulled.throttled, throttledwaitms: pulled.throttledWaitMs };
     const counted = Object.entries(pulled.recordCounts).map(([t, n]) => `${n.toLocaleString('en-US')} ${t}`).join(', ');
     print(
       values.json
         ? JSON.stringify(report)
-        : `${entry.summary}; ${report.privileges} privileges in the environment's catalog${counted ? `; records counted: ${counted}` : ''}${pulled.countsMissing.length ? ` (the environment has no ${pulled.countsMissing.join(', ')})` : ''}; ${report.requests} request(s)${report.throttled ? `, ${report.throttled} throttled (waited ${report.throttledwaitms / 1000} s)` : ''}`,
+        : `${summary}; ${report.privileges} privileges in the environment's catalog${counted ? `; records counted: ${counted}` : ''}${pulled.countsMissing.length ? ` (the environment has no ${pulled.countsMissing.join(', ')})` : ''}; ${report.requests} request(s)${report.throttled ? `, ${report.throttled} throttled (waited ${report.throttledwaitms / 1000} s)` : ''}`,
     );
   } catch (e) {
     vaultFailure(e);

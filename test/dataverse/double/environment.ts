@@ -73,6 +73,8 @@ export class DataverseEnvironment {
   private undo: (() => void)[] | null = null;
   private httpRequests = 0;
   throttle: ThrottleRule | undefined;
+  /** Rows deleted from tracked tables, for delta links: the version at which each went. */
+  private readonly tombstones: { set: string; id: string; version: number }[] = [];
   /** Every request handled (batch parts included), for tests that count what was sent. */
   readonly log: { method: string; path: string; status: number }[] = [];
 
@@ -205,6 +207,7 @@ export class DataverseEnvironment {
     if ((m = /^(\w+)\(([^)]+)\)$/.exec(path))) {
       if (req.method === 'GET') return this.retrieve(m[1], m[2], query, req.headers);
       if (req.method === 'PATCH') return this.update(m[1], m[2], req.headers['if-match'], parseBody(req.body));
+      if (req.method === 'DELETE' && m[1] === 'teams') return this.deleteTeam(m[2]);
     }
     if (req.method === 'GET' && (m = /^(\w+)$/.exec(path)) && query.has('fetchXml')) return this.fetchXml(m[1], query.get('fetchXml')!, req.headers);
     if (req.method === 'GET' && (m = /^(\w+)$/.exec(path))) return this.retrieveMultiple(m[1], query, req.headers, req.path);
@@ -297,6 +300,14 @@ export class DataverseEnvironment {
   }
 
   private retrieveMultiple(set: string, query: URLSearchParams, headers: Request['headers'], rawPath: string): Response {
+    const tracked = [...this.data.tables.values()].find((t) => t.EntitySetName === set)?.ChangeTrackingEnabled === true;
+    if (query.has('$deltatoken')) {
+      if (!tracked) throw badRequest(`Change tracking is not enabled for ${set}`, '0x80044352');
+      return this.delta(set, query);
+    }
+    const trackChanges = tracked && /odata\.track-changes/.test(headers.prefer ?? '');
+    // The token is taken before the rows are read, so a change made while the pages are read comes again in the delta.
+    const token = trackChanges && !query.has('$skiptoken') ? this.deltaToken() : null;
     const filter = query.get('$filter') ? parseFilter(query.get('$filter')!) : null;
     const rows = this.rowsOf(set, filter);
     const select = query.get('$select');
@@ -311,10 +322,16 @@ export class DataverseEnvironment {
     const body: Record<string, unknown> = { '@odata.context': `${API_PATH}$metadata#${set}${select ? `(${select})` : ''}`, value };
     const responseHeaders: Record<string, string> = {};
     if (asked) responseHeaders['Preference-Applied'] = `odata.maxpagesize=${pageSize}`;
+    const pagedToken = /deltatoken="([^"]*)"/.exec(query.get('$skiptoken') ?? '')?.[1];
+    const deltaToken = token ?? (pagedToken ? decodeURIComponent(pagedToken) : null);
+    if (deltaToken) responseHeaders['Preference-Applied'] = [responseHeaders['Preference-Applied'], 'odata.track-changes'].filter(Boolean).join(',');
+    const kept = (rawPath.includes('?') ? rawPath.slice(rawPath.indexOf('?') + 1) : '').split('&').filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
     if (end < rows.count() && (top === null || end < top)) {
-      const kept = (rawPath.includes('?') ? rawPath.slice(rawPath.indexOf('?') + 1) : '').split('&').filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
-      kept.push(`$skiptoken=${encodeURIComponent(`<cookie pagenumber="${Math.floor(end / pageSize) + 1}" pagingcookie="${end}" istracking="False" />`)}`);
+      // A tracked read carries its delta token from page to page (in the paging cookie) to the last page's deltaLink.
+      kept.push(`$skiptoken=${encodeURIComponent(`<cookie pagenumber="${Math.floor(end / pageSize) + 1}" pagingcookie="${end}" istracking="${deltaToken ? 'True' : 'False'}"${deltaToken ? ` deltatoken="${encodeURIComponent(deltaToken)}"` : ''} />`)}`);
       body['@odata.nextLink'] = `${this.baseUrl}${API_PATH}${set}?${kept.join('&')}`;
+    } else if (deltaToken) {
+      body['@odata.deltaLink'] = `${this.baseUrl}${API_PATH}${set}?${[...kept, `$deltatoken=${encodeURIComponent(deltaToken)}`].join('&')}`;
     }
     return json(200, body, responseHeaders);
   }
@@ -353,6 +370,48 @@ export class DataverseEnvironment {
     if (unit === other) return orEqual;
     for (let at = this.data.businessunits.get(other)?._parentbusinessunitid_value as string | null | undefined; at; at = this.data.businessunits.get(at)?._parentbusinessunitid_value as string | null | undefined) if (at === unit) return true;
     return false;
+  }
+
+  /**
+   * DELETE teams(ID): the team and its memberships and role assignments go (a default team cannot
+   * be deleted). Update and delete table rows using the Web API.
+   */
+  private deleteTeam(rawId: string): Response {
+    const id = guidParam(rawId);
+    const team = this.data.teams.get(id);
+    if (!team) throw notFound(`team With Id = ${id}`);
+    if (team.isdefault) throw badRequest("A business unit's default team cannot be deleted", '0x80040227');
+    for (const t of [this.data.teammembership, this.data.teamroles, this.data.teamprofiles]) for (const r of [...t.rows.values()]) if (r[t.a] === id || r[t.b] === id) removePair(t, r[t.a] as string, r[t.b] as string);
+    this.data.teams.delete(id);
+    this.tombstones.push({ set: 'teams', id, version: this.nextVersion() });
+    return { status: 204, headers: { 'OData-Version': '4.0' }, body: '' };
+  }
+
+  /** The delta token of now: rows changed after it come in the next delta response. */
+  private deltaToken(): string {
+    return `${this.version}!${new Date().toISOString()}`;
+  }
+
+  /**
+   * GET {set}?$deltatoken=: the rows added or changed since the token, and a $deletedEntity entry
+   * (id, reason "deleted") for each row deleted since; a new @odata.deltaLink for the next time
+   * (Use change tracking to synchronize data with external systems).
+   */
+  private delta(set: string, query: URLSearchParams): Response {
+    const token = query.get('$deltatoken')!;
+    const since = Number(/^(\d+)!/.exec(token)?.[1] ?? NaN);
+    if (!Number.isInteger(since)) throw badRequest(`The $deltatoken "${token}" is not one this service gave`, '0x80044352');
+    const select = query.get('$select');
+    const rows = this.rowsOf(set, null);
+    const value: Row[] = [];
+    for (let i = 0; i < rows.count(); i++) {
+      const r = rows.at(i)!;
+      if ((r.versionnumber as number) > since) value.push(shaped(r, select));
+    }
+    for (const t of this.tombstones) if (t.set === set && t.version > since) value.push({ '@odata.context': `${this.baseUrl}${API_PATH}$metadata#${set}/$deletedEntity`, id: t.id, reason: 'deleted' });
+    const kept = [...query.entries()].filter(([k]) => k !== '$deltatoken').map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+    kept.push(`$deltatoken=${encodeURIComponent(this.deltaToken())}`);
+    return json(200, { '@odata.context': `${this.baseUrl}${API_PATH}$metadata#${set}${select ? `(${select})` : ''}/$delta`, value, '@odata.deltaLink': `${this.baseUrl}${API_PATH}${set}?${kept.join('&')}` });
   }
 
   /** Set by the HTTP wrapper: the absolute URL nextLinks and @odata.id values start with. */

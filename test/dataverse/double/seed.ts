@@ -58,8 +58,18 @@ export interface Intersect {
 export interface TableDefinition {
   readonly LogicalName: string;
   readonly EntitySetName: string;
-  readonly OwnershipType: 'UserOwned' | 'OrganizationOwned' | 'None';
+  readonly OwnershipType: 'UserOwned' | 'OrganizationOwned' | 'BusinessOwned' | 'None';
+  /** Whether `Prefer: odata.track-changes` gives a delta link (EntityMetadata.ChangeTrackingEnabled). */
+  readonly ChangeTrackingEnabled: boolean;
 }
+
+/**
+ * The security tables this double tracks changes of. An environment says per table (the connector
+ * asks EntityDefinitions); here business units, users and teams are tracked, and roles, privileges,
+ * field security and the intersect tables are not, so a delta pull reads those in full.
+ */
+export const TRACKED_TABLES: Record<string, string> = { businessunit: 'businessunits', systemuser: 'systemusers', team: 'teams' };
+const SECURITY_TABLES: Record<string, string> = { ...TRACKED_TABLES, role: 'roles', privilege: 'privileges', fieldsecurityprofile: 'fieldsecurityprofiles', fieldpermission: 'fieldpermissions', teammembership: 'teammemberships', systemuserroles: 'systemuserrolescollection', teamroles: 'teamrolescollection' };
 
 /** Dataverse's entity set names of the common tables; other tables take the logical name plus "s", as custom tables do by default. */
 const SET_NAMES: Record<string, string> = { opportunity: 'opportunities', incident: 'incidents', activitypointer: 'activitypointers', territory: 'territories', salesliterature: 'salesliterature', businessunit: 'businessunits', systemuser: 'systemusers', queue: 'queues' };
@@ -194,7 +204,8 @@ export function seedFrom(state: OrgState, version: () => number): SeedData {
   for (const a of state.teamprofiles.values()) addPair(teamprofiles, g(a.fieldsecurityprofileid), g(a.teamid), version());
 
   const tables = new Map<string, TableDefinition>();
-  for (const e of catalog.entities.values()) tables.set(e.logicalname, { LogicalName: e.logicalname, EntitySetName: entitySetOf(e.logicalname), OwnershipType: e.ownership ?? 'None' });
+  for (const e of catalog.entities.values()) tables.set(e.logicalname, { LogicalName: e.logicalname, EntitySetName: entitySetOf(e.logicalname), OwnershipType: e.ownership ?? 'None', ChangeTrackingEnabled: false });
+  for (const [logical, set] of Object.entries(SECURITY_TABLES)) tables.set(logical, { LogicalName: logical, EntitySetName: set, OwnershipType: logical === 'businessunit' || logical === 'systemuser' || logical === 'team' || logical === 'role' ? 'BusinessOwned' : 'None', ChangeTrackingEnabled: logical in TRACKED_TABLES });
   const records = new Map<string, Map<string, RecordGroup>>();
   const ownerOf = (id: string) => {
     const u = state.systemusers.get(id);
