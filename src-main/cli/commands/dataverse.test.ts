@@ -24,6 +24,14 @@ async function newVault(name: string): Promise<string> {
   return path;
 }
 const vaultArgs = (path: string) => ['--vault', path, '--passphrase-env', 'DV_PASS'];
+const opened = async <T>(path: string, read: (v: Vault) => T): Promise<T> => {
+  const v = await Vault.open(path, { passphrase: PASS }, { actor: 'test' });
+  try {
+    return read(v);
+  } finally {
+    v.lock();
+  }
+};
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'roleatlas-dataverse-cli-'));
@@ -77,6 +85,47 @@ describe('roleatlas dataverse', () => {
     const v = await Vault.open(path, { passphrase: PASS }, { actor: 'test' });
     expect(v.state.systemusers.size).toBe(0);
     v.lock();
+  });
+
+  it('a second pull asks only for the changes and applies them as journaled changes; a pull cut off midway leaves the vault as it was', async () => {
+    const env = await startDataverseDouble(org);
+    try {
+      const path = await newVault('delta');
+      expect((await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--counts', 'none')).code).toBe(0);
+      const team = [...org.teams.values()].find((t) => !t.isdefault)!;
+      const teamid = (await opened(path, (v) => [...v.state.teams.values()].find((t) => t.name === team.name)!.teamid));
+      env.env.handle({ method: 'PATCH', path: `teams(${teamid})`, headers: {}, body: JSON.stringify({ name: 'Renamed in the environment' }) });
+
+      const before = await opened(path, (v) => v.getSyncState().dataverse);
+
+      const r = await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--counts', 'none', '--json');
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout);
+      expect(report).toMatchObject({ delta: true, applied: 1, changes: { teams: { changed: 1, deleted: 0 }, systemusers: { changed: 0, deleted: 0 } } });
+      await opened(path, (v) => {
+        expect(v.state.teams.get(teamid)!.name).toBe('Renamed in the environment');
+        expect(v.audit().at(-1)!.summary).toMatch(/^Pulled the changes of Dataverse environment .*: 1 change\(s\) applied \(change tracking: .*teams 1 changed, 0 deleted/);
+        expect(v.verify().ok).toBe(true);
+        expect(v.getSyncState().dataverse!.deltalinks!.teams).not.toBe(before!.deltalinks!.teams);
+      });
+
+      // The environment goes away in the middle of the third pull: nothing is applied, the delta links stay.
+      env.env.handle({ method: 'PATCH', path: `teams(${teamid})`, headers: {}, body: JSON.stringify({ name: 'Renamed again' }) });
+      const kept = await opened(path, (v) => ({ audit: v.audit().length, link: v.getSyncState().dataverse }));
+      // Cut off after the reads of the first tables, before the role privileges.
+      env.faults.cutAfter = 12;
+      const f = await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--counts', 'none');
+      env.faults.cutAfter = null;
+      expect(f.code).toBe(1);
+      expect(f.stderr).toMatch(/The vault is unchanged/);
+      await opened(path, (v) => {
+        expect(v.state.teams.get(teamid)!.name).toBe('Renamed in the environment');
+        expect(v.audit().length).toBe(kept.audit);
+        expect(v.getSyncState().dataverse).toEqual(kept.link);
+      });
+    } finally {
+      await env.close();
+    }
   });
 
   it('says a vault that was never pulled has no environment', async () => {
@@ -144,14 +193,6 @@ describe('roleatlas dataverse push', () => {
     return { path, env };
   }
   const writes = (env: RunningDouble) => env.env.log.filter((l) => l.method !== 'GET');
-  const opened = async <T>(path: string, read: (v: Vault) => T): Promise<T> => {
-    const v = await Vault.open(path, { passphrase: PASS }, { actor: 'test' });
-    try {
-      return read(v);
-    } finally {
-      v.lock();
-    }
-  };
 
   it('lists every request and the access diff on a dry run, and sends nothing', async () => {
     const { path, env } = await stagedVault('dry');
