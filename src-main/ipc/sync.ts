@@ -20,7 +20,7 @@ export function syncHandlers(services: Services, sync: SyncService = syncService
   return {
     'sync:status': () => value(sync.status()),
     'sync:connect': async ({ server, account, password, allowInsecureHttp }) => answer(await sync.connect(server, account, password, { allowInsecureHttp })),
-    'sync:disconnect': () => answer(sync.disconnect()),
+    'sync:disconnect': async () => answer(await sync.disconnect()),
     'sync:start': ({ publish }) => answer(sync.start({ publish })),
     'sync:progress': ({ jobid }) => answer(sync.progress(jobid)),
     'sync:conflicts': async () => value({ conflicts: await sync.conflicts() }),

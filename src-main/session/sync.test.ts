@@ -88,6 +88,31 @@ describe('sync from the desktop app', () => {
     for (const f of readdirSync(join(dir, 'vault'))) expect(readFileSync(join(dir, 'vault', f), 'latin1')).not.toContain(auth.token);
   });
 
+  it('signing out revokes the token on the server, so a copy of it no longer works', async () => {
+    const s = await server();
+    const { sync, workspace } = await app();
+    must(await sync.connect(s.url, 'ada', 'ada-secret-pw'));
+    const token = workspace.vaults.use().getSyncState().auth!.token;
+    const asAda = () => fetch(`${s.url}/api/sync/status`, { headers: { Authorization: `Bearer ${token}` } });
+    expect((await asAda()).status).toBe(200);
+
+    expect(must(await sync.disconnect()).connection).toBeNull();
+    expect((await asAda()).status).toBe(401);
+    expect(workspace.vaults.use().getSyncState().auth).toBeUndefined();
+    expect(workspace.vaults.use().audit().at(-1)!.summary).toBe(`Signed out of the sync server ${s.url}: the server revoked the token`);
+  });
+
+  it('signing out while the server is unreachable still forgets the token, and the audit says it was not revoked', async () => {
+    const s = await server();
+    const { sync, workspace } = await app();
+    must(await sync.connect(s.url, 'ada', 'ada-secret-pw'));
+    await s.close();
+
+    expect(must(await sync.disconnect()).connection).toBeNull();
+    expect(workspace.vaults.use().getSyncState().auth).toBeUndefined();
+    expect(workspace.vaults.use().audit().at(-1)!.summary).toMatch(/^Signed out of the sync server .*: the token was forgotten here but not revoked on the server \(.* could not be reached/);
+  });
+
   it('syncs as a job the screens poll, then shows the last sync and nothing pending', async () => {
     const s = await server();
     const { sync, session, reloads } = await app();

@@ -117,17 +117,40 @@ export class SyncService {
     return ok(this.status());
   }
 
-  /** Forgets the token; what was synced, the delta token and open conflicts stay. */
-  disconnect(): Result<SyncStatusDto> {
+  /**
+   * Signs out: asks the server to revoke the token (POST /api/auth/revoke), then forgets it. The token
+   * is forgotten even when the server cannot be reached, so signing out always works offline; the
+   * audit entry says whether the server revoked it. What was synced, the delta token and open
+   * conflicts stay.
+   */
+  async disconnect(): Promise<Result<SyncStatusDto>> {
     const vault = this.vault();
     if (!vault.ok) return vault;
     const auth = vault.value.getSyncState().auth;
     if (auth) {
+      const revoked = await this.revoke(auth.server, auth.token);
       const r = vault.value.setSyncState({ auth: undefined });
       if (!r.ok) return r;
-      vault.value.note({ summary: `Signed out of the sync server ${auth.server}`, detail: { sync: 'signout', server: auth.server, account: auth.account } });
+      const how = revoked === true ? 'the server revoked the token' : `the token was forgotten here but not revoked on the server (${revoked})`;
+      vault.value.note({ summary: `Signed out of the sync server ${auth.server}: ${how}`, detail: { sync: 'signout', server: auth.server, account: auth.account, revoked: revoked === true } });
     }
     return ok(this.status());
+  }
+
+  /** true, or why the server did not revoke the token. */
+  private async revoke(base: string, token: string): Promise<true | string> {
+    try {
+      const res = await this.fetch(`${base}/api/auth/revoke`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(this.o.timeoutMs ?? 15_000),
+      });
+      // 401: the token had already expired or been revoked, which is what signing out wants.
+      if (res.ok || res.status === 401) return true;
+      return `${base} answered ${res.status} ${res.statusText}`;
+    } catch (e) {
+      return `${base} could not be reached: ${networkReason(e)}`;
+    }
   }
 
   /**
