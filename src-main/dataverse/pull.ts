@@ -88,12 +88,17 @@ function rowsOfState(state: OrgState, set: Trackable): Record<string, unknown>[]
   return [...state.teams.values()].map((t) => ({ teamid: t.teamid, name: t.name, teamtype: t.teamtype, _businessunitid_value: t.businessunitid, _administratorid_value: t.administratorid, isdefault: t.isdefault }));
 }
 
+/** Root roles have no parent copy; every other row of roles is a copy in a unit below. */
+const ROOT_ROLES = '_parentroleid_value eq null';
+const ROLE_COPIES = '_parentroleid_value ne null';
+const ROLE_COPY = ['roleid', '_businessunitid_value', '_parentrootroleid_value'];
+
 const KEY: Record<Trackable, string> = { businessunits: 'businessunitid', systemusers: 'systemuserid', teams: 'teamid' };
 
 export async function pullEnvironment(connection: Connection, onProgress: (p: PullProgress) => void = () => {}, options: PullOptions = {}): Promise<PullResult> {
   const tables = Object.keys(SELECT) as (keyof typeof SELECT)[];
   const countTables = options.counts ?? [];
-  const of = tables.length + 2 + (countTables.length ? 1 : 0);
+  const of = tables.length + 3 + (countTables.length ? 1 : 0);
   let done = 0;
   // Which tables the environment tracks changes of (EntityMetadata.ChangeTrackingEnabled).
   const tracked = new Set<string>();
@@ -129,13 +134,21 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
       const r = await connection.allTracked(set, SELECT[set], { onPage });
       deltaLinks[set] = r.deltaLink;
       rows = r.rows;
-    } else rows = await connection.all(set, SELECT[set], { onPage });
+    } else rows = await connection.all(set, SELECT[set], { onPage, ...(set === 'roles' ? { filter: ROOT_ROLES } : {}) });
     done++;
     onProgress({ table: set, rows: rows.length, done, of });
     return rows;
   };
+  // A role's copies (one per unit below its own) are most of the rows of a large organization: read narrow.
+  const readCopies = async () => {
+    const rows = await connection.all('roles', ROLE_COPY, { filter: ROLE_COPIES, onPage: (n) => onProgress({ table: 'roles (copies)', rows: n, done, of }) });
+    done++;
+    onProgress({ table: 'roles (copies)', rows: rows.length, done, of });
+    return rows;
+  };
   // Tables are read side by side; the connection bounds how many requests are in flight.
-  const raw = Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await read(t)] as const))) as Record<keyof typeof SELECT, unknown[]>;
+  const [entries, copyRows] = await Promise.all([Promise.all(tables.map(async (t) => [t, await read(t)] as const)), readCopies()]);
+  const raw = Object.fromEntries(entries) as Record<keyof typeof SELECT, unknown[]>;
   const roles = parseRows('roles', raw.roles);
   const rootRoles = roles.filter((r) => (r._parentrootroleid_value ?? r.roleid) === r.roleid);
 
@@ -170,6 +183,7 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
     teams: parseRows('teams', raw.teams),
     teammemberships: parseRows('teammemberships', raw.teammemberships),
     roles,
+    rolecopies: parseRows('rolecopies', copyRows),
     privileges: parseRows('privileges', raw.privileges),
     privilegeobjecttypecodes: parseRows('privilegeobjecttypecodes', raw.privilegeobjecttypecodes),
     roleprivileges,
@@ -183,7 +197,7 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
   const file = organizationFromEnvironment(env);
   const state = fromInterchange(file);
   if (!state.ok) throw new DataverseError(`the environment's security model does not hold together: ${state.error.message}${state.error.path ? ` (at ${state.error.path})` : ''}`, null, null);
-  const counts = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.length]));
+  const counts = { ...Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.length])), rolecopies: copyRows.length };
   let pulledState = state.value;
   const recordCounts: Record<string, number> = {};
   const countsMissing: string[] = [];

@@ -222,7 +222,9 @@ export class DataverseEnvironment {
   // ---- reading ---------------------------------------------------------------------------------
 
   /** The rows of an entity set, in a stable order (the order paging follows). */
-  private rowsOf(set: string, filter: Filter | null): { count: () => number; at: (i: number) => Row | undefined; ids?: string[] } {
+  private filteredCopies: { version: number; ids: Map<string, string[]> } = { version: -1, ids: new Map() };
+
+  private rowsOf(set: string, filter: Filter | null, filterText = ''): { count: () => number; at: (i: number) => Row | undefined; ids?: string[] } {
     const d = this.data;
     const fromMap = (m: Map<string, Row>) => {
       const rows = [...m.values()].filter((r) => !filter || filter(r));
@@ -253,8 +255,13 @@ export class DataverseEnvironment {
         return fromMap(new Map(rows.map((r) => [r.privilegeobjecttypecodeid as string, r])));
       }
       case 'roles': {
-        // Copies are many (roles × units): rows are built per page, not kept.
-        const ids = filter ? this.copyOrder.filter((id) => filter(this.roleRow(id))) : this.copyOrder;
+        // Copies are many (roles × units): rows are built per page, not kept; a filter's matches are kept until the roles change.
+        let ids = this.copyOrder;
+        if (filter) {
+          if (this.filteredCopies.version !== this.version) this.filteredCopies = { version: this.version, ids: new Map() };
+          const kept = this.filteredCopies.ids;
+          ids = kept.get(filterText) ?? kept.set(filterText, this.copyOrder.filter((id) => filter(this.roleRow(id)))).get(filterText)!;
+        }
         return { count: () => ids.length, at: (i) => (i < ids.length ? this.roleRow(ids[i]) : undefined) };
       }
       default:
@@ -309,7 +316,7 @@ export class DataverseEnvironment {
     // The token is taken before the rows are read, so a change made while the pages are read comes again in the delta.
     const token = trackChanges && !query.has('$skiptoken') ? this.deltaToken() : null;
     const filter = query.get('$filter') ? parseFilter(query.get('$filter')!) : null;
-    const rows = this.rowsOf(set, filter);
+    const rows = this.rowsOf(set, filter, query.get('$filter') ?? '');
     const select = query.get('$select');
     const top = query.get('$top') ? Number(query.get('$top')) : null;
     const asked = /odata\.maxpagesize=(\d+)/.exec(headers.prefer ?? '');
