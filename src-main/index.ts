@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newOrganization } from './core/model/org';
-import { registerIpc } from './ipc/register';
+import { registerIpc, vaultServices } from './ipc/register';
 import type { RendererOrigin } from './ipc/sender';
 import { OrgSession } from './session/orgSession';
 import { Workspace } from './session/workspace';
@@ -67,7 +67,7 @@ void app.whenReady().then(() => {
   });
   let mainWindow: BrowserWindow | null = null;
   const desktop = electronDesktop(() => mainWindow);
-  registerIpc(ipcMain, { session: orgSession, workspace, desktop }, origin, log);
+  registerIpc(ipcMain, vaultServices(orgSession, workspace, desktop), origin, log);
   app.on('before-quit', () => workspace.lock());
 
   mainWindow = createWindow();

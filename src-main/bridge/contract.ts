@@ -13,6 +13,7 @@ import { transferChannels } from './channels/transfer';
 import { reportChannels } from './channels/reports';
 import { findingsChannels } from './channels/findings';
 import { auditChannels } from './channels/audit';
+import { dataverseChannels } from './channels/dataverse';
 
 /**
  * The one contract between main and renderer. Every channel is declared here once; the preload's
@@ -222,6 +223,7 @@ export const contract = {
   ...reportChannels,
   ...findingsChannels,
   ...auditChannels,
+  ...dataverseChannels,
   'org:summary': channel(z.object({}).strict(), orgSummarySchema),
   /** Applies one command to the open organization; a refusal comes back as { ok: false }. */
   'org:apply': channel(

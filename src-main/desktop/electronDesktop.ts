@@ -25,5 +25,10 @@ export function electronDesktop(window: () => BrowserWindow | null): Desktop {
     revealFile(path) {
       shell.showItemInFolder(path);
     },
+    async openExternal(url) {
+      // Only a sign-in page goes to the browser: never a file: or custom-scheme URL.
+      if (!/^https?:\/\//i.test(url)) throw new Error(`refusing to open ${url} in the browser`);
+      await shell.openExternal(url);
+    },
   };
 }

@@ -3,6 +3,7 @@ import { refusalFromZod, type Result } from '../core/result';
 import { SessionUnavailable } from '../session/modelStore';
 import { NotFound } from '../session/queries';
 import { VaultError } from '../vault/errors';
+import { SignInError } from '../dataverse/signIn/settings';
 
 /** A handler gets a request already validated against the contract and returns a value or a refusal. */
 export type Handler<C extends Channel> = (request: ParsedRequestOf<C>) => BridgeResult<ResponseOf<C>> | Promise<BridgeResult<ResponseOf<C>>>;
@@ -44,6 +45,8 @@ export function createDispatch(handlers: Handlers, onError: (channel: string, er
       // A locked (or not yet created) vault is a state the screens handle, not a failure.
       if (error instanceof SessionUnavailable) return failure({ code: error.code, message: error.message });
       if (error instanceof VaultError) return failure({ code: error.code, message: error.message });
+      // No Dataverse sign-in to be had without the admin (locked, expired, refused): the screens ask them to sign in.
+      if (error instanceof SignInError) return failure({ code: error.code, message: error.message });
       // A query for one item that is not there answers not-found, for every handler at once.
       if (error instanceof NotFound) return failure({ code: 'not-found', message: error.message });
       onError(channel, error);

@@ -6,6 +6,7 @@ import { FABRIKAM as F, fabrikam } from '../session/fabrikam.fixture';
 import { createDispatch } from './dispatch';
 import { handlersFor, memoryServices, registerIpc } from './register';
 import { isOwnRenderer } from './sender';
+import { ScriptedDesktop } from '../session/desktop';
 
 const dispatchOver = () => createDispatch(handlersFor(memoryServices(new OrgSession(fabrikam()))));
 
@@ -19,6 +20,14 @@ describe('dispatch', () => {
     const r = await dispatchOver()('access:explain', { systemuserid: F.ada, entity: 'account', right: 'Peek' });
     expect(r).toMatchObject({ ok: false, error: { code: 'invalid-request', path: 'right' } });
     if (!r.ok) expect(r.error.message).toMatch(/^access:explain: right: /);
+  });
+
+  it('says an organization held in memory has nowhere to keep a Dataverse sign-in, without opening the browser', async () => {
+    const desktop = new ScriptedDesktop();
+    const dispatch = createDispatch(handlersFor(memoryServices(new OrgSession(fabrikam()), desktop)));
+    expect(await dispatch('dataverse:account', {})).toEqual({ ok: true, value: { available: false, account: null } });
+    expect(await dispatch('dataverse:signIn', { env: 'https://contoso.crm.dynamics.com' })).toMatchObject({ ok: false, error: { code: 'no-vault', message: expect.stringContaining('held in memory') } });
+    expect(desktop.external).toEqual([]);
   });
 
   it('rejects a field the channel does not know', async () => {

@@ -14,7 +14,10 @@ import { transferHandlers } from './transfer';
 import { reportHandlers } from './reports';
 import { findingsHandlers } from './findings';
 import { auditHandlers } from './audit';
-import { MemoryWorkspace, type VaultControl } from '../session/workspace';
+import { dataverseHandlers } from './dataverse';
+import { DataverseSignInService } from '../session/dataverseSignIn';
+import { MemoryWorkspace, Workspace, type VaultControl } from '../session/workspace';
+import type { EntraSignInOptions } from '../dataverse/signIn/entraSignIn';
 import { ScriptedDesktop, type Desktop } from '../session/desktop';
 
 export interface Services {
@@ -22,11 +25,18 @@ export interface Services {
   readonly workspace: VaultControl;
   /** File dialogs and the system shell (Electron's in the app, scripted in tests). */
   readonly desktop: Desktop;
+  /** The Dataverse sign-in, and the access tokens pull and push use (token(env)). */
+  readonly dataverse: DataverseSignInService;
 }
 
 /** Services for an organization held in memory (tests, and files opened without a vault). */
 export function memoryServices(session: OrgSession, desktop: Desktop = new ScriptedDesktop()): Services {
-  return { session, workspace: new MemoryWorkspace(session), desktop };
+  return { session, workspace: new MemoryWorkspace(session), desktop, dataverse: new DataverseSignInService({ vaults: null, openBrowser: (url) => desktop.openExternal(url) }) };
+}
+
+/** Services over the app's vault: the sign-in to Dataverse kept in it, its browser the desktop's. */
+export function vaultServices(session: OrgSession, workspace: Workspace, desktop: Desktop, signIn: EntraSignInOptions = {}): Services {
+  return { session, workspace, desktop, dataverse: new DataverseSignInService({ ...signIn, vaults: workspace.vaults, openBrowser: (url) => desktop.openExternal(url) }) };
 }
 
 /** The handler map; adding a channel to the contract without its handler fails typecheck here. */
@@ -50,6 +60,7 @@ export function handlersFor(services: Services): Handlers {
     ...findingsHandlers(services),
     ...auditHandlers(services),
     ...transferHandlers(services.session, services.desktop),
+    ...dataverseHandlers(services.dataverse),
   };
 }
 

@@ -9,7 +9,7 @@ import { fabrikam, FABRIKAM } from '../session/fabrikam.fixture';
 import { OrgSession } from '../session/orgSession';
 import { Workspace } from '../session/workspace';
 import { createDispatch } from './dispatch';
-import { handlersFor, memoryServices } from './register';
+import { handlersFor, memoryServices, vaultServices } from './register';
 
 const PASS = 'violet tractor sings under 42 lanterns';
 let dir: string;
@@ -27,7 +27,7 @@ async function vaultApp() {
   const session = new OrgSession(newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
   const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'tester', session, kdf: { N: 1024, r: 8, p: 1 } });
   const desktop = new ScriptedDesktop();
-  const dispatch = createDispatch(handlersFor({ session, workspace, desktop }), (c, e) => {
+  const dispatch = createDispatch(handlersFor(vaultServices(session, workspace, desktop)), (c, e) => {
     throw new Error(`${c} threw`, { cause: e });
   });
   const r = await workspace.create(PASS, { kind: 'empty', name: 'Northwind' });

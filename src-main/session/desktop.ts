@@ -17,6 +17,8 @@ export interface Desktop {
   openFile(path: string): Promise<void>;
   /** Shows a written file in the system's file manager. */
   revealFile(path: string): void;
+  /** Opens a web page in the system browser (a sign-in page). */
+  openExternal(url: string): Promise<void>;
 }
 
 /**
@@ -26,6 +28,10 @@ export interface Desktop {
 export class ScriptedDesktop implements Desktop {
   readonly opened: string[] = [];
   readonly revealed: string[] = [];
+  /** Pages opened in the system browser, in order. */
+  readonly external: string[] = [];
+  /** Plays the browser for an opened page (a test following a sign-in page); absent: the page is only recorded. */
+  onExternal: ((url: string) => void) | null = null;
   private readonly saves: (string | null)[] = [];
   private readonly opens: (readonly string[])[] = [];
 
@@ -52,5 +58,9 @@ export class ScriptedDesktop implements Desktop {
   }
   revealFile(path: string): void {
     this.revealed.push(path);
+  }
+  async openExternal(url: string): Promise<void> {
+    this.external.push(url);
+    this.onExternal?.(url);
   }
 }

@@ -25,6 +25,25 @@ const reopen = () => Vault.open(dir, { passphrase: PASS }, opts);
 const salesperson = (s: OrgState) => [...s.roles.values()].find((r) => r.name === 'Salesperson')!;
 
 describe('the vault\'s sync section and audit notes', () => {
+  it('keeps a Dataverse sign-in sealed across reopening and compaction, and refuses a record that is not whole', async () => {
+    const v = await demoVault();
+    const record = { env: 'https://contoso.crm.dynamics.com', clientid: '51f81489-12ee-4a9e-aaae-a2591f45987d', authority: 'https://login.microsoftonline.com/organizations', username: 'avery@contoso.com', name: 'Avery', homeaccountid: 'uid.utid', cache: '{"RefreshToken":{"k":{"secret":"a-refresh-token-secret"}}}' };
+    expect(v.setSyncState({ dataversesignin: record }).ok).toBe(true);
+    const bad = v.setSyncState({ dataversesignin: { ...record, cache: '' } });
+    expect(bad).toMatchObject({ ok: false, error: { message: expect.stringContaining('sync.dataversesignin.cache') } });
+    expect(v.getSyncState().dataversesignin).toEqual(record);
+    v.lock();
+    expect(readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('')).not.toContain('a-refresh-token-secret');
+    const w = await reopen();
+    w.compact();
+    w.lock();
+    const x = await reopen();
+    expect(x.getSyncState().dataversesignin).toEqual(record);
+    expect(x.setSyncState({ dataversesignin: undefined }).ok).toBe(true);
+    expect(x.getSyncState().dataversesignin).toBeUndefined();
+    x.lock();
+  });
+
   it('keeps the sync bookkeeping encrypted across reopening and compaction, and refuses what is not valid', async () => {
     const v = await demoVault();
     expect(v.getSyncState()).toEqual({ clientid: null, server: null, deltatoken: null, lastsyncat: null, status: { state: 'idle' }, conflicts: [] });

@@ -45,6 +45,26 @@ export const dataverseLinkSchema = z
   .strict();
 export type DataverseLink = z.infer<typeof dataverseLinkSchema>;
 
+/**
+ * A sign-in to Dataverse through Microsoft Entra ID, with the settings it was made under. `cache` is
+ * msal's serialized token cache (access, refresh and ID tokens): it is sealed with the rest of the
+ * vault and never written anywhere else, so another process can refresh silently.
+ */
+export const dataverseSignInSchema = z
+  .object({
+    /** https://ORG.crm.dynamics.com */
+    env: z.string().url(),
+    clientid: z.string().min(1).max(200),
+    authority: z.string().url(),
+    username: z.string().min(1).max(400),
+    name: z.string().max(400).nullable(),
+    /** msal's key of the account in the cache. */
+    homeaccountid: z.string().min(1).max(1000),
+    cache: z.string().min(2).max(1_000_000),
+  })
+  .strict();
+export type DataverseSignInRecord = z.infer<typeof dataverseSignInSchema>;
+
 export const syncStateSchema = z
   .object({
     /** This installation's id on the server; change ids are unique per client. */
@@ -62,6 +82,8 @@ export const syncStateSchema = z
     auth: z.object({ server: z.string().url(), account: z.string().min(1).max(100), token: z.string().min(1).max(4096) }).strict().optional(),
     /** The Dataverse environment this vault was pulled from; absent until the first `dataverse pull`. */
     dataverse: dataverseLinkSchema.optional(),
+    /** The Dataverse sign-in (Entra ID): who, where, and msal's token cache; absent until the admin signs in. */
+    dataversesignin: dataverseSignInSchema.optional(),
   })
   .strict();
 export type VaultSyncState = z.infer<typeof syncStateSchema>;

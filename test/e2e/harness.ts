@@ -8,7 +8,7 @@ import react from '@vitejs/plugin-react';
 import { CHANNELS, isChannel } from '../../src-main/bridge/contract';
 import { apiFromChannels } from '../../src-main/bridge/exposeApi';
 import { newOrganization, type OrgState } from '../../src-main/core/model/org';
-import { createInvoke, memoryServices, type Services } from '../../src-main/ipc/register';
+import { createInvoke, memoryServices, vaultServices, type Services } from '../../src-main/ipc/register';
 import { Workspace, type VaultControl } from '../../src-main/session/workspace';
 import { ScriptedDesktop, type Desktop } from '../../src-main/session/desktop';
 import { OrgSession } from '../../src-main/session/orgSession';
@@ -104,7 +104,7 @@ export interface AppOptions {
 export async function openApp(browser: Browser, appUrl: string, state: OrgState | null, options: AppOptions = {}): Promise<{ page: Page; session: OrgSession; workspace: VaultControl; calls: string[] }> {
   const session = new OrgSession(state ?? newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
   const services: Services = options.vaultDir
-    ? { session, workspace: new Workspace({ dir: options.vaultDir, actor: 'e2e admin', session, kdf: E2E_KDF }), desktop: options.desktop ?? new ScriptedDesktop() }
+    ? vaultServices(session, new Workspace({ dir: options.vaultDir, actor: 'e2e admin', session, kdf: E2E_KDF }), options.desktop ?? new ScriptedDesktop())
     : memoryServices(session, options.desktop);
   const { workspace } = services;
   const calls: string[] = [];

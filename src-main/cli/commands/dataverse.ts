@@ -1,9 +1,11 @@
 import { parse, required, refuseTokenArgument } from '../args';
+import { environmentOption, login, logout, tokenFromEnvironment, tokenSource } from './dataverseSignIn';
+import { vaultSignInStore } from '../../dataverse/signIn/vaultCache';
 import { print } from '../io';
 import { openVault, vaultFailure } from '../source';
 import { CliError, usageError } from '../errors';
 import type { CliCommand } from '../command';
-import { Connection, DataverseError, environmentUrl } from '../../dataverse/connection';
+import { Connection, DataverseError } from '../../dataverse/connection';
 import { pullEnvironment, type PullProgress } from '../../dataverse/pull';
 import { countTables, DEFAULT_COUNT_TABLES } from '../../dataverse/recordCounts';
 import { commandsBetween } from '../../dataverse/stateChanges';
@@ -16,9 +18,19 @@ import { refusalText } from './apply';
 const OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, env: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, counts: { type: 'string' }, full: { type: 'boolean' } } as const;
 
 const USAGE = [
-  'roleatlas dataverse pull --vault PATH --env URL --token-env NAME [--counts TABLE,...|none] [--full] [--passphrase-env NAME] [--json]',
-  '       roleatlas dataverse push --vault PATH --env URL --token-env NAME [--dry-run] [--passphrase-env NAME] [--json]',
+  'roleatlas dataverse login --vault PATH --env URL [--client-id ID] [--authority URL] [--passphrase-env NAME]',
+  '       roleatlas dataverse logout --vault PATH [--passphrase-env NAME]',
+  '       roleatlas dataverse pull --vault PATH --env URL [--token-env NAME] [--counts TABLE,...|none] [--full] [--passphrase-env NAME] [--json]',
+  '       roleatlas dataverse push --vault PATH --env URL [--token-env NAME] [--dry-run] [--passphrase-env NAME] [--json]',
   '       roleatlas dataverse status --vault PATH [--passphrase-env NAME] [--json]',
+  '',
+  'login signs in to the environment through Microsoft Entra ID with a device code: it prints a web',
+  'page and a code to stderr; open the page in any browser, enter the code and sign in there. The',
+  "tokens (access, refresh, ID) are kept in the vault, encrypted with everything else, so later pull",
+  'and push renew them without asking. --client-id is the app registration (default: Microsoft\'s',
+  'public client for Dataverse tools, 51f81489-12ee-4a9e-aaae-a2591f45987d); --authority the sign-in',
+  'authority (default https://login.microsoftonline.com/organizations; a single-tenant app registration',
+  'gives https://login.microsoftonline.com/TENANT-ID). logout removes the tokens from the vault.',
   '',
   'pull reads the security model of a Dataverse environment (https://ORG.crm.dynamics.com) through',
   'the Web API v9.2 and imports it into the vault (journaled and audited like every import): business',
@@ -30,8 +42,10 @@ const USAGE = [
   'each skipped when the environment does not have it; none counts nothing). Progress goes to stderr.',
   'A second pull of the same environment asks the tables it tracks changes of (Prefer:',
   'odata.track-changes) only for rows added, changed or deleted since, reads the others in full, and',
-  'applies only the differences, as journaled changes; --full replaces the whole organization instead. The access token comes from the environment variable named by --token-env, never from',
-  'an argument. status says which environment the vault was pulled from, when, and what it held.',
+  'applies only the differences, as journaled changes; --full replaces the whole organization instead.',
+  'The access token comes from the sign-in kept in the vault (dataverse login), or from the',
+  'environment variable named by --token-env; never from an argument. status says which environment',
+  'the vault was pulled from, when, what it held, the records counted, and who is signed in to which environment.',
   '',
   "push sends the vault's staged change set to the environment it was pulled from: privilege changes,",
   "role assignments, team members, a team's name and a user's domainname and email (PATCH with",
@@ -47,50 +61,42 @@ const USAGE = [
 
 export const dataverse: CliCommand = {
   name: 'dataverse',
-  summary: 'connect the vault to a Dataverse environment: dataverse pull, dataverse push, dataverse status',
+  summary: 'connect the vault to a Dataverse environment: dataverse login, logout, pull, push, status',
   usage: USAGE,
   async run(argv) {
     refuseTokenArgument(argv, 'dataverse');
     const [sub, ...rest] = argv;
+    if (sub === 'login') return login(rest);
+    if (sub === 'logout') return logout(rest);
     if (sub === 'pull') return pull(rest);
     if (sub === 'push') return push(rest);
     if (sub === 'status') return status(rest);
-    throw usageError(`roleatlas dataverse: ${sub ? `unknown subcommand "${sub}"` : 'a subcommand is required'}. Subcommands: pull, push, status`);
+    throw usageError(`roleatlas dataverse: ${sub ? `unknown subcommand "${sub}"` : 'a subcommand is required'}. Subcommands: login, logout, pull, push, status`);
   },
 };
-
-function environmentOption(values: Record<string, unknown>, command: string): string {
-  const text = required(values, 'env', command);
-  try {
-    return environmentUrl(text).origin;
-  } catch (e) {
-    throw usageError(`roleatlas ${command}: --env ${(e as Error).message}`);
-  }
-}
 
 async function pull(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, OPTIONS, 'dataverse pull');
   if (positionals.length) throw usageError(`roleatlas dataverse pull: unexpected argument "${positionals[0]}"`);
   required(values, 'vault', 'dataverse pull');
   const env = environmentOption(values, 'dataverse pull');
-  const tokenEnv = required(values, 'token-env', 'dataverse pull');
+  const given = tokenFromEnvironment(values);
   let counts: string[];
   try {
     counts = values.counts === 'none' ? [] : countTables(values.counts);
   } catch (e) {
     throw usageError(`roleatlas dataverse pull: --counts ${(e as Error).message}`);
   }
-  const token = process.env[tokenEnv];
-  if (!token) throw new CliError(`environment variable ${tokenEnv} (from --token-env) is not set`);
 
   const vault = await openVault(values, 'dataverse pull', 'write');
   try {
+    const token = await tokenSource(given, vault, String(values.vault), env, 'dataverse pull');
     const progress = (p: PullProgress) => process.stderr.write(`\r${p.done}/${p.of} tables: ${p.table} ${p.rows.toLocaleString('en-US')} ${p.kind === 'counted' ? 'record(s) counted' : p.kind === 'changes' ? 'change(s)' : 'row(s)'}`.padEnd(70));
     const previous = vault.getSyncState().dataverse;
     const since = !values.full && previous?.env === env && previous.deltalinks && Object.keys(previous.deltalinks).length ? { state: vault.state, deltaLinks: previous.deltalinks } : undefined;
     let pulled;
     try {
-      pulled = await pullEnvironment(new Connection({ url: env, token: async () => token }), progress, { counts, skipMissingCounts: values.counts === undefined, since });
+      pulled = await pullEnvironment(new Connection({ url: env, token }), progress, { counts, skipMissingCounts: values.counts === undefined, since });
     } catch (e) {
       if (e instanceof DataverseError || e instanceof Error) throw new CliError(`pulling ${env}: ${e.message}. The vault is unchanged.`);
       throw e;
@@ -135,12 +141,15 @@ async function status(argv: string[]): Promise<void> {
   const vault = await openVault(values, 'dataverse status', 'read');
   const link = vault.getSyncState().dataverse ?? null;
   const staged = vault.getStaged().length;
+  const kept = vaultSignInStore(() => vault).read();
   vault.lock();
-  if (values.json) return print(JSON.stringify({ env: link?.env ?? null, pulledat: link?.pulledat ?? null, counts: link?.counts ?? {}, recordcounts: link?.recordcounts ?? {}, staged }));
-  if (!link) return print(`${String(values.vault)} has not been pulled from a Dataverse environment; roleatlas dataverse pull --vault PATH --env URL --token-env NAME does it`);
-  print(`Pulled from ${link.env} at ${link.pulledat}: ${link.counts.systemusers ?? 0} user(s), ${(link.counts.roles ?? 0) + (link.counts.rolecopies ?? 0)} role row(s) (copies per business unit included), ${Object.keys(link.privileges).length} privileges; ${staged} staged change(s)`);
+  const signedin = kept ? { env: kept.env, username: kept.username, name: kept.name, clientid: kept.clientid, authority: kept.authority } : null;
+  if (values.json) return print(JSON.stringify({ env: link?.env ?? null, pulledat: link?.pulledat ?? null, counts: link?.counts ?? {}, recordcounts: link?.recordcounts ?? {}, staged, signedin }));
+  const who = signedin ? `Signed in to ${signedin.env} as ${signedin.username}${signedin.name ? ` (${signedin.name})` : ''}, client id ${signedin.clientid}, through ${signedin.authority}` : 'Not signed in to Dataverse; roleatlas dataverse login --vault PATH --env URL signs in';
+  if (!link) return print(`${String(values.vault)} has not been pulled from a Dataverse environment; roleatlas dataverse pull --vault PATH --env URL does it\n${who}`);
   const counted = Object.entries(link.recordcounts ?? {});
-  print(counted.length ? `Records counted (per owner, for previews): ${counted.map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}` : 'No records counted; dataverse pull --counts TABLE,... counts them');
+  const records = counted.length ? `Records counted (per owner, for previews): ${counted.map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}` : 'No records counted; dataverse pull --counts TABLE,... counts them';
+  print(`Pulled from ${link.env} at ${link.pulledat}: ${link.counts.systemusers ?? 0} user(s), ${(link.counts.roles ?? 0) + (link.counts.rolecopies ?? 0)} role row(s) (copies per business unit included), ${Object.keys(link.privileges).length} privileges; ${staged} staged change(s)\n${records}\n${who}`);
 }
 
 const requestText = (r: PlannedRequest) => `${r.method} ${r.path}${r.body ? ` ${JSON.stringify(r.body)}` : ''}`;
@@ -150,12 +159,11 @@ async function push(argv: string[]): Promise<void> {
   if (positionals.length) throw usageError(`roleatlas dataverse push: unexpected argument "${positionals[0]}"`);
   required(values, 'vault', 'dataverse push');
   const env = environmentOption(values, 'dataverse push');
-  const tokenEnv = required(values, 'token-env', 'dataverse push');
-  const token = process.env[tokenEnv];
-  if (!token) throw new CliError(`environment variable ${tokenEnv} (from --token-env) is not set`);
+  const given = tokenFromEnvironment(values);
   const dryRun = values['dry-run'] === true;
 
-  const vault = await openVault(values, 'dataverse push', dryRun ? 'read' : 'write');
+  // A dry run only reads, unless it renews the vault's sign-in: the renewed tokens are written back.
+  const vault = await openVault(values, 'dataverse push', dryRun && given !== null ? 'read' : 'write');
   try {
     const link = vault.getSyncState().dataverse;
     if (!link) throw new CliError(`${String(values.vault)} has not been pulled from a Dataverse environment; pull it from ${env} first (its ids are the environment's)`);
@@ -167,7 +175,7 @@ async function push(argv: string[]): Promise<void> {
     }
     const d = accessDiff(vault.state, staged);
     if (!d.ok) throw new CliError(refusalText(batchRefusal(staged, d.index, d.error)) + ' Nothing was sent.');
-    const connection = new Connection({ url: env, token: async () => token });
+    const connection = new Connection({ url: env, token: await tokenSource(given, vault, String(values.vault), env, 'dataverse push') });
     let plan: PlannedRequest[];
     let held: boolean[];
     try {

@@ -7,7 +7,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { buildApi } from '../../../src-main/bridge/contract';
 import { newOrganization } from '../../../src-main/core/model/org';
 import { createDispatch } from '../../../src-main/ipc/dispatch';
-import { handlersFor } from '../../../src-main/ipc/register';
+import { handlersFor, vaultServices } from '../../../src-main/ipc/register';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
 import { fabrikam } from '../../../src-main/session/fabrikam.fixture';
 import { OrgSession } from '../../../src-main/session/orgSession';
@@ -39,7 +39,7 @@ async function start() {
   const role = [...session.current.roles.values()].find((r) => r.name === 'Salesperson')!;
   const renamed = session.apply({ type: 'updateRole', roleid: role.roleid, name: 'Sales representative' });
   if (!renamed.ok) throw new Error(renamed.error.message);
-  const dispatch = createDispatch(handlersFor({ session, workspace, desktop: new ScriptedDesktop() }));
+  const dispatch = createDispatch(handlersFor(vaultServices(session, workspace, new ScriptedDesktop())));
   installApi(buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))));
   useAppStore.setState(useAppStore.getInitialState(), true);
   render(<AuditScreen />);

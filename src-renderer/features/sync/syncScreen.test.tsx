@@ -11,7 +11,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { buildApi } from '../../../src-main/bridge/contract';
 import { demoOrganization } from '../../../src-main/core/generate/demo';
 import { createDispatch } from '../../../src-main/ipc/dispatch';
-import { handlersFor } from '../../../src-main/ipc/register';
+import { handlersFor, vaultServices } from '../../../src-main/ipc/register';
 import { OrgSession } from '../../../src-main/session/orgSession';
 import { Workspace } from '../../../src-main/session/workspace';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
@@ -42,7 +42,7 @@ async function start(o: { emptyServer?: boolean; serverOrg?: OrgState } = {}): P
     rmSync(dir, { recursive: true, force: true });
   });
   expect((await workspace.create('a long vault passphrase', { kind: 'demo' })).ok).toBe(true);
-  const dispatch = createDispatch(handlersFor({ session, workspace, desktop: new ScriptedDesktop() }));
+  const dispatch = createDispatch(handlersFor(vaultServices(session, workspace, new ScriptedDesktop())));
   installApi(buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))));
   useAppStore.setState(useAppStore.getInitialState(), true);
   useAppStore.setState({ stagingEnabled: false });

@@ -7,7 +7,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/re
 import { buildApi } from '../../../src-main/bridge/contract';
 import { newOrganization } from '../../../src-main/core/model/org';
 import { createDispatch } from '../../../src-main/ipc/dispatch';
-import { handlersFor } from '../../../src-main/ipc/register';
+import { handlersFor, vaultServices } from '../../../src-main/ipc/register';
 import { OrgSession } from '../../../src-main/session/orgSession';
 import { Workspace } from '../../../src-main/session/workspace';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
@@ -22,7 +22,7 @@ let dir: string;
 function start() {
   const session = new OrgSession(newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
   const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'tester', session, kdf: { N: 1024, r: 8, p: 1 } });
-  const dispatch = createDispatch(handlersFor({ session, workspace, desktop: new ScriptedDesktop() }));
+  const dispatch = createDispatch(handlersFor(vaultServices(session, workspace, new ScriptedDesktop())));
   installApi(buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))));
   useAppStore.setState(useAppStore.getInitialState(), true);
   useAppStore.getState().setGate('starting');
