@@ -110,13 +110,15 @@ export function answerAggregate(q: AggregateQuery, groups: Iterable<RecordGroup>
     if (!['eq', 'in', 'eq-or-under', 'under'].includes(c.operator)) throw bad(`Condition operator ${c.operator} is not valid here`);
     if ((c.operator === 'eq-or-under' || c.operator === 'under') && c.attribute !== 'owningbusinessunit') throw bad(`The ${c.operator} operator needs a hierarchical column; ${c.attribute} is not one`);
   }
-  const matches = (g: RecordGroup) =>
-    q.conditions.every((c) => {
-      const v = valueOf(g, c.attribute);
-      if (v === null) return false;
-      if (c.operator === 'eq' || c.operator === 'in') return c.values.includes(v);
-      return below(c.values[0], v, c.operator === 'eq-or-under');
-    });
+  const tests = q.conditions.map((c) => {
+    const values = new Set(c.values);
+    if (c.operator === 'eq' || c.operator === 'in') return (g: RecordGroup) => values.has(valueOf(g, c.attribute) ?? '');
+    return (g: RecordGroup) => below(c.values[0], g.owningbusinessunit, c.operator === 'eq-or-under');
+  });
+  const matches = (g: RecordGroup) => {
+    for (const t of tests) if (!t(g)) return false;
+    return true;
+  };
   const out = new Map<string, { key: string[]; count: number; type: string }>();
   let total = 0;
   for (const g of groups) {
@@ -128,7 +130,7 @@ export function answerAggregate(q: AggregateQuery, groups: Iterable<RecordGroup>
     row.count += g.count;
   }
   if (total > q.limit) throw new FetchXmlError(400, '0x8004E023', 'AggregateQueryRecordLimit exceeded. Cannot perform this operation.');
-  const rows = [...out.values()].sort((a, b) => (a.key.join('|') < b.key.join('|') ? -1 : 1));
+  const rows = [...out.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, r]) => r);
   const from = (q.page - 1) * q.pageSize;
   const page = rows.slice(from, from + q.pageSize);
   const value = page.map((r) => {

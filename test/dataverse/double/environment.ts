@@ -372,11 +372,34 @@ export class DataverseEnvironment {
     }
   }
 
+  /** Business units numbered in a depth-first tour, so "at or under" is two comparisons; rebuilt after a write. */
+  private tour: { version: number; at: Map<string, { tin: number; tout: number }> } = { version: -1, at: new Map() };
+
   /** Whether a business unit is another or under it (the eq-or-under and under operators). */
   private isBelow(unit: string, other: string, orEqual: boolean): boolean {
     if (unit === other) return orEqual;
-    for (let at = this.data.businessunits.get(other)?._parentbusinessunitid_value as string | null | undefined; at; at = this.data.businessunits.get(at)?._parentbusinessunitid_value as string | null | undefined) if (at === unit) return true;
-    return false;
+    if (this.tour.version !== this.version) {
+      const children = new Map<string | null, string[]>();
+      for (const u of this.data.businessunits.values()) {
+        const p = (u._parentbusinessunitid_value as string | null) ?? null;
+        (children.get(p) ?? children.set(p, []).get(p)!).push(u.businessunitid as string);
+      }
+      const at = new Map<string, { tin: number; tout: number }>();
+      let clock = 0;
+      const stack: { id: string; open: boolean }[] = (children.get(null) ?? []).map((id) => ({ id, open: true }));
+      while (stack.length) {
+        const top = stack.pop()!;
+        if (top.open) {
+          at.set(top.id, { tin: clock++, tout: -1 });
+          stack.push({ id: top.id, open: false });
+          for (const c of children.get(top.id) ?? []) stack.push({ id: c, open: true });
+        } else at.get(top.id)!.tout = clock;
+      }
+      this.tour = { version: this.version, at };
+    }
+    const a = this.tour.at.get(unit);
+    const b = this.tour.at.get(other);
+    return a !== undefined && b !== undefined && b.tin > a.tin && b.tin < a.tout;
   }
 
   /**
