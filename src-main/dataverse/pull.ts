@@ -9,6 +9,7 @@ import type { OrgState } from '../core/model/org';
 import { Connection, DataverseError } from './connection';
 import { organizationFromEnvironment, parseRows, type PulledEnvironment, type Rows } from './environmentModel';
 import { pullRecordCounts } from './recordCounts';
+import { etagsOf, type Etags } from './etags';
 
 export interface PullProgress {
   /** The table being read, as the Web API names its entity set. */
@@ -34,6 +35,8 @@ export interface PullResult {
   readonly deltaLinks: Record<string, string>;
   /** Per entity set read as changes only (a delta pull): rows added or changed, rows deleted. */
   readonly changes: Record<string, { changed: number; deleted: number }>;
+  /** Each pulled row's version, for a push's If-Match. */
+  readonly etags: Etags;
   readonly requests: number;
   readonly throttled: number;
   readonly throttledWaitMs: number;
@@ -72,7 +75,7 @@ export interface PullOptions {
    * A delta pull: the organization as the vault holds it since the last pull, and the delta links
    * kept then (per entity set). Change-tracked tables are then asked only for what changed.
    */
-  readonly since?: { readonly state: OrgState; readonly deltaLinks: Readonly<Record<string, string>> };
+  readonly since?: { readonly state: OrgState; readonly deltaLinks: Readonly<Record<string, string>>; readonly etags?: Etags };
 }
 
 /** The security tables whose changes may be tracked: entity set -> logical name (asked per environment). */
@@ -116,12 +119,17 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
     const since = options.since?.deltaLinks[set];
     if (isTrackable(set) && tracked.has(set) && since && options.since) {
       const delta = await connection.changesSince<Record<string, unknown>>(set, since, { onPage: (n) => onProgress({ table: set, rows: n, kind: 'changes', done, of }) });
-      const byId = new Map(rowsOfState(options.since.state, set).map((r) => [r[KEY[set]] as string, r]));
+      // Unchanged rows keep the version they were pulled at, for a push's If-Match.
+      const versions = options.since.etags?.[set] ?? {};
+      const byId = new Map(rowsOfState(options.since.state, set).map((r) => [r[KEY[set]] as string, versions[r[KEY[set]] as string] ? { ...r, '@odata.etag': versions[r[KEY[set]] as string] } : r]));
       for (const id of delta.deleted) byId.delete(id);
       for (const r of delta.changed) {
         const id = typeof r[KEY[set]] === 'string' ? (r[KEY[set]] as string).toLowerCase() : null;
         if (!id) throw new DataverseError(`reading the changes of ${set}: a changed row has no ${KEY[set]}`, null, null);
         byId.set(id, r);
+        // A unit has one default team, the environment's: one the vault made up for a unit it created gives way.
+        if (set === 'teams' && r.isdefault === true)
+          for (const [other, t] of byId) if (other !== id && t.isdefault === true && t._businessunitid_value === r._businessunitid_value) byId.delete(other);
       }
       deltaLinks[set] = delta.deltaLink;
       changes[set] = { changed: delta.changed.length, deleted: delta.deleted.length };
@@ -211,5 +219,5 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
     done++;
     onProgress({ table: 'every counted table', rows: Object.values(recordCounts).reduce((a, b) => a + b, 0), kind: 'counted', done, of });
   }
-  return { state: pulledState, deltaLinks, changes, recordCounts, countsMissing, privilegeIds: Object.fromEntries(env.privileges.map((p) => [p.name, p.privilegeid])), counts, requests: connection.requests, throttled: connection.throttled, throttledWaitMs: connection.throttledWaitMs };
+  return { state: pulledState, deltaLinks, changes, recordCounts, countsMissing, etags: etagsOf(raw), privilegeIds: Object.fromEntries(env.privileges.map((p) => [p.name, p.privilegeid])), counts, requests: connection.requests, throttled: connection.throttled, throttledWaitMs: connection.throttledWaitMs };
 }

@@ -1,15 +1,18 @@
 /**
- * Push: staged commands as Web API requests, in order, sent as $batch change sets of at most
- * 1,000 operations (each change set applies whole or not at all). A dry run lists the requests
- * without sending any. Commands without a Web API mapping yet are refused by name before anything
- * is sent. A team's name and a user's plain columns are PATCHed with If-Match (the version read
- * when the push plans), a value the environment changed since the pull is refused as a conflict
- * naming the field, and a 412 while sending is named the same way.
+ * Push planning: staged commands as Web API requests, in order (pushSend.ts sends them as $batch
+ * change sets of at most 1,000 operations, each applied whole or not at all; pushReadBack.ts tells
+ * which the environment already holds). A dry run lists the requests without sending any. Staged commands without a Dataverse equivalent are listed by position and
+ * nothing is sent. A PATCH carries If-Match with the row's version from the pull, so a row changed
+ * in the environment since then is refused (412) and shown per field: the environment's value
+ * beside the vault's, with Dataverse's own message.
  */
-import type { Command } from '../core/commands/schema';
+import { randomUUID } from 'node:crypto';
+import type { Command, CommandType } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
 import { DEPTHS } from '../core/model/depth';
-import { Connection, DataverseError, asDataverseError } from './connection';
+import { LOCAL_ONLY_COMMANDS } from '../sync/dataverse';
+import { Connection, DataverseError } from './connection';
+import type { Etags, VersionedSet } from './etags';
 
 /** The documented largest batch. */
 export const MAX_BATCH = 1000;
@@ -25,15 +28,31 @@ export interface PlannedRequest {
   readonly send: (c: Connection) => Promise<unknown>;
   /** What the environment holds once the request is in effect (checked before a retry). */
   readonly effect: Effect;
-  /** A PATCH sent with If-Match: the row's version when the push read it, and what it changes (named in a conflict). */
-  readonly ifMatch?: { readonly etag: string; readonly what: string; readonly columns: readonly string[] };
+  /** A PATCH sent with If-Match: the row's version from the pull (or read when the pull kept none) and the vault's values of what it changes. */
+  readonly ifMatch?: IfMatch;
 }
 
-/** A role's privilege at a depth (null: the role lacks it), or an association row present or absent. */
+export interface IfMatch {
+  readonly etag: string;
+  /** "user Kendall Events": the row as a person names it. */
+  readonly what: string;
+  readonly set: VersionedSet;
+  readonly id: string;
+  /** Columns as the Web API reads them (lookups as _x_value) -> the vault's value before the change. */
+  readonly vault: Readonly<Record<string, unknown>>;
+}
+
+/** What a request leaves in the environment, read back before a retry so nothing is applied twice. */
 export type Effect =
   | { readonly kind: 'privilege'; readonly roleid: string; readonly privilegeid: string; readonly depth: string | null }
-  | { readonly kind: 'columns'; readonly set: 'systemusers' | 'teams'; readonly id: string; readonly values: Readonly<Record<string, unknown>> }
-  | { readonly kind: 'pair'; readonly set: 'systemuserrolescollection' | 'teamrolescollection' | 'teammemberships'; readonly by: readonly [string, string]; readonly other: readonly [string, string]; readonly present: boolean };
+  /** The role holds exactly these privileges (privilege id -> depth). */
+  | { readonly kind: 'privileges'; readonly roleid: string; readonly privileges: Readonly<Record<string, string>> }
+  /** Columns as read (lookups as _x_value). */
+  | { readonly kind: 'columns'; readonly set: VersionedSet; readonly id: string; readonly values: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'row'; readonly set: VersionedSet | 'fieldpermissions'; readonly id: string; readonly present: boolean }
+  | { readonly kind: 'fieldpermission'; readonly profileid: string; readonly entityname: string; readonly attributelogicalname: string; readonly values: Readonly<Record<'canread' | 'cancreate' | 'canupdate', number>> | null }
+  | { readonly kind: 'pair'; readonly set: 'systemuserrolescollection' | 'teamrolescollection' | 'teammemberships'; readonly by: readonly [string, string]; readonly other: readonly [string, string]; readonly present: boolean }
+  | { readonly kind: 'profile'; readonly profileid: string; readonly nav: 'systemuserprofiles_association' | 'teamprofiles_association'; readonly member: string; readonly present: boolean };
 
 export interface PushContext {
   readonly state: OrgState;
@@ -41,8 +60,24 @@ export interface PushContext {
   readonly privileges: Readonly<Record<string, string>>;
   /** The id of a role's copy in a business unit, as the environment holds it. */
   readonly roleCopy: (roleid: string, businessunitid: string) => Promise<string>;
-  /** A user's or team's row as the environment holds it now, with its @odata.etag (for PATCH with If-Match). */
-  readonly row?: (set: 'systemusers' | 'teams', id: string, columns: readonly string[]) => Promise<Record<string, unknown>>;
+  /** A row's version from the pull (@odata.etag), when the pull kept it. */
+  readonly etag?: (set: VersionedSet, id: string) => string | undefined;
+  /** A row as the environment holds it now, with its @odata.etag: for a PATCH of a row the pull kept no version of. */
+  readonly row?: (set: VersionedSet, id: string, columns: readonly string[]) => Promise<Record<string, unknown>>;
+  /** The id of a profile's field permission row for a column, as the environment holds it (undefined: none). */
+  readonly fieldPermission?: (profileid: string, entityname: string, attributelogicalname: string) => Promise<string | undefined>;
+}
+
+/** A push refused for rows changed in the environment since the pull, per field. */
+export class PushConflict extends DataverseError {
+  constructor(
+    message: string,
+    readonly fields: readonly { readonly command: number; readonly what: string; readonly field: string; readonly environment: unknown; readonly vault: unknown }[],
+    status: number | null,
+    code: string | null,
+  ) {
+    super(message, status, code);
+  }
 }
 
 /** A row read from the environment with the columns asked for and its @odata.etag. */
@@ -54,254 +89,349 @@ export function rowReader(c: Connection): NonNullable<PushContext['row']> {
     });
 }
 
-/** The plain columns a push may PATCH, per command; other fields of the command are refused by name. */
-const PLAIN: Record<'updateTeam' | 'updateUser', { set: 'teams' | 'systemusers'; key: string; entity: string; columns: readonly string[]; label: string }> = {
-  updateTeam: { set: 'teams', key: 'teamid', entity: 'team', columns: ['name'], label: 'name' },
-  updateUser: { set: 'systemusers', key: 'systemuserid', entity: 'user', columns: ['domainname', 'internalemailaddress'], label: 'fullname' },
-};
-
-/** The copy of a role in a unit, read from the environment (roles whose parentrootroleid is the role). */
+/** The copy of a role in a unit, read from the environment: every copy of the role at once (roles whose parentrootroleid is the role). */
 export function roleCopyReader(c: Connection): PushContext['roleCopy'] {
-  const cache = new Map<string, Promise<string>>();
-  return (roleid, bu) => {
-    const key = `${roleid}|${bu}`;
-    let p = cache.get(key);
+  const cache = new Map<string, Promise<Map<string, string>>>();
+  return async (roleid, bu) => {
+    let p = cache.get(roleid);
     if (!p) {
-      p = c.all<{ roleid: string }>('roles', ['roleid'], { filter: `_parentrootroleid_value eq ${roleid} and _businessunitid_value eq ${bu}` }).then((rows) => {
-        if (rows.length !== 1) throw new DataverseError(`role ${roleid} has no copy in business unit ${bu} in the environment`, null, null);
-        return rows[0].roleid;
-      });
-      cache.set(key, p);
+      p = c.all<{ roleid: string; _businessunitid_value: string }>('roles', ['roleid', '_businessunitid_value'], { filter: `_parentrootroleid_value eq ${roleid}` }).then((rows) => new Map(rows.map((r) => [String(r._businessunitid_value).toLowerCase(), r.roleid])));
+      cache.set(roleid, p);
     }
-    return p;
+    const copy = (await p).get(bu.toLowerCase());
+    if (!copy) throw new DataverseError(`role ${roleid} has no copy in business unit ${bu} in the environment`, null, null);
+    return copy;
   };
 }
 
+/** A profile's field permission rows, read once per profile from the environment. */
+export function fieldPermissionReader(c: Connection): NonNullable<PushContext['fieldPermission']> {
+  const cache = new Map<string, Promise<Map<string, string>>>();
+  return async (profileid, entityname, attribute) => {
+    let p = cache.get(profileid);
+    if (!p) {
+      p = c
+        .all<Record<string, string>>('fieldpermissions', ['fieldpermissionid', 'entityname', 'attributelogicalname'], { filter: `_fieldsecurityprofileid_value eq ${profileid}` })
+        .then((rows) => new Map(rows.map((r) => [`${r.entityname}.${r.attributelogicalname}`, r.fieldpermissionid])));
+      cache.set(profileid, p);
+    }
+    return (await p).get(`${entityname}.${attribute}`);
+  };
+}
+
+/** Why a staged command cannot be pushed: it has no Dataverse equivalent (or none this push sends). */
+const NOT_PUSHED: Partial<Record<CommandType, string>> = {
+  ...Object.fromEntries([...LOCAL_ONLY_COMMANDS].map((t) => [t, 'records and shares are kept in the vault only (they model who could see what), not written to the environment'])),
+  setHierarchySecurity: "hierarchy security is a setting of the environment's organization row, which this push does not change; set it in the Power Platform admin center",
+  addCustomEntity: "a table is created in a solution of the environment (its metadata), not by a push of security changes",
+};
+
+/** Model field -> the column as the Web API reads it; lookups are written x@odata.bind to the set named. */
+const COLUMNS: Record<VersionedSet, Record<string, { read: string; bind?: string }>> = {
+  businessunits: { name: { read: 'name' }, parentbusinessunitid: { read: '_parentbusinessunitid_value', bind: 'businessunits' }, isdisabled: { read: 'isdisabled' } },
+  systemusers: { fullname: { read: 'fullname' }, domainname: { read: 'domainname' }, internalemailaddress: { read: 'internalemailaddress' }, parentsystemuserid: { read: '_parentsystemuserid_value', bind: 'systemusers' }, isdisabled: { read: 'isdisabled' } },
+  teams: { name: { read: 'name' }, administratorid: { read: '_administratorid_value', bind: 'systemusers' } },
+  roles: { name: { read: 'name' }, isinherited: { read: 'isinherited' }, description: { read: 'description' } },
+  fieldsecurityprofiles: { name: { read: 'name' }, description: { read: 'description' } },
+};
+const ENTITY: Record<VersionedSet, string> = { businessunits: 'business unit', systemusers: 'user', teams: 'team', roles: 'role', fieldsecurityprofiles: 'field security profile' };
+const TABLE: Record<VersionedSet, 'businessunits' | 'systemusers' | 'teams' | 'roles' | 'fieldsecurityprofiles'> = { businessunits: 'businessunits', systemusers: 'systemusers', teams: 'teams', roles: 'roles', fieldsecurityprofiles: 'fieldsecurityprofiles' };
+
+/**
+ * Dataverse composes a user's fullname from firstname and lastname: the last word is written as
+ * the last name, the rest as the first name (what the default "First Last" format gives back).
+ */
+export function nameParts(fullname: string): { firstname: string | null; lastname: string } {
+  const words = fullname.trim().split(/\s+/);
+  return { firstname: words.length > 1 ? words.slice(0, -1).join(' ') : null, lastname: words.at(-1)! };
+}
+
+/** A model row's fields as written in a POST or PATCH body. */
+function written(set: VersionedSet, fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    const col = COLUMNS[set][k];
+    if (set === 'systemusers' && k === 'fullname') Object.assign(out, nameParts(String(v)));
+    else if (col?.bind) out[`${k}@odata.bind`] = v === null || v === undefined ? null : `/${col.bind}(${String(v)})`;
+    else out[k] = v ?? null;
+  }
+  return out;
+}
+
+const readForm = (set: VersionedSet, fields: Record<string, unknown>) => Object.fromEntries(Object.entries(fields).map(([k, v]) => [COLUMNS[set][k].read, v ?? null]));
+export const show = (v: unknown) => JSON.stringify(v ?? null);
+export const same = (a: unknown, b: unknown) => (typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : (a ?? null) === (b ?? null));
+
 export async function planPush(commands: readonly Command[], ctx: PushContext): Promise<PlannedRequest[]> {
+  const blocked = commands.flatMap((c, i) => (NOT_PUSHED[c.type] ? [{ i, type: c.type }] : []));
+  if (blocked.length) {
+    const reasons = [...new Set(blocked.map((b) => NOT_PUSHED[b.type]!))].map((why) => `${blocked.filter((b) => NOT_PUSHED[b.type] === why).map((b) => `change ${b.i + 1} (${b.type})`).join(', ')}: ${why}`);
+    throw new DataverseError(`${blocked.length} of ${commands.length} staged change(s) have no Dataverse equivalent, so nothing was sent: ${reasons.join('; ')}. Remove them from the staged set (or apply them to the vault only) and push again`, null, null);
+  }
   const out: PlannedRequest[] = [];
+  /** Rows this push creates or already changed: a later PATCH of them carries no pulled version. */
+  const touched = new Set<string>();
+  const created = new Set<string>();
+  const newFieldPermissions = new Map<string, string>();
+  // The rows as the staged commands before this one leave them: read from the vault's state, written here (a command's whole state would copy a 50,000-row table each time).
+  const overlay = new Map<string, Record<string, unknown> | null>();
+  const rowAt = (set: VersionedSet, id: string): Record<string, unknown> | undefined => {
+    const k = `${set}|${id}`;
+    if (overlay.has(k)) return overlay.get(k) ?? undefined;
+    return ctx.state[TABLE[set]].get(id) as unknown as Record<string, unknown> | undefined;
+  };
+  const write = (set: VersionedSet, id: string, row: Record<string, unknown> | null) => overlay.set(`${set}|${id}`, row);
+  const rootUnit = () => [...ctx.state.businessunits.values()].find((u) => u.parentbusinessunitid === null)?.businessunitid;
+  const pid = (i: number, type: string, name: string) => {
+    const id = ctx.privileges[name] ?? Object.entries(ctx.privileges).find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+    if (!id) throw new DataverseError(`command ${i + 1} (${type}): the environment has no privilege ${name}`, null, null);
+    return id;
+  };
   for (let i = 0; i < commands.length; i++) {
-    const c = commands[i] as Command & Record<string, unknown>;
+    const c = commands[i];
+    const fail = (why: string) => new DataverseError(`command ${i + 1} (${c.type}): ${why}; nothing was sent`, null, null);
+    const push = (r: Omit<PlannedRequest, 'command'>) => out.push({ command: i, ...r });
+
+    /** POST {set} with the id the vault holds (Dataverse keeps a client-supplied GUID). */
+    const create = (set: VersionedSet | 'fieldpermissions', id: string, body: Record<string, unknown>) => {
+      created.add(id);
+      touched.add(`${set}|${id}`);
+      push({ method: 'POST', path: set, body, effect: { kind: 'row', set, id, present: true }, send: (k) => k.api.create({ collection: set, data: body }) });
+    };
+    const remove = (set: VersionedSet | 'fieldpermissions', id: string) => {
+      touched.add(`${set}|${id}`);
+      push({ method: 'DELETE', path: `${set}(${id})`, effect: { kind: 'row', set, id, present: false }, send: (k) => k.api.deleteRecord({ collection: set, key: id }) });
+    };
+    /** PATCH of the fields the command changes, If-Match with the pulled version on the row's first change in this push. */
+    const patch = async (set: VersionedSet, id: string, given: Record<string, unknown>) => {
+      const was = rowAt(set, id);
+      if (!was) throw fail(`${ENTITY[set]} ${id} is not in the organization`);
+      const now = { ...was, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
+      write(set, id, now);
+      const fields = Object.keys(COLUMNS[set]).filter((k) => k in given && given[k] !== undefined && (now[k] ?? null) !== (was[k] ?? null));
+      if (!fields.length) return;
+      const changes = Object.fromEntries(fields.map((k) => [k, now[k] ?? null]));
+      const held = Object.fromEntries(fields.map((k) => [k, was[k] ?? null]));
+      const body = written(set, changes);
+      const values = readForm(set, changes);
+      const vault = readForm(set, held);
+      const what = `${ENTITY[set]} ${String(was.fullname ?? was.name ?? id)}`;
+      let ifMatch: IfMatch | undefined;
+      if (!touched.has(`${set}|${id}`)) {
+        const pulled = ctx.etag?.(set, id);
+        if (pulled) ifMatch = { etag: pulled, what, set, id, vault };
+        else if (ctx.row) {
+          // No version from the pull (a vault pulled before versions were kept): the row as it is now, held to the vault's values.
+          const env = await ctx.row(set, id, Object.keys(vault));
+          const moved = Object.keys(vault).filter((k) => !same(env[k], vault[k]));
+          if (moved.length) throw new PushConflict(`conflict: ${moved.map((k) => `the ${k} of ${what} is ${show(env[k])} in the environment but ${show(vault[k])} in the vault`).join('; ')} (changed in the environment since the pull); pull again before pushing command ${i + 1} (${c.type}); nothing was sent`, moved.map((k) => ({ command: i, what, field: k, environment: env[k] ?? null, vault: vault[k] })), 412, '0x80060882');
+          ifMatch = { etag: env['@odata.etag'] as string, what, set, id, vault };
+        } else throw fail(`the push has no version of ${what} from the pull to send with If-Match; pull again`);
+      }
+      touched.add(`${set}|${id}`);
+      const etag = ifMatch?.etag;
+      push({ method: 'PATCH', path: `${set}(${id})`, body, effect: { kind: 'columns', set, id, values }, ...(ifMatch ? { ifMatch } : {}), send: (k) => k.api.update({ collection: set, key: id, data: body, ...(etag ? { ifmatch: etag } : {}) }) });
+    };
+    const replacePrivileges = (roleid: string, names: Readonly<Record<string, string>>) => {
+      const role = rowAt('roles', roleid);
+      if (!role) throw fail(`role ${roleid} is not in the organization`);
+      const entries = Object.entries(names).map(([n, depth]) => ({ id: pid(i, c.type, n), depth }));
+      const body = { Privileges: entries.map((e) => ({ Depth: e.depth, PrivilegeId: e.id, BusinessUnitId: role.businessunitid })) };
+      touched.add(`roles|${roleid}`);
+      push({ method: 'POST', path: `roles(${roleid})/Microsoft.Dynamics.CRM.ReplacePrivilegesRole`, body, effect: { kind: 'privileges', roleid, privileges: Object.fromEntries(entries.map((e) => [e.id, e.depth])) }, send: (k) => k.api.callAction({ actionName: 'Microsoft.Dynamics.CRM.ReplacePrivilegesRole', collection: 'roles', key: roleid, action: body }) });
+    };
+
     switch (c.type) {
       case 'setRolePrivilege': {
-        const roleid = c.roleid as string;
-        const role = ctx.state.roles.get(roleid);
-        if (!role) throw new DataverseError(`command ${i + 1} (setRolePrivilege): role ${roleid} is not in the organization`, null, null);
-        const pid = ctx.privileges[c.privilege as string] ?? Object.entries(ctx.privileges).find(([n]) => n.toLowerCase() === String(c.privilege).toLowerCase())?.[1];
-        if (!pid) throw new DataverseError(`command ${i + 1} (setRolePrivilege): the environment has no privilege ${String(c.privilege)}`, null, null);
+        const role = rowAt('roles', c.roleid);
+        if (!role) throw fail(`role ${c.roleid} is not in the organization`);
+        const privilegeid = pid(i, c.type, c.privilege);
+        touched.add(`roles|${c.roleid}`);
         if (c.depth === null) {
-          const body = { PrivilegeId: pid };
-          out.push({ command: i, method: 'POST', path: `roles(${roleid})/Microsoft.Dynamics.CRM.RemovePrivilegeRole`, body, effect: { kind: 'privilege', roleid, privilegeid: pid, depth: null }, send: (k) => k.api.callAction({ actionName: 'Microsoft.Dynamics.CRM.RemovePrivilegeRole', collection: 'roles', key: roleid, action: body }) });
+          const body = { PrivilegeId: privilegeid };
+          push({ method: 'POST', path: `roles(${c.roleid})/Microsoft.Dynamics.CRM.RemovePrivilegeRole`, body, effect: { kind: 'privilege', roleid: c.roleid, privilegeid, depth: null }, send: (k) => k.api.callAction({ actionName: 'Microsoft.Dynamics.CRM.RemovePrivilegeRole', collection: 'roles', key: c.roleid, action: body }) });
         } else {
+          if (!(DEPTHS as readonly unknown[]).includes(c.depth)) throw fail(`${String(c.depth)} is not a depth`);
           // PrivilegeDepth by member name (Basic, Local, Deep, Global = 0-3).
-          const body = { Privileges: [{ Depth: c.depth as string, PrivilegeId: pid, BusinessUnitId: role.businessunitid }] };
-          if (!(DEPTHS as readonly unknown[]).includes(c.depth)) throw new DataverseError(`command ${i + 1} (setRolePrivilege): ${String(c.depth)} is not a depth`, null, null);
-          out.push({ command: i, method: 'POST', path: `roles(${roleid})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, body, effect: { kind: 'privilege', roleid, privilegeid: pid, depth: c.depth as string }, send: (k) => k.api.callAction({ actionName: 'Microsoft.Dynamics.CRM.AddPrivilegesRole', collection: 'roles', key: roleid, action: body }) });
+          const body = { Privileges: [{ Depth: c.depth, PrivilegeId: privilegeid, BusinessUnitId: role.businessunitid }] };
+          push({ method: 'POST', path: `roles(${c.roleid})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, body, effect: { kind: 'privilege', roleid: c.roleid, privilegeid, depth: c.depth }, send: (k) => k.api.callAction({ actionName: 'Microsoft.Dynamics.CRM.AddPrivilegesRole', collection: 'roles', key: c.roleid, action: body }) });
         }
         break;
       }
+      case 'replaceRolePrivileges':
+        replacePrivileges(c.roleid, c.privileges);
+        break;
       case 'assignRole':
       case 'removeRole': {
-        const user = typeof c.systemuserid === 'string' ? c.systemuserid : null;
-        const holder = user ?? (c.teamid as string);
+        const user = c.systemuserid ?? null;
+        const holder = user ?? c.teamid!;
         const set = user ? 'systemusers' : 'teams';
         const nav = user ? 'systemuserroles_association' : 'teamroles_association';
-        const unit = (c.businessunitid as string | null | undefined) ?? (user ? ctx.state.systemusers.get(user)?.businessunitid : ctx.state.teams.get(holder)?.businessunitid);
-        if (!unit) throw new DataverseError(`command ${i + 1} (${c.type}): ${set === 'systemusers' ? 'user' : 'team'} ${holder} is not in the organization`, null, null);
-        const copy = await ctx.roleCopy(c.roleid as string, unit);
+        const unit = c.businessunitid ?? (rowAt(set, holder)?.businessunitid as string | undefined);
+        if (!unit) throw fail(`${user ? 'user' : 'team'} ${holder} is not in the organization`);
+        const role = rowAt('roles', c.roleid);
+        let copy: string;
+        if (role && created.has(c.roleid) && role.businessunitid === unit) copy = c.roleid;
+        else if (created.has(c.roleid) || created.has(unit)) throw fail(`role ${String(role?.name ?? c.roleid)} gets its copy in business unit ${String(rowAt('businessunits', unit)?.name ?? unit)} only once this push has created ${created.has(unit) ? 'the unit' : 'the role'}, and Dataverse names that copy; push, pull, then push the assignment`);
+        else copy = await ctx.roleCopy(c.roleid, unit);
         const pair = (present: boolean): Effect => ({ kind: 'pair', set: user ? 'systemuserrolescollection' : 'teamrolescollection', by: [user ? 'systemuserid' : 'teamid', holder], other: ['roleid', copy], present });
-        if (c.type === 'assignRole') out.push({ command: i, method: 'POST', path: `${set}(${holder})/${nav}/$ref`, body: { '@odata.id': `roles(${copy})` }, effect: pair(true), send: (k) => k.api.associate({ collection: set, primaryKey: holder, relationshipName: nav, relatedCollection: 'roles', relatedKey: copy }) });
-        else out.push({ command: i, method: 'DELETE', path: `${set}(${holder})/${nav}(${copy})/$ref`, effect: pair(false), send: (k) => k.api.disassociate({ collection: set, primaryKey: holder, relationshipName: nav, relatedKey: copy }) });
+        if (c.type === 'assignRole') push({ method: 'POST', path: `${set}(${holder})/${nav}/$ref`, body: { '@odata.id': `roles(${copy})` }, effect: pair(true), send: (k) => k.api.associate({ collection: set, primaryKey: holder, relationshipName: nav, relatedCollection: 'roles', relatedKey: copy }) });
+        else push({ method: 'DELETE', path: `${set}(${holder})/${nav}(${copy})/$ref`, effect: pair(false), send: (k) => k.api.disassociate({ collection: set, primaryKey: holder, relationshipName: nav, relatedKey: copy }) });
         break;
       }
       case 'addTeamMember':
       case 'removeTeamMember': {
-        const team = c.teamid as string;
-        const user = c.systemuserid as string;
+        const { teamid: team, systemuserid: user } = c;
         const member = (present: boolean): Effect => ({ kind: 'pair', set: 'teammemberships', by: ['teamid', team], other: ['systemuserid', user], present });
-        if (c.type === 'addTeamMember') out.push({ command: i, method: 'POST', path: `teams(${team})/teammembership_association/$ref`, body: { '@odata.id': `systemusers(${user})` }, effect: member(true), send: (k) => k.api.associate({ collection: 'teams', primaryKey: team, relationshipName: 'teammembership_association', relatedCollection: 'systemusers', relatedKey: user }) });
-        else out.push({ command: i, method: 'DELETE', path: `teams(${team})/teammembership_association(${user})/$ref`, effect: member(false), send: (k) => k.api.disassociate({ collection: 'teams', primaryKey: team, relationshipName: 'teammembership_association', relatedKey: user }) });
+        if (c.type === 'addTeamMember') push({ method: 'POST', path: `teams(${team})/teammembership_association/$ref`, body: { '@odata.id': `systemusers(${user})` }, effect: member(true), send: (k) => k.api.associate({ collection: 'teams', primaryKey: team, relationshipName: 'teammembership_association', relatedCollection: 'systemusers', relatedKey: user }) });
+        else push({ method: 'DELETE', path: `teams(${team})/teammembership_association(${user})/$ref`, effect: member(false), send: (k) => k.api.disassociate({ collection: 'teams', primaryKey: team, relationshipName: 'teammembership_association', relatedKey: user }) });
+        break;
+      }
+      case 'createBusinessUnit': {
+        // Dataverse creates the unit's default team itself, under an id of its own: the next pull brings it.
+        const id = c.businessunitid!;
+        write('businessunits', id, { businessunitid: id, name: c.name, parentbusinessunitid: c.parentbusinessunitid, isdisabled: false });
+        create('businessunits', id, { businessunitid: id, name: c.name, 'parentbusinessunitid@odata.bind': `/businessunits(${c.parentbusinessunitid})` });
+        break;
+      }
+      case 'updateBusinessUnit':
+        await patch('businessunits', c.businessunitid, { name: c.name });
+        break;
+      // Behavior of specialized update operations: SetParentBusinessUnit is an Update of parentbusinessunitid, SetState of isdisabled.
+      case 'moveBusinessUnit':
+        await patch('businessunits', c.businessunitid, { parentbusinessunitid: c.parentbusinessunitid });
+        break;
+      case 'setBusinessUnitDisabled':
+        await patch('businessunits', c.businessunitid, { isdisabled: c.isdisabled });
+        break;
+      case 'deleteBusinessUnit':
+        write('businessunits', c.businessunitid, null);
+        remove('businessunits', c.businessunitid);
+        break;
+      case 'createUser': {
+        const u = { systemuserid: c.systemuserid!, fullname: c.fullname, domainname: c.domainname, internalemailaddress: c.internalemailaddress ?? null, businessunitid: c.businessunitid, parentsystemuserid: c.parentsystemuserid ?? null, isdisabled: false };
+        write('systemusers', u.systemuserid, u);
+        create('systemusers', u.systemuserid, { systemuserid: u.systemuserid, ...written('systemusers', { fullname: u.fullname, domainname: u.domainname, internalemailaddress: u.internalemailaddress }), 'businessunitid@odata.bind': `/businessunits(${u.businessunitid})`, ...(u.parentsystemuserid ? written('systemusers', { parentsystemuserid: u.parentsystemuserid }) : {}) });
+        break;
+      }
+      case 'updateUser':
+        await patch('systemusers', c.systemuserid, { fullname: c.fullname, domainname: c.domainname, internalemailaddress: c.internalemailaddress, parentsystemuserid: c.parentsystemuserid });
+        break;
+      case 'moveUser': {
+        const was = rowAt('systemusers', c.systemuserid);
+        if (!was) throw fail(`user ${c.systemuserid} is not in the organization`);
+        if (was.businessunitid === c.businessunitid) break;
+        write('systemusers', c.systemuserid, { ...was, businessunitid: c.businessunitid });
+        // The user keeps what it owns: ReassignPrincipal is the user itself. Dataverse removes the user's roles, as the model does.
+        const body = { BusinessUnit: { '@odata.type': 'Microsoft.Dynamics.CRM.businessunit', businessunitid: c.businessunitid }, ReassignPrincipal: { '@odata.type': 'Microsoft.Dynamics.CRM.systemuser', systemuserid: c.systemuserid } };
+        touched.add(`systemusers|${c.systemuserid}`);
+        push({ method: 'POST', path: `systemusers(${c.systemuserid})/Microsoft.Dynamics.CRM.SetBusinessSystemUser`, body, effect: { kind: 'columns', set: 'systemusers', id: c.systemuserid, values: { _businessunitid_value: c.businessunitid } }, send: (k) => k.api.callAction({ actionName: 'Microsoft.Dynamics.CRM.SetBusinessSystemUser', collection: 'systemusers', key: c.systemuserid, action: body }) });
+        break;
+      }
+      case 'setUserDisabled':
+        await patch('systemusers', c.systemuserid, { isdisabled: c.isdisabled });
+        break;
+      case 'createTeam': {
+        const t = { teamid: c.teamid!, name: c.name, teamtype: c.teamtype, businessunitid: c.businessunitid, administratorid: c.administratorid ?? null, isdefault: false };
+        write('teams', t.teamid, t);
+        create('teams', t.teamid, { teamid: t.teamid, name: t.name, teamtype: t.teamtype, 'businessunitid@odata.bind': `/businessunits(${t.businessunitid})`, ...(t.administratorid ? written('teams', { administratorid: t.administratorid }) : {}) });
         break;
       }
       case 'updateTeam':
-      case 'updateUser': {
-        const spec = PLAIN[c.type];
-        const id = c[spec.key] as string;
-        const held = (spec.set === 'teams' ? ctx.state.teams.get(id) : ctx.state.systemusers.get(id)) as unknown as Record<string, unknown> | undefined;
-        if (!held) throw new DataverseError(`command ${i + 1} (${c.type}): ${spec.entity} ${id} is not in the organization`, null, null);
-        const fields = Object.keys(c).filter((k) => k !== 'type' && k !== spec.key && c[k] !== undefined);
-        const other = fields.find((k) => !spec.columns.includes(k));
-        if (other) throw new DataverseError(`command ${i + 1} (${c.type}): ${other} cannot be pushed to Dataverse yet (only ${spec.columns.join(', ')}); nothing was sent`, null, null);
-        if (!ctx.row) throw new DataverseError(`command ${i + 1} (${c.type}): the push needs to read the ${spec.entity} from the environment`, null, null);
-        const name = String(held[spec.label]);
-        const what = `${spec.entity} ${name}`;
-        const values = Object.fromEntries(fields.map((k) => [k, c[k] ?? null]));
-        // The first change of a row in this push is sent with the version read now; a later one of the same row follows it.
-        const first = !out.some((r) => r.effect.kind === 'columns' && r.effect.id === id);
-        const now = await ctx.row(spec.set, id, fields);
-        if (first) {
-          const moved = fields.filter((k) => (now[k] ?? null) !== (held[k] ?? null));
-          if (moved.length) throw new DataverseError(`conflict: ${moved.map((k) => `the ${k} of ${what} is ${JSON.stringify(now[k] ?? null)} in the environment but ${JSON.stringify(held[k] ?? null)} in the vault`).join('; ')} (changed in the environment since the pull); pull again before pushing command ${i + 1} (${c.type}); nothing was sent`, 412, '0x80060882');
+        await patch('teams', c.teamid, { name: c.name, administratorid: c.administratorid });
+        break;
+      case 'deleteTeam':
+        write('teams', c.teamid, null);
+        remove('teams', c.teamid);
+        break;
+      case 'createRole': {
+        const unit = c.businessunitid ?? rootUnit();
+        if (!unit) throw fail('the organization has no root business unit');
+        const r = { roleid: c.roleid!, name: c.name, businessunitid: unit, isinherited: c.isinherited ?? 1, description: c.description ?? null, privileges: c.privileges ?? {} };
+        write('roles', r.roleid, r);
+        create('roles', r.roleid, { roleid: r.roleid, name: r.name, 'businessunitid@odata.bind': `/businessunits(${r.businessunitid})`, isinherited: r.isinherited, ...(r.description ? { description: r.description } : {}) });
+        if (Object.keys(r.privileges).length) replacePrivileges(r.roleid, r.privileges);
+        break;
+      }
+      case 'updateRole':
+        await patch('roles', c.roleid, { name: c.name, isinherited: c.isinherited, description: c.description });
+        break;
+      case 'deleteRole':
+        write('roles', c.roleid, null);
+        remove('roles', c.roleid);
+        break;
+      case 'createFieldSecurityProfile': {
+        const p = { fieldsecurityprofileid: c.fieldsecurityprofileid!, name: c.name, description: c.description ?? null };
+        write('fieldsecurityprofiles', p.fieldsecurityprofileid, p);
+        create('fieldsecurityprofiles', p.fieldsecurityprofileid, { fieldsecurityprofileid: p.fieldsecurityprofileid, name: p.name, ...(p.description ? { description: p.description } : {}) });
+        break;
+      }
+      case 'updateFieldSecurityProfile':
+        await patch('fieldsecurityprofiles', c.fieldsecurityprofileid, { name: c.name, description: c.description });
+        break;
+      case 'deleteFieldSecurityProfile':
+        write('fieldsecurityprofiles', c.fieldsecurityprofileid, null);
+        remove('fieldsecurityprofiles', c.fieldsecurityprofileid);
+        break;
+      case 'setFieldPermission':
+      case 'removeFieldPermission': {
+        const profile = c.fieldsecurityprofileid;
+        const key = `${profile}|${c.entityname}.${c.attributelogicalname}`;
+        let id = newFieldPermissions.get(key);
+        if (!id && !created.has(profile)) {
+          if (!ctx.fieldPermission) throw fail('the push needs to read the profile\'s field permissions from the environment');
+          id = await ctx.fieldPermission(profile, c.entityname, c.attributelogicalname);
         }
-        const etag = now['@odata.etag'] as string;
-        out.push({
-          command: i,
-          method: 'PATCH',
-          path: `${spec.set}(${id})`,
-          body: values,
-          effect: { kind: 'columns', set: spec.set, id, values },
-          ...(first ? { ifMatch: { etag, what, columns: fields } } : {}),
-          send: (k) => k.api.update({ collection: spec.set, key: id, data: values, ...(first ? { ifmatch: etag } : {}) }),
-        });
+        const where = { kind: 'fieldpermission', profileid: profile, entityname: c.entityname, attributelogicalname: c.attributelogicalname } as const;
+        if (c.type === 'removeFieldPermission') {
+          if (!id) throw fail(`the environment has no field permission for ${c.entityname}.${c.attributelogicalname} on profile ${profile}`);
+          newFieldPermissions.delete(key);
+          push({ method: 'DELETE', path: `fieldpermissions(${id})`, effect: { ...where, values: null }, send: (k) => k.api.deleteRecord({ collection: 'fieldpermissions', key: id! }) });
+          break;
+        }
+        const values = { canread: c.canread, cancreate: c.cancreate, canupdate: c.canupdate };
+        if (id) {
+          const key2 = id;
+          push({ method: 'PATCH', path: `fieldpermissions(${id})`, body: values, effect: { ...where, values }, send: (k) => k.api.update({ collection: 'fieldpermissions', key: key2, data: values }) });
+        } else {
+          const fresh = randomUUID();
+          newFieldPermissions.set(key, fresh);
+          const body = { fieldpermissionid: fresh, 'fieldsecurityprofileid@odata.bind': `/fieldsecurityprofiles(${profile})`, entityname: c.entityname, attributelogicalname: c.attributelogicalname, ...values };
+          push({ method: 'POST', path: 'fieldpermissions', body, effect: { ...where, values }, send: (k) => k.api.create({ collection: 'fieldpermissions', data: body }) });
+        }
+        break;
+      }
+      case 'assignFieldSecurityProfile':
+      case 'removeFieldSecurityProfile': {
+        const profile = c.fieldsecurityprofileid;
+        const member = c.systemuserid ?? c.teamid!;
+        const nav = c.systemuserid ? 'systemuserprofiles_association' : 'teamprofiles_association';
+        const related = c.systemuserid ? 'systemusers' : 'teams';
+        const effect = (present: boolean): Effect => ({ kind: 'profile', profileid: profile, nav, member, present });
+        if (c.type === 'assignFieldSecurityProfile') push({ method: 'POST', path: `fieldsecurityprofiles(${profile})/${nav}/$ref`, body: { '@odata.id': `${related}(${member})` }, effect: effect(true), send: (k) => k.api.associate({ collection: 'fieldsecurityprofiles', primaryKey: profile, relationshipName: nav, relatedCollection: related, relatedKey: member }) });
+        else push({ method: 'DELETE', path: `fieldsecurityprofiles(${profile})/${nav}(${member})/$ref`, effect: effect(false), send: (k) => k.api.disassociate({ collection: 'fieldsecurityprofiles', primaryKey: profile, relationshipName: nav, relatedKey: member }) });
         break;
       }
       default:
-        throw new DataverseError(`command ${i + 1} (${c.type}) cannot be pushed to Dataverse yet; nothing was sent`, null, null);
+        throw fail('cannot be pushed to Dataverse');
     }
   }
   return out;
 }
 
-const DEPTH_BY_VALUE = ['Basic', 'Local', 'Deep', 'Global'];
-/** Users or teams of one association table past which inEffect reads the whole table rather than one query each. */
-export const WHOLE_TABLE = 50;
-
-/**
- * Which of the requests the environment already holds in effect, read from the environment: one
- * RetrieveRolePrivilegesRole per affected role and one query per affected user or team. A request
- * in effect must not be sent again (an association sent twice is refused as a duplicate).
- */
-export async function inEffect(c: Connection, requests: readonly PlannedRequest[], wholeTable = WHOLE_TABLE): Promise<boolean[]> {
-  const roles = new Map<string, Promise<Map<string, string>>>();
-  const pairs = new Map<string, Promise<Set<string>>>();
-  const norm = (id: string) => id.toLowerCase();
-  const privilegesOf = (roleid: string) => {
-    let p = roles.get(roleid);
-    if (!p) {
-      p = c
-        .send(`reading the privileges of role ${roleid}`, (api) => api.callFunction<{ RolePrivileges?: { PrivilegeId: string; Depth: string | number }[] }>({ name: 'RetrieveRolePrivilegesRole', parameters: { RoleId: roleid } }))
-        .then((res) => {
-          if (!res || !Array.isArray(res.RolePrivileges)) throw new DataverseError(`reading the privileges of role ${roleid}: the answer has no RolePrivileges list`, null, null);
-          return new Map(res.RolePrivileges.map((r) => [norm(r.PrivilegeId), typeof r.Depth === 'number' || /^\d$/.test(r.Depth) ? DEPTH_BY_VALUE[Number(r.Depth)] : r.Depth]));
-        });
-      roles.set(roleid, p);
-    }
-    return p;
-  };
-  // One query per user or team touched; past `wholeTable` of them, the whole intersect table is read once (a few pages instead of thousands of requests).
-  const holders = new Map<string, Set<string>>();
-  for (const r of requests) if (r.effect.kind === 'pair') (holders.get(`${r.effect.set}|${r.effect.by[0]}`) ?? holders.set(`${r.effect.set}|${r.effect.by[0]}`, new Set()).get(`${r.effect.set}|${r.effect.by[0]}`)!).add(norm(r.effect.by[1]));
-  const wholeTables = new Map<string, Promise<Set<string>>>();
-  const pairsOf = async (e: Extract<Effect, { kind: 'pair' }>): Promise<(other: string) => boolean> => {
-    const table = `${e.set}|${e.by[0]}`;
-    if (holders.get(table)!.size > wholeTable) {
-      let all = wholeTables.get(table);
-      if (!all) {
-        all = c.all<Record<string, string>>(e.set, [e.by[0], e.other[0]]).then((rows) => new Set(rows.map((r) => `${norm(String(r[e.by[0]]))}|${norm(String(r[e.other[0]]))}`)));
-        wholeTables.set(table, all);
-      }
-      const rows = await all;
-      return (other) => rows.has(`${norm(e.by[1])}|${other}`);
-    }
-    const key = `${table}|${e.by[1]}`;
-    let p = pairs.get(key);
-    if (!p) {
-      p = c.all<Record<string, string>>(e.set, [e.by[0], e.other[0]], { filter: `${e.by[0]} eq ${e.by[1]}` }).then((rows) => new Set(rows.map((r) => norm(String(r[e.other[0]])))));
-      pairs.set(key, p);
-    }
-    const rows = await p;
-    return (other) => rows.has(other);
-  };
-  return Promise.all(
-    requests.map(async (r) => {
-      const e = r.effect;
-      if (e.kind === 'privilege') {
-        const held = (await privilegesOf(e.roleid)).get(norm(e.privilegeid)) ?? null;
-        return held === e.depth;
-      }
-      if (e.kind === 'columns') {
-        const row = await rowReader(c)(e.set, e.id, Object.keys(e.values));
-        return Object.entries(e.values).every(([k, v]) => (row[k] ?? null) === v);
-      }
-      return (await pairsOf(e))(norm(e.other[1])) === e.present;
-    }),
-  );
-}
-
-export interface PushReport {
-  readonly sent: number;
-  readonly batches: number;
-  /** Requests not sent again because the environment already held them after a lost answer. */
-  readonly alreadyInEffect: number;
-  /** Change sets sent again after an answer that never came (or a server fault). */
-  readonly retried: number;
-}
-
-export interface SendOptions {
-  readonly onBatch?: (done: number, of: number) => void;
-  /** Times a change set is sent again after its answer was lost; 2 unless told. */
-  readonly retries?: number;
-}
-
-/** A 412 named as a conflict: the rows sent with If-Match whose version moved, with the fields the push would change. */
-async function conflictOf(c: Connection, slice: readonly PlannedRequest[], message: string): Promise<string> {
-  const read = rowReader(c);
-  const moved: string[] = [];
-  for (const r of slice) {
-    if (!r.ifMatch || r.effect.kind !== 'columns') continue;
-    const now = await read(r.effect.set, r.effect.id, r.ifMatch.columns).catch(() => null);
-    if (now && now['@odata.etag'] !== r.ifMatch.etag) moved.push(`${r.ifMatch.what} was changed in the environment while the push ran (${r.ifMatch.columns.map((k) => `${k} now ${JSON.stringify(now[k] ?? null)}`).join(', ')}); command ${r.command + 1} would set ${r.ifMatch.columns.join(', ')}`);
+/** The rows a push changes in place, whose pulled versions it leaves stale. */
+export function changedRows(requests: readonly PlannedRequest[]): { set: VersionedSet; id: string }[] {
+  const out = new Map<string, { set: VersionedSet; id: string }>();
+  for (const r of requests) {
+    const e = r.effect;
+    if (e.kind === 'columns') out.set(`${e.set}|${e.id}`, { set: e.set, id: e.id });
+    else if (e.kind === 'privilege' || e.kind === 'privileges') out.set(`roles|${e.roleid}`, { set: 'roles', id: e.roleid });
   }
-  return moved.length ? `conflict: ${moved.join('; ')}` : `conflict: ${message}`;
+  return [...out.values()];
 }
 
-/** An answer that says nothing of what was done: no answer at all, or a server fault. */
-const unanswered = (e: DataverseError) => e.status === null || e.status >= 500;
-
-/**
- * Sends the requests as $batch change sets of at most MAX_BATCH, in order; the first refused change
- * set stops the push with Dataverse's message. When a change set's answer is lost, what the
- * environment holds is read again and only the requests not yet in effect are sent again, so
- * nothing is applied twice.
- */
-export async function sendPush(c: Connection, requests: readonly PlannedRequest[], options: SendOptions | ((done: number, of: number) => void) = {}): Promise<PushReport> {
-  const opts: SendOptions = typeof options === 'function' ? { onBatch: options } : options;
-  const retries = opts.retries ?? 2;
-  const batches = Math.ceil(requests.length / MAX_BATCH);
-  let sent = 0;
-  let alreadyInEffect = 0;
-  let retried = 0;
-  for (let b = 0; b < batches; b++) {
-    const whole = requests.slice(b * MAX_BATCH, (b + 1) * MAX_BATCH);
-    const where = `change set ${b + 1} of ${batches} (commands ${whole[0].command + 1}–${whole.at(-1)!.command + 1})`;
-    let slice = whole;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await c.send(`sending change set ${b + 1} of ${batches}`, async (api) => {
-          api.startBatch();
-          for (const r of slice) void r.send(c);
-          return api.executeBatch();
-        });
-        sent += slice.length;
-        break;
-      } catch (e) {
-        const d = asDataverseError(e);
-        if (d.status === 412) throw new DataverseError(`${await conflictOf(c, slice, d.message)}; ${where} applied nothing${b ? `, the ${b} before it were applied` : ', and no change set before it'}`, d.status, d.code);
-        if (!unanswered(d)) throw new DataverseError(`${d.message}; ${where} applied nothing${b ? `, the ${b} before it were applied` : ', and no change set before it'}`, d.status, d.code);
-        if (attempt >= retries) throw new DataverseError(`${d.message}; whether ${where} was applied could not be told${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
-        retried++;
-        let held: boolean[];
-        try {
-          held = await inEffect(c, slice);
-        } catch (r) {
-          throw new DataverseError(`${d.message}; whether ${where} was applied could not be told (reading it back failed: ${asDataverseError(r).message})${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
-        }
-        const rest = slice.filter((_, k) => !held[k]);
-        alreadyInEffect += slice.length - rest.length;
-        slice = rest;
-        if (!slice.length) break;
-      }
-    }
-    opts.onBatch?.(b + 1, batches);
-  }
-  return { sent, batches, alreadyInEffect, retried };
+/** What a push reads from the environment and keeps from the pull, for one connection. */
+export function pushContext(c: Connection, state: OrgState, pulled: { readonly privileges: Readonly<Record<string, string>>; readonly etags?: Etags }): PushContext {
+  const etags = pulled.etags;
+  return { state, privileges: pulled.privileges, roleCopy: roleCopyReader(c), row: rowReader(c), fieldPermission: fieldPermissionReader(c), ...(etags ? { etag: (set: VersionedSet, id: string) => etags[set]?.[id.toLowerCase()] } : {}) };
 }

@@ -27,6 +27,8 @@ export const syncConflictSchema = z
   })
   .strict();
 
+const etagMap = z.record(z.string(), z.string().max(200));
+
 /** What a push needs to address the environment again, kept from the last pull. */
 export const dataverseLinkSchema = z
   .object({
@@ -41,6 +43,8 @@ export const dataverseLinkSchema = z
     recordcounts: z.record(z.string(), z.number().int().min(0)).optional(),
     /** Per change-tracked entity set, the @odata.deltaLink the next pull asks for changes with. */
     deltalinks: z.record(z.string(), z.string().url()).optional(),
+    /** Entity set -> row id -> @odata.etag at the pull (the version a push sends with If-Match); a row a push changed is left out. */
+    etags: z.object(Object.fromEntries(['businessunits', 'systemusers', 'teams', 'roles', 'fieldsecurityprofiles'].map((set) => [set, etagMap.optional()])) as Record<'businessunits' | 'systemusers' | 'teams' | 'roles' | 'fieldsecurityprofiles', z.ZodOptional<typeof etagMap>>).strict().optional(),
   })
   .strict();
 export type DataverseLink = z.infer<typeof dataverseLinkSchema>;

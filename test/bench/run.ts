@@ -19,6 +19,7 @@ import { benchImportRoles, IMPORT_TARGETS } from './importRoles';
 import { benchCliStart, benchOrgFileLoad } from './cliStart';
 import { benchServerStart, SERVER_START_TARGETS } from './serverStart';
 import { benchDataversePull, DATAVERSE_PULL_TARGETS } from './dataversePull';
+import { benchDataversePush, DATAVERSE_PUSH_TARGETS } from './dataversePush';
 
 const json = process.argv.includes('--json');
 const log = (s: string) => {
@@ -49,6 +50,7 @@ const TARGETS: Record<string, number> = {
   org_file_load_ms: 3000,
   ...SERVER_START_TARGETS,
   ...DATAVERSE_PULL_TARGETS,
+  ...DATAVERSE_PUSH_TARGETS,
 };
 
 log('generating the benchmark organization…');
@@ -119,6 +121,8 @@ log('sync server start…');
 const serverStartFigures = await benchServerStart();
 log('reports…');
 const reportFigures = await benchReports(state);
+log('Dataverse push (10,000 staged changes to the double)…');
+const dataversePushFigures = await benchDataversePush({ ...state, records: new Map(), shares: new Map() });
 
 const figures = {
   baseline_ms: round(baseline),
@@ -136,6 +140,7 @@ const figures = {
   ...dataverseFigures,
   ...serverStartFigures,
   ...reportFigures,
+  ...dataversePushFigures,
 };
 const context = { organization: BENCH_ORG, diff_role_direct_holders: holders, diff_rows: rows, node: process.version };
 

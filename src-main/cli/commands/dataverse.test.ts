@@ -288,14 +288,56 @@ describe('roleatlas dataverse push', () => {
     expect(await opened(path, (v) => v.state.teams.get(escalations.teamid)!.name)).toBe('Escalations (EMEA)');
   });
 
-  it('shows a conflict naming the field when the team was renamed in the environment since the pull, and sends nothing', async () => {
+  it('shows a conflict per field when the team was renamed in the environment since the pull, applies nothing and keeps the staged change', async () => {
     const { path, env } = await stagedVault('conflict', [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
     env.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
-    const sentBefore = writes(env).length;
     const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/conflict: the name of team Escalations is "Escalations \(Americas\)" in the environment but "Escalations" in the vault \(changed in the environment since the pull\); pull again before pushing command 1 \(updateTeam\); nothing was sent/);
-    expect(writes(env).length).toBe(sentBefore);
-    expect(await opened(path, (v) => v.getStaged().length)).toBe(1);
+    expect(r.stderr).toMatch(/conflict: the name of team Escalations is "Escalations \(Americas\)" in the environment but "Escalations" in the vault \(command 1 would set name\); Dataverse: .*doesn't match the RowVersion.*; change set 1 of 1 \(commands 1–1\) applied nothing/);
+    expect(writes(env).at(-1)).toMatchObject({ method: 'PATCH', status: 412 });
+    expect(env.env.data.teams.get(escalations.teamid)!.name).toBe('Escalations (Americas)');
+    expect(await opened(path, (v) => ({ staged: v.getStaged().length, name: v.state.teams.get(escalations.teamid)!.name }))).toEqual({ staged: 1, name: 'Escalations' });
+
+    const json = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--json');
+    expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string }).at(-1)).toEqual({ kind: 'conflict', env: env.url, fields: [{ change: 1, what: 'team Escalations', field: 'name', environment: 'Escalations (Americas)', vault: 'Escalations' }] });
+  });
+
+  it('moves a user to another business unit through SetBusinessSystemUser, listed on the dry run, then applied in the environment and the vault', async () => {
+    const sam = userNamed('Sam Seattle');
+    const boston = [...org.businessunits.values()].find((b) => b.name === 'Boston')!;
+    const { path, env } = await stagedVault('moved', [{ type: 'moveUser', systemuserid: sam.systemuserid, businessunitid: boston.businessunitid }]);
+    const dry = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run');
+    expect(dry.stdout).toContain(`1. POST systemusers(${sam.systemuserid})/Microsoft.Dynamics.CRM.SetBusinessSystemUser {"BusinessUnit":{"@odata.type":"Microsoft.Dynamics.CRM.businessunit","businessunitid":"${boston.businessunitid}"}`);
+    expect(writes(env)).toEqual([]);
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(0);
+    expect(env.env.data.systemusers.get(sam.systemuserid)!._businessunitid_value).toBe(boston.businessunitid);
+    expect(await opened(path, (v) => ({ unit: v.state.systemusers.get(sam.systemuserid)!.businessunitid, pulledVersion: v.getSyncState().dataverse!.etags!.systemusers![sam.systemuserid] }))).toEqual({ unit: boston.businessunitid, pulledVersion: undefined });
+  });
+
+  it('refuses a staged set holding a record, naming the change that blocks it, and sends nothing', async () => {
+    const { path, env } = await stagedVault('records', [...staged, { type: 'createRecord', recordid: 'r-1', entity: 'account', name: 'Fourth Coffee', ownerid: kendall.systemuserid }]);
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/1 of 4 staged change\(s\) have no Dataverse equivalent, so nothing was sent: change 4 \(createRecord\): records and shares are kept in the vault only/);
+    expect(writes(env)).toEqual([]);
+  });
+
+
+  it("creates a business unit and a user in the environment under the vault's ids, so the next pull finds them where the vault has them", async () => {
+    const sales = [...org.businessunits.values()].find((b) => b.name === 'Sales')!;
+    const unit = '5b0c9d1e-0000-4000-8000-00000000a001';
+    const user = '5b0c9d1e-0000-4000-8000-00000000a002';
+    const { path, env } = await stagedVault('created', [
+      { type: 'createBusinessUnit', businessunitid: unit, defaultteamid: '5b0c9d1e-0000-4000-8000-00000000a003', name: 'Sales North', parentbusinessunitid: sales.businessunitid },
+      { type: 'createUser', systemuserid: user, fullname: 'Noor North', domainname: 'noor@contoso.example', businessunitid: unit },
+    ]);
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1\. POST businessunits \{"businessunitid":"5b0c9d1e-0000-4000-8000-00000000a001","name":"Sales North"/);
+    const pulled = await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(pulled.stderr).toBe('');
+    expect(pulled.code).toBe(0);
+    expect(await opened(path, (v) => ({ unit: v.state.businessunits.get(unit)?.name, user: v.state.systemusers.get(user)?.businessunitid }))).toEqual({ unit: 'Sales North', user: unit });
   });
 });

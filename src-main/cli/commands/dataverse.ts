@@ -9,7 +9,10 @@ import { Connection, DataverseError } from '../../dataverse/connection';
 import { pullEnvironment, type PullProgress } from '../../dataverse/pull';
 import { countTables, DEFAULT_COUNT_TABLES } from '../../dataverse/recordCounts';
 import { commandsBetween } from '../../dataverse/stateChanges';
-import { inEffect, MAX_BATCH, planPush, roleCopyReader, rowReader, sendPush, type PlannedRequest } from '../../dataverse/push';
+import { changedRows, MAX_BATCH, planPush, pushContext, PushConflict, type PlannedRequest } from '../../dataverse/push';
+import { inEffect } from '../../dataverse/pushReadBack';
+import { sendPush } from '../../dataverse/pushSend';
+import { withoutRows } from '../../dataverse/etags';
 import { diff as accessDiff } from '../../core/access/diff';
 import { batchRefusal } from '../../core/commands/apply';
 import { groupsOf } from '../../session/staging';
@@ -47,9 +50,15 @@ const USAGE = [
   'environment variable named by --token-env; never from an argument. status says which environment',
   'the vault was pulled from, when, what it held, the records counted, and who is signed in to which environment.',
   '',
-  "push sends the vault's staged change set to the environment it was pulled from: privilege changes,",
-  "role assignments, team members, a team's name and a user's domainname and email (PATCH with",
-  'If-Match: a field changed in the environment since the pull is shown as a conflict), as $batch',
+  "push sends the vault's staged change set to the environment it was pulled from: privileges",
+  '(AddPrivilegesRole, RemovePrivilegeRole, ReplacePrivilegesRole), role assignments and team members,',
+  'business units, users, teams, roles and field security profiles created (under the ids the vault',
+  'holds), changed or deleted, managers and team administrators, a unit moved under another, a user',
+  'moved to another unit (SetBusinessSystemUser), units and users disabled or enabled, field',
+  'permissions and profile members. Records, shares, hierarchy security and custom tables have no',
+  'push: a staged set holding them is refused, naming each, and nothing is sent. A PATCH carries',
+  "If-Match with the row's version from the pull: a row changed in the environment since then is",
+  "shown as a conflict per field (the environment's value beside the vault's). Requests go as $batch",
   'change sets of at most 1,000 requests (each applies',
   'whole or not at all). Before sending it prints every Web API request in order and the access diff',
   '(users gaining or losing each entity × right, most affected first); --dry-run stops there. Once the',
@@ -93,7 +102,7 @@ async function pull(argv: string[]): Promise<void> {
     const token = await tokenSource(given, vault, String(values.vault), env, 'dataverse pull');
     const progress = (p: PullProgress) => process.stderr.write(`\r${p.done}/${p.of} tables: ${p.table} ${p.rows.toLocaleString('en-US')} ${p.kind === 'counted' ? 'record(s) counted' : p.kind === 'changes' ? 'change(s)' : 'row(s)'}`.padEnd(70));
     const previous = vault.getSyncState().dataverse;
-    const since = !values.full && previous?.env === env && previous.deltalinks && Object.keys(previous.deltalinks).length ? { state: vault.state, deltaLinks: previous.deltalinks } : undefined;
+    const since = !values.full && previous?.env === env && previous.deltalinks && Object.keys(previous.deltalinks).length ? { state: vault.state, deltaLinks: previous.deltalinks, etags: previous.etags } : undefined;
     let pulled;
     try {
       pulled = await pullEnvironment(new Connection({ url: env, token }), progress, { counts, skipMissingCounts: values.counts === undefined, since });
@@ -103,7 +112,7 @@ async function pull(argv: string[]): Promise<void> {
     } finally {
       process.stderr.write('\n');
     }
-    const link = { env, pulledat: new Date().toISOString(), privileges: pulled.privilegeIds, counts: pulled.counts, recordcounts: { ...(since ? previous?.recordcounts : {}), ...pulled.recordCounts }, deltalinks: pulled.deltaLinks };
+    const link = { env, pulledat: new Date().toISOString(), privileges: pulled.privilegeIds, counts: pulled.counts, recordcounts: { ...(since ? previous?.recordcounts : {}), ...pulled.recordCounts }, deltalinks: pulled.deltaLinks, etags: pulled.etags };
     let summary: string;
     let applied = 0;
     if (since) {
@@ -179,7 +188,7 @@ async function push(argv: string[]): Promise<void> {
     let plan: PlannedRequest[];
     let held: boolean[];
     try {
-      plan = await planPush(staged, { state: vault.state, privileges: link.privileges, roleCopy: roleCopyReader(connection), row: rowReader(connection) });
+      plan = await planPush(staged, pushContext(connection, vault.state, link));
       held = await inEffect(connection, plan);
     } catch (e) {
       if (e instanceof Error) throw new CliError(`pushing to ${env}: ${e.message}`);
@@ -218,6 +227,7 @@ async function push(argv: string[]): Promise<void> {
     try {
       report = await sendPush(connection, pending, { onBatch: (done, of) => process.stderr.write(`change set ${done} of ${of} applied\n`) });
     } catch (e) {
+      if (e instanceof PushConflict && values.json) print(JSON.stringify({ kind: 'conflict', env, fields: e.fields.map((f) => ({ change: f.command + 1, what: f.what, field: f.field, environment: f.environment, vault: f.vault })) }));
       if (e instanceof Error) throw new CliError(`pushing to ${env}: ${e.message}. The vault is unchanged; its ${staged.length} staged change(s) are kept, and pushing again sends only what the environment does not hold yet.`);
       throw e;
     }
@@ -225,6 +235,11 @@ async function push(argv: string[]): Promise<void> {
     const applied = vault.applyAll(staged, label);
     if (!applied.ok) throw new CliError(`the environment took every change, but the vault refused them: ${applied.error.message}. Pull ${env} again to bring the vault in line`);
     vault.note({ summary: `Pushed ${staged.length} staged change(s) to the Dataverse environment ${env}: ${report.sent} request(s) in ${report.batches} change set(s)`, detail: { dataverse: 'push', env, staged: staged.length, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + (plan.length - pending.length) } });
+    // The rows the push changed have versions newer than the pull's: their next push reads them first.
+    if (link.etags) {
+      const kept = vault.setSyncState({ dataverse: { ...link, etags: withoutRows(link.etags, changedRows(plan)) } });
+      if (!kept.ok) throw new CliError(`the changes were pushed and applied to the vault, but the pulled row versions could not be updated: ${kept.error.message}; pull again before the next push`);
+    }
     const cleared = vault.setStaged([]);
     if (!cleared.ok) throw new CliError(`the changes were pushed and applied to the vault, but the staged set could not be cleared: ${cleared.error.message}`);
     if (values.json) print(JSON.stringify({ kind: 'pushed', env, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + (plan.length - pending.length), retried: report.retried, staged: 0 }));

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { OrgState } from '../../../src-main/core/model/org';
-import { addPair, guidFor, removePair, seedFrom, type Intersect, type Row, type SeedData } from './seed';
+import { addPair, guidFor, removePair, restorePair, seedFrom, type Intersect, type Row, type SeedData } from './seed';
 import { answerAggregate, FetchXmlError, parseAggregate } from './aggregate';
 import { BatchFormatError, boundaryOf, parseBatch, writeBatchResponse, type BatchHttpResponse, type BatchResponsePart } from './multipart';
 
@@ -202,12 +202,14 @@ export class DataverseEnvironment {
     if (req.method === 'GET' && (m = /^roles\(([^)]+)\)\/Microsoft\.Dynamics\.CRM\.RetrieveRolePrivilegesRole\(\)$/.exec(path))) return this.retrieveRolePrivileges(m[1]);
     if (req.method === 'POST' && (m = /^roles\(([^)]+)\)\/Microsoft\.Dynamics\.CRM\.(AddPrivilegesRole|RemovePrivilegeRole|ReplacePrivilegesRole)$/.exec(path))) return this.privilegeAction(m[1], m[2], parseBody(req.body));
     if (req.method === 'GET' && (m = /^EntityDefinitions\(LogicalName='([^']*)'\)$/.exec(path))) return this.tableDefinition(m[1], query);
+    if (req.method === 'POST' && (m = /^systemusers\(([^)]+)\)\/Microsoft\.Dynamics\.CRM\.SetBusinessSystemUser$/.exec(path))) return this.setBusinessSystemUser(m[1], parseBody(req.body));
+    if (req.method === 'POST' && (m = /^(\w+)$/.exec(path))) return this.create(m[1], parseBody(req.body));
+    if (req.method === 'DELETE' && (m = /^(\w+)\(([^)]+)\)$/.exec(path))) return this.remove(m[1], m[2]);
     if ((m = /^(\w+)\(([^)]+)\)\/(\w+)(?:\(([^)]+)\))?\/\$ref$/.exec(path))) return this.reference(req.method, m[1], m[2], m[3], m[4] ?? query.get('$id'), req.body);
     if (req.method === 'GET' && (m = /^(\w+)\(([^)]+)\)\/(\w+)$/.exec(path))) return this.related(m[1], m[2], m[3], query);
     if ((m = /^(\w+)\(([^)]+)\)$/.exec(path))) {
       if (req.method === 'GET') return this.retrieve(m[1], m[2], query, req.headers);
       if (req.method === 'PATCH') return this.update(m[1], m[2], req.headers['if-match'], parseBody(req.body));
-      if (req.method === 'DELETE' && m[1] === 'teams') return this.deleteTeam(m[2]);
     }
     if (req.method === 'GET' && (m = /^(\w+)$/.exec(path)) && query.has('fetchXml')) return this.fetchXml(m[1], query.get('fetchXml')!, req.headers);
     if (req.method === 'GET' && (m = /^(\w+)$/.exec(path))) return this.retrieveMultiple(m[1], query, req.headers, req.path);
@@ -224,7 +226,7 @@ export class DataverseEnvironment {
   /** The rows of an entity set, in a stable order (the order paging follows). */
   private filteredCopies: { version: number; ids: Map<string, string[]> } = { version: -1, ids: new Map() };
 
-  private rowsOf(set: string, filter: Filter | null, filterText = ''): { count: () => number; at: (i: number) => Row | undefined; ids?: string[] } {
+  private rowsOf(set: string, filter: Filter | null, filterText?: string | null): { count: () => number; at: (i: number) => Row | undefined; ids?: string[] } {
     const d = this.data;
     const fromMap = (m: Map<string, Row>) => {
       const rows = [...m.values()].filter((r) => !filter || filter(r));
@@ -255,12 +257,19 @@ export class DataverseEnvironment {
         return fromMap(new Map(rows.map((r) => [r.privilegeobjecttypecodeid as string, r])));
       }
       case 'roles': {
-        // Copies are many (roles × units): rows are built per page, not kept; a filter's matches are kept until the roles change.
+        // Copies are many (roles × units): rows are built per page, not kept.
+        // A filter on the root role looks at that role's copies only (a unit each), not at every copy;
+        // another filter's matches are kept until the roles change.
+        const root = filterText ? /(?:^|\s)_parentrootroleid_value eq ([0-9a-fA-F-]{36})(?:\s|$)/.exec(filterText)?.[1]?.toLowerCase() : undefined;
         let ids = this.copyOrder;
-        if (filter) {
+        if (root && !/\bor\b/i.test(filterText!)) {
+          const candidates = [...this.data.businessunits.keys()].map((bu) => this.copyByRootUnit.get(`${root}|${bu}`)).filter((id): id is string => id !== undefined);
+          ids = filter ? candidates.filter((id) => filter(this.roleRow(id))) : candidates;
+        } else if (filter) {
           if (this.filteredCopies.version !== this.version) this.filteredCopies = { version: this.version, ids: new Map() };
           const kept = this.filteredCopies.ids;
-          ids = kept.get(filterText) ?? kept.set(filterText, this.copyOrder.filter((id) => filter(this.roleRow(id)))).get(filterText)!;
+          const key = filterText ?? '';
+          ids = kept.get(key) ?? kept.set(key, this.copyOrder.filter((id) => filter(this.roleRow(id)))).get(key)!;
         }
         return { count: () => ids.length, at: (i) => (i < ids.length ? this.roleRow(ids[i]) : undefined) };
       }
@@ -286,6 +295,8 @@ export class DataverseEnvironment {
         return d.teams.get(id);
       case 'fieldsecurityprofiles':
         return d.fieldsecurityprofiles.get(id);
+      case 'fieldpermissions':
+        return d.fieldpermissions.get(id);
       case 'roles':
         return this.copies.has(id) ? this.roleRow(id) : undefined;
       case 'privileges': {
@@ -316,7 +327,7 @@ export class DataverseEnvironment {
     // The token is taken before the rows are read, so a change made while the pages are read comes again in the delta.
     const token = trackChanges && !query.has('$skiptoken') ? this.deltaToken() : null;
     const filter = query.get('$filter') ? parseFilter(query.get('$filter')!) : null;
-    const rows = this.rowsOf(set, filter, query.get('$filter') ?? '');
+    const rows = this.rowsOf(set, filter, query.get('$filter'));
     const select = query.get('$select');
     const top = query.get('$top') ? Number(query.get('$top')) : null;
     const asked = /odata\.maxpagesize=(\d+)/.exec(headers.prefer ?? '');
@@ -400,21 +411,6 @@ export class DataverseEnvironment {
     const a = this.tour.at.get(unit);
     const b = this.tour.at.get(other);
     return a !== undefined && b !== undefined && b.tin > a.tin && b.tin < a.tout;
-  }
-
-  /**
-   * DELETE teams(ID): the team and its memberships and role assignments go (a default team cannot
-   * be deleted). Update and delete table rows using the Web API.
-   */
-  private deleteTeam(rawId: string): Response {
-    const id = guidParam(rawId);
-    const team = this.data.teams.get(id);
-    if (!team) throw notFound(`team With Id = ${id}`);
-    if (team.isdefault) throw badRequest("A business unit's default team cannot be deleted", '0x80040227');
-    for (const t of [this.data.teammembership, this.data.teamroles, this.data.teamprofiles]) for (const r of [...t.rows.values()]) if (r[t.a] === id || r[t.b] === id) removePair(t, r[t.a] as string, r[t.b] as string);
-    this.data.teams.delete(id);
-    this.tombstones.push({ set: 'teams', id, version: this.nextVersion() });
-    return { status: 204, headers: { 'OData-Version': '4.0' }, body: '' };
   }
 
   /** The delta token of now: rows changed after it come in the next delta response. */
@@ -543,17 +539,14 @@ export class DataverseEnvironment {
     } else {
       const removed = removePair(t, a, b);
       if (!removed) throw notFound(`${t.set} association between ${a} and ${b}`);
-      this.changed(() => {
-        t.rows.set(removed[t.idField] as string, removed);
-        t.byPair.set(`${a}|${b}`, removed[t.idField] as string);
-      });
+      this.changed(() => restorePair(t, removed));
     }
     return { status: 204, headers: { 'OData-Version': '4.0' }, body: '' };
   }
 
   private update(set: string, rawId: string, ifMatch: string | undefined, body: Record<string, unknown>): Response {
     const id = guidParam(rawId);
-    const table = ({ businessunits: this.data.businessunits, systemusers: this.data.systemusers, teams: this.data.teams, fieldsecurityprofiles: this.data.fieldsecurityprofiles } as Record<string, Map<string, Row>>)[set];
+    const table = this.tableOf(set);
     if (set === 'roles') return this.updateRole(id, ifMatch, body);
     if (!table) throw new WebApiError(405, '0x80060888', `PATCH is not supported on ${set}`);
     const row = table.get(id);
@@ -561,8 +554,20 @@ export class DataverseEnvironment {
     if (ifMatch && ifMatch !== '*' && ifMatch !== etagOf(row)) throw new WebApiError(412, '0x80060882', 'The version of the existing record doesn\'t match the RowVersion property provided.');
     const next = { ...row, ...this.columns(set, body) };
     next.versionnumber = this.nextVersion();
+    const moved = set === 'businessunits' && next._parentbusinessunitid_value !== row._parentbusinessunitid_value;
+    if (moved) this.checkParent(next._parentbusinessunitid_value as string | null, id);
+    // fullname is composed from firstname and lastname ("First Last", the default format).
+    if (set === 'systemusers' && ('firstname' in next || 'lastname' in next)) next.fullname = [next.firstname, next.lastname].filter((x) => typeof x === 'string' && x).join(' ');
     table.set(id, next);
     this.changed(() => table.set(id, row));
+    if (moved) this.recopy();
+    // A unit's default team carries the unit's name.
+    const team = set === 'businessunits' && next.name !== row.name ? this.defaultTeamOf(id) : undefined;
+    if (team) {
+      const t = this.data.teams.get(team)!;
+      this.data.teams.set(team, { ...t, name: next.name, versionnumber: this.nextVersion() });
+      this.changed(() => this.data.teams.set(team, t));
+    }
     return { status: 204, headers: { 'OData-Version': '4.0', 'OData-EntityId': `${this.baseUrl}${API_PATH}${set}(${id})` }, body: '' };
   }
 
@@ -581,31 +586,334 @@ export class DataverseEnvironment {
   /** The columns a PATCH may set; a lookup is bound with x@odata.bind. Read-only columns are refused by name. */
   private columns(set: string, body: Record<string, unknown>): Row {
     const writable: Record<string, readonly string[]> = {
-      businessunits: ['name', 'isdisabled'],
-      systemusers: ['internalemailaddress', 'domainname', 'isdisabled', 'parentsystemuserid@odata.bind'],
+      businessunits: ['name', 'isdisabled', 'parentbusinessunitid@odata.bind'],
+      systemusers: ['firstname', 'lastname', 'internalemailaddress', 'domainname', 'isdisabled', 'parentsystemuserid@odata.bind'],
       teams: ['name', 'administratorid@odata.bind'],
       roles: ['name', 'isinherited', 'description'],
       fieldsecurityprofiles: ['name', 'description'],
+      fieldpermissions: ['canread', 'cancreate', 'canupdate'],
     };
     const out: Row = {};
     for (const [k, v] of Object.entries(body)) {
       if (k.startsWith('@')) continue;
       if (!writable[set].includes(k)) {
         if (set === 'systemusers' && k === 'businessunitid@odata.bind') throw badRequest("A user's business unit is changed with the SetBusinessSystemUser action, not an update", '0x80040203');
+        if (set === 'systemusers' && k === 'fullname') throw badRequest("The property 'fullname' cannot be updated on systemuser: it is composed from firstname and lastname", '0x80060888');
         throw badRequest(`The property '${k}' cannot be updated on ${entityOf(set)}`, '0x80060888');
       }
       const bind = /^(\w+)@odata\.bind$/.exec(k);
-      if (bind) {
-        const m = v === null ? null : /(\w+)\(([^)]+)\)$/.exec(String(v));
-        if (v !== null && !m) throw badRequest(`${k} must be "/systemusers(ID)" or null`);
-        const target = m ? guidParam(m[2]) : null;
-        if (target && !this.data.systemusers.has(target)) throw notFound(`systemuser With Id = ${target}`);
-        out[`_${bind[1]}_value`] = target;
-      } else out[k] = v;
+      if (bind) out[`_${bind[1]}_value`] = this.bound(k, v, BIND_TARGET[bind[1]]);
+      else {
+        if (set === 'fieldpermissions' && v !== 0 && v !== 4) throw badRequest(`${k} must be 0 (Not Allowed) or 4 (Allowed); got ${JSON.stringify(v)}`, '0x80044331');
+        out[k] = v;
+      }
     }
     return out;
   }
+
+  /** The row a lookup binds: "/set(ID)" of the expected set, or null. */
+  private bound(k: string, v: unknown, set: string): string | null {
+    if (v === null) return null;
+    const m = /(\w+)\(([^)]+)\)$/.exec(String(v));
+    if (!m || m[1] !== set) throw badRequest(`${k} must be "/${set}(ID)" or null`);
+    const target = guidParam(m[2]);
+    if (!this.rowOf(set, target)) throw notFound(`${entityOf(set)} With Id = ${target}`);
+    return target;
+  }
+
+  private tableOf(set: string): Map<string, Row> | undefined {
+    const d = this.data;
+    return ({ businessunits: d.businessunits, systemusers: d.systemusers, teams: d.teams, fieldsecurityprofiles: d.fieldsecurityprofiles, fieldpermissions: d.fieldpermissions } as Record<string, Map<string, Row>>)[set];
+  }
+
+  /** A unit's new parent must exist and not be the unit or below it. */
+  private checkParent(parent: string | null, unit: string | null): void {
+    if (parent === null) throw badRequest('A business unit other than the root needs a parent business unit', '0x80040203');
+    for (let cur: string | null = parent; cur; cur = (this.data.businessunits.get(cur)?._parentbusinessunitid_value as string | null) ?? null) {
+      if (cur === unit) throw badRequest('The parent business unit cannot be the unit itself or one of its child units', '0x8004020c');
+    }
+  }
+
+  // ---- creating and deleting rows ----------------------------------------------------------------
+
+  /**
+   * POST {set}: a row with the id the client gives (or a new one); 204 with OData-EntityId. A unit
+   * comes with its default team and a copy of each role available in it; a user joins the default
+   * team of its unit.
+   */
+  private create(set: string, body: Record<string, unknown>): Response {
+    const key = keyOf(set);
+    const given = body[key];
+    const id = given === undefined ? randomUUID() : guidParam(String(given));
+    const allowed: Record<string, readonly string[]> = {
+      businessunits: ['name', 'parentbusinessunitid@odata.bind'],
+      systemusers: ['firstname', 'lastname', 'domainname', 'internalemailaddress', 'businessunitid@odata.bind', 'parentsystemuserid@odata.bind'],
+      teams: ['name', 'teamtype', 'businessunitid@odata.bind', 'administratorid@odata.bind'],
+      roles: ['name', 'businessunitid@odata.bind', 'isinherited', 'description'],
+      fieldsecurityprofiles: ['name', 'description'],
+      fieldpermissions: ['fieldsecurityprofileid@odata.bind', 'entityname', 'attributelogicalname', 'canread', 'cancreate', 'canupdate'],
+    };
+    if (!allowed[set]) throw new WebApiError(405, '0x80060888', `POST is not supported on ${set}`);
+    const row: Row = { [key]: id };
+    for (const [k, v] of Object.entries(body)) {
+      if (k === key || k.startsWith('@')) continue;
+      if (!allowed[set].includes(k)) throw badRequest(`The property '${k}' cannot be set when creating a ${entityOf(set)}`, '0x80060888');
+      const bind = /^(\w+)@odata\.bind$/.exec(k);
+      if (bind) row[`_${bind[1]}_value`] = this.bound(k, v, BIND_TARGET[bind[1]]);
+      else row[k] = v;
+    }
+    const need = (col: string, what = col) => {
+      if (row[col] === undefined || row[col] === null || row[col] === '') throw badRequest(`${what} is required to create a ${entityOf(set)}`, '0x80040203');
+    };
+    if (this.rowOf(set, id) || (set === 'roles' && this.data.roles.has(id))) throw badRequest(`Cannot insert duplicate key: a ${entityOf(set)} with id ${id} already exists`, '0x80040237');
+    const undo: (() => void)[] = [];
+    const put = <V>(m: Map<string, V>, k: string, v: V) => {
+      m.set(k, v);
+      undo.push(() => m.delete(k));
+    };
+    if (set === 'businessunits') {
+      need('name');
+      need('_parentbusinessunitid_value', 'parentbusinessunitid');
+      this.checkParent(row._parentbusinessunitid_value as string, null);
+      put(this.data.businessunits, id, { ...row, isdisabled: false, versionnumber: this.nextVersion() });
+      const team = randomUUID();
+      put(this.data.teams, team, { teamid: team, name: row.name, teamtype: 0, _businessunitid_value: id, _administratorid_value: null, isdefault: true, versionnumber: this.nextVersion() });
+      undo.push(this.copiesInto(id));
+    } else if (set === 'systemusers') {
+      need('lastname');
+      need('domainname');
+      need('_businessunitid_value', 'businessunitid');
+      const fullname = [row.firstname, row.lastname].filter((x) => typeof x === 'string' && x).join(' ');
+      put(this.data.systemusers, id, { ...row, fullname, internalemailaddress: row.internalemailaddress ?? null, _parentsystemuserid_value: row._parentsystemuserid_value ?? null, isdisabled: false, accessmode: 0, versionnumber: this.nextVersion() });
+      const team = this.defaultTeamOf(row._businessunitid_value as string);
+      if (team && addPair(this.data.teammembership, team, id, this.nextVersion())) undo.push(() => removePair(this.data.teammembership, team, id));
+    } else if (set === 'teams') {
+      need('name');
+      need('_businessunitid_value', 'businessunitid');
+      if (![0, 1, 2, 3].includes(row.teamtype as number)) throw badRequest(`teamtype must be 0 (Owner), 1 (Access), 2 (Security Group) or 3 (Office Group); got ${JSON.stringify(row.teamtype)}`, '0x80044331');
+      put(this.data.teams, id, { ...row, _administratorid_value: row._administratorid_value ?? null, isdefault: false, versionnumber: this.nextVersion() });
+    } else if (set === 'roles') {
+      need('name');
+      need('_businessunitid_value', 'businessunitid');
+      put(this.data.roles, id, { roleid: id, name: row.name as string, businessunitid: row._businessunitid_value as string, isinherited: (row.isinherited as 0 | 1 | undefined) ?? 1, description: (row.description as string | null | undefined) ?? null, versionnumber: this.nextVersion(), privileges: new Map() });
+      undo.push(this.copiesOf(id));
+    } else if (set === 'fieldsecurityprofiles') {
+      need('name');
+      put(this.data.fieldsecurityprofiles, id, { ...row, description: row.description ?? null, versionnumber: this.nextVersion() });
+    } else {
+      need('_fieldsecurityprofileid_value', 'fieldsecurityprofileid');
+      need('entityname');
+      need('attributelogicalname');
+      for (const k of ['canread', 'cancreate', 'canupdate']) if (row[k] !== 0 && row[k] !== 4) throw badRequest(`${k} must be 0 (Not Allowed) or 4 (Allowed); got ${JSON.stringify(row[k])}`, '0x80044331');
+      const same = [...this.data.fieldpermissions.values()].find((f) => f._fieldsecurityprofileid_value === row._fieldsecurityprofileid_value && f.entityname === row.entityname && f.attributelogicalname === row.attributelogicalname);
+      if (same) throw badRequest(`Cannot insert duplicate key: the profile already has a field permission for ${String(row.entityname)}.${String(row.attributelogicalname)}`, '0x80040237');
+      put(this.data.fieldpermissions, id, { ...row, versionnumber: this.nextVersion() });
+    }
+    this.changed(() => {
+      for (let i = undo.length - 1; i >= 0; i--) undo[i]();
+    });
+    return { status: 204, headers: { 'OData-Version': '4.0', 'OData-EntityId': `${this.baseUrl}${API_PATH}${set}(${id})` }, body: '' };
+  }
+
+  private defaultTeamOf(unit: string): string | undefined {
+    for (const t of this.data.teams.values()) if (t.isdefault && t._businessunitid_value === unit) return t.teamid as string;
+    return undefined;
+  }
+
+  private addCopy(c: RoleCopy): () => void {
+    this.copies.set(c.roleid, c);
+    this.copyOrder.push(c.roleid);
+    this.copyByRootUnit.set(`${c.root}|${c.businessunitid}`, c.roleid);
+    return () => {
+      this.copies.delete(c.roleid);
+      this.copyOrder.splice(this.copyOrder.lastIndexOf(c.roleid), 1);
+      this.copyByRootUnit.delete(`${c.root}|${c.businessunitid}`);
+    };
+  }
+
+  /** A new unit gets a copy of every role its parent has a copy of; returns its undo. */
+  private copiesInto(unit: string): () => void {
+    const parent = this.data.businessunits.get(unit)!._parentbusinessunitid_value as string;
+    const undo: (() => void)[] = [];
+    for (const r of this.data.roles.values()) {
+      const above = this.copyByRootUnit.get(`${r.roleid}|${parent}`);
+      if (above) undo.push(this.addCopy({ roleid: guidFor(`${r.roleid}@${unit}`), root: r.roleid, businessunitid: unit, parentroleid: above }));
+    }
+    return () => undo.reverse().forEach((u) => u());
+  }
+
+  /** A new role's copies, in its unit (the role itself) and every unit below; returns their undo. */
+  private copiesOf(roleid: string): () => void {
+    const undo: (() => void)[] = [];
+    const walk = (bu: string, parent: string | null) => {
+      const id = parent === null ? roleid : guidFor(`${roleid}@${bu}`);
+      undo.push(this.addCopy({ roleid: id, root: roleid, businessunitid: bu, parentroleid: parent }));
+      for (const u of this.data.businessunits.values()) if (u._parentbusinessunitid_value === bu) walk(u.businessunitid as string, id);
+    };
+    walk(this.data.roles.get(roleid)!.businessunitid, null);
+    return () => undo.reverse().forEach((u) => u());
+  }
+
+  /**
+   * After a unit moves, each role has copies exactly in the units at or below its own again, and an
+   * assignment of a copy that is gone is dropped (Dataverse removes roles no longer available).
+   */
+  private recopy(): void {
+    const before = { copies: new Map(this.copies), order: [...this.copyOrder], byRootUnit: new Map(this.copyByRootUnit) };
+    const restore = (into: Map<string, unknown>, from: Map<string, unknown>) => {
+      into.clear();
+      for (const [k, v] of from) into.set(k, v);
+    };
+    this.copies.clear();
+    this.copyOrder.length = 0;
+    this.copyByRootUnit.clear();
+    this.buildCopies();
+    const dropped: [Intersect, Row][] = [];
+    for (const t of [this.data.systemuserroles, this.data.teamroles]) {
+      for (const r of [...t.rows.values()]) if (!this.copies.has(r.roleid as string)) dropped.push([t, removePair(t, r[t.a] as string, r[t.b] as string)!]);
+    }
+    this.changed(() => {
+      restore(this.copies, before.copies);
+      this.copyOrder.splice(0, this.copyOrder.length, ...before.order);
+      restore(this.copyByRootUnit, before.byRootUnit);
+      for (const [t, r] of dropped) restorePair(t, r);
+    });
+  }
+
+  /**
+   * DELETE {set}(ID). A team goes with its memberships and roles (a unit's default team only with
+   * the unit); a role only as its root copy, with every copy and assignment; a unit only when
+   * disabled and empty; a profile with its field permissions and members.
+   */
+  private remove(set: string, rawId: string): Response {
+    const id = guidParam(rawId);
+    const undo: (() => void)[] = [];
+    // A deleted row of a change-tracked table leaves a tombstone: the next delta names it as a $deletedEntity.
+    const tracked = new Map<unknown, string>([[this.data.teams, 'teams'], [this.data.businessunits, 'businessunits'], [this.data.systemusers, 'systemusers']]);
+    const del = <V>(m: Map<string, V>, k: string) => {
+      const v = m.get(k);
+      if (v === undefined) return;
+      m.delete(k);
+      undo.push(() => m.set(k, v));
+      const trackedSet = tracked.get(m);
+      if (trackedSet) {
+        const tomb = { set: trackedSet, id: k, version: this.nextVersion() };
+        this.tombstones.push(tomb);
+        undo.push(() => void this.tombstones.splice(this.tombstones.indexOf(tomb), 1));
+      }
+    };
+    const dropPairs = (t: Intersect, side: 'a' | 'b', match: (v: string) => boolean) => {
+      for (const r of [...t.rows.values()]) {
+        if (!match(r[t[side]] as string)) continue;
+        const removed = removePair(t, r[t.a] as string, r[t.b] as string)!;
+        undo.push(() => restorePair(t, removed));
+      }
+    };
+    const d = this.data;
+    if (set === 'teams') {
+      const team = d.teams.get(id);
+      if (!team) throw notFound(`team With Id = ${id}`);
+      if (team.isdefault) throw badRequest('The default team of a business unit cannot be deleted', '0x80041d3f');
+      dropPairs(d.teammembership, 'a', (v) => v === id);
+      dropPairs(d.teamroles, 'a', (v) => v === id);
+      dropPairs(d.teamprofiles, 'b', (v) => v === id);
+      del(d.teams, id);
+    } else if (set === 'roles') {
+      const copy = this.copies.get(id);
+      if (!copy) throw notFound(`role With Id = ${id}`);
+      if (copy.parentroleid !== null) throw badRequest(`The role ${id} is inherited from its parent business unit's copy and cannot be deleted; delete role ${copy.root}`, '0x80040225');
+      const ids = new Set(this.copyOrder.filter((c) => this.copies.get(c)!.root === id));
+      dropPairs(d.systemuserroles, 'b', (v) => ids.has(v));
+      dropPairs(d.teamroles, 'b', (v) => ids.has(v));
+      for (const c of ids) undo.push(this.dropCopy(c));
+      del(d.roles, id);
+    } else if (set === 'businessunits') {
+      const bu = d.businessunits.get(id);
+      if (!bu) throw notFound(`businessunit With Id = ${id}`);
+      if (bu._parentbusinessunitid_value === null) throw badRequest('The root business unit cannot be deleted', '0x8004020c');
+      if (!bu.isdisabled) throw badRequest('Only a disabled business unit can be deleted', '0x8004020c');
+      const inUse = [...d.businessunits.values()].some((u) => u._parentbusinessunitid_value === id) || [...d.systemusers.values()].some((u) => u._businessunitid_value === id) || [...d.teams.values()].some((t) => t._businessunitid_value === id && !t.isdefault);
+      if (inUse) throw badRequest('The business unit cannot be deleted: it has child business units, users or teams', '0x8004020c');
+      for (const t of [...d.teams.values()]) if (t._businessunitid_value === id) {
+        dropPairs(d.teamroles, 'a', (v) => v === t.teamid);
+        dropPairs(d.teamprofiles, 'b', (v) => v === t.teamid);
+        del(d.teams, t.teamid as string);
+      }
+      for (const r of [...d.roles.values()]) if (r.businessunitid === id) {
+        for (const c of this.copyOrder.filter((c) => this.copies.get(c)!.root === r.roleid)) undo.push(this.dropCopy(c));
+        del(d.roles, r.roleid);
+      }
+      for (const c of this.copyOrder.filter((c) => this.copies.get(c)!.businessunitid === id)) undo.push(this.dropCopy(c));
+      del(d.businessunits, id);
+    } else if (set === 'fieldsecurityprofiles') {
+      if (!d.fieldsecurityprofiles.has(id)) throw notFound(`fieldsecurityprofile With Id = ${id}`);
+      for (const f of [...d.fieldpermissions.values()]) if (f._fieldsecurityprofileid_value === id) del(d.fieldpermissions, f.fieldpermissionid as string);
+      dropPairs(d.systemuserprofiles, 'a', (v) => v === id);
+      dropPairs(d.teamprofiles, 'a', (v) => v === id);
+      del(d.fieldsecurityprofiles, id);
+    } else if (set === 'fieldpermissions') {
+      if (!d.fieldpermissions.has(id)) throw notFound(`fieldpermission With Id = ${id}`);
+      del(d.fieldpermissions, id);
+    } else throw new WebApiError(405, '0x80060888', `DELETE is not supported on ${set}`);
+    this.changed(() => {
+      for (let i = undo.length - 1; i >= 0; i--) undo[i]();
+    });
+    return { status: 204, headers: { 'OData-Version': '4.0' }, body: '' };
+  }
+
+  private dropCopy(id: string): () => void {
+    const c = this.copies.get(id)!;
+    const at = this.copyOrder.indexOf(id);
+    this.copies.delete(id);
+    this.copyOrder.splice(at, 1);
+    this.copyByRootUnit.delete(`${c.root}|${c.businessunitid}`);
+    return () => {
+      this.copies.set(id, c);
+      this.copyOrder.splice(at, 0, id);
+      this.copyByRootUnit.set(`${c.root}|${c.businessunitid}`, id);
+    };
+  }
+
+  /**
+   * systemusers(ID)/Microsoft.Dynamics.CRM.SetBusinessSystemUser: the user moves to the unit, loses
+   * its security roles (Dataverse removes them on a change of unit) and changes default team.
+   */
+  private setBusinessSystemUser(rawId: string, body: Record<string, unknown>): Response {
+    const id = guidParam(rawId);
+    const user = this.data.systemusers.get(id);
+    if (!user) throw notFound(`systemuser With Id = ${id}`);
+    const unit = (body.BusinessUnit as Record<string, unknown> | undefined)?.businessunitid;
+    const principal = body.ReassignPrincipal as Record<string, unknown> | undefined;
+    if (typeof unit !== 'string') throw badRequest('SetBusinessSystemUser needs BusinessUnit: {"@odata.type": "Microsoft.Dynamics.CRM.businessunit", "businessunitid": ID}', '0x80040203');
+    if (!principal || (typeof principal.systemuserid !== 'string' && typeof principal.teamid !== 'string')) throw badRequest('SetBusinessSystemUser needs ReassignPrincipal: the user or team that gets the records the user owned', '0x80040203');
+    const bu = this.data.businessunits.get(guidParam(unit));
+    if (!bu) throw notFound(`businessunit With Id = ${unit}`);
+    if (bu.isdisabled) throw badRequest(`The business unit ${String(bu.name)} is disabled`, '0x8004020c');
+    const p = typeof principal.systemuserid === 'string' ? ['systemusers', principal.systemuserid] : ['teams', principal.teamid as string];
+    if (!this.rowOf(p[0], guidParam(p[1]))) throw notFound(`${entityOf(p[0])} With Id = ${p[1]}`);
+    const from = user._businessunitid_value as string;
+    const to = bu.businessunitid as string;
+    const undo: (() => void)[] = [];
+    const t = this.data.systemuserroles;
+    for (const role of [...(t.byA.get(id) ?? [])]) {
+      const removed = removePair(t, id, role)!;
+      undo.push(() => restorePair(t, removed));
+    }
+    const oldTeam = this.defaultTeamOf(from);
+    const newTeam = this.defaultTeamOf(to);
+    if (oldTeam && removePair(this.data.teammembership, oldTeam, id)) undo.push(() => addPair(this.data.teammembership, oldTeam, id, this.nextVersion()));
+    if (newTeam && addPair(this.data.teammembership, newTeam, id, this.nextVersion())) undo.push(() => removePair(this.data.teammembership, newTeam, id));
+    this.data.systemusers.set(id, { ...user, _businessunitid_value: to, versionnumber: this.nextVersion() });
+    undo.push(() => this.data.systemusers.set(id, user));
+    this.changed(() => {
+      for (let i = undo.length - 1; i >= 0; i--) undo[i]();
+    });
+    return { status: 204, headers: { 'OData-Version': '4.0' }, body: '' };
+  }
 }
+
+/** The entity set a lookup column binds to. */
+const BIND_TARGET: Record<string, string> = { parentsystemuserid: 'systemusers', administratorid: 'systemusers', businessunitid: 'businessunits', parentbusinessunitid: 'businessunits', fieldsecurityprofileid: 'fieldsecurityprofiles' };
 
 // ---- helpers -----------------------------------------------------------------------------------
 
@@ -664,7 +972,7 @@ function relative(url: string): string {
   return url.replace(/^\//, '');
 }
 
-const ENTITY: Record<string, string> = { businessunits: 'businessunit', systemusers: 'systemuser', teams: 'team', roles: 'role', fieldsecurityprofiles: 'fieldsecurityprofile', privileges: 'privilege' };
+const ENTITY: Record<string, string> = { businessunits: 'businessunit', systemusers: 'systemuser', teams: 'team', roles: 'role', fieldsecurityprofiles: 'fieldsecurityprofile', fieldpermissions: 'fieldpermission', privileges: 'privilege' };
 const entityOf = (set: string) => ENTITY[set] ?? set;
 const keyOf = (set: string) => `${entityOf(set)}id`;
 

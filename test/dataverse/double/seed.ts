@@ -52,6 +52,8 @@ export interface Intersect {
   readonly b: string;
   readonly rows: Map<string, Row>;
   readonly byPair: Map<string, string>;
+  /** The b side of each row by its a side (a user's roles, a team's members) without a scan of every row. */
+  readonly byA: Map<string, Set<string>>;
 }
 
 /** A table's definition as EntityDefinitions answers it. */
@@ -95,15 +97,23 @@ export interface SeedData {
   readonly teamprofiles: Intersect;
 }
 
-export const intersect = (set: string, idField: string, a: string, b: string): Intersect => ({ set, idField, a, b, rows: new Map(), byPair: new Map() });
+export const intersect = (set: string, idField: string, a: string, b: string): Intersect => ({ set, idField, a, b, rows: new Map(), byPair: new Map(), byA: new Map() });
 
 export function addPair(t: Intersect, a: string, b: string, version: number): string | null {
   const pair = `${a}|${b}`;
   if (t.byPair.has(pair)) return null;
   const id = guidFor(`${t.set}:${pair}`);
-  t.rows.set(id, { [t.idField]: id, [t.a]: a, [t.b]: b, versionnumber: version });
-  t.byPair.set(pair, id);
+  restorePair(t, { [t.idField]: id, [t.a]: a, [t.b]: b, versionnumber: version });
   return id;
+}
+
+/** Puts a row back as it was (an undo), in every index. */
+export function restorePair(t: Intersect, row: Row): void {
+  const a = row[t.a] as string;
+  const b = row[t.b] as string;
+  t.rows.set(row[t.idField] as string, row);
+  t.byPair.set(`${a}|${b}`, row[t.idField] as string);
+  (t.byA.get(a) ?? t.byA.set(a, new Set()).get(a)!).add(b);
 }
 
 export function removePair(t: Intersect, a: string, b: string): Row | null {
@@ -113,6 +123,7 @@ export function removePair(t: Intersect, a: string, b: string): Row | null {
   const row = t.rows.get(id)!;
   t.rows.delete(id);
   t.byPair.delete(pair);
+  t.byA.get(a)?.delete(b);
   return row;
 }
 
