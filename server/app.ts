@@ -15,7 +15,7 @@ import { applyAll, withIds } from '../src-main/core/commands/apply';
 import { refusalFromZod, type Refusal } from '../src-main/core/result';
 import { fromInterchange } from '../src-main/core/interchange/toState';
 import type { OrgState } from '../src-main/core/model/org';
-import { changeSetRequestSchema, publishRequestSchema, MAX_CHANGESET_OPERATIONS, type ChangeSetApplied, type ErrorBody, type PublishReply, type SyncStatusReply } from '../src-main/sync/protocol';
+import { changeSetRequestSchema, publishRequestSchema, MAX_CHANGESET_OPERATIONS, type ChangeSetApplied, type ErrorBody, type PublishReply, type SyncStatusReply } from '../src-main/core/sync/protocol';
 import { Accounts, privilegeProblem, type Account, type AccountOptions } from './auth';
 import { LoginThrottle, type ThrottleRule } from './loginThrottle';
 import type { CommitFailure, ServerModel } from './model';

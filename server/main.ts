@@ -70,7 +70,7 @@ export async function serverMain(argv: string[]): Promise<Awaited<ReturnType<typ
       try {
         return readFileSync(path);
       } catch (e) {
-        throw new Error(`${flag} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+        throw new Error(`${flag} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
       }
     };
     https = { cert: read('--cert', values.cert), key: read('--key', values.key) };
@@ -86,7 +86,7 @@ export async function serverMain(argv: string[]): Promise<Awaited<ReturnType<typ
       json = JSON.parse(readFileSync(values.org, 'utf8'));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      throw new Error(`--org ${values.org}: ${err.code === 'ENOENT' ? 'no such file' : err instanceof SyntaxError ? `not JSON (${err.message})` : err.message}`);
+      throw new Error(`--org ${values.org}: ${err.code === 'ENOENT' ? 'no such file' : err instanceof SyntaxError ? `not JSON (${err.message})` : err.message}`, { cause: e });
     }
     const r = fromInterchange(json);
     if (!r.ok) throw new Error(`organization file ${values.org}: ${r.error.message}`);
@@ -101,7 +101,7 @@ export async function serverMain(argv: string[]): Promise<Awaited<ReturnType<typ
   } catch (e) {
     await model.db.close();
     const m = (e as Error).message;
-    throw new Error(https && /PEM|key|cert|asn1|routines/i.test(m) ? `--cert/--key: not a usable PEM certificate and private key pair (${m})` : m);
+    throw new Error(https && /PEM|key|cert|asn1|routines/i.test(m) ? `--cert/--key: not a usable PEM certificate and private key pair (${m})` : m, { cause: e });
   }
   // Who has the embedded database open: roleatlas server account add|disable|... refuse to open it meanwhile.
   if (values.data && model.db.kind === 'pglite') {
@@ -127,7 +127,7 @@ export const RUNNING_FILE = 'roleatlas-server.json';
 export function runningServer(dataDir: string): { pid: number; host: string; url: string; since: string } | null {
   let info: { pid: number; host: string; url: string; since: string };
   try {
-    info = JSON.parse(readFileSync(join(dataDir, RUNNING_FILE), 'utf8'));
+    info = JSON.parse(readFileSync(join(dataDir, RUNNING_FILE), 'utf8')) as typeof info;
   } catch {
     return null;
   }

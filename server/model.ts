@@ -22,8 +22,8 @@ import {
   type Row,
   type RowChange,
   type SyncTable,
-} from '../src-main/sync/dataverse';
-import type { ObjectConflict } from '../src-main/sync/protocol';
+} from '../src-main/core/sync/dataverse';
+import type { ObjectConflict } from '../src-main/core/sync/protocol';
 import type { Db, Queryable } from './db';
 import { appliedChangeIds, loadRows, lockVersion, migrate, readVersion, writeChangeSet, type RowWrite, type StoredRow, type StoredTombstone } from './store';
 

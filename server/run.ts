@@ -39,7 +39,7 @@ export async function startServer(model: ServerModel, o: Omit<ServerOptions, 'mo
   return {
     app,
     url,
-    async close() {
+    close: async () => {
       await app.close();
       await model.db.close();
     },

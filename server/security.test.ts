@@ -37,7 +37,7 @@ function raw(url: string, method: string, path: string, headers: Record<string, 
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
     let data = '';
-    socket.on('data', (d) => (data += d));
+    socket.on('data', (d: Buffer) => (data += d.toString()));
     socket.on('error', reject);
     socket.on('end', () => {
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1]);

@@ -6,7 +6,7 @@
  * change sets with the account that made them (the audit); the client change ids already applied
  * (idempotent pushes); accounts and tokens, and the sign-in audit (auth_event).
  */
-import { TABLE_SPECS, type Row, type SyncTable } from '../src-main/sync/dataverse';
+import { TABLE_SPECS, type Row, type SyncTable } from '../src-main/core/sync/dataverse';
 import type { Db, Queryable } from './db';
 import { LOGIN_THROTTLE_TABLE } from './loginThrottle';
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { OrgState } from '../src-main/core/model/org';
 import { applyAll } from '../src-main/core/commands/apply';
 import { PREDEFINED_ROLES, expandPrivileges } from '../src-main/core/catalog/seedRoles';
-import { SYNC_TABLES, rowsOf } from '../src-main/sync/dataverse';
+import { SYNC_TABLES, rowsOf } from '../src-main/core/sync/dataverse';
 import { contoso } from '../test/fixtures/orgCharts';
 import { Accounts } from './auth';
 import { openServerModel, startServer } from './run';
@@ -101,12 +101,12 @@ export function spawnServerProcess(o: { dataDir?: string; env?: Record<string, s
   let out = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
+    child.stdout.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) resolve({ url: m[1], child, output: () => out, exited });
     });
-    child.stderr!.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
     void exited.then(({ code, signal }) => reject(new Error(`server exited (${code ?? signal}) before listening: ${out}`)));
   });
 }

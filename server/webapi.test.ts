@@ -423,7 +423,7 @@ describe.each(BACKENDS)('the Web API on %s PostgreSQL', (backend) => {
       const plain = await api.get('roles');
       expect(plain.json).not.toHaveProperty('@odata.deltaLink');
 
-      const unchanged = await fetch(link, { headers: { Authorization: `Bearer ${api.token}` } }).then((r) => r.json() as Promise<any>);
+      const unchanged = await fetch(link, { headers: { Authorization: `Bearer ${api.token}` } }).then((r) => r.json());
       expect(unchanged.value).toEqual([]);
 
       expect((await api.req('PATCH', `roles(${ROLE.salesperson})`, { body: { name: 'Sales Rep' } })).status).toBe(204);
@@ -433,7 +433,7 @@ describe.each(BACKENDS)('the Web API on %s PostgreSQL', (backend) => {
 
       const delta = await fetch(link, { headers: { Authorization: `Bearer ${api.token}` } });
       expect(delta.status).toBe(200);
-      const body = (await delta.json()) as any;
+      const body = await delta.json();
       const changed = body.value.filter((r: any) => !String(r['@odata.context'] ?? '').endsWith('$deletedEntity'));
       const deleted = body.value.filter((r: any) => String(r['@odata.context'] ?? '').endsWith('$deletedEntity'));
       expect(changed.map((r: any) => r.roleid).sort()).toEqual(['role-new', ROLE.salesperson].sort());
@@ -441,12 +441,12 @@ describe.each(BACKENDS)('the Web API on %s PostgreSQL', (backend) => {
       expect(deleted).toEqual([{ '@odata.context': `${api.base}/$metadata#roles/$deletedEntity`, id: ROLE.accountReaderDeep, reason: 'deleted' }]);
       expect(body['@odata.deltaLink']).not.toBe(link);
 
-      const next = await fetch(body['@odata.deltaLink'], { headers: { Authorization: `Bearer ${api.token}` } }).then((r) => r.json() as Promise<any>);
+      const next = await fetch(body['@odata.deltaLink'], { headers: { Authorization: `Bearer ${api.token}` } }).then((r) => r.json());
       expect(next.value).toEqual([]);
       // Associations are tracked too.
       const members = await api.get('teammemberships', { Prefer: 'odata.track-changes' });
       expect((await api.req('DELETE', `teams(${TEAM.keyAccounts})/teammembership_association(${USER.wes})/$ref`)).status).toBe(204);
-      const memberDelta = await fetch(members.json['@odata.deltaLink'], { headers: { Authorization: `Bearer ${api.token}` } }).then((r) => r.json() as Promise<any>);
+      const memberDelta = await fetch(members.json['@odata.deltaLink'], { headers: { Authorization: `Bearer ${api.token}` } }).then((r) => r.json());
       expect(memberDelta.value).toEqual([{ '@odata.context': `${api.base}/$metadata#teammemberships/$deletedEntity`, id: `${TEAM.keyAccounts}|${USER.wes}`, reason: 'deleted' }]);
       expect((await api.get('roles?$deltatoken=abc')).status).toBe(400);
     });

@@ -18,9 +18,9 @@ import {
   type Row,
   type SyncTable,
   type TableSpec,
-} from '../src-main/sync/dataverse';
+} from '../src-main/core/sync/dataverse';
 import type { ObjectRef, ServerModel } from './model';
-import { MAX_CHANGESET_OPERATIONS } from '../src-main/sync/protocol';
+import { MAX_CHANGESET_OPERATIONS } from '../src-main/core/sync/protocol';
 
 export const API_BASE = '/api/data/v9.2';
 

@@ -44,7 +44,7 @@ export type Rows<K extends keyof typeof rowSchemas> = z.infer<(typeof rowSchemas
 /** Rows checked against their schema; the first bad one is named (table, position, column, why). */
 export function parseRows<K extends keyof typeof rowSchemas>(table: K, rows: readonly unknown[]): Rows<K>[] {
   const schema = rowSchemas[table];
-  const out: Rows<K>[] = new Array(rows.length);
+  const out = new Array<Rows<K>>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = schema.safeParse(rows[i]);
     if (!r.success) {
@@ -125,7 +125,7 @@ export function organizationFromEnvironment(env: PulledEnvironment): OrgFile {
         if (!name) throw new Error(`role ${r.name} (${r.roleid}) holds privilege ${p.PrivilegeId}, which the environment's privilege table does not list`);
         privileges[name] = depthOf(p.Depth);
       }
-      return { roleid: r.roleid, name: r.name, businessunitid: r._businessunitid_value, isinherited: (r.isinherited ?? 1) as 0 | 1, description: r.description ?? null, privileges };
+      return { roleid: r.roleid, name: r.name, businessunitid: r._businessunitid_value, isinherited: (r.isinherited ?? 1), description: r.description ?? null, privileges };
     });
 
   return {

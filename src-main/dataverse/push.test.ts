@@ -210,7 +210,7 @@ describe('pushing a staged change set to the environment', () => {
     const basic = roleNamed(s, 'Basic User');
     const users = [...s.systemusers.values()];
     const holds = (id: string) => [...s.systemuserroles.values()].some((a) => a.systemuserid === id && a.roleid === basic.roleid);
-    const commands: Command[] = users.map((u) => ({ type: holds(u.systemuserid) ? 'removeRole' : 'assignRole', systemuserid: u.systemuserid, roleid: basic.roleid }) as Command);
+    const commands: Command[] = users.map((u) => ({ type: holds(u.systemuserid) ? 'removeRole' : 'assignRole', systemuserid: u.systemuserid, roleid: basic.roleid }));
     const plan = await planPush(commands, ctx);
     const perUser = await inEffect(c, plan);
     expect(perUser.every((h) => !h)).toBe(true);
@@ -267,8 +267,8 @@ describe('pushing rows, lookups, moves and field security', () => {
     const s = p.state;
     const escalations = teamNamed(s, 'Escalations');
     const scheduler = roleNamed(s, 'Scheduler');
-    const holders: Command[] = [...s.systemuserroles.values()].filter((a) => a.roleid === scheduler.roleid).map((a) => ({ type: 'removeRole', systemuserid: a.systemuserid, roleid: a.roleid }) as Command);
-    holders.push(...[...s.teamroles.values()].filter((a) => a.roleid === scheduler.roleid).map((a) => ({ type: 'removeRole', teamid: a.teamid, roleid: a.roleid }) as Command));
+    const holders: Command[] = [...s.systemuserroles.values()].filter((a) => a.roleid === scheduler.roleid).map((a) => ({ type: 'removeRole', systemuserid: a.systemuserid, roleid: a.roleid }));
+    holders.push(...[...s.teamroles.values()].filter((a) => a.roleid === scheduler.roleid).map((a): Command => ({ type: 'removeRole', teamid: a.teamid, roleid: a.roleid })));
     const plan = await planPush([...holders, { type: 'deleteTeam', teamid: escalations.teamid }, { type: 'deleteRole', roleid: scheduler.roleid }], ctx);
     expect(lines(plan).slice(-2)).toEqual([`DELETE teams(${escalations.teamid})`, `DELETE roles(${scheduler.roleid})`]);
     await sendPush(c, plan);

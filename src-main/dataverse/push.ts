@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command, CommandType } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
 import { DEPTHS } from '../core/model/depth';
-import { LOCAL_ONLY_COMMANDS } from '../sync/dataverse';
+import { LOCAL_ONLY_COMMANDS } from '../core/sync/dataverse';
 import { Connection, DataverseError } from './connection';
 import type { Etags, VersionedSet } from './etags';
 
@@ -386,7 +386,7 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         if (c.type === 'removeFieldPermission') {
           if (!id) throw fail(`the environment has no field permission for ${c.entityname}.${c.attributelogicalname} on profile ${profile}`);
           newFieldPermissions.delete(key);
-          push({ method: 'DELETE', path: `fieldpermissions(${id})`, effect: { ...where, values: null }, send: (k) => k.api.deleteRecord({ collection: 'fieldpermissions', key: id! }) });
+          push({ method: 'DELETE', path: `fieldpermissions(${id})`, effect: { ...where, values: null }, send: (k) => k.api.deleteRecord({ collection: 'fieldpermissions', key: id }) });
           break;
         }
         const values = { canread: c.canread, cancreate: c.cancreate, canupdate: c.canupdate };

@@ -1,4 +1,4 @@
-import type { Services } from './register';
+import type { Services } from './services';
 import { auditRow, changeFields, openVaultOf, queryAudit } from '../session/audit';
 import { failure, value, type AreaHandlers } from './dispatch';
 

@@ -40,7 +40,7 @@ export function createDispatch(handlers: Handlers, onError: (channel: string, er
     }
     try {
       const handler = handlers[channel] as Handler<Channel>;
-      return await handler(parsed.data as ParsedRequestOf<Channel>);
+      return await handler(parsed.data);
     } catch (error) {
       // A locked (or not yet created) vault is a state the screens handle, not a failure.
       if (error instanceof SessionUnavailable) return failure({ code: error.code, message: error.message });

@@ -1,4 +1,4 @@
-import type { Services } from './register';
+import type { Services } from './services';
 import { review, sodRulesOf } from '../session/findings';
 import { failure, value, type AreaHandlers } from './dispatch';
 

@@ -16,18 +16,10 @@ import { findingsHandlers } from './findings';
 import { auditHandlers } from './audit';
 import { dataverseHandlers } from './dataverse';
 import { DataverseSignInService } from '../session/dataverseSignIn';
-import { MemoryWorkspace, Workspace, type VaultControl } from '../session/workspace';
+import { MemoryWorkspace, Workspace } from '../session/workspace';
 import type { EntraSignInOptions } from '../dataverse/signIn/entraSignIn';
 import { ScriptedDesktop, type Desktop } from '../session/desktop';
-
-export interface Services {
-  readonly session: OrgSession;
-  readonly workspace: VaultControl;
-  /** File dialogs and the system shell (Electron's in the app, scripted in tests). */
-  readonly desktop: Desktop;
-  /** The Dataverse sign-in, and the access tokens pull and push use (token(env)). */
-  readonly dataverse: DataverseSignInService;
-}
+import type { Services } from './services';
 
 /** Services for an organization held in memory (tests, and files opened without a vault). */
 export function memoryServices(session: OrgSession, desktop: Desktop = new ScriptedDesktop()): Services {

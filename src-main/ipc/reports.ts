@@ -1,12 +1,11 @@
 import type { ParsedRequestOf } from '../bridge/contract';
 import { catalogFor } from '../core/catalog/catalog';
-import type { AuditEntryLike } from '../core/reports/index';
 import { buildReport, defaultReportName, type ReportRequest } from '../reports/build';
 import type { ReportFormat } from '../reports/run';
 import { openVaultOf } from '../session/audit';
 import { sodRulesOf } from '../session/findings';
 import { ReportJobs, type ReportJobsOptions } from '../session/reportJobs';
-import type { Services } from './register';
+import type { Services } from './services';
 import { failure, value, type AreaHandlers } from './dispatch';
 
 const FILTERS: Record<ReportFormat, { name: string; extensions: string[] }> = {
@@ -35,7 +34,7 @@ export function reportHandlers(services: Services, jobOptions: ReportJobsOptions
         {
           state,
           context: { generatedAt: new Date().toISOString(), source: vault ? `vault ${services.workspace.status().path}` : 'an organization held in memory' },
-          audit: vault && asked.kind === 'audit' ? (vault.audit() as readonly AuditEntryLike[]) : undefined,
+          audit: vault && asked.kind === 'audit' ? vault.audit() : undefined,
         },
         request,
       );

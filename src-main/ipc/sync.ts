@@ -2,7 +2,7 @@ import { SyncService } from '../session/sync';
 import { VaultModelStore } from '../session/vaultModelStore';
 import { Workspace } from '../session/workspace';
 import { answer, type AreaHandlers, value } from './dispatch';
-import type { Services } from './register';
+import type { Services } from './services';
 
 /** The sync service over the workspace's vault; an organization held in memory has nothing to sync. */
 export function syncServiceFor(services: Services): SyncService {

@@ -109,7 +109,7 @@ describe('XLSX', () => {
       if (row.getCell(2).value === 'Account') account = row;
     });
     const read = account!.getCell(4);
-    const depth = roleNamed('Salesperson').privileges.prvReadAccount!;
+    const depth = roleNamed('Salesperson').privileges.prvReadAccount;
     expect(read.value).toBe(`${DEPTH_STYLE[depth].symbol} ${depth}`);
     expect((read.fill as ExcelJS.FillPattern).fgColor?.argb).toBe(`FF${DEPTH_STYLE[depth].fill}`);
   });

@@ -97,8 +97,8 @@ export function changeFields(c: AuditEntry['changes'][number]): AuditChangeDto {
   const effect = before === null ? 'created' : after === null ? 'deleted' : 'updated';
   const fields: AuditChangeDto['fields'] = [];
   if ((before === null || isRow(before)) && (after === null || isRow(after))) {
-    const b = (before ?? {}) as Record<string, unknown>;
-    const a = (after ?? {}) as Record<string, unknown>;
+    const b = before ?? {};
+    const a = after ?? {};
     const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
     for (const field of keys) {
       const bt = before === null ? null : text(b[field]);

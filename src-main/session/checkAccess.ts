@@ -206,7 +206,7 @@ function remediesFor(engine: AccessEngine, userId: Id, privilegeName: string, ri
     remedies.push({
       kind: 'share',
       sufficient: userContextLevel > 0,
-      command: recordid === null ? null : ({ type: 'shareRecord', recordid, principalid: userId, accessrightsmask: bit } as Command),
+      command: recordid === null ? null : ({ type: 'shareRecord', recordid, principalid: userId, accessrightsmask: bit }),
     });
   }
   return remedies;

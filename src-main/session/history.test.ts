@@ -1,31 +1,16 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { toInterchange } from '../core/interchange/fromState';
+import { afterEach, describe, expect, it } from 'vitest';
 import { OrgSession, type SessionOptions } from './orgSession';
-import { Workspace } from './workspace';
 import { FABRIKAM as F, fabrikam } from './fabrikam.fixture';
+import { STORES as OPENERS, type OpenedStore } from './stores.fixture';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+let opened: OpenedStore | null = null;
+afterEach(() => {
+  opened?.close();
+  opened = null;
+});
 
 /** The same session over the two stores an organization can live in: the app's encrypted vault, and memory. */
-const STORES: readonly [string, (options?: SessionOptions) => Promise<OrgSession>][] = [
-  [
-    'in the encrypted vault',
-    async (options) => {
-      const dir = mkdtempSync(join(tmpdir(), 'roleatlas-history-'));
-      dirs.push(dir);
-      const session = new OrgSession(fabrikam(), options);
-      const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'tester', session, kdf: { N: 1024, r: 8, p: 1 } });
-      const r = await workspace.create('correct horse battery staple', { kind: 'file', filename: 'fabrikam.json', contents: JSON.stringify(toInterchange(fabrikam())) });
-      if (!r.ok) throw new Error(r.error.message);
-      return session;
-    },
-  ],
-  ['in memory', (options) => Promise.resolve(new OrgSession(fabrikam(), options))],
-];
+const STORES = OPENERS.map(([name, open]) => [name, async (options?: SessionOptions) => new OrgSession((opened = await open(fabrikam())).store, options)] as const);
 
 const ids = () => {
   let n = 0;

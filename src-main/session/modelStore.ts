@@ -86,7 +86,7 @@ export class MemoryStore implements ModelStore {
 
   undo(): Result<string> {
     const step = this.undoStack.pop();
-    if (!step) return { ok: false, error: { code: 'nothing-to-undo', message: 'There is nothing to undo.' } };
+    if (!step) return { ok: false, error: { code: 'nothing-to-undo', message: 'there is nothing to undo' } };
     this.redoStack.push(step);
     this.current = step.before;
     return { ok: true, value: step.label };
@@ -94,7 +94,7 @@ export class MemoryStore implements ModelStore {
 
   redo(): Result<string> {
     const step = this.redoStack.pop();
-    if (!step) return { ok: false, error: { code: 'nothing-to-redo', message: 'There is nothing to redo.' } };
+    if (!step) return { ok: false, error: { code: 'nothing-to-redo', message: 'there is nothing to redo' } };
     this.undoStack.push(step);
     this.current = step.after;
     return { ok: true, value: step.label };

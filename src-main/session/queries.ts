@@ -2,7 +2,7 @@ import type { ParsedRequestOf, ResponseOf } from '../bridge/contract';
 import { catalogFor, type PrivilegeDef } from '../core/catalog/catalog';
 import { RIGHTS } from '../core/model/accessRights';
 import type { Id, OrgState, Role, SystemUser, Team } from '../core/model/org';
-import { byName, directReports, memberships, rolesByTeam, rolesByUser, teamMemberCount, teamMemberIds, teamsByName, usersByName, usersByUnit } from './indexes';
+import { byName, directReports, memberships, rolesByTeam, rolesByUser, teamMemberCount, teamMemberIds, teamsByName, usersByName } from './indexes';
 
 /**
  * What each screen shows, computed in main from the open organization: the renderer asks for a

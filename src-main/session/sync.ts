@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { PendingChangeDto, SyncConflictDto, SyncProgressDto, SyncStatusDto } from '../bridge/channels/sync';
 import { ok, refused, type Result } from '../core/result';
 import { SyncClient, SyncError } from '../sync/client';
-import { LOCAL_ONLY_COMMANDS } from '../sync/dataverse';
+import { LOCAL_ONLY_COMMANDS } from '../core/sync/dataverse';
 import { cleartextProblem, isCleartextRemote } from '../sync/transport';
 import { conflictSideText, type Choice, type ConflictRecord, type PendingChange, type RemoteDelta, type SyncAuditEntry, type SyncStatus, type SyncStore } from '../sync/store';
 import { RemoteChangeRefused, VaultSyncStore, resolveInVault } from '../sync/vaultSyncStore';
@@ -253,7 +253,7 @@ export class SyncService {
           return await this.fetch(input, init);
         } catch (e) {
           network = networkReason(e);
-          throw new Error(network);
+          throw new Error(network, { cause: e });
         }
       },
     });
@@ -304,7 +304,7 @@ export class SyncService {
         if (res.ok) {
           const body = (await res.json()) as { value?: { at?: unknown; fromversion?: number; toversion?: number }[] };
           const hit = body.value?.find((r) => typeof r.fromversion === 'number' && typeof r.toversion === 'number' && r.fromversion < version && version <= r.toversion);
-          if (hit && (typeof hit.at === 'string' || hit.at instanceof Date)) at = new Date(hit.at as string).toISOString();
+          if (hit && (typeof hit.at === 'string' || hit.at instanceof Date)) at = new Date(hit.at).toISOString();
         }
       } catch {
         /* offline: the conflict still shows who, and when it was seen */

@@ -317,6 +317,7 @@ function listed(names: readonly string[]): string {
 }
 
 function safeFileName(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are refused in file names on Windows
   return name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').replace(/[. ]+$/, '').trim();
 }
 

@@ -4,9 +4,9 @@
  * same client runs in the main process, the command line and tests.
  */
 import type { Command } from '../core/commands/schema';
-import { LOCAL_ONLY_COMMANDS, SPEC_BY_SET, TABLE_SPECS, fieldsOf, fromODataRow, rowOfFields, transition, type Row, type RowChange } from './dataverse';
+import { LOCAL_ONLY_COMMANDS, SPEC_BY_SET, TABLE_SPECS, fieldsOf, fromODataRow, rowOfFields, transition, type Row, type RowChange } from '../core/sync/dataverse';
 import { toInterchange } from '../core/interchange/fromState';
-import { MAX_CHANGESET_OPERATIONS, type ChangeSetApplied, type ChangeSetRequest, type ErrorBody, type ObjectConflict, type PublishReply, type PublishRequest, type SyncStatusReply } from './protocol';
+import { MAX_CHANGESET_OPERATIONS, type ChangeSetApplied, type ChangeSetRequest, type ErrorBody, type ObjectConflict, type PublishReply, type PublishRequest, type SyncStatusReply } from '../core/sync/protocol';
 import type { Choice, ConflictRecord, PendingChange, SyncStore } from './store';
 import { cleartextProblem } from './transport';
 

@@ -8,8 +8,8 @@
 import { applyAll } from '../core/commands/apply';
 import type { Command } from '../core/commands/schema';
 import { emptyOrg, type OrgState } from '../core/model/org';
-import { LOCAL_ONLY_COMMANDS, applyRowChanges, type RowChange } from './dataverse';
-import type { ObjectConflict } from './protocol';
+import { LOCAL_ONLY_COMMANDS, applyRowChanges, type RowChange } from '../core/sync/dataverse';
+import type { ObjectConflict } from '../core/sync/protocol';
 
 type Awaitable<T> = T | Promise<T>;
 

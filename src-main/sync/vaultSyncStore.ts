@@ -10,7 +10,7 @@ import type { Command } from '../core/commands/schema';
 import { emptyOrg, type OrgState } from '../core/model/org';
 import type { Vault } from '../vault/vault';
 import type { VaultSyncState } from '../vault/syncState';
-import { SPEC_BY_TABLE, SYNC_TABLES, applyRowChanges, fieldsOf, rowOf, rowOfFields, rowsOf, transition, type Row, type SyncTable } from './dataverse';
+import { SPEC_BY_TABLE, SYNC_TABLES, applyRowChanges, fieldsOf, rowOf, rowOfFields, rowsOf, transition, type Row, type SyncTable } from '../core/sync/dataverse';
 import type { Choice, ConflictRecord, PendingChange, RemoteDelta, SyncAuditEntry, SyncStatus, SyncStore } from './store';
 
 /** A pulled change the vault cannot take as commands: nothing of the pull was applied. */
@@ -205,7 +205,7 @@ export function sameRow(a: Row | null, b: Row | null): boolean {
   return canonical(a) === canonical(b);
 }
 const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
+  JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
 
 // ---- resolving a conflict in the vault -----------------------------------------------------------
 

@@ -21,7 +21,7 @@ export async function readPassphrase(opts: { envName?: string; prompt: string; e
 function prompt(question: string): Promise<string> {
   let muted = false;
   const output = new Writable({
-    write(chunk, _enc, done) {
+    write(chunk: Buffer, _enc, done) {
       if (!muted) process.stderr.write(chunk);
       done();
     },

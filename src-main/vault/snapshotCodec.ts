@@ -19,7 +19,10 @@ export interface EncodedState {
   tables: Record<TableName, EncodedTable>;
 }
 
-const KEY_OF: Record<TableName, (r: any) => string> = {
+/** The key columns of every table hold strings (ids, logical names). */
+type KeyRow = Readonly<Record<string, string>>;
+
+const KEY_OF: Record<TableName, (r: KeyRow) => string> = {
   entities: (r) => r.logicalname,
   businessunits: (r) => r.businessunitid,
   systemusers: (r) => r.systemuserid,
@@ -57,7 +60,7 @@ function encodeTable(name: TableName, map: ReadonlyMap<string, Row>, blobs: Blob
   const rows = [...map.values()];
   const keyOf = KEY_OF[name];
   let derivable = true;
-  for (const [k, r] of map) if (keyOf(r) !== k) { derivable = false; break; }
+  for (const [k, r] of map) if (keyOf(r as KeyRow) !== k) { derivable = false; break; }
   const keys = derivable ? undefined : [...map.keys()];
   const names = rows.length ? Object.keys(rows[0]) : [];
   const columnar = rows.length > 0 && names.every((c) => SAFE_NAME.test(c)) && rows.every((r) => sameShape(r, names));
@@ -165,7 +168,7 @@ function decodeTable(name: TableName, t: EncodedTable | undefined, values: (v: V
   // A snapshot written before the table existed holds none of its rows.
   if (t === undefined) return out;
   if ('rows' in t) {
-    t.rows.forEach((r, i) => out.set(t.keys ? t.keys[i] : keyOf(r), r));
+    t.rows.forEach((r, i) => out.set(t.keys ? t.keys[i] : keyOf(r as KeyRow), r));
     return out;
   }
   // One object literal per row, built by a function made for this column list: every row gets the
@@ -173,7 +176,7 @@ function decodeTable(name: TableName, t: EncodedTable | undefined, values: (v: V
   const names = Object.keys(t.cols);
   if (!names.every((c) => SAFE_NAME.test(c))) throw new Error(`snapshot: bad column name in ${name}`);
   const args: unknown[] = [];
-  const fields = names.map((c, j) => {
+  const fields = names.map((c) => {
     const col = t.cols[c];
     if (!('dict' in col)) {
       args.push(values(col));
@@ -182,6 +185,7 @@ function decodeTable(name: TableName, t: EncodedTable | undefined, values: (v: V
     args.push(values(col.dict), values(col.idx));
     return `${c}: a${args.length - 2}[a${args.length - 1}[i]]`;
   });
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval, @typescript-eslint/no-unsafe-call -- the row builder is generated on purpose (above); column names are checked against SAFE_NAME first
   const build = new Function(...args.map((_, k) => `a${k}`), `return (i) => ({ ${fields.join(', ')} });`)(...args) as (i: number) => Row;
   // Large tables stay in their columns until rows are asked for (the state is read-only).
   const keyColumn = KEY_COLUMN[name];
@@ -191,7 +195,7 @@ function decodeTable(name: TableName, t: EncodedTable | undefined, values: (v: V
   }
   for (let i = 0; i < t.n; i++) {
     const r = build(i);
-    out.set(t.keys ? t.keys[i] : keyOf(r), r);
+    out.set(t.keys ? t.keys[i] : keyOf(r as KeyRow), r);
   }
   return out;
 }

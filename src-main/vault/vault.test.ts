@@ -97,6 +97,19 @@ describe('the encrypted vault', () => {
     expect(w.canRedo()).toBe(false);
   });
 
+  it('keeps a named step’s name through undo, redo and a restart', async () => {
+    const v = await demoVault();
+    v.applyAll([{ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth: 'Global' }], 'Open accounts to everyone');
+    v.undo();
+    expect(v.nextRedo()).toBe('Open accounts to everyone');
+    v.redo();
+    expect(v.nextUndo()).toBe('Open accounts to everyone');
+    v.lock();
+    const w = await reopen();
+    expect(w.nextUndo()).toBe('Open accounts to everyone');
+    w.lock();
+  });
+
   it('refuses to undo a user creation and says why', async () => {
     const v = await demoVault();
     const unit = [...v.state.businessunits.values()][0].businessunitid;

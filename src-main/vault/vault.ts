@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { apply as applyCommand, batchLabel, batchRefusal, withIds, type Applied } from '../core/commands/apply';
+import { apply as applyCommand, batchLabel, batchRefusal, withIds } from '../core/commands/apply';
 import type { Change } from '../core/commands/draft';
 import type { Command } from '../core/commands/schema';
 import { emptyOrg, type OrgState } from '../core/model/org';
@@ -685,7 +685,8 @@ export class Vault {
   redo(): Result<JournalEntry[]> {
     const step = this.redoStack.at(-1);
     if (!step) return refused('nothing-to-redo', 'there is nothing to redo');
-    return this.commit(step.commands, 'local', { redoes: step.batch });
+    // Redone under the step's own name, so a named step ("Deactivated 2 users") keeps it after undo and redo.
+    return this.commit(step.commands, 'local', { redoes: step.batch }, undefined, undefined, step.summary);
   }
 
   markSynced(ids: readonly string[]): void {
@@ -1206,17 +1207,6 @@ class Replay {
   result(): { meta: SnapshotMeta; state: OrgState } {
     return { meta: this.meta, state: this.live ? this.state : { ...this.state } };
   }
-}
-
-function trailingIncompleteBatch(frames: readonly Frame[]): number {
-  let k = frames.length;
-  while (k > 0 && frames[k - 1].kind === 'change') {
-    const f = frames[k - 1] as ChangeFrame;
-    if (f.batch.index === f.batch.size - 1) return frames.length - k;
-    if (f.batch.index === 0) return frames.length - k + 1;
-    k--;
-  }
-  return 0;
 }
 
 const journalEntryOf = (f: ChangeFrame): JournalEntry => ({ seq: f.seq, clientchangeid: f.clientchangeid, at: f.at, actor: f.actor, command: f.command, origin: f.origin });

@@ -4,8 +4,9 @@ export interface DialogProps {
   readonly title: string;
   readonly children: ReactNode;
   readonly onClose: () => void;
-  /** When given, the dialog is a form and Enter submits it. */
-  readonly onSubmit?: () => void;
+  /** When given, the dialog is a form and Enter submits it. A handler that waits on main reports
+   *  a refusal through `error`, so the promise it returns is not awaited here. */
+  readonly onSubmit?: () => void | Promise<void>;
   readonly submitLabel?: string;
   readonly submitDisabled?: boolean;
   /** A refusal of the core, shown above the buttons. */
@@ -29,7 +30,7 @@ export function Dialog({ title, children, onClose, onSubmit, submitLabel = 'Save
   }, []);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (!submitDisabled) onSubmit?.();
+    if (!submitDisabled) void onSubmit?.();
   };
   return (
     <dialog

@@ -41,7 +41,7 @@ export function VirtualList({ count, rowHeight, renderRow, onRange, label, activ
     if (!count || !onActiveIndexChange) return;
     const page = Math.max(1, Math.floor((parent.current?.clientHeight ?? 600) / rowHeight) - 1);
     const move: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
-    let next = activeIndex;
+    let next: number;
     if (e.key in move) next = Math.min(count - 1, Math.max(0, (activeIndex < 0 ? 0 : activeIndex) + move[e.key]));
     else if (e.key === 'Home') next = 0;
     else if (e.key === 'End') next = count - 1;

@@ -1,16 +1,14 @@
 import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import type { OrgState } from '../../src-main/core/model/org';
-import type { OrgSession } from '../../src-main/session/orgSession';
-import type { Channel } from '../../src-main/bridge/contract';
-import { useAppStore } from '../store';
-import { fakeApi, installApi } from './fakeApi';
+import { useAppStore, type Screen } from '../store';
+import { fakeApi, installApi, type FakeApi, type FakeApiOptions } from './fakeApi';
 
 /**
  * jsdom lays nothing out, so a virtual list would measure 0 px and draw no rows: give scrolling
  * lists a screen's height, as a window would.
  */
-function giveListsAHeight(): void {
+export function giveListsAHeight(): void {
   const proto = globalThis.HTMLElement?.prototype as (HTMLElement & { __roleatlasSized?: boolean }) | undefined;
   if (!proto || proto.__roleatlasSized) return;
   const sized = (el: HTMLElement, px: number, fallback: number) => (el.classList?.contains('virtual-list') ? px : fallback);
@@ -31,11 +29,16 @@ function giveListsAHeight(): void {
   Object.defineProperty(proto, '__roleatlasSized', { value: true });
 }
 
-/** A fresh store over the real services for `state`, then renders `ui`. */
-export function renderWith(ui: ReactElement, state: OrgState): { session: OrgSession; calls: Channel[] } & ReturnType<typeof render> {
+/**
+ * A fresh store over the services the app runs for `state` (the encrypted vault, staging on), then
+ * renders `ui`. A test about the other modes says so: `{ staging: false }`, `{ store: 'memory' }`.
+ */
+export async function renderWith(ui: ReactElement, state: OrgState, options: FakeApiOptions & { staging?: boolean; screen?: Screen } = {}): Promise<FakeApi & ReturnType<typeof render>> {
   giveListsAHeight();
   useAppStore.setState(useAppStore.getInitialState(), true);
-  const { api, session, calls } = fakeApi(state);
-  installApi(api);
-  return { session, calls, ...render(ui) };
+  // The screen the main layout opens on, as if the admin had chosen it in the sidebar.
+  if (options.screen) useAppStore.setState({ screen: options.screen });
+  const fake = await fakeApi(state, options);
+  installApi(fake.api, { staging: options.staging });
+  return { ...fake, ...render(ui) };
 }

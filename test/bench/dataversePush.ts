@@ -83,7 +83,7 @@ export function withGuids(state: OrgState): OrgState {
   const row = (r: object) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && k.endsWith('id') ? g(v) : v]));
   const table = (m: ReadonlyMap<string, object>) => new Map([...m].map(([k, r]) => [k.split('|').map(g).join('|'), row(r)]));
   const out: Record<string, unknown> = { ...state };
-  for (const t of ['businessunits', 'systemusers', 'teams', 'teammembership', 'roles', 'systemuserroles', 'teamroles', 'fieldsecurityprofiles', 'systemuserprofiles', 'teamprofiles'] as const) out[t] = table(state[t] as ReadonlyMap<string, object>);
+  for (const t of ['businessunits', 'systemusers', 'teams', 'teammembership', 'roles', 'systemuserroles', 'teamroles', 'fieldsecurityprofiles', 'systemuserprofiles', 'teamprofiles'] as const) out[t] = table(state[t]);
   return out as unknown as OrgState;
 }
 

@@ -39,7 +39,7 @@ export async function benchVault(state: OrgState): Promise<Record<string, number
       vault?.lock();
       vault = await Vault.open(path, { passphrase: PASS }, { actor: 'bench', compactAfter: Number.MAX_SAFE_INTEGER });
     });
-    const v = vault! as Vault;
+    const v = vault!;
     const users = [...v.state.systemusers.keys()];
     const edit = await medianAsync(21, (i) => {
       const r = v.apply({ type: 'updateUser', systemuserid: users[i * 997], fullname: `Renamed ${i}` });

@@ -7,7 +7,7 @@ import { demoOrganization } from '../../src-main/core/generate/demo';
 import { syntheticOrganization } from '../../src-main/core/generate/synthetic';
 import type { OrgSession } from '../../src-main/session/orgSession';
 import type { VaultControl } from '../../src-main/session/workspace';
-import { buildRenderer, CHROMIUM, launchChromium, openApp, SCREENSHOTS, serveRenderer } from './harness';
+import { applyStagedFromPreview, buildRenderer, CHROMIUM, launchChromium, openApp, SCREENSHOTS, serveRenderer } from './harness';
 
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[e2e] skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
@@ -56,26 +56,33 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
     await shot('business-units');
   });
 
-  it('adds a business unit under the root', async () => {
+  it('adds a business unit under the root, staged and then applied from Preview', async () => {
     await page.getByRole('treeitem', { name: 'Contoso' }).click();
     await page.getByRole('button', { name: 'Add child unit' }).click();
     await page.getByRole('dialog').getByLabel('Name').fill('Research');
     await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('button', { name: 'Preview: 1 staged' }).click();
+    await page.getByRole('list', { name: 'Pending changes' }).getByText(/Research/).waitFor();
+    await shot('preview-staged');
+    expect([...session.current.businessunits.values()].some((b) => b.name === 'Research')).toBe(false);
+    await nav('Business units');
+    expect(await applyStagedFromPreview(page)).toEqual([expect.stringMatching(/Research/)]);
     await page.getByRole('treeitem', { name: 'Research' }).waitFor();
     expect([...session.current.businessunits.values()].some((b) => b.name === 'Research')).toBe(true);
   });
 
-  it('moves a unit by dragging it onto another, after confirming', async () => {
+  it('moves a unit by dragging it onto another, after confirming, once the move is applied from Preview', async () => {
     await page.getByRole('treeitem', { name: 'Research' }).dragTo(page.getByRole('treeitem', { name: 'Marketing', exact: true }));
     const d = page.getByRole('dialog', { name: 'Move Research' });
     await d.getByRole('button', { name: 'Move' }).click();
     await d.waitFor({ state: 'detached' });
+    expect(await applyStagedFromPreview(page)).toEqual([expect.stringMatching(/Research/)]);
     const units = [...session.current.businessunits.values()];
     expect(units.find((b) => b.name === 'Research')?.parentbusinessunitid).toBe(units.find((b) => b.name === 'Marketing')?.businessunitid);
     expect(await page.getByRole('treeitem', { name: 'Research' }).getAttribute('aria-level')).toBe('3');
   });
 
-  it('adds a user to the new unit and assigns a role', async () => {
+  it('adds a user to the new unit and assigns a role, each applied from Preview', async () => {
     await nav('Users');
     await page.getByRole('button', { name: 'Add user' }).click();
     const d = page.getByRole('dialog');
@@ -83,11 +90,14 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
     await d.getByLabel('Sign-in name').fill('robin.research@contoso.com');
     await d.getByLabel('Business unit').selectOption({ label: 'Research' });
     await d.getByRole('button', { name: 'Add' }).click();
+    expect(await applyStagedFromPreview(page)).toEqual([expect.stringMatching(/Robin Research/)]);
     await page.getByLabel('Search users').fill('robin');
     await page.getByRole('gridcell', { name: 'Robin Research' }).click();
     await page.getByRole('region', { name: 'User Robin Research' }).waitFor();
     await page.getByLabel('Role to assign').selectOption({ label: 'Salesperson' });
     await page.getByRole('button', { name: 'Assign role', exact: true }).click();
+    expect(await applyStagedFromPreview(page)).toEqual([expect.stringMatching(/Salesperson/)]);
+    await page.getByRole('gridcell', { name: 'Robin Research' }).click();
     await page.getByRole('list', { name: 'Roles held' }).getByText('Salesperson').waitFor();
     const robin = [...session.current.systemusers.values()].find((u) => u.fullname === 'Robin Research')!;
     expect([...session.current.systemuserroles.values()].some((a) => a.systemuserid === robin.systemuserid)).toBe(true);
@@ -96,7 +106,7 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
     await shot('users');
   });
 
-  it('changes a privilege in the matrix, sees it, and undoes it with Ctrl+Z', async () => {
+  it('changes a privilege in the matrix, applies it from Preview, sees it, and undoes it with Ctrl+Z', async () => {
     await nav('Security roles');
     await page.getByRole('listbox', { name: 'Roles' }).getByRole('option', { name: /^Salesperson/ }).click();
     await page.getByRole('tab', { name: /^Core Records/ }).click();
@@ -105,6 +115,10 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
     const before = await cell.getAttribute('aria-label');
     const depthBefore = depthInSession();
     await cell.click();
+    await page.getByRole('button', { name: 'Preview: 1 staged' }).waitFor();
+    expect(depthInSession()).toBe(depthBefore);
+    expect(await applyStagedFromPreview(page)).toEqual([expect.stringMatching(/^Salesperson: prvDeleteAccount /)]);
+    await page.getByRole('tab', { name: /^Core Records/ }).click();
     await expect.poll(() => cell.getAttribute('aria-label')).not.toBe(before);
     expect(depthInSession()).not.toBe(depthBefore);
     expect(await cell.getAttribute('aria-label')).toMatch(/^Delete Account: (None|User|Business Unit|Parent: Child Business Units|Organization)$/);
@@ -181,7 +195,11 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
     await dark.page.getByRole('listbox', { name: 'Roles' }).getByRole('option', { name: /^Salesperson/ }).click();
     await dark.page.getByRole('button', { name: 'Read Account: User' }).waitFor();
     await dark.page.screenshot({ path: join(SCREENSHOTS, 'roles-matrix-dark.png') });
-    await dark.page.context().close();
+    await dark.page.getByRole('button', { name: 'Read Account: User' }).click();
+    await dark.page.getByRole('button', { name: 'Preview: 1 staged' }).click();
+    await dark.page.getByRole('list', { name: 'Pending changes' }).getByText(/prvReadAccount/).waitFor();
+    await dark.page.screenshot({ path: join(SCREENSHOTS, 'preview-staged-dark.png') });
+    await dark.close();
   });
 
   it('measures the users list over 50,000 users (printed, not asserted)', async () => {
@@ -210,6 +228,6 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
     await p.screenshot({ path: join(SCREENSHOTS, 'users-50k.png') });
     console.log(`[e2e] 50,000 users: first render of the users list ${firstRender} ms; scrolling ${frames.frames} frames, median ${frames.median.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms, max ${frames.max.toFixed(1)} ms (scrolled to ${Math.round(frames.scrolledTo)} px)`);
     expect(firstRender).toBeGreaterThan(0);
-    await p.context().close();
+    await big.close();
   }, 180_000);
 });

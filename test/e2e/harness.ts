@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -8,10 +9,13 @@ import react from '@vitejs/plugin-react';
 import { CHANNELS, isChannel } from '../../src-main/bridge/contract';
 import { apiFromChannels } from '../../src-main/bridge/exposeApi';
 import { newOrganization, type OrgState } from '../../src-main/core/model/org';
-import { createInvoke, memoryServices, vaultServices, type Services } from '../../src-main/ipc/register';
+import { createInvoke, memoryServices, vaultServices } from '../../src-main/ipc/register';
+import type { Services } from '../../src-main/ipc/services';
 import { Workspace, type VaultControl } from '../../src-main/session/workspace';
 import { ScriptedDesktop, type Desktop } from '../../src-main/session/desktop';
 import { OrgSession } from '../../src-main/session/orgSession';
+import { TEST_KDF } from '../../src-main/vault/testing/kdf';
+import { createVaultWith } from '../../src-main/vault/testing/vaultWith';
 
 /**
  * End to end without Electron: the built renderer runs in Debian's Chromium, and window.api is
@@ -20,8 +24,8 @@ import { OrgSession } from '../../src-main/session/orgSession';
  */
 
 export const CHROMIUM = '/usr/bin/chromium';
-/** A cheap scrypt cost so creating and unlocking the e2e vault stays fast; the app tunes it to ~250 ms. */
-const E2E_KDF = { N: 1 << 14, r: 8, p: 1 };
+/** The passphrase of the vault openApp creates for an organization it is given. */
+export const E2E_PASSPHRASE = 'violet tractor sings under 42 lanterns';
 const root = resolve(import.meta.dirname, '../..');
 export const RENDERER_OUT = join(root, 'out/e2e-renderer');
 export const SCREENSHOTS = join(root, 'test-results/screenshots');
@@ -83,29 +87,57 @@ export async function launchChromium(): Promise<Browser> {
 export interface AppOptions {
   readonly colorScheme?: 'light' | 'dark';
   /**
-   * Back the app with a real vault in this folder (first run when it doesn't exist yet);
-   * without it the organization given is held in memory.
+   * Back the app with the vault in this folder (first run when it doesn't exist yet, the lock
+   * screen when it does). Without it, the organization given is put in a new vault in a temporary
+   * folder, opened as after the admin unlocked it, and removed by close().
    */
   readonly vaultDir?: string;
+  /** Hold the organization given in memory, with no vault: for a test about that mode only. */
+  readonly store?: 'vault' | 'memory';
   /** Answers the file dialogs (no native dialog can be clicked in the browser). */
   readonly desktop?: Desktop;
-  /**
-   * Start with staging on, as the app does. Off by default here: the other flows check that an
-   * edit reaches the organization at once.
-   */
+  /** Staging is on, as in the app; `false` for a test of edits applied at once. */
   readonly staging?: boolean;
+}
+
+export interface OpenedApp {
+  readonly page: Page;
+  readonly session: OrgSession;
+  readonly workspace: VaultControl;
+  /** Every channel the page called, in order. */
+  readonly calls: string[];
+  /** Closes the page, locks the vault and removes the temporary vault openApp made. */
+  readonly close: () => Promise<void>;
 }
 
 /**
  * A page whose window.api is the preload's, over main's invoke for the real services: the vault
- * workspace (or an organization in memory). The binding passes the calling frame's URL to the
- * sender check, as ipcMain passes senderFrame.url.
+ * workspace (or, when asked, an organization in memory). The binding passes the calling frame's
+ * URL to the sender check, as ipcMain passes senderFrame.url.
  */
-export async function openApp(browser: Browser, appUrl: string, state: OrgState | null, options: AppOptions = {}): Promise<{ page: Page; session: OrgSession; workspace: VaultControl; calls: string[] }> {
-  const session = new OrgSession(state ?? newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
-  const services: Services = options.vaultDir
-    ? vaultServices(session, new Workspace({ dir: options.vaultDir, actor: 'e2e admin', session, kdf: E2E_KDF }), options.desktop ?? new ScriptedDesktop())
-    : memoryServices(session, options.desktop);
+export async function openApp(browser: Browser, appUrl: string, state: OrgState | null, options: AppOptions = {}): Promise<OpenedApp> {
+  const session = new OrgSession(newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
+  const desktop = options.desktop ?? new ScriptedDesktop();
+  let made: string | null = null;
+  let services: Services;
+  if (options.store === 'memory') {
+    if (!state) throw new Error('openApp: an organization held in memory needs a state');
+    services = memoryServices(new OrgSession(state), desktop);
+  } else {
+    let dir = options.vaultDir;
+    if (!dir) {
+      if (!state) throw new Error('openApp: give an organization or a vault folder');
+      made = mkdtempSync(join(tmpdir(), 'roleatlas-e2e-'));
+      dir = join(made, 'vault');
+      await createVaultWith(dir, E2E_PASSPHRASE, state);
+    }
+    const workspace = new Workspace({ dir, actor: 'e2e admin', session, kdf: TEST_KDF });
+    if (made) {
+      const unlocked = await workspace.unlock({ passphrase: E2E_PASSPHRASE });
+      if (!unlocked.ok) throw new Error(`openApp: the vault did not unlock: ${unlocked.error.message}`);
+    }
+    services = vaultServices(session, workspace, desktop);
+  }
   const { workspace } = services;
   const calls: string[] = [];
   const invoke = createInvoke(services, { rendererDir: RENDERER_OUT, devServerUrl: appUrl }, { error: (m, e) => console.error(m, e), warn: (m) => console.warn(m) });
@@ -119,8 +151,31 @@ export async function openApp(browser: Browser, appUrl: string, state: OrgState 
   await page.addInitScript(
     `Object.defineProperty(window, 'api', { value: (${apiFromChannels.toString()})(${JSON.stringify(CHANNELS)}, (c, r) => window.__roleatlasInvoke(c, r)), enumerable: true });`,
   );
-  if (!options.staging) await page.addInitScript(`localStorage.setItem('roleatlas.staging', 'off')`);
+  if (options.staging === false) await page.addInitScript(`localStorage.setItem('roleatlas.staging', 'off')`);
   page.on('pageerror', (e) => console.error('[page error]', e.message));
   await page.goto(appUrl);
-  return { page, session, workspace, calls };
+  const close = async () => {
+    await context.close();
+    workspace.lock();
+    if (made) rmSync(made, { recursive: true, force: true });
+  };
+  return { page, session: services.session, workspace, calls, close };
+}
+
+/**
+ * What the admin does with what they staged: Preview in the top bar, read the pending changes,
+ * Apply all, and go back to the screen they came from. Returns the pending changes as listed.
+ */
+export async function applyStagedFromPreview(page: Page): Promise<string[]> {
+  const nav = page.getByRole('navigation', { name: 'Screens' });
+  // The sidebar button's first text is the screen's title; its count follows in a span.
+  const from = await nav.locator('[aria-current="page"]').evaluate((b) => b.firstChild?.textContent ?? '');
+  await page.getByRole('button', { name: /^Preview: [1-9]\d* staged$/ }).click();
+  const pending = page.getByRole('list', { name: 'Pending changes' });
+  await pending.waitFor();
+  const reviewed = await pending.getByRole('listitem').evaluateAll((items) => items.map((li) => li.firstChild?.textContent ?? ''));
+  await page.getByRole('button', { name: 'Apply all' }).click();
+  await page.getByText(/^Nothing is staged\./).waitFor();
+  await nav.getByRole('button', { name: new RegExp(`^${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) }).first().click();
+  return reviewed;
 }

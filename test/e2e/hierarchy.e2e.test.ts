@@ -46,7 +46,7 @@ async function openVaultApp(browser: Browser, url: string, state: OrgState, dir:
   const vault = await Vault.create(dir, PASSPHRASE, { actor: 'e2e admin', kdf: { N: 1024, r: 8, p: 1 } });
   vault.replaceState(state, 'synthetic.json');
   vault.lock();
-  const app = await openApp(browser, url, null, { vaultDir: dir, staging: true, colorScheme });
+  const app = await openApp(browser, url, null, { vaultDir: dir, colorScheme });
   await app.page.getByRole('heading', { name: /RoleAtlas is locked/ }).waitFor();
   await app.page.getByLabel('Passphrase').fill(PASSPHRASE);
   await app.page.getByRole('button', { name: 'Unlock' }).click();

@@ -119,7 +119,7 @@ describe.skipIf(!hasChromium)('Import & export in Chromium over the real vault',
     await dark.page.getByRole('tab', { name: /^Unverified/ }).click();
     await dark.page.getByText('Depth rule not verified (every depth offered)').waitFor();
     await dark.page.screenshot({ path: join(SCREENSHOTS, 'roles-matrix-unverified-dark.png') });
-    await dark.page.context().close();
+    await dark.close();
   });
 
   it('lists every bad row of a users CSV, with column and reason, and adds nobody', async () => {

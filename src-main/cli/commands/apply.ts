@@ -11,7 +11,7 @@ import type { CliCommand } from '../command';
 export function loadCommands(path: string): unknown[] {
   const list = readJson(path, 'commands file');
   if (!Array.isArray(list)) throw new CliError(`commands file ${path}: expected a JSON array of commands`);
-  return list.map((c) => withIds(c, randomUUID));
+  return (list as unknown[]).map((c) => withIds(c, randomUUID));
 }
 
 /** A refused batch as the command line says it: the core's wording, and that nothing was written. */

@@ -65,7 +65,7 @@ async function login(path: string, ...extra: string[]): Promise<{ code: number; 
 async function loginWith(path: string, atBrowser: () => Promise<void>, ...extra: string[]): Promise<{ code: number; stdout: string; stderr: string; page: string | null }> {
   let stdout = '';
   let stderr = '';
-  let browsing: Promise<string> | null = null;
+  let browsing = null as Promise<string> | null; // set by the output listener, which the checker cannot follow
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stdout += String(chunk);
     return true;

@@ -17,7 +17,7 @@ export const exportRoles: CliCommand = {
     source.vault?.lock();
     const { state } = source;
     const out = required(values, 'out', 'export-roles');
-    const wanted = values.role as string[] | undefined;
+    const wanted = values.role;
     let roleids: string[] | undefined;
     if (wanted?.length) {
       roleids = wanted.map((w) => {

@@ -5,7 +5,6 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newStorage, seedOrg, startTestServer, type TestServer, type TestStorage } from '../../../server/testing';
-import { CliError } from '../errors';
 import { server } from './server';
 import { runCommand } from '../testing/runCommand';
 

@@ -91,11 +91,11 @@ async function addAccount(argv: string[]): Promise<void> {
   const envName = required(values, 'password-env', command);
   const password = process.env[envName];
   if (!password) throw new CliError(`environment variable ${envName} (--password-env) is not set`);
-  if (values.server !== undefined) return addThroughServer(values as Record<string, unknown>, { name, role, password });
+  if (values.server !== undefined) return addThroughServer(values, { name, role, password });
   const { accountOptionsOf } = await import('../../../server/main');
   let options;
   try {
-    options = accountOptionsOf({ 'scrypt-n': values['scrypt-n'] as string | undefined });
+    options = accountOptionsOf({ 'scrypt-n': values['scrypt-n'] });
   } catch (e) {
     throw usageError(`roleatlas ${command}: ${(e as Error).message}`);
   }
@@ -119,8 +119,8 @@ async function revoke(argv: string[]): Promise<void> {
   const command = 'server token revoke';
   const { values } = parse(argv, { ...DATA, account: { type: 'string' }, 'token-env': { type: 'string' } }, command);
   refuseTokenArgument(argv, command);
-  const account = values.account as string | undefined;
-  const tokenEnv = values['token-env'] as string | undefined;
+  const account = values.account;
+  const tokenEnv = values['token-env'];
   if (!account === !tokenEnv) throw usageError(`roleatlas ${command}: give either --account NAME (every token of the account) or --token-env NAME (one token). See roleatlas server --help`);
   if (account) {
     const n = await withAccounts(values, command, {}, (a) => a.revokeTokensOf(account));

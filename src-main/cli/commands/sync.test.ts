@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { ROLE, USER } from '../../../test/fixtures/orgCharts';
 import { newStorage, seedOrg, startTestServer, syncedView, type TestServer } from '../../../server/testing';
 import { Vault } from '../../vault/vault';
-import { CliError } from '../errors';
 import { sync } from './sync';
 import { VaultSyncStore } from '../../sync/vaultSyncStore';
 import { runCommand } from '../testing/runCommand';

@@ -6,7 +6,7 @@ import { CliError, usageError } from '../errors';
 import type { CliCommand } from '../command';
 import type { Vault } from '../../vault/vault';
 import { SyncClient, SyncError } from '../../sync/client';
-import { LOCAL_ONLY_COMMANDS } from '../../sync/dataverse';
+import { LOCAL_ONLY_COMMANDS } from '../../core/sync/dataverse';
 import { conflictSideText, type ConflictRecord } from '../../sync/store';
 import { RemoteChangeRefused, VaultSyncStore, resolveInVault } from '../../sync/vaultSyncStore';
 import { cleartextProblem, isCleartextRemote } from '../../sync/transport';
@@ -76,7 +76,7 @@ async function run(argv: string[]): Promise<void> {
           return await fetch(input, init);
         } catch (e) {
           network = networkReason(e);
-          throw new Error(network);
+          throw new Error(network, { cause: e });
         }
       },
     });
@@ -231,7 +231,7 @@ async function resolve(argv: string[]): Promise<void> {
   const object = required(values, 'object', 'sync resolve');
   const take = required(values, 'take', 'sync resolve');
   if (take !== 'mine' && take !== 'theirs') throw usageError(`roleatlas sync resolve: --take must be mine or theirs (got "${take}")`);
-  const fields = values.field as string[] | undefined;
+  const fields = values.field;
   const vault = await openVault(values, 'sync resolve', 'write');
   try {
     const c = findConflict(vault, object);

@@ -53,7 +53,7 @@ const SUBCOMMANDS: Record<string, { usage: string; run(values: Record<string, un
       const s = vault.state;
       const report = { unlocked: true, businessunits: s.businessunits.size, systemusers: s.systemusers.size, roles: s.roles.size, records: s.records.size, pending: vault.pendingChanges().length, canundo: vault.canUndo(), rewrap: vault.needsRewrap };
       vault.lock();
-      print(values.json ? JSON.stringify(report) : `Unlocked ${values.vault}: ${report.businessunits} business unit(s), ${report.systemusers} user(s), ${report.roles} role(s), ${report.records} record(s); ${report.pending} change(s) pending sync`);
+      print(values.json ? JSON.stringify(report) : `Unlocked ${String(values.vault)}: ${report.businessunits} business unit(s), ${report.systemusers} user(s), ${report.roles} role(s), ${report.records} record(s); ${report.pending} change(s) pending sync`);
       if (report.rewrap) process.stderr.write(`${REWRAP_ADVICE(String(values.vault))}\n`);
     },
   },

@@ -148,7 +148,7 @@ function compareUser(before: AccessEngine, after: AccessEngine, userId: Id, priv
     const la = ua === undefined ? undefined : after.effectiveLevels(ua);
     for (const def of after.catalog.privileges) {
       const b = lb && before.catalog.privilege(def.name);
-      if ((b && packedLevel(lb!, b.index)) || (la && packedLevel(la, def.index))) candidates.push(def);
+      if ((b && packedLevel(lb, b.index)) || (la && packedLevel(la, def.index))) candidates.push(def);
     }
   } else {
     for (const name of privileges) {

@@ -64,7 +64,7 @@ function commandsOf(spec: OrgSpec): Command[] {
     }),
   );
   spec.teams.forEach((x, k) => {
-    cmds.push({ type: 'createTeam', teamid: teams[k], name: `Team ${k}`, teamtype: x.type as 0 | 1 | 2, businessunitid: pick(units, x.unit) });
+    cmds.push({ type: 'createTeam', teamid: teams[k], name: `Team ${k}`, teamtype: x.type, businessunitid: pick(units, x.unit) });
     for (const m of x.members) cmds.push({ type: 'addTeamMember', teamid: teams[k], systemuserid: pick(users, m) });
   });
   spec.roles.forEach((x, k) =>

@@ -46,7 +46,7 @@ const countHash = (c: RecordCount) => hashId(`count|${c.entity}|${c.ownerid}|${c
 export const recordIndexOf = memoByRefs((records: ReadonlyMap<Id, DataRecord>, recordcounts: ReadonlyMap<string, RecordCount>): RecordIndex => {
   const n = records.size;
   const index = new Map<Id, number>();
-  const ids: Id[] = new Array(n);
+  const ids = new Array<Id>(n);
   const entity = new Int32Array(n);
   const owner = new Int32Array(n);
   const entityNames: string[] = [];

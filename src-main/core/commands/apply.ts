@@ -71,7 +71,7 @@ export function apply(state: OrgState, input: unknown): ApplyResult {
   const command = parsed.data;
   const draft = new Draft(state);
   const handler = handlers[command.type] as Handler<CommandType>;
-  const outcome = handler(draft, command as CommandOf<CommandType>, { catalog: catalogFor(state) });
+  const outcome = handler(draft, command, { catalog: catalogFor(state) });
   if (isRefusal(outcome)) return { ok: false, error: outcome };
   return { ok: true, value: { command, state: draft.changes.length ? draft.finish() : state, changes: draft.changes, summary: outcome } };
 }

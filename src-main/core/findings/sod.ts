@@ -3,7 +3,7 @@ import { packedLevel } from '../access/roleTable';
 import { DEPTHS, depthLevel } from '../model/depth';
 import type { OrgState } from '../model/org';
 import { holdingsOf } from './holdings';
-import { finding, type Finding, type FindingObject, type Severity } from './types';
+import { finding, type Finding, type FindingObject } from './types';
 
 /** One side of a separation-of-duty rule: a role (by id or name) or a privilege at a minimum depth. */
 export const sodSideSchema = z.discriminatedUnion('kind', [
@@ -74,7 +74,7 @@ export function sodFindings(state: OrgState, rules: readonly SodRule[]): Finding
       out.push(
         finding(
           'separation-of-duty',
-          rule.severity as Severity,
+          rule.severity,
           `${user.name} breaks "${rule.name}"`,
           `${user.name} holds both ${a.label} and ${b.label} (directly or through teams), which the rule "${rule.name}" forbids.${rule.description ? ` ${rule.description}` : ''}`,
           objects,

@@ -84,7 +84,7 @@ export function syntheticOrganization(options: Partial<SyntheticOptions> = {}): 
   for (let i = 0; i < o.teams; i++) {
     const id = `t-${pad(i, 5)}`;
     const r = rnd.next();
-    const teamtype = (r < 0.7 ? 0 : r < 0.9 ? 1 : r < 0.95 ? 2 : 3) as 0 | 1 | 2 | 3;
+    const teamtype = r < 0.7 ? 0 : r < 0.9 ? 1 : r < 0.95 ? 2 : 3;
     teamIds.push(id);
     teams.set(id, { teamid: id, name: `Team ${pad(i, 5)}`, teamtype, businessunitid: unitIds[rnd.int(nUnits)], administratorid: userIds.length ? userIds[rnd.int(userIds.length)] : null, isdefault: false });
     const size = userIds.length ? 1 + rnd.int(2 * o.teamMembers - 1) : 0;
@@ -151,7 +151,7 @@ export function syntheticOrganization(options: Partial<SyntheticOptions> = {}): 
   const recordTables = tables.filter((t) => t.userOwned).map((t) => t.name);
   const ownerTeams = teamIds.filter((t) => teams.get(t)!.teamtype !== 1);
   const records = new Map<Id, DataRecord>();
-  const recordIds: Id[] = new Array(o.records);
+  const recordIds = new Array<Id>(o.records);
   for (let i = 0; i < o.records; i++) {
     const id = `rec-${pad(i, 7)}`;
     recordIds[i] = id;

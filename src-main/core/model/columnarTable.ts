@@ -27,7 +27,7 @@ export class ColumnarTable<V> implements ReadonlyMap<string, V> {
   }
 
   keys(): MapIterator<string> {
-    return this.keyList[Symbol.iterator]() as MapIterator<string>;
+    return this.keyList[Symbol.iterator]();
   }
 
   *values(): MapIterator<V> {

@@ -55,7 +55,7 @@ describe('signing in to Dataverse', () => {
     const store = memoryStore();
     const signIn = new EntraSignIn(settings(), store);
     let shown: DeviceCode | null = null;
-    let userDone: Promise<string> | null = null;
+    let userDone = null as Promise<string> | null; // set by the device-code callback, which the checker cannot follow
     const account = await signIn.withDeviceCode((code) => {
       shown = code;
       userDone = enterDeviceCode(code);
@@ -75,7 +75,7 @@ describe('signing in to Dataverse', () => {
     try {
       const store = memoryStore();
       const settings = signInSettings({ env: ENV, clientId: shortLived.clientId, authority: shortLived.authority });
-      let userDone: Promise<string> | null = null;
+      let userDone = null as Promise<string> | null; // set by the device-code callback, which the checker cannot follow
       await new EntraSignIn(settings, store).withDeviceCode((code) => {
         userDone = enterDeviceCode(code);
       });
@@ -98,7 +98,7 @@ describe('signing in to Dataverse', () => {
 
   it('never loads a cache made for another client id', async () => {
     const store = memoryStore();
-    let userDone: Promise<string> | null = null;
+    let userDone = null as Promise<string> | null; // set by the device-code callback, which the checker cannot follow
     await new EntraSignIn(settings(), store).withDeviceCode((code) => {
       userDone = enterDeviceCode(code);
     });

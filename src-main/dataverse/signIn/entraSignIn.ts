@@ -129,7 +129,7 @@ export class EntraSignIn {
       const refusedRenewal = how === 'silent' && e instanceof AuthError && e.errorCode === 'invalid_grant';
       if (e instanceof InteractionRequiredAuthError || refusedRenewal) throw new SignInError('sign-in-required', `the sign-in to ${env} has expired or was revoked (${describe(e)}); sign in again`);
       if (e instanceof ServerError || (e instanceof AuthError && /invalid_client|unauthorized_client|invalid_grant|access_denied|invalid_scope|invalid_request|invalid_target/.test(`${e.errorCode} ${e.errorMessage}`))) {
-        throw new SignInError('refused', `${authority} refused the sign-in for client id ${clientId}: ${describe(e as AuthError)}`);
+        throw new SignInError('refused', `${authority} refused the sign-in for client id ${clientId}: ${describe(e)}`);
       }
       if (e instanceof AuthError && /network|endpoints_resolution|openid_config|fetch failed|ECONNREFUSED|ENOTFOUND|timeout/i.test(`${e.errorCode} ${e.errorMessage}`)) {
         throw new SignInError('unreachable', `cannot reach the sign-in authority ${authority}: ${describe(e)}`);

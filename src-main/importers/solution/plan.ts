@@ -375,7 +375,7 @@ function previewProfile(state: OrgState, p: SolutionFieldSecurityProfile, catalo
   for (const f of p.permissions) {
     const where = `field security profile ${p.name}: ${f.entityname}.${f.attributelogicalname}`;
     const flags = { canread: permissionValue(f.canread), cancreate: permissionValue(f.cancreate), canupdate: permissionValue(f.canupdate) };
-    const bad = (Object.entries(flags) as [string, FieldPermissionValue | null][]).filter(([, v]) => v === null).map(([k]) => k);
+    const bad = Object.entries<FieldPermissionValue | null>(flags).filter(([, v]) => v === null).map(([k]) => k);
     if (bad.length) {
       errors.push({ file: p.file, line: f.line, message: `${where}: ${bad.join(', ')} must be 0 (not allowed) or 4 (allowed)` });
       continue;

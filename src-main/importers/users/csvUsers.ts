@@ -71,7 +71,7 @@ export function planUserImport(state: OrgState, text: string, newId: () => Id): 
   if (bytes > MAX_CSV_BYTES) return { users: [], errors: [{ row: 0, column: '(file)', reason: `file is ${bytes} bytes; the limit is ${MAX_CSV_BYTES}` }], commands: [] };
   let records: string[][];
   try {
-    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as string[][];
+    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true });
   } catch (e) {
     const err = e as Error & { lines?: number };
     return { users: [], errors: [{ row: err.lines ?? 0, column: '(file)', reason: `not readable as CSV: ${err.message}` }], commands: [] };

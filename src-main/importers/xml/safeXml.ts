@@ -147,7 +147,7 @@ export function parseXml(input: Uint8Array | string, file: string, limits: XmlLi
     const name = Object.keys(node).find((k) => k !== ':@' && k !== '#text');
     if (!name) return null;
     const raw = (node[':@'] ?? {}) as Record<string, string>;
-    const attrs: Record<string, string> = Object.create(null);
+    const attrs = Object.create(null) as Record<string, string>;
     for (const [k, v] of Object.entries(raw)) attrs[k] = decodeEntities(String(v));
     const children: XmlElement[] = [];
     let textContent = '';

@@ -4,16 +4,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { buildApi } from '../../../src-main/bridge/contract';
 import { newOrganization } from '../../../src-main/core/model/org';
-import { createDispatch } from '../../../src-main/ipc/dispatch';
-import { handlersFor, vaultServices } from '../../../src-main/ipc/register';
+import { vaultServices } from '../../../src-main/ipc/register';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
 import { fabrikam } from '../../../src-main/session/fabrikam.fixture';
 import { OrgSession } from '../../../src-main/session/orgSession';
 import { Workspace } from '../../../src-main/session/workspace';
-import { renderWith } from '../../testing/renderApp';
-import { installApi } from '../../testing/fakeApi';
+import { giveListsAHeight, renderWith } from '../../testing/renderApp';
+import { apiOver, installApi } from '../../testing/fakeApi';
+import { TEST_KDF } from '../../../src-main/vault/testing/kdf';
 import { useAppStore } from '../../store';
 import { AuditScreen } from './AuditScreen';
 
@@ -29,18 +28,15 @@ afterEach(() => {
 
 /** The screen over a real vault (cheap key derivation) holding the demo organization and one rename. */
 async function start() {
-  // renderWith gives scrolling lists a height in jsdom (as a window would); its in-memory api is replaced below.
-  renderWith(<></>, fabrikam());
-  cleanup();
+  giveListsAHeight();
   const session = new OrgSession(newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
-  const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'tester', session, kdf: { N: 1024, r: 8, p: 1 } });
+  const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'tester', session, kdf: TEST_KDF });
   const created = await workspace.create(PASS, { kind: 'demo' });
   if (!created.ok) throw new Error(created.error.message);
   const role = [...session.current.roles.values()].find((r) => r.name === 'Salesperson')!;
   const renamed = session.apply({ type: 'updateRole', roleid: role.roleid, name: 'Sales representative' });
   if (!renamed.ok) throw new Error(renamed.error.message);
-  const dispatch = createDispatch(handlersFor(vaultServices(session, workspace, new ScriptedDesktop())));
-  installApi(buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))));
+  installApi(apiOver(vaultServices(session, workspace, new ScriptedDesktop())).api);
   useAppStore.setState(useAppStore.getInitialState(), true);
   render(<AuditScreen />);
   return { role };
@@ -78,7 +74,7 @@ describe('Audit log screen', () => {
   });
 
   it('says there is no audit log for an organization held in memory', async () => {
-    renderWith(<AuditScreen />, fabrikam());
+    await renderWith(<AuditScreen />, fabrikam(), { store: 'memory' });
     expect(await screen.findByRole('heading', { name: 'No audit log' })).toBeTruthy();
   });
 });

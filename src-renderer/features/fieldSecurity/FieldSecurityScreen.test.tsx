@@ -1,22 +1,22 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
-import { FieldSecurityScreen } from './FieldSecurityScreen';
+import { MainLayout } from '../shell/App';
 import { renderWith } from '../../testing/renderApp';
+import { applyStagedFromPreview } from '../../testing/stagedFlow';
 import { fabrikam } from '../../../src-main/session/fabrikam.fixture';
 import { applyAll } from '../../../src-main/core/commands/apply';
-import { useAppStore } from '../../store';
 
 describe('Field security screen', () => {
   afterEach(cleanup);
 
-  it('grants read on a secured column with a tick', async () => {
+  it('grants read on a secured column with a tick, applied from Preview', async () => {
     const r = applyAll(fabrikam(), [{ type: 'createFieldSecurityProfile', fieldsecurityprofileid: 'fsp', name: 'Secrets' }]);
     if (!r.ok) throw new Error(r.error.message);
-    const { session } = renderWith(<FieldSecurityScreen />, r.state);
-    await useAppStore.getState().loadSummary();
+    const { session } = await renderWith(<MainLayout />, r.state, { screen: 'fieldSecurity' });
     const boxes = await screen.findAllByRole('checkbox', { name: /^Read / });
     fireEvent.click(boxes[0]);
+    expect(await applyStagedFromPreview()).toEqual([expect.stringMatching(/Secrets/)]);
     await waitFor(() => expect(session.current.fieldsecurityprofiles.get('fsp')!.fieldpermissions).toMatchObject([{ canread: 4, cancreate: 0, canupdate: 0 }]));
     await waitFor(() => expect((screen.getAllByRole('checkbox', { name: /^Read / })[0] as HTMLInputElement).checked).toBe(true));
   });

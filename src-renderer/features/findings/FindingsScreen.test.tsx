@@ -21,7 +21,7 @@ describe('Findings screen', () => {
   afterEach(cleanup);
 
   it('groups findings by severity with counts, each with its explanation and suggested fix', async () => {
-    renderWith(<FindingsScreen />, risky());
+    await renderWith(<FindingsScreen />, risky());
     await useAppStore.getState().loadSummary();
     const high = await screen.findByRole('region', { name: 'High severity' });
     const card = within(high).getByRole('article', { name: /Cleaner grants Global Delete/ });
@@ -30,7 +30,7 @@ describe('Findings screen', () => {
   });
 
   it('filters by severity and by rule', async () => {
-    renderWith(<FindingsScreen />, risky());
+    await renderWith(<FindingsScreen />, risky());
     await useAppStore.getState().loadSummary();
     await screen.findByRole('region', { name: 'High severity' });
     fireEvent.click(within(screen.getByRole('group', { name: 'Severity' })).getByRole('button', { name: /^Info/ }));
@@ -42,7 +42,7 @@ describe('Findings screen', () => {
   });
 
   it('jumps to a concerned role on its screen, selected', async () => {
-    renderWith(<FindingsScreen />, risky());
+    await renderWith(<FindingsScreen />, risky());
     await useAppStore.getState().loadSummary();
     const card = await screen.findByRole('article', { name: /Cleaner grants Global Delete/ });
     fireEvent.click(within(card).getByRole('button', { name: 'Role: Cleaner' }));
@@ -51,7 +51,7 @@ describe('Findings screen', () => {
   });
 
   it('adds a separation-of-duty rule, shows who breaks it, and removes it', async () => {
-    renderWith(<FindingsScreen />, fabrikam());
+    await renderWith(<FindingsScreen />, fabrikam());
     await useAppStore.getState().loadSummary();
     const form = await screen.findByRole('form', { name: 'New separation-of-duty rule' });
     fireEvent.change(within(form).getByLabelText('Rule name'), { target: { value: 'Admin and sales' } });

@@ -3,7 +3,7 @@ import './hierarchy.css';
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Background, Controls, MiniMap, Position, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler, type OnNodeDrag } from '@xyflow/react';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { ancestorsOf, coloursOf, graphUnits, hierarchySelectors, isWithin, openDepthFor, orgSelectors, stagingSelectors, subtreeOf, useAppStore } from '../../store';
+import { ancestorsOf, coloursOf, graphUnits, hierarchySelectors, isWithin, openDepthFor, orgSelectors, stagingSelectors, subtreeOf, useAppStore, type UnitColour } from '../../store';
 import { layoutKeyOf, layoutUnits, NODE_HEIGHT, NODE_WIDTH, viewportFitting, warmLayout, type Positions } from './layout';
 import { OverviewPane } from './overview/OverviewPane';
 import { OverlayLegend, OverlayPicker } from './OverlayPicker';
@@ -133,7 +133,6 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
   const expanded = useAppStore(hierarchySelectors.expanded);
   const selected = useAppStore(hierarchySelectors.selected);
   const overlay = useAppStore(hierarchySelectors.overlay);
-  const overlayQuery = useAppStore(hierarchySelectors.overlayQuery);
   const showAfter = useAppStore(hierarchySelectors.showAfter);
   const { setGraphUnitOpen, selectGraphUnit, expandGraph, collapseGraph, applyCommand } = useAppStore.getState();
   const flow = useReactFlow();
@@ -171,7 +170,7 @@ function HierarchyView({ root, focusRequest }: { root: string; focusRequest: { i
   // Only the subtree's units: its run of positions in tree order.
   const colours = useMemo(() => {
     const from = index?.at.get(root) ?? 0;
-    return index ? coloursOf(overlay, index.units, from, index.end[from] ?? from) : new Map();
+    return index ? coloursOf(overlay, index.units, from, index.end[from] ?? from) : new Map<string, UnitColour>();
   }, [overlay, index, root]);
   const byId = useMemo(() => new Map((units ?? []).map((u) => [u.businessunitid, u])), [units]);
   const onDropUser = useCallback(

@@ -7,9 +7,9 @@ import { fakeApi, installApi } from '../../testing/fakeApi';
 import { fabrikam } from '../../../src-main/session/fabrikam.fixture';
 
 describe('Organization overview', () => {
-  beforeEach(() => {
+  beforeEach(async () => {
     useAppStore.setState(useAppStore.getInitialState(), true);
-    installApi(fakeApi(fabrikam()).api);
+    installApi((await fakeApi(fabrikam())).api);
   });
   afterEach(cleanup);
 
@@ -44,7 +44,7 @@ describe('Organization overview', () => {
     expect(within(row('System Administrator')).getAllByRole('cell').map((c) => c.textContent)).toEqual(['Fabrikam', '1']);
   });
 
-  it('shows a new business unit after a command is applied through the store', async () => {
+  it('shows a new business unit once its staged creation is applied, and not before', async () => {
     render(<OrganizationOverview />);
     await screen.findByRole('heading', { level: 1, name: 'Fabrikam' });
     const refusal = await useAppStore.getState().applyCommand({
@@ -56,6 +56,8 @@ describe('Organization overview', () => {
     });
     expect(refusal).toBeNull();
     const tree = screen.getByRole('list', { name: 'Business unit tree' });
+    expect(within(tree).queryByRole('listitem', { name: 'Marketing' })).toBeNull();
+    expect(await useAppStore.getState().applyStaged()).toBeNull();
     expect(await within(tree).findByRole('listitem', { name: 'Marketing' })).toBeTruthy();
   });
 });

@@ -4,13 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { buildApi } from '../../../src-main/bridge/contract';
-import { createDispatch } from '../../../src-main/ipc/dispatch';
-import { handlersFor, memoryServices } from '../../../src-main/ipc/register';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
 import { fabrikam } from '../../../src-main/session/fabrikam.fixture';
-import { OrgSession } from '../../../src-main/session/orgSession';
-import { installApi } from '../../testing/fakeApi';
+import { fakeApi, installApi, type FakeApiOptions } from '../../testing/fakeApi';
 import { useAppStore } from '../../store';
 import { ReportsScreen } from './ReportsScreen';
 
@@ -24,11 +20,10 @@ afterEach(() => {
 });
 
 /** The screen over the real services with a desktop whose save dialog answers prepared paths. */
-async function start() {
+async function start(options: Pick<FakeApiOptions, 'store'> = {}) {
   const desktop = new ScriptedDesktop();
-  const dispatch = createDispatch(handlersFor(memoryServices(new OrgSession(fabrikam()), desktop)));
-  installApi(buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))));
   useAppStore.setState(useAppStore.getInitialState(), true);
+  installApi((await fakeApi(fabrikam(), { ...options, desktop })).api);
   await useAppStore.getState().loadSummary();
   render(<ReportsScreen />);
   return desktop;
@@ -56,11 +51,15 @@ describe('Reports screen', () => {
     expect(await screen.findByText('Not saved: the save dialog was closed.')).toBeTruthy();
   });
 
-  it('asks for two roles before comparing, and reports the core’s refusal', async () => {
-    const desktop = await start();
+  it('asks for two roles before comparing', async () => {
+    await start();
     fireEvent.click(screen.getByRole('option', { name: /Role comparison/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Save report…' }));
     expect((await screen.findByRole('alert')).textContent).toBe('Choose two roles to compare.');
+  });
+
+  it('refuses the audit-log report for an organization held in memory, and writes nothing', async () => {
+    const desktop = await start({ store: 'memory' });
     fireEvent.click(screen.getByRole('option', { name: /Audit log/ }));
     desktop.willSaveTo(join(dir, 'audit.pdf'));
     fireEvent.click(screen.getByRole('button', { name: 'Save report…' }));

@@ -88,7 +88,7 @@ function KindOptions() {
   const summary = useAppStore(orgSelectors.summary);
   const setReportOptions = useAppStore((s) => s.setReportOptions);
   const [roleQuery, setRoleQuery] = useState('');
-  const roles = summary?.roles ?? [];
+  const roles = useMemo(() => summary?.roles ?? [], [summary]);
   const shownRoles = useMemo(() => roles.filter((r) => r.name.toLowerCase().includes(roleQuery.trim().toLowerCase())), [roles, roleQuery]);
   const entity = catalog?.entities.find((e) => e.logicalname === o.entity);
 

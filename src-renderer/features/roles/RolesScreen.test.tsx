@@ -2,7 +2,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { RolesScreen } from './RolesScreen';
+import { MainLayout } from '../shell/App';
 import { renderWith } from '../../testing/renderApp';
+import { applyStagedFromPreview, waitForStaged } from '../../testing/stagedFlow';
 import { FABRIKAM as F, fabrikam } from '../../../src-main/session/fabrikam.fixture';
 import { useAppStore } from '../../store';
 import { applyAll } from '../../../src-main/core/commands/apply';
@@ -12,102 +14,126 @@ async function openSalesperson() {
   await useAppStore.getState().selectRole(F.salesperson);
 }
 
+/**
+ * The app on the Security roles screen, with its top bar (Preview) and sidebar. Matrix cells are
+ * found by their label: a role query names each of the matrix's thousand buttons, seconds in jsdom.
+ */
+const renderRoles = (state = fabrikam()) => renderWith(<MainLayout />, state, { screen: 'roles' });
+
 describe('Security roles screen', () => {
   afterEach(cleanup);
 
-  it('shows the privilege matrix with the depth symbols, and a click moves Read Account from Business Unit to Parent: Child', async () => {
-    const { session } = renderWith(<RolesScreen />, fabrikam());
+  it('shows the privilege matrix with the depth symbols, and a click stages Read Account from Business Unit to Parent: Child, applied from Preview', async () => {
+    const { session } = await renderRoles();
     await openSalesperson();
-    const cell = await screen.findByRole('button', { name: 'Read Account: Business Unit' });
+    const cell = await screen.findByLabelText('Read Account: Business Unit');
     expect(cell.textContent).toBe('◑');
     fireEvent.click(cell);
-    expect(await screen.findByRole('button', { name: 'Read Account: Parent: Child Business Units' })).toBeTruthy();
+    await waitForStaged(1);
+    expect(session.current.roles.get(F.salesperson)!.privileges.prvReadAccount).toBe('Local');
+    expect(await applyStagedFromPreview()).toEqual(['Salesperson: prvReadAccount Local → Deep']);
+    expect(await screen.findByLabelText('Read Account: Parent: Child Business Units')).toBeTruthy();
     expect(session.current.roles.get(F.salesperson)!.privileges.prvReadAccount).toBe('Deep');
   });
 
-  it('asks for the matrix once after a click, not twice', async () => {
-    const { calls } = renderWith(<RolesScreen />, fabrikam());
+  it('asks for the matrix once after a click applied at once with staging off, not twice', async () => {
+    const { calls } = await renderWith(<RolesScreen />, fabrikam(), { staging: false });
     await openSalesperson();
-    fireEvent.click(await screen.findByRole('button', { name: 'Read Account: Business Unit' }));
-    await screen.findByRole('button', { name: 'Read Account: Parent: Child Business Units' });
+    fireEvent.click(await screen.findByLabelText('Read Account: Business Unit'));
+    await screen.findByLabelText('Read Account: Parent: Child Business Units');
     await new Promise((r) => setTimeout(r, 50));
     const sinceClick = calls.slice(calls.lastIndexOf('org:apply'));
     expect(sinceClick.filter((c) => c === 'roles:matrix')).toHaveLength(1);
   });
 
-  it('cycles an organization-only privilege between None and Organization', async () => {
-    renderWith(<RolesScreen />, fabrikam());
+  it('cycles an organization-only privilege between None and Organization, one applied change at a time', async () => {
+    await renderRoles();
     await openSalesperson();
-    fireEvent.click(await screen.findByRole('button', { name: 'Bulk Delete: None' }));
-    fireEvent.click(await screen.findByRole('button', { name: 'Bulk Delete: Organization' }));
-    expect(await screen.findByRole('button', { name: 'Bulk Delete: None' })).toBeTruthy();
+    fireEvent.click(await screen.findByLabelText('Bulk Delete: None'));
+    expect(await applyStagedFromPreview()).toEqual(['Salesperson: prvBulkDelete None → Global']);
+    fireEvent.click(await screen.findByLabelText('Bulk Delete: Organization'));
+    expect(await applyStagedFromPreview()).toEqual(['Salesperson: prvBulkDelete Global → None']);
+    expect(await screen.findByLabelText('Bulk Delete: None')).toBeTruthy();
   });
 
   it('marks privileges whose depth rule is not verified, and cycles one through all four depths', async () => {
     const r = applyAll(fabrikam(), [{ type: 'replaceRolePrivileges', roleid: F.salesperson, privileges: { prvReadAccount: 'Local', prvReadcr5db_Project: 'Basic', prvControlDecrementTerm: 'Local' } }]);
     if (!r.ok) throw new Error(r.error.message);
-    const { session } = renderWith(<RolesScreen />, r.state);
+    const { session } = await renderRoles(r.state);
     await openSalesperson();
     fireEvent.click(await screen.findByRole('tab', { name: /^Unverified/ }));
-    const cell = await screen.findByRole('button', { name: 'Read cr5db_Project: User (unverified)' });
+    const cell = await screen.findByLabelText('Read cr5db_Project: User (unverified)');
     expect(cell.getAttribute('data-status')).toBe('unverified');
     expect(cell.title).toMatch(/depth rule not verified/);
-    expect(screen.getByRole('button', { name: 'ControlDecrementTerm: Business Unit (unverified)' })).toBeTruthy();
+    expect(screen.getByLabelText('ControlDecrementTerm: Business Unit (unverified)')).toBeTruthy();
     expect(screen.getByText(/Depth rule not verified/)).toBeTruthy();
     for (const [label, depth] of [['Business Unit', 'Local'], ['Parent: Child Business Units', 'Deep'], ['Organization', 'Global']] as const) {
-      fireEvent.click(await screen.findByRole('button', { name: /^Read cr5db_Project: .* \(unverified\)$/ }));
-      await screen.findByRole('button', { name: `Read cr5db_Project: ${label} (unverified)` });
+      fireEvent.click(await screen.findByLabelText(/^Read cr5db_Project: .* \(unverified\)$/));
+      await applyStagedFromPreview();
+      fireEvent.click(await screen.findByRole('tab', { name: /^Unverified/ }));
+      await screen.findByLabelText(`Read cr5db_Project: ${label} (unverified)`);
       expect(session.current.roles.get(F.salesperson)!.privileges.prvReadcr5db_Project).toBe(depth);
     }
   });
 
-  it('sets a whole column at once as one undo step', async () => {
-    const { session } = renderWith(<RolesScreen />, fabrikam());
+  it('stages a whole column at once, and applies it from Preview as one undo step', async () => {
+    const { session } = await renderRoles();
     await openSalesperson();
     const table = await screen.findByRole('table', { name: 'Core Records privileges' });
     fireEvent.change(within(table).getByLabelText('Set column Write'), { target: { value: 'Global' } });
-    await waitFor(() => expect(session.current.roles.get(F.salesperson)!.privileges.prvWriteContact).toBe('Global'));
-    expect(useAppStore.getState().history.undoLabel).toBe('Set Write on Core Records to Organization in Salesperson');
-    await useAppStore.getState().undo();
-    expect(session.current.roles.get(F.salesperson)!.privileges.prvWriteContact).toBeUndefined();
+    const staged = await within(screen.getByRole('banner')).findByRole('button', { name: /^Preview: [1-9]\d* staged$/ });
+    const count = Number(/(\d+) staged/.exec(staged.getAttribute('aria-label')!)![1]);
+    expect(count).toBeGreaterThan(1);
+    const reviewed = await applyStagedFromPreview();
+    expect(reviewed).toContain('Salesperson: prvWriteContact None → Global');
+    expect(reviewed).toHaveLength(count);
+    expect(session.current.roles.get(F.salesperson)!.privileges.prvWriteContact).toBe('Global');
+    expect(useAppStore.getState().history.undoLabel).toBe(`Applied ${count} staged changes`);
+    fireEvent.click(within(screen.getByRole('banner')).getByRole('button', { name: '↶ Undo' }));
+    await waitFor(() => expect(session.current.roles.get(F.salesperson)!.privileges.prvWriteContact).toBeUndefined());
+    expect(session.current.roles.get(F.salesperson)!.privileges.prvWriteAccount).toBeUndefined();
   });
 
   it('searches tables across tabs', async () => {
-    renderWith(<RolesScreen />, fabrikam());
+    await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
     fireEvent.change(await screen.findByLabelText('Search privileges'), { target: { value: 'opportunity' } });
-    expect(await screen.findByRole('button', { name: /^Read Opportunity: / })).toBeTruthy();
+    expect(await screen.findByLabelText(/^Read Opportunity: /)).toBeTruthy();
     expect(screen.queryByRole('button', { name: /^Read Account: / })).toBeNull();
   });
 
   it('moves between cells with the arrow keys, skipping rights a table lacks', async () => {
-    renderWith(<RolesScreen />, fabrikam());
+    await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
-    const read = await screen.findByRole('button', { name: 'Read Account: Business Unit' });
+    const read = await screen.findByLabelText('Read Account: Business Unit');
     fireEvent.click(read);
     fireEvent.keyDown(read, { key: 'ArrowRight' });
     await waitFor(() => expect(document.activeElement?.getAttribute('aria-label')).toMatch(/^Write Account: /));
   });
 
   it('refuses to delete a held role and names its holders', async () => {
-    renderWith(<RolesScreen />, fabrikam());
+    await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
     fireEvent.click(await screen.findByRole('button', { name: 'Delete…' }));
     const alert = await within(screen.getByRole('dialog')).findByRole('alert');
     expect(alert.textContent).toMatch(/held by 3 principal\(s\): .*Sam Seller/);
   });
 
-  it('copies a role with its privileges', async () => {
-    const { session } = renderWith(<RolesScreen />, fabrikam());
+  it('copies a role with its privileges once the copy is applied from Preview', async () => {
+    const { session } = await renderRoles();
     await openSalesperson();
-    await screen.findByRole('button', { name: 'Read Account: Business Unit' });
+    await screen.findByLabelText('Read Account: Business Unit');
     fireEvent.click(screen.getByRole('button', { name: 'Copy…' }));
     fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Copy' }));
-    await waitFor(() => expect([...session.current.roles.values()].find((r) => r.name === 'Copy of Salesperson')?.privileges).toEqual({ prvReadAccount: 'Local' }));
+    await waitForStaged(1);
+    expect([...session.current.roles.values()].some((r) => r.name === 'Copy of Salesperson')).toBe(false);
+    expect(await applyStagedFromPreview()).toEqual([expect.stringMatching(/Copy of Salesperson/)]);
+    expect([...session.current.roles.values()].find((r) => r.name === 'Copy of Salesperson')?.privileges).toEqual({ prvReadAccount: 'Local' });
+    expect(await screen.findByRole('option', { name: /^Copy of Salesperson/ })).toBeTruthy();
   });
 
   it('compares two roles side by side and lists where a role is used', async () => {
-    renderWith(<RolesScreen />, fabrikam());
+    await renderWith(<RolesScreen />, fabrikam());
     await openSalesperson();
     fireEvent.click(await screen.findByRole('tab', { name: 'Compare' }));
     fireEvent.change(screen.getByLabelText('Role to compare with'), { target: { value: F.sysadmin } });

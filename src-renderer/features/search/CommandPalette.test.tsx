@@ -9,7 +9,7 @@ describe('Search everything', () => {
   afterEach(cleanup);
 
   it('opens with Ctrl+K, finds a user and opens their screen with Enter', async () => {
-    renderWith(<MainLayout />, fabrikam());
+    await renderWith(<MainLayout />, fabrikam());
     await screen.findByRole('tree', { name: 'Business unit tree' });
     fireEvent.keyDown(window, { key: 'k', ctrlKey: true });
     const input = await screen.findByRole('combobox', { name: 'Search everything' });

@@ -155,7 +155,7 @@ function SyncNow() {
           {running ? 'Syncing…' : 'Sync now'}
         </button>
         <span className="muted">
-          {!connected ? 'Sign in to a sync server first.' : undecided ? `Choose a side for ${undecided} conflict(s) first.` : `${status!.pending} change(s) to push.`}
+          {!connected ? 'Sign in to a sync server first.' : undecided ? `Choose a side for ${undecided} conflict(s) first.` : `${status.pending} change(s) to push.`}
         </span>
       </div>
       {p && (

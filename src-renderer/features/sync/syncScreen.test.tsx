@@ -8,10 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { buildApi } from '../../../src-main/bridge/contract';
 import { demoOrganization } from '../../../src-main/core/generate/demo';
-import { createDispatch } from '../../../src-main/ipc/dispatch';
-import { handlersFor, vaultServices } from '../../../src-main/ipc/register';
+import { vaultServices } from '../../../src-main/ipc/register';
 import { OrgSession } from '../../../src-main/session/orgSession';
 import { Workspace } from '../../../src-main/session/workspace';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
@@ -21,7 +19,9 @@ import { newStorage, seedOrg, startTestServer, syncedView, type TestServer } fro
 import type { OrgState } from '../../../src-main/core/model/org';
 import { MainLayout } from '../shell/App';
 import { useAppStore } from '../../store';
-import { installApi } from '../../testing/fakeApi';
+import { apiOver, installApi } from '../../testing/fakeApi';
+import { TEST_KDF } from '../../../src-main/vault/testing/kdf';
+import { applyStagedFromPreview } from '../../testing/stagedFlow';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -36,16 +36,14 @@ async function start(o: { emptyServer?: boolean; serverOrg?: OrgState } = {}): P
   await server.accounts.add({ name: 'bob', password: 'bob-secret-pw', role: 'System Administrator' });
   const dir = mkdtempSync(join(tmpdir(), 'roleatlas-sync-screen-'));
   const session = new OrgSession(demoOrganization());
-  const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'ada', session, kdf: { N: 1024, r: 8, p: 1 } });
+  const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'ada', session, kdf: TEST_KDF });
   cleanups.push(() => {
     workspace.lock();
     rmSync(dir, { recursive: true, force: true });
   });
   expect((await workspace.create('a long vault passphrase', { kind: 'demo' })).ok).toBe(true);
-  const dispatch = createDispatch(handlersFor(vaultServices(session, workspace, new ScriptedDesktop())));
-  installApi(buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))));
+  installApi(apiOver(vaultServices(session, workspace, new ScriptedDesktop())).api);
   useAppStore.setState(useAppStore.getInitialState(), true);
-  useAppStore.setState({ stagingEnabled: false });
   await useAppStore.getState().loadVaultStatus();
   render(<MainLayout />);
   return { server, session };
@@ -81,6 +79,9 @@ describe('the Sync screen', () => {
     await bobClient.sync();
 
     expect(await useAppStore.getState().applyCommand({ type: 'setRolePrivilege', roleid, privilege: 'prvReadAccount', depth: 'Global' })).toBeNull();
+    // Staged is not pending for sync: only what was applied is pushed.
+    await statusBar().findByText('Sync: just now');
+    expect(await applyStagedFromPreview()).toEqual(['Salesperson: prvReadAccount Basic → Global']);
     await statusBar().findByText('Sync: 1 pending');
     const pending = await screen.findByRole('table', { name: 'Changes not yet synced' });
     expect(within(pending).getByText('ada')).toBeTruthy();
@@ -91,7 +92,7 @@ describe('the Sync screen', () => {
     expect(conflict.textContent).toMatch(/Theirs changed by bob/);
     const row = within(conflict).getByRole('row', { name: /privileges\/prvReadAccount/ });
     expect(within(row).getAllByRole('cell').map((c) => c.textContent)).toEqual(['Global', 'Deep', 'Keep mineTake theirs']);
-    expect((screen.getByRole('button', { name: 'Sync now' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Sync now' }).disabled).toBe(true);
 
     fireEvent.click(within(row).getByRole('button', { name: 'Take theirs' }));
     await waitFor(() => expect(within(row).getByRole('button', { name: 'Take theirs' }).getAttribute('aria-pressed')).toBe('true'));

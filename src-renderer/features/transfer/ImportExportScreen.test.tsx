@@ -4,14 +4,11 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApi } from '../../../src-main/bridge/contract';
 import { fromInterchange } from '../../../src-main/core/interchange/toState';
-import { createDispatch } from '../../../src-main/ipc/dispatch';
-import { handlersFor, memoryServices } from '../../../src-main/ipc/register';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
 import { OrgSession } from '../../../src-main/session/orgSession';
 import { contoso } from '../../../test/fixtures/orgCharts';
-import { installApi } from '../../testing/fakeApi';
+import { fakeApi, installApi } from '../../testing/fakeApi';
 import { useAppStore } from '../../store';
 import { ImportExportScreen } from './ImportExportScreen';
 
@@ -21,14 +18,11 @@ const dir = mkdtempSync(join(tmpdir(), 'roleatlas-transfer-screen-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The screen over the real dispatch and services, with file dialogs answered by a ScriptedDesktop. */
-function renderScreen() {
+async function renderScreen() {
   useAppStore.setState(useAppStore.getInitialState(), true);
-  const session = new OrgSession(contoso());
   const desktop = new ScriptedDesktop();
-  const dispatch = createDispatch(handlersFor(memoryServices(session, desktop)), (channel, error) => {
-    throw new Error(`${channel} threw in a test`, { cause: error });
-  });
-  installApi(buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))));
+  const { api, session } = await fakeApi(contoso(), { desktop });
+  installApi(api);
   render(<ImportExportScreen />);
   return { session, desktop };
 }
@@ -39,7 +33,7 @@ describe('Import & export screen', () => {
   afterEach(cleanup);
 
   it('previews roles from a solution folder and imports only the ticked ones, as one undo step', async () => {
-    const { session, desktop } = renderScreen();
+    const { session, desktop } = await renderScreen();
     desktop.willOpen([join(FIXTURES, 'unpacked')]);
     fireEvent.click(screen.getByRole('button', { name: 'Choose a folder…' }));
     const fresh = await screen.findByRole('list', { name: 'New roles' });
@@ -57,7 +51,7 @@ describe('Import & export screen', () => {
   });
 
   it('shows a changed role privilege by privilege, with the depths before and after', async () => {
-    const { session, desktop } = renderScreen();
+    const { session, desktop } = await renderScreen();
     session.applyAll([{ type: 'createRole', roleid: '0b8f6d21-3c4a-4e55-8a9b-7c6d5e4f3a21', name: 'Contoso Service Lead', privileges: { prvReadIncident: 'Global' } }]);
     desktop.willOpen([join(FIXTURES, 'unpacked')]);
     fireEvent.click(screen.getByRole('button', { name: 'Choose a folder…' }));
@@ -67,7 +61,7 @@ describe('Import & export screen', () => {
   });
 
   it('shows the errors of a hostile file with file and line, and cannot import', async () => {
-    const { desktop } = renderScreen();
+    const { desktop } = await renderScreen();
     desktop.willOpen([join(FIXTURES, 'unpacked'), join(FIXTURES, 'hostile/billion-laughs.xml')]);
     fireEvent.click(screen.getByRole('button', { name: 'Choose files…' }));
     const alert = await screen.findByRole('alert', { name: /^1 error/ });
@@ -76,7 +70,7 @@ describe('Import & export screen', () => {
   });
 
   it('lists every bad row of a users CSV and adds nobody', async () => {
-    const { session, desktop } = renderScreen();
+    const { session, desktop } = await renderScreen();
     fireEvent.click(screen.getByRole('tab', { name: 'Import users' }));
     desktop.willOpen([join(FIXTURES, 'users-bad.csv')]);
     fireEvent.click(screen.getByRole('button', { name: 'Choose a CSV file…' }));
@@ -89,7 +83,7 @@ describe('Import & export screen', () => {
   });
 
   it('adds the users of a valid CSV all at once', async () => {
-    const { session, desktop } = renderScreen();
+    const { session, desktop } = await renderScreen();
     fireEvent.click(screen.getByRole('tab', { name: 'Import users' }));
     desktop.willOpen([join(FIXTURES, 'users.csv')]);
     fireEvent.click(screen.getByRole('button', { name: 'Choose a CSV file…' }));
@@ -100,7 +94,7 @@ describe('Import & export screen', () => {
   });
 
   it('exports the organization to the chosen file and shows it in its folder', async () => {
-    const { session, desktop } = renderScreen();
+    const { session, desktop } = await renderScreen();
     fireEvent.click(screen.getByRole('tab', { name: 'Export' }));
     const path = join(dir, 'contoso.json');
     desktop.willSaveTo(path);
@@ -114,7 +108,7 @@ describe('Import & export screen', () => {
   });
 
   it('changes nothing on screen when a dialog is cancelled', async () => {
-    renderScreen();
+    await renderScreen();
     fireEvent.click(screen.getByRole('button', { name: 'Choose files…' }));
     await waitFor(() => expect(useAppStore.getState().transferBusy).toBeNull());
     expect(screen.queryByLabelText('Import preview')).toBeNull();

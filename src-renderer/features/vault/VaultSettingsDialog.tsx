@@ -24,12 +24,21 @@ export function VaultSettingsDialog({ onClose }: { onClose: () => void }) {
 
   const report = (error: { message: string } | null, done: string) => setMessage(error ? { kind: 'error', text: error.message } : { kind: 'done', text: done });
   const canChange = current.length > 0 && next.length >= 8 && next === again && !busy;
+  const changeIt = async () => {
+    const e = await changePassphrase(current, next);
+    report(e, 'Passphrase changed: the key was re-wrapped, the data stays as it is.');
+    if (!e) {
+      setCurrent('');
+      setNext('');
+      setAgain('');
+    }
+  };
 
   return (
     <Dialog title="Vault settings" onClose={onClose}>
       <p className="muted small">Vault: {vault.path}</p>
       <label htmlFor={ids.auto}>Lock after being idle for</label>
-      <select id={ids.auto} value={vault.autoLockMinutes ?? 0} onChange={async (e) => report(await setAutoLock(Number(e.target.value)), 'Auto-lock saved.')}>
+      <select id={ids.auto} value={vault.autoLockMinutes ?? 0} onChange={(e) => void setAutoLock(Number(e.target.value)).then((error) => report(error, 'Auto-lock saved.'))}>
         {AUTO_LOCK.map((m) => (
           <option key={m} value={m}>
             {m ? `${m} minutes` : 'never'}
@@ -41,7 +50,11 @@ export function VaultSettingsDialog({ onClose }: { onClose: () => void }) {
         <legend>Unlock on this computer</legend>
         {vault.deviceUnlock.available ? (
           <label className="radio">
-            <input type="checkbox" checked={vault.deviceUnlock.enabled} disabled={busy} onChange={async (e) => report(await setDeviceUnlock(e.target.checked), e.target.checked ? 'This computer can now unlock the vault.' : 'Only the passphrase unlocks the vault now.')} />
+            <input type="checkbox" checked={vault.deviceUnlock.enabled} disabled={busy} onChange={(e) => {
+                const on = e.target.checked;
+                void setDeviceUnlock(on).then((error) => report(error, on ? 'This computer can now unlock the vault.' : 'Only the passphrase unlocks the vault now.'));
+              }}
+            />
             Let this computer's secret store unlock the vault ({vault.deviceUnlock.detail})
           </label>
         ) : (
@@ -65,15 +78,7 @@ export function VaultSettingsDialog({ onClose }: { onClose: () => void }) {
         <button
           type="button"
           disabled={!canChange}
-          onClick={async () => {
-            const e = await changePassphrase(current, next);
-            report(e, 'Passphrase changed: the key was re-wrapped, the data stays as it is.');
-            if (!e) {
-              setCurrent('');
-              setNext('');
-              setAgain('');
-            }
-          }}
+          onClick={() => void changeIt()}
         >
           {busy ? 'Working…' : 'Change passphrase'}
         </button>

@@ -4,16 +4,15 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { buildApi } from '../../../src-main/bridge/contract';
 import { newOrganization } from '../../../src-main/core/model/org';
-import { createDispatch } from '../../../src-main/ipc/dispatch';
-import { handlersFor, vaultServices } from '../../../src-main/ipc/register';
+import { vaultServices } from '../../../src-main/ipc/register';
 import { OrgSession } from '../../../src-main/session/orgSession';
 import { Workspace } from '../../../src-main/session/workspace';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
 import { App } from '../shell/App';
 import { useAppStore } from '../../store';
-import { installApi } from '../../testing/fakeApi';
+import { apiOver, installApi } from '../../testing/fakeApi';
+import { TEST_KDF } from '../../../src-main/vault/testing/kdf';
 
 const PASS = 'violet tractor sings under 42 lanterns';
 let dir: string;
@@ -21,9 +20,8 @@ let dir: string;
 /** The app over a real vault workspace in a temporary folder (a cheap key derivation for speed). */
 function start() {
   const session = new OrgSession(newOrganization({ name: 'none', rootbusinessunitid: 'none', defaultteamid: 'none-team' }));
-  const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'tester', session, kdf: { N: 1024, r: 8, p: 1 } });
-  const dispatch = createDispatch(handlersFor(vaultServices(session, workspace, new ScriptedDesktop())));
-  installApi(buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request)))));
+  const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'tester', session, kdf: TEST_KDF });
+  installApi(apiOver(vaultServices(session, workspace, new ScriptedDesktop())).api);
   useAppStore.setState(useAppStore.getInitialState(), true);
   useAppStore.getState().setGate('starting');
   void useAppStore.getState().loadVaultStatus();
@@ -45,7 +43,7 @@ describe('the vault screens', () => {
     const [pass, again] = [screen.getByLabelText('Passphrase'), screen.getByLabelText('Passphrase again')];
     fireEvent.change(pass, { target: { value: 'password1' } });
     expect(await screen.findByText(/Very weak|Weak/)).toBeTruthy();
-    const create = screen.getByRole('button', { name: 'Create vault' }) as HTMLButtonElement;
+    const create = screen.getByRole<HTMLButtonElement>('button', { name: 'Create vault' });
     expect(create.disabled).toBe(true);
     fireEvent.change(pass, { target: { value: PASS } });
     fireEvent.change(again, { target: { value: PASS } });

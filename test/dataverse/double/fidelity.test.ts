@@ -92,9 +92,10 @@ describe('the Dataverse double, through dynamics-web-api', () => {
     const user = userNamed('Kendall Events');
     const role = byName('Basic User');
     const copy = double.env.roleCopyId(guidFor(role.roleid), guidFor(user.businessunitid))!;
+    // In batch mode a request only joins the batch: its outcome comes back from executeBatch().
     api.startBatch();
-    api.associate({ collection: 'systemusers', primaryKey: guidFor(user.systemuserid), relationshipName: 'systemuserroles_association', relatedCollection: 'roles', relatedKey: copy });
-    api.callAction({ actionName: 'Microsoft.Dynamics.CRM.AddPrivilegesRole', collection: 'roles', key: guidFor(role.roleid), action: { Privileges: [{ Depth: 'Global', PrivilegeId: '00000000-0000-0000-0000-000000000001', BusinessUnitId: guidFor(user.businessunitid) }] } });
+    void api.associate({ collection: 'systemusers', primaryKey: guidFor(user.systemuserid), relationshipName: 'systemuserroles_association', relatedCollection: 'roles', relatedKey: copy });
+    void api.callAction({ actionName: 'Microsoft.Dynamics.CRM.AddPrivilegesRole', collection: 'roles', key: guidFor(role.roleid), action: { Privileges: [{ Depth: 'Global', PrivilegeId: '00000000-0000-0000-0000-000000000001', BusinessUnitId: guidFor(user.businessunitid) }] } });
     const refused = await failure(api.executeBatch());
     // dynamics-web-api hands back the parsed error parts of the batch response.
     const errors = (Array.isArray(refused) ? refused : [refused]) as { status: number; error: { code: string; message: string } }[];
@@ -109,8 +110,8 @@ describe('the Dataverse double, through dynamics-web-api', () => {
     const basic = double.env.roleCopyId(guidFor(byName('Basic User').roleid), guidFor(user.businessunitid))!;
     const pro = double.env.roleCopyId(guidFor(byName('Marketing Professional').roleid), guidFor(user.businessunitid))!;
     api.startBatch();
-    api.associate({ collection: 'systemusers', primaryKey: guidFor(user.systemuserid), relationshipName: 'systemuserroles_association', relatedCollection: 'roles', relatedKey: basic });
-    api.associate({ collection: 'systemusers', primaryKey: guidFor(user.systemuserid), relationshipName: 'systemuserroles_association', relatedCollection: 'roles', relatedKey: pro });
+    void api.associate({ collection: 'systemusers', primaryKey: guidFor(user.systemuserid), relationshipName: 'systemuserroles_association', relatedCollection: 'roles', relatedKey: basic });
+    void api.associate({ collection: 'systemusers', primaryKey: guidFor(user.systemuserid), relationshipName: 'systemuserroles_association', relatedCollection: 'roles', relatedKey: pro });
     const responses = await api.executeBatch();
     expect(responses).toHaveLength(2);
     const held = await api.retrieveAll({ collection: 'systemuserrolescollection', filter: `systemuserid eq ${guidFor(user.systemuserid)}` });

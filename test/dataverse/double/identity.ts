@@ -209,7 +209,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
       void formBody(req).then((form) => {
         if (form.get('grant_type') === 'device_code') form.set('grant_type', 'urn:ietf:params:oauth:grant-type:device_code');
         (req as IncomingMessage & { body?: string }).body = form.toString();
-        callback(req, res);
+        void callback(req, res);
       });
       return;
     }
@@ -218,7 +218,8 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
       interaction(req, res, m[1], m[2]).catch((e: unknown) => res.writeHead(400, { 'content-type': 'text/plain' }).end(`interaction failed: ${(e as Error).message}`));
       return;
     }
-    callback(req, res);
+    // The provider's (Koa's) handler answers its own errors; a node request handler waits for nothing.
+    void callback(req, res);
   };
 
   // Dataverse checks a bearer token against the keys its tenant publishes: here, the provider's JWKS over TLS.

@@ -18,11 +18,11 @@ export interface AuditFilter {
 }
 
 export interface AuditActions {
-  loadAudit(): Promise<void>;
+  loadAudit: () => Promise<void>;
   /** Changes the filter and reloads the list. */
-  setAuditFilter(filter: Partial<AuditFilter>): Promise<void>;
-  selectAuditEntry(seq: number | null): Promise<void>;
-  verifyAudit(): Promise<void>;
+  setAuditFilter: (filter: Partial<AuditFilter>) => Promise<void>;
+  selectAuditEntry: (seq: number | null) => Promise<void>;
+  verifyAudit: () => Promise<void>;
 }
 
 export interface AuditSliceState {

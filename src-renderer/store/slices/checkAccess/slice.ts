@@ -13,10 +13,10 @@ export interface RecordHit {
 }
 
 export interface CheckAccessActions {
-  openCheckAccess(): void;
-  closeCheckAccess(): void;
-  runCheckAccess(query: CheckAccessQuery): Promise<void>;
-  findRecords(entity: string, query: string): Promise<readonly RecordHit[]>;
+  openCheckAccess: () => void;
+  closeCheckAccess: () => void;
+  runCheckAccess: (query: CheckAccessQuery) => Promise<void>;
+  findRecords: (entity: string, query: string) => Promise<readonly RecordHit[]>;
 }
 
 export interface CheckAccessSliceState {

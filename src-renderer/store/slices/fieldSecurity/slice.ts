@@ -3,8 +3,8 @@ import { api, type FieldProfileDetailDto, type FieldProfileRowDto } from '../../
 import type { AppStore } from '../../index';
 
 export interface FieldSecurityActions {
-  loadFieldProfiles(): Promise<void>;
-  selectFieldProfile(id: string | null): Promise<void>;
+  loadFieldProfiles: () => Promise<void>;
+  selectFieldProfile: (id: string | null) => Promise<void>;
 }
 
 export interface FieldSecuritySliceState {

@@ -16,13 +16,13 @@ export interface FindingsFilter {
 
 export interface FindingsActions {
   /** Runs the security review in main over the open organization and the stored rules. */
-  loadFindings(): Promise<void>;
-  setFindingsFilter(filter: Partial<FindingsFilter>): void;
+  loadFindings: () => Promise<void>;
+  setFindingsFilter: (filter: Partial<FindingsFilter>) => void;
   /** Adds a separation-of-duty rule; false (and sodError set) when main refused it. */
-  addSodRule(rule: NewSodRuleDto): Promise<boolean>;
-  removeSodRule(id: string): Promise<void>;
+  addSodRule: (rule: NewSodRuleDto) => Promise<boolean>;
+  removeSodRule: (id: string) => Promise<void>;
   /** Goes to the screen of a finding's object and selects it there. */
-  openFindingObject(object: FindingObjectDto): void;
+  openFindingObject: (object: FindingObjectDto) => void;
 }
 
 export interface FindingsSliceState {

@@ -44,7 +44,7 @@ export interface UnitIndex {
 /** Units from the bridge's columns, and their index. */
 export function decodeUnits(c: UnitColumnsDto): UnitIndex {
   const n = c.count;
-  const units: HierarchyUnitDto[] = new Array(n);
+  const units = new Array<HierarchyUnitDto>(n);
   const parent = new Int32Array(n);
   const at = new Map<string, number>();
   let id0 = 0;

@@ -10,32 +10,32 @@ import type { AppStore } from '../../index';
 import { ancestorsOf, decodeUnits, type UnitIndex } from './selectors';
 
 export interface HierarchyActions {
-  loadGraphUnits(): Promise<void>;
+  loadGraphUnits: () => Promise<void>;
   /** Opens or closes a unit's subtree in the graph. */
-  setGraphUnitOpen(businessunitid: string, open: boolean): void;
-  expandGraph(): void;
+  setGraphUnitOpen: (businessunitid: string, open: boolean) => void;
+  expandGraph: () => void;
   /** Back to the default: units below the second level closed. */
-  collapseGraph(): void;
+  collapseGraph: () => void;
   /** Opens every ancestor so the unit is drawn, and selects it (search and jump). */
-  revealGraphUnit(businessunitid: string): void;
-  selectGraphUnit(businessunitid: string | null): void;
-  loadGraphMembers(businessunitid: string): Promise<void>;
-  setOverlayQuery(q: Partial<OverlayQuery>): void;
-  loadOverlay(): Promise<void>;
+  revealGraphUnit: (businessunitid: string) => void;
+  selectGraphUnit: (businessunitid: string | null) => void;
+  loadGraphMembers: (businessunitid: string) => Promise<void>;
+  setOverlayQuery: (q: Partial<OverlayQuery>) => void;
+  loadOverlay: () => Promise<void>;
   /** The overlay principal's paths, for the unit panel (asked for only while it is open). */
-  loadGraphPaths(): Promise<void>;
+  loadGraphPaths: () => Promise<void>;
   /** Teams whose name contains the query, to colour the graph by a team. */
-  findGraphTeams(query: string): Promise<readonly { teamid: string; name: string; businessunitname: string }[]>;
+  findGraphTeams: (query: string) => Promise<readonly { teamid: string; name: string; businessunitname: string }[]>;
   /** Whether the graph colours the staged state (after) or the committed one. */
-  setGraphShowAfter(on: boolean): void;
+  setGraphShowAfter: (on: boolean) => void;
   /** The detailed graph of one unit's subtree (semantic zoom from the overview). */
-  openGraphOf(businessunitid: string): void;
+  openGraphOf: (businessunitid: string) => void;
   /** Back to the overview, zoomed on a unit's subtree (null: the whole organization). */
-  showOverview(focus: string | null): void;
-  setOverviewSize(size: CellSize): void;
-  setOverviewColour(colour: OverviewColour): void;
+  showOverview: (focus: string | null) => void;
+  setOverviewSize: (size: CellSize) => void;
+  setOverviewColour: (colour: OverviewColour) => void;
   /** Where the staged set changes anyone's access to the overlay's table and right. */
-  loadStagedUnits(): Promise<void>;
+  loadStagedUnits: () => Promise<void>;
 }
 
 /** What colours the overview's cells: the overlay's depth, or the staged change for the chosen principal or for any user. */

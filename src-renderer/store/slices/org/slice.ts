@@ -5,16 +5,16 @@ import { submitChange } from '../staging/slice';
 
 export interface OrgActions {
   /** Fetches the open organization's summary and where undo/redo stand. */
-  loadSummary(): Promise<void>;
+  loadSummary: () => Promise<void>;
   /** Applies one command; on success the summary is replaced, on refusal it is kept and the refusal returned. */
-  applyCommand(command: Command): Promise<BridgeError | null>;
+  applyCommand: (command: Command) => Promise<BridgeError | null>;
   /** Applies commands as one undo step, all or nothing. */
-  applyAll(commands: readonly Command[], label?: string): Promise<BridgeError | null>;
+  applyAll: (commands: readonly Command[], label?: string) => Promise<BridgeError | null>;
   /** Would these commands be accepted? Nothing is applied. */
-  checkCommands(commands: readonly Command[]): Promise<BridgeError | null>;
-  undo(): Promise<void>;
-  redo(): Promise<void>;
-  dismissNotice(): void;
+  checkCommands: (commands: readonly Command[]) => Promise<BridgeError | null>;
+  undo: () => Promise<void>;
+  redo: () => Promise<void>;
+  dismissNotice: () => void;
 }
 
 /** The last outcome, shown in the status bar; a refusal carries the core's reason. */

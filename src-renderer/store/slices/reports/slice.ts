@@ -22,18 +22,18 @@ export interface ReportOptions {
 }
 
 export interface ReportsActions {
-  setReportKind(kind: ReportKindDto): void;
-  setReportOptions(options: Partial<ReportOptions>): void;
-  setReportFormat(format: ReportFormatDto): void;
-  loadReportCatalog(): Promise<void>;
+  setReportKind: (kind: ReportKindDto) => void;
+  setReportOptions: (options: Partial<ReportOptions>) => void;
+  setReportFormat: (format: ReportFormatDto) => void;
+  loadReportCatalog: () => Promise<void>;
   /** Builds the report in main, which asks where to save it, and starts writing it. */
-  startReport(): Promise<void>;
+  startReport: () => Promise<void>;
   /** Asks main how far the running report is (the screen calls it every ~200 ms while running). */
-  pollReport(): Promise<void>;
-  cancelReport(): Promise<void>;
-  openReport(): Promise<void>;
-  revealReport(): Promise<void>;
-  dismissReport(): void;
+  pollReport: () => Promise<void>;
+  cancelReport: () => Promise<void>;
+  openReport: () => Promise<void>;
+  revealReport: () => Promise<void>;
+  dismissReport: () => void;
 }
 
 export interface ReportsSliceState {

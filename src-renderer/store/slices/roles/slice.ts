@@ -5,17 +5,17 @@ import type { AppStore } from '../../index';
 export type RoleView = 'privileges' | 'compare' | 'usage';
 
 export interface RolesActions {
-  selectRole(roleid: string | null): Promise<void>;
-  setRoleView(view: RoleView): void;
-  setMatrixTab(group: string): void;
-  setMatrixQuery(query: string): void;
+  selectRole: (roleid: string | null) => Promise<void>;
+  setRoleView: (view: RoleView) => void;
+  setMatrixTab: (group: string) => void;
+  setMatrixQuery: (query: string) => void;
   /** Reloads what the current view shows, after a change or an undo. */
-  reloadRole(): Promise<void>;
+  reloadRole: () => Promise<void>;
   /** Sets one privilege (null: None); the matrix is reloaded from main. */
-  setPrivilege(privilege: string, depth: Depth | null): Promise<BridgeError | null>;
+  setPrivilege: (privilege: string, depth: Depth | null) => Promise<BridgeError | null>;
   /** Sets several privileges as one undo step: a whole row or column. */
-  setPrivileges(cells: readonly { privilege: string; depth: Depth | null }[], label: string): Promise<BridgeError | null>;
-  compareWith(roleid: string | null): Promise<void>;
+  setPrivileges: (cells: readonly { privilege: string; depth: Depth | null }[], label: string) => Promise<BridgeError | null>;
+  compareWith: (roleid: string | null) => Promise<void>;
 }
 
 export interface RolesSliceState {

@@ -3,9 +3,9 @@ import { api, type SearchHitDto } from '../../../api';
 import type { AppStore } from '../../index';
 
 export interface SearchActions {
-  search(query: string): Promise<void>;
+  search: (query: string) => Promise<void>;
   /** Goes to the screen of a hit and selects it there. */
-  openHit(hit: SearchHitDto): Promise<void>;
+  openHit: (hit: SearchHitDto) => Promise<void>;
 }
 
 export interface SearchSliceState {
@@ -15,7 +15,7 @@ export interface SearchSliceState {
   readonly selectedUnitId: string | null;
 }
 
-export type SearchSlice = SearchSliceState & SearchActions & { selectUnit(id: string | null): void };
+export type SearchSlice = SearchSliceState & SearchActions & { selectUnit: (id: string | null) => void };
 
 export const initialSearchState: SearchSliceState = { searchQuery: '', searchHits: [], selectedUnitId: null };
 

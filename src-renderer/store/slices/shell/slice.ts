@@ -26,10 +26,10 @@ export const SCREEN_TITLES: Record<Screen, string> = {
 export type Gate = 'starting' | 'open' | 'locked' | 'firstRun';
 
 export interface ShellActions {
-  navigate(screen: Screen): void;
-  setGate(gate: Gate): void;
-  openPalette(): void;
-  closePalette(): void;
+  navigate: (screen: Screen) => void;
+  setGate: (gate: Gate) => void;
+  openPalette: () => void;
+  closePalette: () => void;
 }
 
 export interface ShellSliceState {

@@ -11,9 +11,9 @@ describe('the staging slice', () => {
   let session: OrgSession;
   beforeEach(async () => {
     useAppStore.setState(useAppStore.getInitialState(), true);
-    const f = fakeApi(fabrikam());
+    const f = await fakeApi(fabrikam());
     session = f.session;
-    installApi(f.api, { staging: true });
+    installApi(f.api);
     await useAppStore.getState().loadSummary();
   });
 

@@ -5,15 +5,15 @@ import type { AppStore } from '../../index';
 
 export interface StagingActions {
   /** Staging on: edits from every screen go to the change set instead of being applied. */
-  setStagingEnabled(on: boolean): void;
-  loadStaged(): Promise<void>;
+  setStagingEnabled: (on: boolean) => void;
+  loadStaged: () => Promise<void>;
   /** Adds commands to the change set; a refusal (the set must still apply) is returned and shown. */
-  stage(commands: readonly Command[]): Promise<BridgeError | null>;
-  unstage(indexes: readonly number[]): Promise<BridgeError | null>;
-  discardStaged(): Promise<BridgeError | null>;
+  stage: (commands: readonly Command[]) => Promise<BridgeError | null>;
+  unstage: (indexes: readonly number[]) => Promise<BridgeError | null>;
+  discardStaged: () => Promise<BridgeError | null>;
   /** Applies the chosen staged commands (all without indexes) as one undo step. */
-  applyStaged(indexes?: readonly number[]): Promise<BridgeError | null>;
-  loadDiff(): Promise<void>;
+  applyStaged: (indexes?: readonly number[]) => Promise<BridgeError | null>;
+  loadDiff: () => Promise<void>;
 }
 
 export interface StagingSliceState {

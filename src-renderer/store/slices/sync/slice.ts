@@ -5,20 +5,20 @@ import type { AppStore } from '../../index';
 
 export interface SyncActions {
   /** Where sync stands (the status bar's pill); resumes polling a job started before this window. */
-  loadSyncStatus(): Promise<void>;
+  loadSyncStatus: () => Promise<void>;
   /** Signs in; main keeps the token, the password is dropped. A refusal names the field. */
   /** allowInsecureHttp: the admin's explicit choice to send the token over http:// to another computer. */
-  connectSync(server: string, account: string, password: string, options?: { allowInsecureHttp?: boolean }): Promise<BridgeError | null>;
-  disconnectSync(): Promise<void>;
+  connectSync: (server: string, account: string, password: string, options?: { allowInsecureHttp?: boolean }) => Promise<BridgeError | null>;
+  disconnectSync: () => Promise<void>;
   /**
    * Starts pull + push and polls the job until it ends, then reloads what it changed. publish: the
    * admin confirmed that the empty server takes this vault's organization.
    */
-  startSync(options?: { publish?: boolean }): Promise<BridgeError | null>;
-  loadConflicts(): Promise<void>;
+  startSync: (options?: { publish?: boolean }) => Promise<BridgeError | null>;
+  loadConflicts: () => Promise<void>;
   /** Keeps mine or takes theirs for a conflicted object, or only for the fields named. */
-  resolveConflict(conflictid: string, take: 'mine' | 'theirs', fields?: readonly string[]): Promise<BridgeError | null>;
-  loadPending(): Promise<void>;
+  resolveConflict: (conflictid: string, take: 'mine' | 'theirs', fields?: readonly string[]) => Promise<BridgeError | null>;
+  loadPending: () => Promise<void>;
 }
 
 export interface SyncJob {

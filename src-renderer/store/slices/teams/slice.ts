@@ -6,8 +6,8 @@ export type TeamTypeFilter = 'all' | 0 | 1 | 2 | 3;
 export const TEAMS_SHOWN = 1000;
 
 export interface TeamsActions {
-  loadTeams(filter?: { query?: string; teamtype?: TeamTypeFilter }): Promise<void>;
-  selectTeam(teamid: string | null): Promise<void>;
+  loadTeams: (filter?: { query?: string; teamtype?: TeamTypeFilter }) => Promise<void>;
+  selectTeam: (teamid: string | null) => Promise<void>;
 }
 
 export interface TeamsSliceState {

@@ -6,22 +6,22 @@ import type { AppStore } from '../../index';
 export type TransferTab = 'roles' | 'users' | 'export';
 
 export interface TransferActions {
-  setTransferTab(tab: TransferTab): void;
+  setTransferTab: (tab: TransferTab) => void;
   /** Main opens the dialog (files, or one unpacked solution folder), reads and previews; new and changed items start ticked. */
-  previewRoleImport(pick: 'files' | 'folder'): Promise<void>;
-  toggleImportRole(sourceroleid: string): void;
-  toggleImportProfile(sourceprofileid: string): void;
+  previewRoleImport: (pick: 'files' | 'folder') => Promise<void>;
+  toggleImportRole: (sourceroleid: string) => void;
+  toggleImportProfile: (sourceprofileid: string) => void;
   /** Ticks every new and changed role and profile, or none. */
-  chooseAllImports(on: boolean): void;
+  chooseAllImports: (on: boolean) => void;
   /** Applies the ticked roles and profiles as one undo step; the preview is closed when it worked. */
-  applyRoleImport(): Promise<BridgeError | null>;
-  closeRoleImport(): void;
-  previewUserImport(): Promise<void>;
-  applyUserImport(): Promise<BridgeError | null>;
-  closeUserImport(): void;
-  exportOrganization(): Promise<void>;
-  exportSolution(): Promise<void>;
-  revealExport(path: string): Promise<void>;
+  applyRoleImport: () => Promise<BridgeError | null>;
+  closeRoleImport: () => void;
+  previewUserImport: () => Promise<void>;
+  applyUserImport: () => Promise<BridgeError | null>;
+  closeUserImport: () => void;
+  exportOrganization: () => Promise<void>;
+  exportSolution: () => Promise<void>;
+  revealExport: (path: string) => Promise<void>;
 }
 
 export interface TransferSliceState {

@@ -5,9 +5,9 @@ import { fakeApi, installApi } from '../../../testing/fakeApi';
 import { FABRIKAM as F, fabrikam } from '../../../../src-main/session/fabrikam.fixture';
 
 describe('the users slice', () => {
-  beforeEach(() => {
+  beforeEach(async () => {
     useAppStore.setState(useAppStore.getInitialState(), true);
-    installApi(fakeApi(fabrikam()).api);
+    installApi((await fakeApi(fabrikam())).api);
   });
 
   it('loads the first page for new filters and keeps only the matches', async () => {

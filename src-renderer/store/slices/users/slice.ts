@@ -14,18 +14,18 @@ export const USER_PAGE = 100;
 
 export interface UsersActions {
   /** Changes the filters and starts over from the first page. */
-  setUserFilters(filters: Partial<UserFilters>): Promise<void>;
+  setUserFilters: (filters: Partial<UserFilters>) => Promise<void>;
   /** Makes sure rows first..last are loaded (the virtual list calls this as it scrolls). */
-  ensureUserRows(first: number, last: number): Promise<void>;
+  ensureUserRows: (first: number, last: number) => Promise<void>;
   /** Drops loaded pages after a change, keeping filters and selection; reloads the first page. */
-  reloadUsers(): Promise<void>;
-  selectUser(systemuserid: string | null): Promise<void>;
-  toggleChecked(systemuserid: string): void;
-  setChecked(ids: readonly string[]): void;
+  reloadUsers: () => Promise<void>;
+  selectUser: (systemuserid: string | null) => Promise<void>;
+  toggleChecked: (systemuserid: string) => void;
+  setChecked: (ids: readonly string[]) => void;
   /** A few users by name, for pickers (manager, team members); not kept in the store. */
-  findUsers(query: string, limit?: number): Promise<UserRowDto[]>;
+  findUsers: (query: string, limit?: number) => Promise<UserRowDto[]>;
   /** The roles users would lose by moving to a unit; null when main could not say. */
-  moveImpact(systemuserids: readonly string[], businessunitid: string): Promise<MoveImpact | null>;
+  moveImpact: (systemuserids: readonly string[], businessunitid: string) => Promise<MoveImpact | null>;
 }
 
 export interface MoveImpact {

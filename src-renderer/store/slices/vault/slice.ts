@@ -7,15 +7,15 @@ export type VaultStart = { readonly kind: 'demo' } | { readonly kind: 'empty'; r
 
 export interface VaultActions {
   /** Asks main where the vault stands and opens the matching gate. */
-  loadVaultStatus(): Promise<void>;
-  createVault(passphrase: string, start: VaultStart): Promise<BridgeError | null>;
-  unlockVault(how: { readonly passphrase: string } | { readonly device: true }): Promise<BridgeError | null>;
-  lockVault(): Promise<void>;
-  setAutoLock(minutes: number): Promise<BridgeError | null>;
+  loadVaultStatus: () => Promise<void>;
+  createVault: (passphrase: string, start: VaultStart) => Promise<BridgeError | null>;
+  unlockVault: (how: { readonly passphrase: string } | { readonly device: true }) => Promise<BridgeError | null>;
+  lockVault: () => Promise<void>;
+  setAutoLock: (minutes: number) => Promise<BridgeError | null>;
   /** Puts the newest provable state back; answers what was restored and what could not be, or why not. */
-  restoreBackup(passphrase: string): Promise<{ readonly error: BridgeError } | { readonly restored: RestoreReportDto }>;
-  changePassphrase(current: string, next: string): Promise<BridgeError | null>;
-  setDeviceUnlock(enabled: boolean): Promise<BridgeError | null>;
+  restoreBackup: (passphrase: string) => Promise<{ readonly error: BridgeError } | { readonly restored: RestoreReportDto }>;
+  changePassphrase: (current: string, next: string) => Promise<BridgeError | null>;
+  setDeviceUnlock: (enabled: boolean) => Promise<BridgeError | null>;
 }
 
 export interface VaultSliceState {

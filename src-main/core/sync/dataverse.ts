@@ -8,9 +8,9 @@
  * previews, a million of them in the benchmark organization, and Dataverse itself keeps them
  * outside the security model. Commands on them stay local.
  */
-import type { Command } from '../core/commands/schema';
-import type { Id, OrgState } from '../core/model/org';
-import type { Refusal } from '../core/result';
+import type { Command } from '../commands/schema';
+import type { Id, OrgState } from '../model/org';
+import type { Refusal } from '../result';
 
 export const SYNC_TABLES = [
   'organization',
@@ -75,7 +75,7 @@ export function* rowsOf(state: OrgState, table: SyncTable): Iterable<readonly [s
 
 export function rowOf(state: OrgState, table: SyncTable, key: string): Row | null {
   if (table === 'organization') return key === ORGANIZATION_KEY ? (state.organization as unknown as Row) : null;
-  return ((state[table] as unknown as ReadonlyMap<string, Row>).get(key) as Row | undefined) ?? null;
+  return (state[table] as unknown as ReadonlyMap<string, Row>).get(key) ?? null;
 }
 
 export interface RowChange {
@@ -205,6 +205,7 @@ const done = (commands: Command[]): Transition => ({ ok: true, commands });
 const cannot = (message: string, path?: string): Transition => ({ ok: false, error: path ? { code: 'unsupported', message, path } : { code: 'unsupported', message } });
 
 // Loose rows on purpose: every command built from them is validated by apply().
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unnecessary-type-assertion -- the loose rows, to the end of the file; the assertions say which command a loose row builds, and the rule mistakes R for Row */
 type R = Record<string, any>;
 const changed = (a: R, b: R, f: string) => !sameValue(a[f] ?? null, b[f] ?? null);
 function pickChanged(a: R, b: R, fields: readonly string[]): R | null {
