@@ -14,6 +14,7 @@ import { reportChannels } from './channels/reports';
 import { findingsChannels } from './channels/findings';
 import { auditChannels } from './channels/audit';
 import { dataverseChannels } from './channels/dataverse';
+import { dataverseLinkChannels } from './channels/dataverseLink';
 
 /**
  * The one contract between main and renderer. Every channel is declared here once; the preload's
@@ -224,6 +225,7 @@ export const contract = {
   ...findingsChannels,
   ...auditChannels,
   ...dataverseChannels,
+  ...dataverseLinkChannels,
   'org:summary': channel(z.object({}).strict(), orgSummarySchema),
   /** Applies one command to the open organization; a refusal comes back as { ok: false }. */
   'org:apply': channel(

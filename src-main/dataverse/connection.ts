@@ -4,6 +4,7 @@
  * again), a bound on requests in flight, and paging one page at a time so progress can be told.
  */
 import { DynamicsWebApi } from 'dynamics-web-api';
+import { environmentUrlProblem } from './environmentUrl';
 
 /** Dataverse's limit is 52 concurrent requests per user (service protection API limits); we stay well under it. */
 export const DEFAULT_CONCURRENCY = 8;
@@ -35,16 +36,9 @@ export class DataverseError extends Error {
 
 /** The environment URL as a base for the Web API, or an error naming what is wrong with it. */
 export function environmentUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new DataverseError(`"${text}" is not a URL; the environment URL looks like https://contoso.crm.dynamics.com`, null, null);
-  }
-  const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new DataverseError(`the environment URL must start with https:// (got "${text}")`, null, null);
-  if (url.pathname !== '/' || url.search || url.hash) throw new DataverseError(`the environment URL is the environment's root, without a path (got "${text}"; try ${url.origin})`, null, null);
-  return url;
+  const problem = environmentUrlProblem(text);
+  if (problem) throw new DataverseError(problem, null, null);
+  return new URL(text);
 }
 
 interface LibraryError {

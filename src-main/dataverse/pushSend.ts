@@ -47,7 +47,7 @@ async function conflictOf(c: Connection, slice: readonly PlannedRequest[], error
 }
 
 /** An answer that says nothing of what was done: no answer at all, or a server fault. */
-const unanswered = (e: DataverseError) => e.status === null || e.status >= 500;
+export const unanswered = (e: DataverseError) => e.status === null || e.status >= 500;
 
 /**
  * Sends the requests as $batch change sets of at most MAX_BATCH, in order; the first refused change

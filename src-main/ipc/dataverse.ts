@@ -1,7 +1,11 @@
-import type { DataverseSignInService } from '../session/dataverseSignIn';
-import { answer, type AreaHandlers, value } from './dispatch';
+import type { dataverseChannels } from '../bridge/channels/dataverse';
+import type { DataverseSignIn } from './services';
+import { answer, type Handler, value } from './dispatch';
 
-export function dataverseHandlers(signIn: DataverseSignInService): AreaHandlers<'dataverse'> {
+/** The sign-in's channels; pull and push (dataverse:pull…) have their own module, dataverseLink. */
+type SignInHandlers = { readonly [C in keyof typeof dataverseChannels]: Handler<C> };
+
+export function dataverseHandlers(signIn: DataverseSignIn): SignInHandlers {
   return {
     'dataverse:signIn': async ({ env, clientId, authority }) => answer(await signIn.signIn({ env, clientId, authority })),
     'dataverse:signOut': () => answer(signIn.signOut()),

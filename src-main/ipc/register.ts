@@ -15,6 +15,7 @@ import { reportHandlers } from './reports';
 import { findingsHandlers } from './findings';
 import { auditHandlers } from './audit';
 import { dataverseHandlers } from './dataverse';
+import { dataverseLinkHandlers } from './dataverseLink';
 import { DataverseSignInService } from '../session/dataverseSignIn';
 import { MemoryWorkspace, Workspace } from '../session/workspace';
 import type { EntraSignInOptions } from '../dataverse/signIn/entraSignIn';
@@ -51,6 +52,7 @@ export function handlersFor(services: Services): Handlers {
     ...reportHandlers(services),
     ...findingsHandlers(services),
     ...auditHandlers(services),
+    ...dataverseLinkHandlers(services),
     ...transferHandlers(services.session, services.desktop),
     ...dataverseHandlers(services.dataverse),
   };

@@ -11,6 +11,11 @@ export const settingsSchema = z
     separationOfDuty: sodRulesSchema.default([]),
     /** Local admin profile name written in the audit log. */
     actor: z.string().min(1).max(200).optional(),
+    /** The Dataverse environment the app pulls from and pushes to, and the Entra application (client) id and authority to sign in with. */
+    dataverse: z
+      .object({ env: z.string().url().nullable(), clientid: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/).nullable(), authority: z.string().url().nullable().default(null) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type VaultSettings = z.infer<typeof settingsSchema>;

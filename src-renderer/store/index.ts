@@ -15,9 +15,10 @@ import { createSyncSlice, type SyncSlice } from './slices/sync/slice';
 import { createFindingsSlice, type FindingsSlice } from './slices/findings/slice';
 import { createReportsSlice, type ReportsSlice } from './slices/reports/slice';
 import { createAuditSlice, type AuditSlice } from './slices/audit/slice';
+import { createDataverseSlice, type DataverseSlice } from './slices/dataverse/slice';
 
 /** The one store of the renderer: every slice spread into it. */
-export type AppStore = OrgSlice & ShellSlice & UsersSlice & TeamsSlice & RolesSlice & FieldSecuritySlice & SearchSlice & VaultSlice & HierarchySlice & StagingSlice & CheckAccessSlice & SyncSlice & TransferSlice & FindingsSlice & ReportsSlice & AuditSlice;
+export type AppStore = OrgSlice & ShellSlice & UsersSlice & TeamsSlice & RolesSlice & FieldSecuritySlice & SearchSlice & VaultSlice & HierarchySlice & StagingSlice & CheckAccessSlice & SyncSlice & TransferSlice & FindingsSlice & ReportsSlice & AuditSlice & DataverseSlice;
 
 export const useAppStore = create<AppStore>()((...a) => ({
   ...createOrgSlice(...a),
@@ -36,6 +37,7 @@ export const useAppStore = create<AppStore>()((...a) => ({
   ...createFindingsSlice(...a),
   ...createReportsSlice(...a),
   ...createAuditSlice(...a),
+  ...createDataverseSlice(...a),
 }));
 
 export { orgSelectors, unitForest, unitNames, visibleUnits, moveTargets, type UnitNode } from './slices/org/selectors';
@@ -54,3 +56,4 @@ export { SCREENS, SCREEN_TITLES, type Screen, type Gate } from './slices/shell/s
 export { findingsSelectors, filterFindings, groupBySeverity, rulesOf, ruleLabel } from './slices/findings/selectors';
 export { reportsSelectors, progressText, REPORT_KIND_INFO, REPORT_FORMAT_INFO } from './slices/reports/selectors';
 export { auditSelectors, periodBounds, localTime } from './slices/audit/selectors';
+export { dataverseSelectors, pullProgressText, pushHeadline, heldText } from './slices/dataverse/selectors';

@@ -98,6 +98,8 @@ export interface AppOptions {
   readonly desktop?: Desktop;
   /** Staging is on, as in the app; `false` for a test of edits applied at once. */
   readonly staging?: boolean;
+  /** The Dataverse sign-in main would use (a token the test's Dataverse double accepts). */
+  readonly dataverseSignIn?: Services['dataverse'];
 }
 
 export interface OpenedApp {
@@ -138,6 +140,8 @@ export async function openApp(browser: Browser, appUrl: string, state: OrgState 
     }
     services = vaultServices(session, workspace, desktop);
   }
+  // The system browser cannot be driven here: a test that pulls or pushes stands in for the sign-in.
+  if (options.dataverseSignIn) services = { ...services, dataverse: options.dataverseSignIn };
   const { workspace } = services;
   const calls: string[] = [];
   const invoke = createInvoke(services, { rendererDir: RENDERER_OUT, devServerUrl: appUrl }, { error: (m, e) => console.error(m, e), warn: (m) => console.warn(m) });

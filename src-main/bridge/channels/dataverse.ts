@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { environmentUrlProblem } from '../../dataverse/environmentUrl';
 import { channel } from '../channel';
 
 /**
@@ -7,20 +8,25 @@ import { channel } from '../channel';
  * who is signed in, and where, ever comes back here.
  */
 
-const environment = z
+/** Checked as `roleatlas dataverse --env` checks it (environmentUrl); answered as the environment's origin. */
+export const environment = z
   .string()
   .trim()
   .min(1, 'must not be empty')
   .max(2000)
-  .refine((s) => /^https:\/\/[^/?#@\s]+\/?$/i.test(s) || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\/?$/i.test(s), 'must be the environment’s root URL, such as https://contoso.crm.dynamics.com');
+  .superRefine((text, ctx) => {
+    const problem = environmentUrlProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform((text) => new URL(text).origin);
 
 /** An application (client) id as Entra ID writes it. */
-const clientId = z
+export const clientId = z
   .string()
   .trim()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be an application (client) id, a GUID such as 51f81489-12ee-4a9e-aaae-a2591f45987d');
 
-const authority = z
+export const authority = z
   .string()
   .trim()
   .max(2000)

@@ -29,7 +29,7 @@ const diffRowSchema = z.object({
 });
 export type DiffRowDto = z.infer<typeof diffRowSchema>;
 
-const diffSchema = z.object({
+export const diffSchema = z.object({
   /** The core's diff() rows, most affected first, cut at `limit` (the groups count them all). */
   rows: z.array(diffRowSchema).readonly(),
   totalRows: z.number().int(),

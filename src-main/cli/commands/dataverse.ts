@@ -6,17 +6,11 @@ import { openVault, vaultFailure } from '../source';
 import { CliError, usageError } from '../errors';
 import type { CliCommand } from '../command';
 import { Connection, DataverseError } from '../../dataverse/connection';
-import { pullEnvironment, type PullProgress } from '../../dataverse/pull';
+import type { PullProgress } from '../../dataverse/pull';
 import { countTables, DEFAULT_COUNT_TABLES } from '../../dataverse/recordCounts';
-import { commandsBetween } from '../../dataverse/stateChanges';
-import { changedRows, MAX_BATCH, planPush, pushContext, PushConflict, type PlannedRequest } from '../../dataverse/push';
-import { inEffect } from '../../dataverse/pushReadBack';
-import { sendPush } from '../../dataverse/pushSend';
-import { withoutRows } from '../../dataverse/etags';
-import { diff as accessDiff } from '../../core/access/diff';
-import { batchRefusal } from '../../core/commands/apply';
+import { PushConflict, type PlannedRequest } from '../../dataverse/push';
+import { planStagedPush, pullIntoVault, pushStaged, type PushPlan } from '../../dataverse/vaultLink';
 import { groupsOf } from '../../session/staging';
-import { refusalText } from './apply';
 
 const OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, env: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, counts: { type: 'string' }, full: { type: 'boolean' } } as const;
 
@@ -101,40 +95,21 @@ async function pull(argv: string[]): Promise<void> {
   try {
     const token = await tokenSource(given, vault, String(values.vault), env, 'dataverse pull');
     const progress = (p: PullProgress) => process.stderr.write(`\r${p.done}/${p.of} tables: ${p.table} ${p.rows.toLocaleString('en-US')} ${p.kind === 'counted' ? 'record(s) counted' : p.kind === 'changes' ? 'change(s)' : 'row(s)'}`.padEnd(70));
-    const previous = vault.getSyncState().dataverse;
-    const since = !values.full && previous?.env === env && previous.deltalinks && Object.keys(previous.deltalinks).length ? { state: vault.state, deltaLinks: previous.deltalinks, etags: previous.etags } : undefined;
-    let pulled;
+    let report;
     try {
-      pulled = await pullEnvironment(new Connection({ url: env, token }), progress, { counts, skipMissingCounts: values.counts === undefined, since });
+      report = await pullIntoVault(vault, new Connection({ url: env, token }), { onProgress: progress, counts: values.counts === undefined ? undefined : counts, full: values.full === true });
     } catch (e) {
       if (e instanceof DataverseError || e instanceof Error) throw new CliError(`pulling ${env}: ${e.message}. The vault is unchanged.`);
       throw e;
     } finally {
       process.stderr.write('\n');
     }
-    const link = { env, pulledat: new Date().toISOString(), privileges: pulled.privilegeIds, counts: pulled.counts, recordcounts: { ...(since ? previous?.recordcounts : {}), ...pulled.recordCounts }, deltalinks: pulled.deltaLinks, etags: pulled.etags };
-    let summary: string;
-    let applied = 0;
-    if (since) {
-      // Only the differences become commands: applied, audited and the new delta links kept in one write.
-      const commands = commandsBetween(vault.state, pulled.state, Object.keys(pulled.recordCounts));
-      const changed = Object.entries(pulled.changes).map(([set, c]) => `${set} ${c.changed} changed, ${c.deleted} deleted`).join('; ');
-      summary = `Pulled the changes of Dataverse environment ${env}: ${commands.length} change(s) applied${changed ? ` (change tracking: ${changed})` : ''}`;
-      const r = vault.applyRemoteAll(commands, { note: { summary, detail: { dataverse: 'pull', env, delta: true, commands: commands.length, changes: pulled.changes } }, sync: { dataverse: link } });
-      if (!r.ok) throw new CliError(`pulling ${env}: the environment's changes do not apply to the vault (${r.error.message}); the vault is unchanged. roleatlas dataverse pull --full replaces the organization with the environment's`);
-      applied = commands.length;
-    } else {
-      summary = vault.replaceState(pulled.state, `Dataverse environment ${env}`).summary;
-      const kept = vault.setSyncState({ dataverse: link });
-      if (!kept.ok) throw new CliError(`the pull was imported but its link to ${env} could not be kept: ${kept.error.message}`);
-    }
-    const s = pulled.state;
-    const report = { env, delta: since !== undefined, applied, changes: pulled.changes, businessunits: s.businessunits.size, systemusers: s.systemusers.size, teams: s.teams.size, roles: s.roles.size, privileges: Object.keys(pulled.privilegeIds).length, recordcounts: pulled.recordCounts, countsmissing: pulled.countsMissing, requests: pulled.requests, throttled: pulled.throttled, throttledwaitms: pulled.throttledWaitMs };
-    const counted = Object.entries(pulled.recordCounts).map(([t, n]) => `${n.toLocaleString('en-US')} ${t}`).join(', ');
+    const json = { env, delta: report.delta, applied: report.applied, changes: report.changes, businessunits: report.businessunits, systemusers: report.systemusers, teams: report.teams, roles: report.roles, privileges: report.privileges, recordcounts: report.recordCounts, countsmissing: report.countsMissing, requests: report.requests, throttled: report.throttled, throttledwaitms: report.throttledWaitMs };
+    const counted = Object.entries(report.recordCounts).map(([t, n]) => `${n.toLocaleString('en-US')} ${t}`).join(', ');
     print(
       values.json
-        ? JSON.stringify(report)
-        : `${summary}; ${report.privileges} privileges in the environment's catalog${counted ? `; records counted: ${counted}` : ''}${pulled.countsMissing.length ? ` (the environment has no ${pulled.countsMissing.join(', ')})` : ''}; ${report.requests} request(s)${report.throttled ? `, ${report.throttled} throttled (waited ${report.throttledwaitms / 1000} s)` : ''}`,
+        ? JSON.stringify(json)
+        : `${report.summary}; ${report.privileges} privileges in the environment's catalog${counted ? `; records counted: ${counted}` : ''}${report.countsMissing.length ? ` (the environment has no ${report.countsMissing.join(', ')})` : ''}; ${report.requests} request(s)${report.throttled ? `, ${report.throttled} throttled (waited ${report.throttledWaitMs / 1000} s)` : ''}`,
     );
   } catch (e) {
     vaultFailure(e);
@@ -174,32 +149,23 @@ async function push(argv: string[]): Promise<void> {
   // A dry run only reads, unless it renews the vault's sign-in: the renewed tokens are written back.
   const vault = await openVault(values, 'dataverse push', dryRun && given !== null ? 'read' : 'write');
   try {
-    const link = vault.getSyncState().dataverse;
-    if (!link) throw new CliError(`${String(values.vault)} has not been pulled from a Dataverse environment; pull it from ${env} first (its ids are the environment's)`);
-    if (link.env !== env) throw new CliError(`${String(values.vault)} was pulled from ${link.env}, not ${env}; a push goes to the environment the vault was pulled from`);
-    const staged = vault.getStaged();
-    if (!staged.length) {
-      print(values.json ? JSON.stringify({ kind: 'plan', env, dryRun, staged: 0, changeSets: 0, requests: [], diff: { total: 0, gain: 0, lose: 0, change: 0, groups: [], changes: [] } }) : `${String(values.vault)} has no staged changes; nothing to push`);
-      return;
-    }
-    const d = accessDiff(vault.state, staged);
-    if (!d.ok) throw new CliError(refusalText(batchRefusal(staged, d.index, d.error)) + ' Nothing was sent.');
+    if (!vault.getSyncState().dataverse) throw new CliError(`${String(values.vault)} has not been pulled from a Dataverse environment; pull it from ${env} first (its ids are the environment's)`);
     const connection = new Connection({ url: env, token: await tokenSource(given, vault, String(values.vault), env, 'dataverse push') });
-    let plan: PlannedRequest[];
-    let held: boolean[];
+    let plan: PushPlan;
     try {
-      plan = await planPush(staged, pushContext(connection, vault.state, link));
-      held = await inEffect(connection, plan);
+      plan = await planStagedPush(vault, connection);
     } catch (e) {
       if (e instanceof Error) throw new CliError(`pushing to ${env}: ${e.message}`);
       throw e;
     }
-    const pending = plan.filter((_, i) => !held[i]);
-    const changeSets = Math.ceil(pending.length / MAX_BATCH);
+    const { staged, requests, held, pending, changeSets, changes, summaries } = plan;
+    if (!staged.length) {
+      print(values.json ? JSON.stringify({ kind: 'plan', env, dryRun, staged: 0, changeSets: 0, requests: [], diff: { total: 0, gain: 0, lose: 0, change: 0, groups: [], changes: [] } }) : `${String(values.vault)} has no staged changes; nothing to push`);
+      return;
+    }
     const count = { gain: 0, lose: 0, change: 0 };
-    for (const c of d.changes) count[c.direction]++;
-    const groups = groupsOf(d.changes);
-    const summaries = d.applied.map((a) => a.summary);
+    for (const c of changes) count[c.direction]++;
+    const groups = groupsOf(changes);
 
     const planned = {
       kind: 'plan',
@@ -207,15 +173,15 @@ async function push(argv: string[]): Promise<void> {
       dryRun,
       staged: staged.length,
       changeSets,
-      requests: plan.map((r, i) => ({ change: r.command + 1, method: r.method, path: r.path, ...(r.body ? { body: r.body } : {}), ...(r.ifMatch ? { ifMatch: r.ifMatch.etag } : {}), inEffect: held[i] })),
-      diff: { total: d.changes.length, ...count, groups, changes: d.changes },
+      requests: requests.map((r, i) => ({ change: r.command + 1, method: r.method, path: r.path, ...(r.body ? { body: r.body } : {}), ...(r.ifMatch ? { ifMatch: r.ifMatch.etag } : {}), inEffect: held[i] })),
+      diff: { total: changes.length, ...count, groups, changes },
     };
     // With --json, one line (JSON Lines): the plan before anything is sent, then what the push did.
     if (values.json) print(JSON.stringify(planned));
     else {
-      print(`${dryRun ? 'Would push' : 'Pushing'} ${staged.length} staged change(s) to ${env}: ${pending.length} Web API request(s) in ${changeSets} change set(s)${pending.length < plan.length ? `; ${plan.length - pending.length} already in effect in the environment, not sent` : ''}`);
-      plan.forEach((r, i) => print(`  ${i + 1}. ${requestText(r)}  [change ${r.command + 1}: ${summaries[r.command]}]${held[i] ? ' (already in effect; not sent)' : ''}`));
-      print(`Access diff: ${d.changes.length} user × entity × right change(s): ${count.gain} gain, ${count.lose} lose, ${count.change} change`);
+      print(`${dryRun ? 'Would push' : 'Pushing'} ${staged.length} staged change(s) to ${env}: ${pending.length} Web API request(s) in ${changeSets} change set(s)${pending.length < requests.length ? `; ${requests.length - pending.length} already in effect in the environment, not sent` : ''}`);
+      requests.forEach((r, i) => print(`  ${i + 1}. ${requestText(r)}  [change ${r.command + 1}: ${summaries[r.command]}]${held[i] ? ' (already in effect; not sent)' : ''}`));
+      print(`Access diff: ${changes.length} user × entity × right change(s): ${count.gain} gain, ${count.lose} lose, ${count.change} change`);
       for (const g of groups) print(`  ${g.entity ? `${g.right} ${g.entity}` : g.privilege}: ${g.gain} user(s) gain, ${g.lose} lose${g.change ? `, ${g.change} change` : ''}`);
     }
     if (dryRun) {
@@ -225,24 +191,14 @@ async function push(argv: string[]): Promise<void> {
 
     let report;
     try {
-      report = await sendPush(connection, pending, { onBatch: (done, of) => process.stderr.write(`change set ${done} of ${of} applied\n`) });
+      report = await pushStaged(vault, connection, plan, { onBatch: (done, of) => process.stderr.write(`change set ${done} of ${of} applied\n`) });
     } catch (e) {
       if (e instanceof PushConflict && values.json) print(JSON.stringify({ kind: 'conflict', env, fields: e.fields.map((f) => ({ change: f.command + 1, what: f.what, field: f.field, environment: f.environment, vault: f.vault })) }));
-      if (e instanceof Error) throw new CliError(`pushing to ${env}: ${e.message}. The vault is unchanged; its ${staged.length} staged change(s) are kept, and pushing again sends only what the environment does not hold yet.`);
+      if (e instanceof DataverseError) throw new CliError(`pushing to ${env}: ${e.message}. The vault is unchanged; its ${staged.length} staged change(s) are kept, and pushing again sends only what the environment does not hold yet.`);
+      if (e instanceof Error) throw new CliError(e.message);
       throw e;
     }
-    const label = `${staged.length === 1 ? summaries[0] : `Applied ${staged.length} staged changes`} (pushed to ${env})`;
-    const applied = vault.applyAll(staged, label);
-    if (!applied.ok) throw new CliError(`the environment took every change, but the vault refused them: ${applied.error.message}. Pull ${env} again to bring the vault in line`);
-    vault.note({ summary: `Pushed ${staged.length} staged change(s) to the Dataverse environment ${env}: ${report.sent} request(s) in ${report.batches} change set(s)`, detail: { dataverse: 'push', env, staged: staged.length, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + (plan.length - pending.length) } });
-    // The rows the push changed have versions newer than the pull's: their next push reads them first.
-    if (link.etags) {
-      const kept = vault.setSyncState({ dataverse: { ...link, etags: withoutRows(link.etags, changedRows(plan)) } });
-      if (!kept.ok) throw new CliError(`the changes were pushed and applied to the vault, but the pulled row versions could not be updated: ${kept.error.message}; pull again before the next push`);
-    }
-    const cleared = vault.setStaged([]);
-    if (!cleared.ok) throw new CliError(`the changes were pushed and applied to the vault, but the staged set could not be cleared: ${cleared.error.message}`);
-    if (values.json) print(JSON.stringify({ kind: 'pushed', env, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + (plan.length - pending.length), retried: report.retried, staged: 0 }));
+    if (values.json) print(JSON.stringify({ kind: 'pushed', env, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + report.heldBefore, retried: report.retried, staged: 0 }));
     else print(`Pushed: ${report.sent} request(s) in ${report.batches} change set(s)${report.retried ? `, ${report.retried} sent again after a lost answer (${report.alreadyInEffect} already in effect, not sent twice)` : ''}; the vault now matches ${env} and has no staged changes`);
   } catch (e) {
     vaultFailure(e);

@@ -1,7 +1,7 @@
 import '../hierarchy/hierarchy.css';
 import { useEffect, useState } from 'react';
-import { DEPTH_LABEL, depthKey } from '../../components/depth';
-import { orgSelectors, rowsOf, stagingSelectors, useAppStore, type DiffSort } from '../../store';
+import { AccessDiffTables } from '../../components/AccessDiff';
+import { orgSelectors, stagingSelectors, useAppStore } from '../../store';
 
 /** The staging toggle, for the top bar: on, every screen's edits wait in the change set. */
 export function StagingToggle() {
@@ -36,8 +36,6 @@ export function PreviewPanel() {
   const orgRevision = useAppStore(orgSelectors.revision);
   const on = useAppStore(stagingSelectors.enabled);
   const { loadStaged, loadDiff, applyStaged, unstage, discardStaged, setStagingEnabled } = useAppStore.getState();
-  const [group, setGroup] = useState<string | null>(null);
-  const [sort, setSort] = useState<DiffSort>('affected');
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     void loadStaged();
@@ -51,8 +49,6 @@ export function PreviewPanel() {
     setBusy(false);
   };
   const groups = diff?.groups ?? [];
-  const active = groups.find((g) => `${g.entity}|${g.right}|${g.privilege}` === group) ?? groups[0];
-  const rows = active && diff ? rowsOf(diff.rows, active.entity, active.right, sort).filter((r) => r.privilege === active.privilege) : [];
   return (
     <div className="preview-panel">
       <section className="panel" aria-label="Staged changes">
@@ -112,83 +108,7 @@ export function PreviewPanel() {
           </p>
         )}
         {diff && groups.length === 0 && staged.commands.length > 0 && <p className="muted">No user gains or loses access.</p>}
-        {groups.length > 0 && (
-          <table className="diff-table" aria-label="Changes per table and right">
-            <thead>
-              <tr>
-                <th>Table</th>
-                <th>Right</th>
-                <th>Users gaining</th>
-                <th>Users losing</th>
-                <th>Records gained</th>
-                <th>Records lost</th>
-              </tr>
-            </thead>
-            <tbody>
-              {groups.map((g) => {
-                const key = `${g.entity}|${g.right}|${g.privilege}`;
-                return (
-                  <tr key={key} className={g === active ? 'active' : undefined} onClick={() => setGroup(key)} aria-selected={g === active}>
-                    <td>
-                      <button type="button" className="link" onClick={() => setGroup(key)}>
-                        {g.entity ?? g.privilege}
-                      </button>
-                    </td>
-                    <td>{g.right ?? ''}</td>
-                    <td className="dir-gain">{g.gain}</td>
-                    <td className="dir-lose">{g.lose}</td>
-                    <td>+{g.recordsGained.toLocaleString()}</td>
-                    <td>−{g.recordsLost.toLocaleString()}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
-        {active && (
-          <>
-            <div className="toolbar">
-              <h3>
-                {active.entity ? `${active.right} ${active.entity}` : active.privilege}
-              </h3>
-              <label>
-                Sort{' '}
-                <select aria-label="Sort users" value={sort} onChange={(e) => setSort(e.target.value as DiffSort)}>
-                  <option value="affected">most affected first</option>
-                  <option value="user">by user</option>
-                  <option value="records">by records after</option>
-                </select>
-              </label>
-            </div>
-            <table className="diff-table" aria-label="Users affected">
-              <thead>
-                <tr>
-                  <th>User</th>
-                  <th>Change</th>
-                  <th>Depth</th>
-                  <th>Records</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.slice(0, 1000).map((r) => {
-                  const d = r.direction;
-                  return (
-                    <tr key={`${r.systemuserid}|${r.privilege}|${r.entity}`}>
-                      <td>{r.fullname}</td>
-                      <td className={`dir-${d}`}>{d === 'gain' ? 'gains' : d === 'lose' ? 'loses' : 'changes'}</td>
-                      <td>
-                        {DEPTH_LABEL[depthKey(r.depthBefore)]} → {DEPTH_LABEL[depthKey(r.depthAfter)]}
-                      </td>
-                      <td>
-                        {r.recordsBefore.toLocaleString()} → {r.recordsAfter.toLocaleString()}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </>
-        )}
+        <AccessDiffTables diff={diff} />
       </section>
     </div>
   );

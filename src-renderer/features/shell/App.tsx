@@ -7,6 +7,7 @@ import { TeamsScreen } from '../teams/TeamsScreen';
 import { UsersScreen } from '../users/UsersScreen';
 import { ImportExportScreen } from '../transfer/ImportExportScreen';
 import { SyncScreen } from '../sync/SyncScreen';
+import { DataverseScreen } from '../dataverse/DataverseScreen';
 import { FindingsScreen } from '../findings/FindingsScreen';
 import { ReportsScreen } from '../reports/ReportsScreen';
 import { AuditScreen } from '../audit/AuditScreen';
@@ -29,6 +30,7 @@ const SCREEN: Record<Screen, () => ReactNode> = {
   fieldSecurity: () => <FieldSecurityScreen />,
   transfer: () => <ImportExportScreen />,
   sync: () => <SyncScreen />,
+  dataverse: () => <DataverseScreen />,
   findings: () => <FindingsScreen />,
   reports: () => <ReportsScreen />,
   audit: () => <AuditScreen />,

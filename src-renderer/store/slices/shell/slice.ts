@@ -1,7 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { AppStore } from '../../index';
 
-export const SCREENS = ['units', 'hierarchy', 'preview', 'users', 'teams', 'roles', 'fieldSecurity', 'sync', 'transfer', 'findings', 'reports', 'audit'] as const;
+export const SCREENS = ['units', 'hierarchy', 'preview', 'users', 'teams', 'roles', 'fieldSecurity', 'sync', 'dataverse', 'transfer', 'findings', 'reports', 'audit'] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export const SCREEN_TITLES: Record<Screen, string> = {
@@ -14,6 +14,7 @@ export const SCREEN_TITLES: Record<Screen, string> = {
   fieldSecurity: 'Field security profiles',
   transfer: 'Import & export',
   sync: 'Sync',
+  dataverse: 'Dataverse',
   findings: 'Findings',
   reports: 'Reports',
   audit: 'Audit log',

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { channel } from '../channel';
+import { authority, clientId, environment } from './dataverse';
+import { diffSchema } from './staging';
+
+/**
+ * The app's link to a Dataverse environment: where it is (kept in the vault's settings), pulling
+ * it into the vault, and pushing the staged change set back. The sign-in is another area's
+ * (dataverse:signIn…): these channels only ever use its token in main, never see it.
+ */
+
+export const dataverseSettingsSchema = z.object({
+  /** https://ORG.crm.dynamics.com; null until the admin sets it. */
+  env: z.string().nullable(),
+  /** null: sign in with the default application. */
+  clientid: z.string().nullable(),
+  /** Who signs in: null for work and school accounts of any tenant; a single-tenant app registration names its tenant. */
+  authority: z.string().nullable(),
+});
+export type DataverseSettingsDto = z.infer<typeof dataverseSettingsSchema>;
+
+const pulledSchema = z.object({
+  /** The import's audit summary: "Imported Dataverse environment …: 13 business unit(s), …". */
+  summary: z.string(),
+  businessunits: z.number().int(),
+  systemusers: z.number().int(),
+  teams: z.number().int(),
+  roles: z.number().int(),
+  privileges: z.number().int(),
+  requests: z.number().int(),
+  throttled: z.number().int(),
+});
+
+export const dataversePullJobSchema = z.object({
+  jobid: z.string(),
+  env: z.string(),
+  state: z.enum(['running', 'done', 'failed']),
+  /** The table being read (its entity set), and tables done of all there are. */
+  table: z.string().nullable(),
+  done: z.number().int(),
+  of: z.number().int(),
+  /** Rows read of the current table so far. */
+  rows: z.number().int(),
+  error: z.string().nullable(),
+  result: pulledSchema.nullable(),
+});
+export type DataversePullJobDto = z.infer<typeof dataversePullJobSchema>;
+
+export const dataverseStatusSchema = z.object({
+  /** false: the organization is held in memory, with no vault to pull into. */
+  available: z.boolean(),
+  /** Why it is not available. */
+  message: z.string().nullable(),
+  settings: dataverseSettingsSchema,
+  /** What the vault was last pulled from, when, and how many rows of each entity set it held. */
+  link: z.object({ env: z.string(), pulledat: z.string(), counts: z.record(z.string(), z.number().int()), privileges: z.number().int() }).nullable(),
+  /** Changes staged, which a push would send. */
+  staged: z.number().int(),
+  /** Who is signed in to the settings' environment; null when nobody is (or the app cannot tell). */
+  account: z.string().nullable(),
+  /** The pull under way, for a window opened while one runs. */
+  job: dataversePullJobSchema.nullable(),
+});
+export type DataverseStatusDto = z.infer<typeof dataverseStatusSchema>;
+
+const requestSchema = z.object({
+  /** The staged change it comes from, 1-based, and that change in words. */
+  change: z.number().int(),
+  summary: z.string(),
+  method: z.enum(['POST', 'DELETE', 'PATCH']),
+  /** Relative to /api/data/v9.2/. */
+  path: z.string(),
+  /** The JSON body, cut to a line. */
+  body: z.string().nullable(),
+  /** Sent with If-Match: the row's version read when the push planned. */
+  ifMatch: z.string().nullable(),
+  /** The environment already holds it: not sent again. */
+  inEffect: z.boolean(),
+});
+export type DataverseRequestDto = z.infer<typeof requestSchema>;
+
+const conflictSchema = z.object({
+  /** "team Escalations". */
+  what: z.string(),
+  field: z.string(),
+  /** Each side as JSON text: "\"Escalations EMEA\"", "null". */
+  environment: z.string(),
+  vault: z.string(),
+});
+export type DataverseConflictDto = z.infer<typeof conflictSchema>;
+
+export const dataversePlanSchema = z.object({
+  env: z.string(),
+  /** Names this staged set as reviewed; dataverse:push sends it only while the staged set is still this one. */
+  planid: z.string().nullable(),
+  staged: z.number().int(),
+  changeSets: z.number().int(),
+  requests: z.array(requestSchema),
+  /** Fields the environment changed since the pull that the push would change: nothing can be sent until the vault is pulled again. */
+  conflicts: z.array(conflictSchema),
+  /** Why nothing can be sent (the conflicts in a sentence), or null. */
+  message: z.string().nullable(),
+  diff: diffSchema,
+});
+export type DataversePlanDto = z.infer<typeof dataversePlanSchema>;
+
+
+export const dataversePushSchema = z.object({
+  env: z.string(),
+  /** pushed: every change set taken and the staged set applied to the vault; conflict: nothing sent, a field moved in the environment. */
+  outcome: z.enum(['pushed', 'refused', 'unknown', 'conflict']),
+  message: z.string(),
+  changeSets: z.array(
+    z.object({
+      /** 1-based, and the staged changes it carries. */
+      index: z.number().int(),
+      firstChange: z.number().int(),
+      lastChange: z.number().int(),
+      requests: z.number().int(),
+      state: z.enum(['applied', 'refused', 'unknown', 'not-sent']),
+      /** Dataverse's own message for a refused change set. */
+      message: z.string().nullable(),
+    }),
+  ),
+  conflicts: z.array(conflictSchema),
+  sent: z.number().int(),
+  /** Requests the environment already held, not sent twice. */
+  alreadyInEffect: z.number().int(),
+  /** Changes still staged afterwards (0 once pushed). */
+  staged: z.number().int(),
+});
+export type DataversePushDto = z.infer<typeof dataversePushSchema>;
+
+export const dataverseLinkChannels = {
+  'dataverse:settings': channel(z.object({}).strict(), dataverseSettingsSchema),
+  /** Keeps the environment URL and client id in the vault's settings. */
+  'dataverse:setSettings': channel(z.object({ env: environment, clientid: clientId.transform((s) => s.toLowerCase()).nullable().default(null), authority: authority.nullable().default(null) }).strict(), dataverseSettingsSchema),
+  'dataverse:status': channel(z.object({}).strict(), dataverseStatusSchema),
+  /** Starts pulling the settings' environment into the vault; poll dataverse:pullProgress. A second start answers the running job. */
+  'dataverse:pull': channel(z.object({}).strict(), dataversePullJobSchema),
+  'dataverse:pullProgress': channel(z.object({ jobid: z.string().trim().min(1, 'must not be empty').max(200) }).strict(), dataversePullJobSchema),
+  /** Every Web API request of the staged set in order, and its access diff; nothing is sent. */
+  'dataverse:pushPlan': channel(z.object({ limit: z.number().int().min(0).max(20000).default(5000) }).strict(), dataversePlanSchema),
+  /** Sends the reviewed staged set (planid from dataverse:pushPlan) as change sets; answers per change set. */
+  'dataverse:push': channel(z.object({ planid: z.string().trim().min(1, 'must not be empty').max(200) }).strict(), dataversePushSchema),
+} as const;
