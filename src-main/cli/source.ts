@@ -58,45 +58,39 @@ export function vaultOptions(values: Record<string, unknown>, command: string, a
   return { actor: actorOf(values), access, program: `roleatlas ${command} (command line)`, lockWaitMs: lockWaitMs() };
 }
 
-export async function openVault(values: Record<string, unknown>, command: string, access: Access): Promise<Vault> {
+/** --vault PATH and its passphrase: from the environment variable named by --passphrase-env, or a prompt. */
+export async function vaultPassphrase(values: Record<string, unknown>, command: string): Promise<{ path: string; passphrase: string }> {
   const path = values.vault;
   if (typeof path !== 'string' || path === '') throw usageError(`roleatlas ${command}: --vault is required. See roleatlas ${command} --help`);
   try {
-    const passphrase = await readPassphrase({ envName: values['passphrase-env'] as string | undefined, prompt: `Passphrase for ${path}: ` });
-    return await Vault.open(path, { passphrase }, vaultOptions(values, command, access));
+    return { path, passphrase: await readPassphrase({ envName: values['passphrase-env'] as string | undefined, prompt: `Passphrase for ${path}: ` }) };
   } catch (e) {
     vaultFailure(e);
   }
 }
 
 /**
- * --org FILE, or --vault PATH with the passphrase from --passphrase-env (a prompt needs
- * loadSourceAsync). The vault comes back unlocked: lock() it once the state has been read.
+ * The one way the command line opens a vault. `passphrase`: one the command already read (to
+ * rewrap the key with it), else it is read here.
  */
-export function loadSource(values: Record<string, unknown>, command: string, access: Access): OrgSource {
+export async function openVault(values: Record<string, unknown>, command: string, access: Access, passphrase?: string): Promise<Vault> {
+  const path = String(values.vault);
+  passphrase ??= (await vaultPassphrase(values, command)).passphrase;
+  try {
+    return await Vault.open(path, { passphrase }, vaultOptions(values, command, access));
+  } catch (e) {
+    vaultFailure(e);
+  }
+}
+
+/** --org FILE, or --vault PATH; a vault comes back unlocked: lock() it once the state has been read. */
+export async function loadSource(values: Record<string, unknown>, command: string, access: Access): Promise<OrgSource> {
   const org = values.org;
   if (values.vault !== undefined && org !== undefined) throw usageError(`roleatlas ${command}: give --org or --vault, not both`);
   if (values.vault !== undefined) {
-    const path = String(values.vault);
-    const envName = values['passphrase-env'];
-    if (typeof envName !== 'string') throw usageError(`roleatlas ${command}: --vault needs --passphrase-env NAME here (the passphrase is never an argument)`);
-    try {
-      const passphrase = process.env[envName];
-      if (!passphrase) throw new Error(`environment variable ${envName} (from --passphrase-env) is not set`);
-      const vault = Vault.openSync(path, { passphrase }, vaultOptions(values, command, access));
-      return { state: vault.state, label: path, vault };
-    } catch (e) {
-      vaultFailure(e);
-    }
+    const vault = await openVault(values, command, access);
+    return { state: vault.state, label: String(values.vault), vault };
   }
   if (typeof org !== 'string' || org === '') throw usageError(`roleatlas ${command}: --org is required (or --vault PATH). See roleatlas ${command} --help`);
   return { state: loadOrg(org), label: org };
-}
-
-/** loadSource, and for --vault without --passphrase-env, a passphrase prompt. */
-export async function loadSourceAsync(values: Record<string, unknown>, command: string, access: Access): Promise<OrgSource> {
-  if (values.vault === undefined || values['passphrase-env'] !== undefined) return loadSource(values, command, access);
-  if (values.org !== undefined) throw usageError(`roleatlas ${command}: give --org or --vault, not both`);
-  const vault = await openVault(values, command, access);
-  return { state: vault.state, label: String(values.vault), vault };
 }

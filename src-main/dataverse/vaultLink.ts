@@ -71,7 +71,9 @@ export async function pullIntoVault(vault: LinkedVault, connection: Connection, 
   const since = !o.full && previous?.env === env && previous.deltalinks && Object.keys(previous.deltalinks).length ? { state: vault.state, deltaLinks: previous.deltalinks, etags: previous.etags } : undefined;
   const pulled = await pullEnvironment(connection, o.onProgress, { counts: o.counts ?? DEFAULT_COUNT_TABLES, skipMissingCounts: o.counts === undefined, since });
   const pulledat = (o.now?.() ?? new Date()).toISOString();
-  const link: DataverseLink = { env, pulledat, privileges: pulled.privilegeIds, counts: pulled.counts, etags: pulled.etags, recordcounts: { ...(since ? previous?.recordcounts : {}), ...pulled.recordCounts }, deltalinks: pulled.deltaLinks };
+  // A push not seen through stays marked across the pull: the staged set is kept, and part of it may be in the environment.
+  const pushing = previous?.env === env ? previous.pushing : undefined;
+  const link: DataverseLink = { env, pulledat, privileges: pulled.privilegeIds, counts: pulled.counts, etags: pulled.etags, recordcounts: { ...(since ? previous?.recordcounts : {}), ...pulled.recordCounts }, deltalinks: pulled.deltaLinks, ...(pushing ? { pushing } : {}) };
   let summary: string;
   let applied = 0;
   if (since) {
@@ -142,7 +144,8 @@ export async function planStagedPush(vault: LinkedVault, connection: Connection)
     throw new DataverseError(`${r.message}; nothing was sent`, null, r.code);
   }
   const requests = await planPush(staged, pushContext(connection, vault.state, link));
-  const held = await inEffect(connection, requests);
+  // Only a push not seen through can have left part of the set in the environment.
+  const held = link.pushing ? await inEffect(connection, requests) : requests.map(() => false);
   const pending = requests.filter((_, i) => !held[i]);
   return { env, staged, summaries: d.applied.map((a) => a.summary), requests, held, pending, changeSets: Math.ceil(pending.length / MAX_BATCH), changes: d.changes };
 }
@@ -161,6 +164,11 @@ export interface PushedReport extends PushReport {
  * set as they were; a plain Error means the environment took everything but the vault did not.
  */
 export async function pushStaged(vault: LinkedVault, connection: Connection, plan: PushPlan, o: { onBatch?: (done: number, of: number) => void } = {}): Promise<PushedReport> {
+  const before = linkFor(vault, plan.env);
+  if (!before.pushing) {
+    const marked = vault.setSyncState({ dataverse: { ...before, pushing: { since: new Date().toISOString(), requests: plan.pending.length } } });
+    if (!marked.ok) throw new DataverseError(`nothing was sent: the vault could not note that a push is under way (${marked.error.message})`, null, null);
+  }
   const report = await sendPush(connection, plan.pending, { onBatch: o.onBatch });
   const n = plan.staged.length;
   const label = `${n === 1 ? plan.summaries[0] : `Applied ${n} staged changes`} (pushed to ${plan.env})`;
@@ -170,8 +178,9 @@ export async function pushStaged(vault: LinkedVault, connection: Connection, pla
   vault.note({ summary: `Pushed ${n} staged change(s) to the Dataverse environment ${plan.env}: ${report.sent} request(s) in ${report.batches} change set(s)`, detail: { dataverse: 'push', env: plan.env, staged: n, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + heldBefore } });
   // The rows the push changed have versions newer than the pull's: their next push reads them first.
   const link = vault.getSyncState().dataverse;
-  if (link?.etags) {
-    const kept = vault.setSyncState({ dataverse: { ...link, etags: withoutRows(link.etags, changedRows(plan.requests)) } });
+  if (link) {
+    const { pushing: _seenThrough, ...rest } = link;
+    const kept = vault.setSyncState({ dataverse: { ...rest, ...(link.etags ? { etags: withoutRows(link.etags, changedRows(plan.requests)) } : {}) } });
     if (!kept.ok) throw new Error(`the changes were pushed and applied to the vault, but the pulled row versions could not be updated: ${kept.error.message}; pull again before the next push`);
   }
   const cleared = vault.setStaged([]);

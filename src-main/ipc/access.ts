@@ -1,8 +1,9 @@
 import type { OrgSession } from '../session/orgSession';
+import { AccessEngine } from '../core/access/engine';
 import { value, type AreaHandlers } from './dispatch';
 
 export function accessHandlers(session: OrgSession): AreaHandlers<'access'> {
   return {
-    'access:explain': (query) => value(session.explain(query)),
+    'access:explain': ({ systemuserid, entity, right, recordid }) => value(AccessEngine.of(session.current).explain(systemuserid, entity, right, recordid)),
   };
 }

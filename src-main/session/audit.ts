@@ -1,3 +1,4 @@
+import type { ParsedRequestOf, ResponseOf } from '../bridge/contract';
 import type { AuditChangeDto, AuditRowDto } from '../bridge/channels/audit';
 import type { AuditEntry, Vault } from '../vault/vault';
 import { Workspace, type VaultControl } from './workspace';
@@ -11,17 +12,8 @@ export function openVaultOf(control: VaultControl): Vault | null {
   return control instanceof Workspace ? control.vaults.use() : null;
 }
 
-export interface AuditQuery {
-  /** ISO, inclusive. */
-  readonly from?: string;
-  /** ISO, exclusive. */
-  readonly to?: string;
-  readonly actor?: string;
-  /** "table/id", an id, or part of a changed row's name (case-insensitive). */
-  readonly object?: string;
-  /** A command type, or 'baseline' / 'note'. */
-  readonly type?: string;
-}
+/** The audit screen's filters, as the audit:list channel takes them. */
+export type AuditQuery = ParsedRequestOf<'audit:list'>;
 
 export const typeOf = (e: Pick<AuditEntry, 'kind' | 'command'>): string => e.command?.type ?? e.kind;
 
@@ -62,7 +54,7 @@ function mentions(e: AuditEntry, needle: string): boolean {
 }
 
 /** The entries matching every filter given, newest first, with what the filter menus offer. */
-export function queryAudit(entries: readonly AuditEntry[], q: AuditQuery): { total: number; rows: AuditRowDto[]; actors: string[]; types: string[] } {
+export function queryAudit(entries: readonly AuditEntry[], q: AuditQuery): Omit<ResponseOf<'audit:list'>, 'available'> {
   const actors = new Set<string>();
   const types = new Set<string>();
   const rows: AuditRowDto[] = [];

@@ -1,67 +1,19 @@
-import { AccessEngine, type AccessPath, type Grant } from '../core/access/engine';
+import type { ParsedRequestOf, ResponseOf } from '../bridge/contract';
+import { AccessEngine, type Grant } from '../core/access/engine';
 import { hasItem } from '../core/access/principals';
 import { applyAll } from '../core/commands/apply';
 import type { Command } from '../core/commands/schema';
 import { ACCESS_RIGHT_MASK, SHAREABLE_MASK, type AccessRight } from '../core/model/accessRights';
-import { depthLevel, depthOfLevel, type Depth } from '../core/model/depth';
+import { depthLevel, depthOfLevel } from '../core/model/depth';
 import type { Id, OrgState } from '../core/model/org';
 import type { Result } from '../core/result';
 
 /** A real record, or a record that does not exist yet: its table, and its owner or owning unit. */
-export type CheckAccessQuery =
-  | { readonly systemuserid: Id; readonly recordid: Id }
-  | { readonly systemuserid: Id; readonly entity: string; readonly owningbusinessunitid?: Id; readonly ownerid?: Id };
-
+export type CheckAccessQuery = ParsedRequestOf<'checkAccess:check'>;
+type CheckAccess = ResponseOf<'checkAccess:check'>;
+type RightCheck = CheckAccess['rights'][number];
 /** One change that would grant a denied right. */
-export type Remedy =
-  | {
-      readonly kind: 'role';
-      readonly roleid: Id;
-      readonly rolename: string;
-      readonly via: 'direct' | 'team';
-      readonly teamid?: Id;
-      readonly teamname?: string;
-      readonly scopebusinessunitid: Id;
-      readonly scopebusinessunitname: string;
-      /** The depth the role holds the privilege at now. */
-      readonly from: Depth | null;
-      /** The smallest depth (allowed for the privilege) that reaches the record. */
-      readonly depth: Depth;
-      /** Raising a role's depth changes it for every holder: the Preview panel shows who. */
-      readonly command: Command;
-    }
-  | {
-      readonly kind: 'share';
-      /** A share gives access only where a role grants the privilege in the user's own context (any depth). */
-      readonly sufficient: boolean;
-      /** null for a hypothetical record, which cannot be shared yet. */
-      readonly command: Command | null;
-    };
-
-export interface RightCheck {
-  readonly right: AccessRight;
-  readonly privilege: string | null;
-  readonly allowed: boolean;
-  readonly depth: Depth | null;
-  readonly paths: readonly AccessPath[];
-  readonly reasons: readonly string[];
-  readonly remedies: readonly Remedy[];
-}
-
-export interface CheckAccess {
-  readonly systemuserid: Id;
-  readonly fullname: string;
-  readonly entity: string;
-  readonly record: {
-    readonly recordid: Id | null;
-    readonly name: string | null;
-    readonly ownerid: Id | null;
-    readonly ownername: string | null;
-    readonly owningbusinessunitid: Id | null;
-    readonly owningbusinessunitname: string | null;
-  };
-  readonly rights: readonly RightCheck[];
-}
+type Remedy = RightCheck['remedies'][number];
 
 /** Ids of the stand-ins added to a copy of the state for a record that does not exist. */
 const HYPOTHETICAL_RECORD = 'roleatlas:hypothetical-record';

@@ -1,5 +1,6 @@
+import type { ResponseOf } from '../bridge/contract';
 import { randomUUID } from 'node:crypto';
-import { countBySeverity, findings, sodRulesSchema, type Finding, type SodRule, type SodRuleInput } from '../core/findings/index';
+import { countBySeverity, findings, sodRulesSchema, type SodRule, type SodRuleInput } from '../core/findings/index';
 import { refusalFromZod, type Result } from '../core/result';
 import type { OrgState } from '../core/model/org';
 import { openVaultOf } from './audit';
@@ -47,15 +48,8 @@ export class SodRules {
   }
 }
 
-export interface Review {
-  readonly counts: Record<Finding['severity'], number>;
-  readonly total: number;
-  readonly findings: readonly Finding[];
-  readonly rules: readonly SodRule[];
-}
-
 /** The security review with the stored rules, most severe first. */
-export function review(state: OrgState, rules: readonly SodRule[]): Review {
+export function review(state: OrgState, rules: readonly SodRule[]): ResponseOf<'findings:review'> {
   const list = findings(state, { sodRules: rules });
   return { counts: countBySeverity(list), total: list.length, findings: list.slice(0, MAX_FINDINGS), rules };
 }

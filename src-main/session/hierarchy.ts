@@ -1,33 +1,20 @@
 import { preview, type Preview } from '../core/access/preview';
 import { catalogFor } from '../core/catalog/catalog';
 import { recordIndexOf } from '../core/access/recordIndex';
-import { unitChanges, type UnitChange } from '../core/access/unitDiff';
+import { unitChanges } from '../core/access/unitDiff';
 import type { Staging } from './staging';
-import type { Principal } from '../core/access/engine';
+import type { ParsedRequestOf, ResponseOf } from '../bridge/contract';
+import type { HierarchyUnitDto } from '../bridge/channels/hierarchy';
 import type { AccessRight } from '../core/model/accessRights';
-import type { Depth } from '../core/model/depth';
+import { depthLevel, type Depth } from '../core/model/depth';
 import type { Id, OrgState } from '../core/model/org';
 import type { Result } from '../core/result';
 import { byName, unitsInTreeOrder, usersByUnit } from './indexes';
 import { NotFound } from './queries';
 
-export interface HierarchyUnit {
-  readonly businessunitid: Id;
-  readonly name: string;
-  readonly parentbusinessunitid: Id | null;
-  readonly isdisabled: boolean;
-  /** Users whose unit this is. */
-  readonly users: number;
-  /** Teams of the unit other than its default team (every unit has one). */
-  readonly teams: number;
-  /** Records owned in the unit (by its users and teams), every table together. */
-  readonly records: number;
-}
-
 /** Every unit with its user and team counts, parents before children, siblings by name. */
-export function hierarchyUnits(s: OrgState): HierarchyUnit[] {
-  const users = new Map<Id, number>();
-  for (const u of s.systemusers.values()) users.set(u.businessunitid, (users.get(u.businessunitid) ?? 0) + 1);
+export function hierarchyUnits(s: OrgState): HierarchyUnitDto[] {
+  const users = usersByUnit(s.systemusers);
   const teams = new Map<Id, number>();
   for (const t of s.teams.values()) if (!t.isdefault) teams.set(t.businessunitid, (teams.get(t.businessunitid) ?? 0) + 1);
   const records = recordsPerUnit(s);
@@ -36,7 +23,7 @@ export function hierarchyUnits(s: OrgState): HierarchyUnit[] {
     name: bu.name,
     parentbusinessunitid: bu.parentbusinessunitid,
     isdisabled: bu.isdisabled,
-    users: users.get(bu.businessunitid) ?? 0,
+    users: users.get(bu.businessunitid)?.length ?? 0,
     teams: teams.get(bu.businessunitid) ?? 0,
     records: records.get(bu.businessunitid) ?? 0,
   }));
@@ -58,7 +45,7 @@ function recordsPerUnit(s: OrgState): Map<Id, number> {
 }
 
 /** Tables whose records have an owner (the overlay and Check access pick from these), by display name. */
-export function ownedEntities(s: OrgState) {
+export function ownedEntities(s: OrgState): ResponseOf<'hierarchy:units'>['entities'] {
   return [...catalogFor(s).entities.values()]
     .filter((e) => e.ownership === 'UserOwned')
     .map((e) => ({ logicalname: e.logicalname, displayname: e.displayname, rights: [...e.rights] }))
@@ -68,7 +55,7 @@ export function ownedEntities(s: OrgState) {
 const MEMBERS_SHOWN = 500;
 
 /** The users (first 500 by name) and teams of one unit, asked for when the unit is opened in the graph. */
-export function unitMembers(s: OrgState, businessunitid: Id) {
+export function unitMembers(s: OrgState, businessunitid: Id): ResponseOf<'hierarchy:members'> {
   const bu = s.businessunits.get(businessunitid);
   if (!bu) throw new NotFound('business unit', businessunitid);
   const all = usersByUnit(s.systemusers).get(businessunitid) ?? [];
@@ -83,11 +70,8 @@ export function unitMembers(s: OrgState, businessunitid: Id) {
   return { businessunitid, totalusers: all.length, users, teams };
 }
 
-export interface OverlayQuery {
-  readonly principal: Principal;
-  readonly entity: string;
-  readonly right: AccessRight;
-}
+/** Whose reach, over which table and right. */
+export type OverlayQuery = Omit<ParsedRequestOf<'hierarchy:overlay'>, 'staged'>;
 
 export interface OverlayUnit {
   readonly businessunitid: Id;
@@ -132,19 +116,12 @@ export function overlay(before: OrgState, after: OrgState | null, q: OverlayQuer
   return { ok: true, value: { privilege: b.value.privilege, before: side(b.value), after: a.ok ? side(a.value) : { depth: null, records: 0, units: [] } } };
 }
 
-export interface StagedUnitChanges {
-  /** Users whose access to the table and right the staged set changes (the diff's rows for it). */
-  readonly users: number;
-  /** Units where at least one of them gains or loses; every other unit is unchanged. */
-  readonly units: readonly UnitChange[];
-}
-
 /**
  * Where the staged set changes anyone's reach for one table and right: the users of the core's
  * diff() rows for it, compared unit by unit before and after (unitChanges). Empty with nothing
  * staged.
  */
-export function stagedUnitChanges(committed: OrgState, staging: Staging, entity: string, right: AccessRight): Result<StagedUnitChanges> {
+export function stagedUnitChanges(committed: OrgState, staging: Staging, entity: string, right: AccessRight): Result<ResponseOf<'hierarchy:stagedUnits'>> {
   const d = staging.diff();
   if (!d.ok) return d;
   const after = staging.after();
@@ -154,21 +131,7 @@ export function stagedUnitChanges(committed: OrgState, staging: Staging, entity:
 }
 
 /** Every unit as parallel columns (index i is one unit, in tree order): what the overview is sent. */
-export interface UnitColumns {
-  readonly count: number;
-  /** Every id one after the other; idEnds[i] is where the i-th ends. */
-  readonly ids: string;
-  readonly idEnds: Int32Array<ArrayBuffer>;
-  readonly names: string;
-  readonly nameEnds: Int32Array<ArrayBuffer>;
-  /** The parent's index, -1 for a top unit (parents come before their children). */
-  readonly parents: Int32Array<ArrayBuffer>;
-  /** 1 for a disabled unit. */
-  readonly disabled: Uint8Array<ArrayBuffer>;
-  readonly users: Int32Array<ArrayBuffer>;
-  readonly teams: Int32Array<ArrayBuffer>;
-  readonly records: Int32Array<ArrayBuffer>;
-}
+type UnitColumns = ResponseOf<'hierarchy:units'>['units'];
 
 const columnsCache = new WeakMap<OrgState, { columns: UnitColumns; index: Map<Id, number> }>();
 
@@ -204,23 +167,8 @@ export function unitColumns(s: OrgState): { columns: UnitColumns; index: Readonl
   return out;
 }
 
-/** The overlay's depths on the wire: 0 None, then Basic, Local, Deep, Global. */
-const LEVEL: Record<string, number> = { Basic: 1, Local: 2, Deep: 3, Global: 4 };
-
-export interface OverlayColumnsSide {
-  readonly depth: Depth | null;
-  readonly records: number;
-  /** Per unit of unitColumns() (same index): 0 None, 1 Basic, 2 Local, 3 Deep, 4 Global. */
-  readonly levels: Uint8Array<ArrayBuffer>;
-  /** Per unit: records of the table reached there. */
-  readonly unitRecords: Int32Array<ArrayBuffer>;
-}
-
-export interface OverlayColumns {
-  readonly privilege: string;
-  readonly before: OverlayColumnsSide;
-  readonly after: OverlayColumnsSide | null;
-}
+type OverlayColumns = ResponseOf<'hierarchy:overlay'>;
+type OverlayColumnsSide = OverlayColumns['before'];
 
 /** overlay() indexed like unitColumns(committed): two typed arrays per side instead of an object per unit. */
 export function overlayColumns(o: Overlay, index: ReadonlyMap<Id, number>): OverlayColumns {
@@ -230,7 +178,7 @@ export function overlayColumns(o: Overlay, index: ReadonlyMap<Id, number>): Over
     for (const u of x.units) {
       const i = index.get(u.businessunitid);
       if (i === undefined) continue;
-      levels[i] = u.depth ? LEVEL[u.depth] : 0;
+      levels[i] = depthLevel(u.depth);
       unitRecords[i] = u.records;
     }
     return { depth: x.depth, records: x.records, levels, unitRecords };

@@ -1,14 +1,11 @@
+import type { HistoryDto } from '../bridge/contract';
 import { applyAll, batchLabel, batchRefusal } from '../core/commands/apply';
 import { commandListSchema, type Command } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
 import { refusalFromZod, type Result } from '../core/result';
 
-export interface UndoState {
-  readonly canUndo: boolean;
-  readonly canRedo: boolean;
-  readonly undoLabel: string | null;
-  readonly redoLabel: string | null;
-}
+/** What the Edit menu shows: the history the contract sends, less the session's revision. */
+export type UndoState = Omit<HistoryDto, 'revision'>;
 
 
 /**

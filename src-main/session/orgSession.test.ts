@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OrgSession } from './orgSession';
+import { AccessEngine } from '../core/access/engine';
 import { FABRIKAM as F, fabrikam } from './fabrikam.fixture';
 
 describe('OrgSession over Fabrikam', () => {
@@ -51,7 +52,7 @@ describe('OrgSession over Fabrikam', () => {
   });
 
   it('explains that a Local Salesperson reads accounts across their own business unit', () => {
-    const e = new OrgSession(fabrikam()).explain({ systemuserid: F.sam, entity: 'account', right: 'Read' });
+    const e = AccessEngine.of(new OrgSession(fabrikam()).current).explain(F.sam, 'account', 'Read');
     expect(e.allowed).toBe(true);
     expect(e.depth).toBe('Local');
     expect(e.paths.some((p) => p.rolename === 'Salesperson' && p.via === 'direct' && p.reach === 'businessunit')).toBe(true);
@@ -59,15 +60,15 @@ describe('OrgSession over Fabrikam', () => {
   });
 
   it('explains why a Salesperson in a child unit cannot read an account of the parent unit', () => {
-    const e = new OrgSession(fabrikam()).explain({ systemuserid: F.nina, entity: 'account', right: 'Read', recordid: F.samsAccount });
+    const e = AccessEngine.of(new OrgSession(fabrikam()).current).explain(F.nina, 'account', 'Read', F.samsAccount);
     expect(e.allowed).toBe(false);
     expect(e.reasons.length).toBeGreaterThan(0);
   });
 
   it('explains after a change against the new state', () => {
     const session = new OrgSession(fabrikam());
-    expect(session.explain({ systemuserid: F.nina, entity: 'account', right: 'Read', recordid: F.samsAccount }).allowed).toBe(false);
+    expect(AccessEngine.of(session.current).explain(F.nina, 'account', 'Read', F.samsAccount).allowed).toBe(false);
     session.apply({ type: 'assignRole', systemuserid: F.nina, roleid: F.sysadmin });
-    expect(session.explain({ systemuserid: F.nina, entity: 'account', right: 'Read', recordid: F.samsAccount }).allowed).toBe(true);
+    expect(AccessEngine.of(session.current).explain(F.nina, 'account', 'Read', F.samsAccount).allowed).toBe(true);
   });
 });

@@ -2,18 +2,12 @@ import { applyAll, batchRefusal, withIds } from '../core/commands/apply';
 import type { ChangedDto, HistoryDto, OrgSummaryDto } from '../bridge/contract';
 import type { Command } from '../core/commands/schema';
 import { MemoryStore, type ModelStore } from './modelStore';
-import { AccessEngine, type Explanation } from '../core/access/engine';
-import type { AccessRight } from '../core/model/accessRights';
-import type { Id, OrgState } from '../core/model/org';
+import type { OrgState } from '../core/model/org';
 import type { Refusal, Result } from '../core/result';
-import { unitsInTreeOrder } from './indexes';
+import { orgSummary } from './summary';
 
 // The shapes the screens receive are the bridge contract's, written once there.
-export type OrgSummary = OrgSummaryDto;
-export type HistoryState = HistoryDto;
-export type Changed = ChangedDto;
-
-export type Applied = Result<Changed>;
+export type Applied = Result<ChangedDto>;
 
 export interface SessionOptions {
   /** Fills the ids a create command leaves out. */
@@ -21,15 +15,6 @@ export interface SessionOptions {
   /** Undo steps kept in memory; states share their untouched tables, so a step costs what it changed. */
   readonly historyLimit?: number;
 }
-
-export interface ExplainQuery {
-  readonly systemuserid: Id;
-  readonly entity: string;
-  readonly right: AccessRight;
-  readonly recordid?: Id;
-}
-
-const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
 
 /**
  * The organization open in this window and what the screens ask of it. The organization itself
@@ -60,43 +45,8 @@ export class OrgSession {
     return this.store.state;
   }
 
-  summary(): OrgSummary {
-    const s = this.state;
-    const usersPerUnit = new Map<Id, number>();
-    for (const u of s.systemusers.values()) usersPerUnit.set(u.businessunitid, (usersPerUnit.get(u.businessunitid) ?? 0) + 1);
-
-    const holders = new Map<Id, Set<Id>>();
-    const hold = (roleid: Id, principal: Id) => {
-      let set = holders.get(roleid);
-      if (!set) holders.set(roleid, (set = new Set()));
-      set.add(principal);
-    };
-    for (const a of s.systemuserroles.values()) hold(a.roleid, a.systemuserid);
-    for (const a of s.teamroles.values()) hold(a.roleid, a.teamid);
-
-    return {
-      name: s.organization.name,
-      counts: {
-        businessunits: s.businessunits.size,
-        users: s.systemusers.size,
-        teams: s.teams.size,
-        roles: s.roles.size,
-        records: s.records.size,
-      },
-      businessunits: unitsInTreeOrder(s.businessunits).map((bu) => ({
-        businessunitid: bu.businessunitid,
-        name: bu.name,
-        parentbusinessunitid: bu.parentbusinessunitid,
-        isdisabled: bu.isdisabled,
-        users: usersPerUnit.get(bu.businessunitid) ?? 0,
-      })),
-      roles: [...s.roles.values()].sort(byName).map((r) => ({
-        roleid: r.roleid,
-        name: r.name,
-        businessunitid: r.businessunitid,
-        holders: holders.get(r.roleid)?.size ?? 0,
-      })),
-    };
+  summary(): OrgSummaryDto {
+    return orgSummary(this.state);
   }
 
   /** Applies an untrusted command; a refusal is returned, and the organization is then unchanged. */
@@ -147,7 +97,7 @@ export class OrgSession {
     return { ok: true, value: { summary: this.summary(), message: `Redid: ${r.value}`, history: this.history() } };
   }
 
-  history(): HistoryState {
+  history(): HistoryDto {
     return { revision: this.revision, ...this.store.undoState() };
   }
 
@@ -174,10 +124,6 @@ export class OrgSession {
     if (!r.ok) return r;
     if (r.value.state !== before) this.revision++;
     return { ok: true, value: { summary: this.summary(), message: r.value.label, history: this.history() } };
-  }
-
-  explain(query: ExplainQuery): Explanation {
-    return AccessEngine.of(this.state).explain(query.systemuserid, query.entity, query.right, query.recordid);
   }
 }
 

@@ -1,23 +1,12 @@
+import type { ReportJobDto } from '../bridge/channels/reports';
 import { randomUUID } from 'node:crypto';
 import type { Report } from '../core/reports/model';
 import { totalRows } from '../core/reports/model';
 import { writeReport, type ReportFormat, type RunOptions, type WrittenReport } from '../reports/run';
 
-export type JobState = 'running' | 'done' | 'cancelled' | 'failed';
-
-/** A report being written, as the window polls it. */
-export interface ReportJob {
-  readonly jobid: string;
-  readonly state: JobState;
-  readonly fraction: number;
-  readonly rows: number;
-  readonly total: number;
-  /** The target file; it exists only once the state is done (writeReport renames a finished temporary file). */
-  readonly path: string;
-  readonly title: string;
-  readonly bytes: number | null;
-  readonly error: string | null;
-}
+/** A report being written, as the window polls it (the bridge contract's shape). */
+export type ReportJob = ReportJobDto;
+export type JobState = ReportJob['state'];
 
 export type WriteReport = (report: Report, format: ReportFormat, path: string, options: RunOptions) => Promise<WrittenReport>;
 

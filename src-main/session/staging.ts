@@ -3,7 +3,8 @@ import { applyAll } from '../core/commands/apply';
 import type { Command } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
 import type { Refusal, Result } from '../core/result';
-import type { Changed, OrgSession } from './orgSession';
+import type { OrgSession } from './orgSession';
+import type { ChangedDto } from '../bridge/contract';
 import type { DiffDto, StagedDto } from '../bridge/channels/staging';
 
 // What the screens receive is the bridge contract's shape, written once there.
@@ -87,7 +88,7 @@ export class Staging {
    * Applies the chosen commands (all when none are named), in staged order, as one undo step that
    * the store journals and audits; the rest stays staged and must still apply on the new state.
    */
-  apply(indexes?: readonly number[]): Result<{ changed: Changed; staged: StagedView }> {
+  apply(indexes?: readonly number[]): Result<{ changed: ChangedDto; staged: StagedView }> {
     const staged = this.session.staged();
     if (!staged.length) return refusal('nothing-staged', 'There are no staged changes to apply.');
     const chosen = new Set(indexes ?? staged.map((_, i) => i));

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, scrypt, scryptSync, type ScryptOptions } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
 import { VaultError } from './errors';
 
 /** AES-256-GCM: 96-bit random IV per message, 128-bit tag. */
@@ -44,11 +44,6 @@ export function deriveKey(passphrase: string, salt: Buffer, k: ScryptParams): Pr
   return new Promise((resolve, reject) => scrypt(passphrase.normalize('NFC'), salt, KEY_BYTES, options, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
-/** For callers that cannot wait (a synchronous command-line path); the same derivation. */
-export function deriveKeySync(passphrase: string, salt: Buffer, k: ScryptParams): Buffer {
-  return scryptSync(passphrase.normalize('NFC'), salt, KEY_BYTES, { N: k.N, r: k.r, p: k.p, maxmem: maxmem(k) });
-}
-
 /**
  * The least scrypt cost a vault is created or re-wrapped with: OWASP's Password Storage Cheat Sheet
  * (N = 2^17, r = 8, p = 1; 128 MiB and a few hundred ms per unlock). Each vault keeps its own
@@ -58,6 +53,9 @@ export const MIN_SCRYPT: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
 
 /** Whether stored parameters cost less than MIN_SCRYPT (memory and time both scale with N·r, time with p). */
 export const belowMinimum = (k: ScryptParams, min: ScryptParams = MIN_SCRYPT): boolean => k.N * k.r < min.N * min.r || k.N * k.r * k.p < min.N * min.r * min.p;
+
+/** Each parameter at least the minimum's: what rewrapping an older vault raises its cost to. */
+export const raisedTo = (k: ScryptParams, min: ScryptParams = MIN_SCRYPT): ScryptParams => ({ N: Math.max(k.N, min.N), r: Math.max(k.r, min.r), p: Math.max(k.p, min.p) });
 
 /** The scrypt cost that takes about `targetMs` on this machine: a power of two, never below MIN_SCRYPT. */
 export async function tuneScrypt(targetMs = 250): Promise<ScryptParams> {

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { deriveKey, deriveKeySync, seal, unseal, type ScryptParams } from './crypto';
+import { belowMinimum, deriveKey, raisedTo, seal, unseal, type ScryptParams } from './crypto';
 import { VaultError } from './errors';
 import type { KeyProtector } from './keyProtector';
 
@@ -40,12 +40,16 @@ export async function wrapWithPassphrase(base: Pick<VaultHeader, 'format' | 'vau
   }
 }
 
-export async function unwrapWithPassphrase(h: VaultHeader, passphrase: string): Promise<Buffer> {
-  return unwrapWith(h, await deriveKey(passphrase, Buffer.from(h.kdf.salt, 'base64'), h.kdf));
+/** The data key wrapped anew under `next` once `current` is proven; by default at the header's own cost, raised to the minimum where it is below. */
+export async function rewrapWithPassphrase(h: VaultHeader, dataKey: Buffer, current: string, next: string, kdf?: ScryptParams): Promise<VaultHeader> {
+  if (next.length < 8) throw new VaultError('invalid', 'the new passphrase must be at least 8 characters');
+  (await unwrapWithPassphrase(h, current)).fill(0);
+  const { passphrasekey: _, kdf: own, ...base } = h;
+  return wrapWithPassphrase(base, dataKey, next, kdf ?? (belowMinimum(own) ? raisedTo(own) : own));
 }
 
-export function unwrapWithPassphraseSync(h: VaultHeader, passphrase: string): Buffer {
-  return unwrapWith(h, deriveKeySync(passphrase, Buffer.from(h.kdf.salt, 'base64'), h.kdf));
+export async function unwrapWithPassphrase(h: VaultHeader, passphrase: string): Promise<Buffer> {
+  return unwrapWith(h, await deriveKey(passphrase, Buffer.from(h.kdf.salt, 'base64'), h.kdf));
 }
 
 function unwrapWith(h: VaultHeader, kek: Buffer): Buffer {

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FileProblem } from './audit';
 import { seal, unseal } from './crypto';
 import { VaultError } from './errors';
 import { writeFileSecure } from './fileModes';
@@ -173,4 +174,14 @@ export function syncDir(dir: string): void {
   } catch {
     /* Windows cannot open a folder; its renames are durable through NTFS's own journal. */
   }
+}
+
+
+/**
+ * Frames `from`..seg.start-1 are in no file: most likely the file holding exactly them was deleted
+ * (or the one before cut short). Up to the backup snapshot that file is an audit archive.
+ */
+export function missingFrames(dir: string, from: number, seg: Segment, archivedUpTo?: number): FileProblem {
+  const file = archivedUpTo !== undefined && seg.start - 1 <= archivedUpTo ? archivePath(dir, from, seg.start - 1) : segmentPath(dir, from);
+  return { file, message: `journal frames ${from}–${seg.start - 1} are missing before ${seg.path}: ${file} was deleted, or the file before it was cut short` };
 }

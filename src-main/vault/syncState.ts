@@ -44,6 +44,13 @@ export const dataverseLinkSchema = z
     /** Per change-tracked entity set, the @odata.deltaLink the next pull asks for changes with. */
     deltalinks: z.record(z.string(), z.string().url()).optional(),
     /** Entity set -> row id -> @odata.etag at the pull (the version a push sends with If-Match); a row a push changed is left out. */
+    /**
+     * A push was started and not seen through (an answer lost, the program stopped, a change set
+     * refused after others were taken): the environment may hold part of the staged set, so the
+     * next push reads back what it holds before sending anything. Absent otherwise, so a push
+     * after a clean one sends without reading the environment twice.
+     */
+    pushing: z.object({ since: z.string().datetime(), requests: z.number().int().min(0) }).strict().optional(),
     etags: z.object(Object.fromEntries(['businessunits', 'systemusers', 'teams', 'roles', 'fieldsecurityprofiles'].map((set) => [set, etagMap.optional()])) as Record<'businessunits' | 'systemusers' | 'teams' | 'roles' | 'fieldsecurityprofiles', z.ZodOptional<typeof etagMap>>).strict().optional(),
   })
   .strict();

@@ -52,7 +52,7 @@ export class WriterLock {
   }
 
   /** Takes the vault folder's writer lock, waiting up to waitMs; throws VaultError('busy') naming the holder. */
-  static acquire(dir: string, options: LockOptions): WriterLock {
+  static async acquire(dir: string, options: LockOptions): Promise<WriterLock> {
     const path = join(dir, LOCK_FILE);
     const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), program: options.program, started: processStart(process.pid), token: randomUUID() };
     const deadline = Date.now() + (options.waitMs ?? 0);
@@ -62,7 +62,7 @@ export class WriterLock {
       if (seen === 'gone') continue;
       if (isStale(path, seen) && takeOver(dir, path, seen, me)) return new WriterLock(path, me);
       if (Date.now() >= deadline) throw busy(path, seen);
-      sleepSync(Math.min(25 + attempt * 10, 200));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(25 + attempt * 10, 200)));
     }
   }
 
@@ -122,7 +122,8 @@ function createExclusive(path: string, me: LockHolder): boolean {
     return true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
+    // ENOENT: our private file was removed by the holder's tidy-up (tidyFolder) between writing and linking it: someone holds the lock.
+    if (code === 'EEXIST' || code === 'ENOENT') return false;
     throw new VaultError('invalid', `cannot create the writer lock ${path}: ${(e as Error).message}`, path);
   } finally {
     try {
@@ -226,10 +227,4 @@ function ageMs(path: string): number {
   } catch {
     return 0;
   }
-}
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-/** Open paths are synchronous (the command line's openSync): wait without an event loop. */
-function sleepSync(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
 }

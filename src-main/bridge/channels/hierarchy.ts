@@ -130,11 +130,20 @@ const remedySchema = z.discriminatedUnion('kind', [
     teamname: z.string().optional(),
     scopebusinessunitid: z.string(),
     scopebusinessunitname: z.string(),
+    /** The depth the role holds the privilege at now. */
     from: depth,
+    /** The smallest depth (allowed for the privilege) that reaches the record. */
     depth: z.enum(DEPTHS),
+    /** Raising a role's depth changes it for every holder: the Preview panel shows who. */
     command,
   }),
-  z.object({ kind: z.literal('share'), sufficient: z.boolean(), command: command.nullable() }),
+  z.object({
+    kind: z.literal('share'),
+    /** A share gives access only where a role grants the privilege in the user's own context (any depth). */
+    sufficient: z.boolean(),
+    /** null for a hypothetical record, which cannot be shared yet. */
+    command: command.nullable(),
+  }),
 ]);
 export type RemedyDto = z.infer<typeof remedySchema>;
 

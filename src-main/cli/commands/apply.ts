@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parse, required } from '../args';
 import { print, readJson, writeOrg } from '../io';
-import { loadSourceAsync, SOURCE_OPTIONS } from '../source';
+import { loadSource, SOURCE_OPTIONS } from '../source';
 import { CliError, usageError } from '../errors';
 import { applyAll, batchRefusal, withIds } from '../../core/commands/apply';
 import type { Refusal } from '../../core/result';
@@ -26,7 +26,7 @@ export const apply: CliCommand = {
     if (values.vault !== undefined && values.out !== undefined) throw usageError('roleatlas apply: --out goes with --org; with --vault the commands are applied into the vault');
     const commandsPath = required(values, 'commands', 'apply');
     const out = values.vault === undefined ? required(values, 'out', 'apply') : undefined;
-    const { state, vault } = await loadSourceAsync(values, 'apply', 'write');
+    const { state, vault } = await loadSource(values, 'apply', 'write');
     const commands = loadCommands(commandsPath);
     if (vault) {
       try {

@@ -1,6 +1,6 @@
 import { parse, required, rightOption } from '../args';
 import { print } from '../io';
-import { loadSourceAsync, SOURCE_OPTIONS } from '../source';
+import { loadSource, SOURCE_OPTIONS } from '../source';
 import { CliError } from '../errors';
 import { AccessEngine, type AccessPath } from '../../core/access/engine';
 import type { CliCommand } from '../command';
@@ -25,7 +25,7 @@ export const check: CliCommand = {
   usage: 'roleatlas check (--org FILE | --vault PATH [--passphrase-env NAME]) --user ID --entity NAME --right RIGHT [--record ID] [--json]',
   async run(argv) {
     const { values } = parse(argv, { ...SOURCE_OPTIONS, user: { type: 'string' }, entity: { type: 'string' }, right: { type: 'string' }, record: { type: 'string' }, json: { type: 'boolean' } }, 'check');
-    const { state, vault } = await loadSourceAsync(values, 'check', 'read');
+    const { state, vault } = await loadSource(values, 'check', 'read');
     vault?.lock();
     const user = required(values, 'user', 'check');
     const entity = required(values, 'entity', 'check');

@@ -267,15 +267,33 @@ describe('roleatlas dataverse push', () => {
     expect(await opened(path, (v) => v.getStaged().length)).toBe(0);
   });
 
-  it('sends only what the environment does not hold yet when the push is run again', async () => {
+  it('sends only what the environment does not hold yet when a push that stopped midway is run again', async () => {
     const { path, env } = await stagedVault('again');
-    // Another push (whose answer was lost) already added Kendall to Escalations.
+    // A push that stopped after the environment took one request (the program killed, the network gone):
+    // it had marked the vault before sending, and the environment holds Kendall in Escalations.
+    const v = await Vault.open(path, { passphrase: PASS }, { actor: 'test' });
+    try {
+      const link = v.getSyncState().dataverse!;
+      expect(v.setSyncState({ dataverse: { ...link, pushing: { since: new Date().toISOString(), requests: 3 } } }).ok).toBe(true);
+    } finally {
+      v.lock();
+    }
     env.env.handle({ method: 'POST', path: `teams(${escalations.teamid})/teammembership_association/$ref`, headers: {}, body: JSON.stringify({ '@odata.id': `${env.url}/api/data/v9.2/systemusers(${kendall.systemuserid})` }) });
+
     const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/2 Web API request\(s\) in 1 change set\(s\); 1 already in effect in the environment, not sent/);
     expect(writes(env).filter((l) => l.path.includes('teammembership_association'))).toHaveLength(1);
-    expect(await opened(path, (v) => v.state.teammembership.has(`${escalations.teamid}|${kendall.systemuserid}`))).toBe(true);
+    expect(await opened(path, (o) => ({ member: o.state.teammembership.has(`${escalations.teamid}|${kendall.systemuserid}`), staged: o.getStaged().length, pushing: o.getSyncState().dataverse!.pushing }))).toEqual({ member: true, staged: 0, pushing: undefined });
+  });
+
+  it('sends a clean push without reading back what the environment holds', async () => {
+    const { path, env } = await stagedVault('clean');
+    const before = env.env.log.length;
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(0);
+    const reads = env.env.log.slice(before).filter((l) => l.method === 'GET').map((l) => l.path);
+    expect(reads.filter((p) => /RetrieveRolePrivilegesRole|systemuserrolescollection|teammemberships/.test(p))).toEqual([]);
   });
 
   it('renames a team in the environment when the vault renamed it', async () => {

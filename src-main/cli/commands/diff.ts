@@ -1,6 +1,6 @@
 import { parse, required } from '../args';
 import { print } from '../io';
-import { loadSourceAsync, SOURCE_OPTIONS } from '../source';
+import { loadSource, SOURCE_OPTIONS } from '../source';
 import { CliError } from '../errors';
 import { diff as accessDiff } from '../../core/access/diff';
 import { loadCommands, refusalText } from './apply';
@@ -13,7 +13,7 @@ export const diff: CliCommand = {
   usage: 'roleatlas diff (--org FILE | --vault PATH [--passphrase-env NAME]) --commands FILE [--json]',
   async run(argv) {
     const { values } = parse(argv, { ...SOURCE_OPTIONS, commands: { type: 'string' }, json: { type: 'boolean' } }, 'diff');
-    const { state, vault } = await loadSourceAsync(values, 'diff', 'read');
+    const { state, vault } = await loadSource(values, 'diff', 'read');
     vault?.lock();
     const commands = loadCommands(required(values, 'commands', 'diff'));
     const r = accessDiff(state, commands);

@@ -2,7 +2,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse, required } from '../args';
 import { print } from '../io';
-import { loadSourceAsync, SOURCE_OPTIONS } from '../source';
+import { loadSource, SOURCE_OPTIONS } from '../source';
 import { CliError } from '../errors';
 import { exportSolution } from '../../importers/solution/exportSolution';
 import type { CliCommand } from '../command';
@@ -13,7 +13,7 @@ export const exportRoles: CliCommand = {
   usage: 'roleatlas export-roles (--org FILE | --vault PATH [--passphrase-env NAME]) --out DIR [--role ID]...',
   async run(argv) {
     const { values } = parse(argv, { ...SOURCE_OPTIONS, out: { type: 'string' }, role: { type: 'string', multiple: true } }, 'export-roles');
-    const source = await loadSourceAsync(values, 'export-roles', 'read');
+    const source = await loadSource(values, 'export-roles', 'read');
     source.vault?.lock();
     const { state } = source;
     const out = required(values, 'out', 'export-roles');

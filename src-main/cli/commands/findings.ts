@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse, intOption } from '../args';
 import { print } from '../io';
-import { loadSourceAsync } from '../source';
+import { loadSource } from '../source';
 import { SOURCE_OPTIONS } from '../source';
 import { CliError } from '../errors';
 import { countBySeverity, findings as review, sodRulesSchema, type SodRule } from '../../core/findings/index';
@@ -27,7 +27,7 @@ export const findings: CliCommand = {
   usage: 'roleatlas findings (--org FILE | --vault PATH [--passphrase-env NAME]) [--sod RULES.json] [--near-duplicates N] [--json]',
   async run(argv) {
     const { values } = parse(argv, { ...SOURCE_OPTIONS, sod: { type: 'string' }, 'near-duplicates': { type: 'string' }, json: { type: 'boolean' } }, 'findings');
-    const source = await loadSourceAsync(values, 'findings', 'read');
+    const source = await loadSource(values, 'findings', 'read');
     const state = source.state;
     const stored = source.vault?.getSettings().separationOfDuty ?? [];
     source.vault?.lock();

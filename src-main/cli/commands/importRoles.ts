@@ -1,6 +1,6 @@
 import { parse } from '../args';
 import { print, writeOrg } from '../io';
-import { loadSourceAsync, SOURCE_OPTIONS, type OrgSource } from '../source';
+import { loadSource, SOURCE_OPTIONS, type OrgSource } from '../source';
 import { CliError, usageError } from '../errors';
 import { applyAll, batchRefusal } from '../../core/commands/apply';
 import { refusalText } from './apply';
@@ -88,7 +88,7 @@ export const importRoles: CliCommand = {
     const { values, positionals } = parse(argv, { ...SOURCE_OPTIONS, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, 'import-roles');
     if (!positionals.length) throw usageError('roleatlas import-roles: give at least one PATH (a role .xml, customizations.xml, an unpacked solution folder or a solution .zip)');
     const content = await loadSolutionPaths(positionals);
-    const source = await loadSourceAsync(values, 'import-roles', 'write');
+    const source = await loadSource(values, 'import-roles', 'write');
     try {
       await importInto(values, source, content);
     } finally {

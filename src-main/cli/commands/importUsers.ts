@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { parse } from '../args';
 import { print } from '../io';
-import { loadSourceAsync, SOURCE_OPTIONS, type OrgSource } from '../source';
+import { loadSource, SOURCE_OPTIONS, type OrgSource } from '../source';
 import { CliError, usageError } from '../errors';
 import { MAX_CSV_BYTES, planUserImport } from '../../importers/users/csvUsers';
 import { applyToSource } from './importRoles';
@@ -28,7 +28,7 @@ export const importUsers: CliCommand = {
     if (positionals.length !== 1) throw usageError('roleatlas import-users: give exactly one CSV file. See roleatlas import-users --help');
     const file = positionals[0];
     const text = readCsv(file);
-    const source = await loadSourceAsync(values, 'import-users', 'write');
+    const source = await loadSource(values, 'import-users', 'write');
     try {
       report(values, file, source, planUserImport(source.state, text, randomUUID));
     } finally {

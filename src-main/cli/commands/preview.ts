@@ -1,6 +1,6 @@
 import { parse, required, rightOption } from '../args';
 import { print } from '../io';
-import { loadSourceAsync, SOURCE_OPTIONS } from '../source';
+import { loadSource, SOURCE_OPTIONS } from '../source';
 import { CliError, usageError } from '../errors';
 import type { Principal } from '../../core/access/engine';
 import { preview as previewAccess } from '../../core/access/preview';
@@ -21,7 +21,7 @@ export const preview: CliCommand = {
   usage: 'roleatlas preview (--org FILE | --vault PATH [--passphrase-env NAME]) (--user ID | --team ID | --role ID --business-unit ID) --entity NAME --right RIGHT [--json]',
   async run(argv) {
     const { values } = parse(argv, { ...SOURCE_OPTIONS, user: { type: 'string' }, team: { type: 'string' }, role: { type: 'string' }, 'business-unit': { type: 'string' }, entity: { type: 'string' }, right: { type: 'string' }, json: { type: 'boolean' } }, 'preview');
-    const { state, vault } = await loadSourceAsync(values, 'preview', 'read');
+    const { state, vault } = await loadSource(values, 'preview', 'read');
     vault?.lock();
     const principal = principalOption(values);
     const r = previewAccess(state, principal, required(values, 'entity', 'preview'), rightOption(values, 'preview'));

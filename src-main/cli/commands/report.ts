@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parse, required, rightOption } from '../args';
 import { loadOrg, print } from '../io';
-import { loadSourceAsync, SOURCE_OPTIONS, type OrgSource } from '../source';
+import { loadSource, SOURCE_OPTIONS, type OrgSource } from '../source';
 import { CliError, usageError } from '../errors';
 import { REPORT_KINDS, type AuditEntryLike, type ReportContext, type ReportKind } from '../../core/reports/index';
 import type { SodRule } from '../../core/findings/index';
@@ -61,7 +61,7 @@ export const report: CliCommand = {
     if ((kind as ReportKind) === 'audit' && values.vault === undefined) {
       throw usageError('roleatlas report: --kind audit needs --vault PATH: the audit log lives in the vault, and an organization file (--org) has none');
     }
-    const source = await loadSourceAsync(values, 'report', 'read');
+    const source = await loadSource(values, 'report', 'read');
     const state = source.state;
     const context: ReportContext = { generatedAt: new Date().toISOString(), source: describeSource(source) };
     const audit = kind === 'audit' ? (source.vault!.audit() as readonly AuditEntryLike[]) : undefined;

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { parse, required } from '../args';
 import { loadOrg, print, readJson, writeOrg } from '../io';
-import { actorOf, openVault, vaultFailure, vaultOptions } from '../source';
+import { actorOf, openVault, vaultFailure, vaultPassphrase } from '../source';
 import { CliError, usageError } from '../errors';
 import { Vault } from '../../vault/vault';
 import { readPassphrase } from '../../vault/passphrase';
@@ -90,9 +90,8 @@ const SUBCOMMANDS: Record<string, { usage: string; run(values: Record<string, un
   rewrap: {
     usage: 'roleatlas vault rewrap --vault PATH [--passphrase-env NAME]',
     async run(values) {
-      const path = required(values, 'vault', 'vault rewrap');
-      const passphrase = await readPassphrase({ envName: values['passphrase-env'] as string | undefined, prompt: `Passphrase for ${path}: ` });
-      const vault = await Vault.open(path, { passphrase }, vaultOptions(values, 'vault rewrap', 'write'));
+      const { path, passphrase } = await vaultPassphrase(values, 'vault rewrap');
+      const vault = await openVault(values, 'vault rewrap', 'write', passphrase);
       try {
         const before = vault.header.kdf;
         const after = await vault.rewrap(passphrase);
@@ -105,12 +104,10 @@ const SUBCOMMANDS: Record<string, { usage: string; run(values: Record<string, un
   'restore-backup': {
     usage: 'roleatlas vault restore-backup --vault PATH [--passphrase-env NAME]',
     async run(values) {
-      const path = required(values, 'vault', 'vault restore-backup');
-      const passphrase = await readPassphrase({ envName: values['passphrase-env'] as string | undefined, prompt: `Passphrase for ${path}: ` });
-      const options = { actor: actorOf(values), program: 'roleatlas vault restore-backup (command line)' };
-      const r = await Vault.restoreBackup(path, passphrase, options);
+      const { path, passphrase } = await vaultPassphrase(values, 'vault restore-backup');
+      const r = await Vault.restoreBackup(path, passphrase, { actor: actorOf(values), program: 'roleatlas vault restore-backup (command line)' });
       // Prove the restored vault opens, journal replayed, before saying so.
-      (await Vault.open(path, { passphrase }, options)).lock();
+      (await openVault(values, 'vault restore-backup', 'write', passphrase)).lock();
       print(`Restored from ${r.from}${r.damaged ? `; the damaged snapshot is kept as ${basename(r.damaged)}` : ''}; the journal was replayed up to frame ${r.restoredFrame}`);
       if (r.headerRestored) print('vault.json was damaged and was put back from its copy');
       for (const f of r.movedAside) print(`  kept aside: ${basename(f)}`);

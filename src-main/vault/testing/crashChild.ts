@@ -9,6 +9,9 @@ import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 
 const [dir, passphrase, prefix, killAtText] = process.argv.slice(2);
+// Imported before the count starts: loading modules opens files too, and kills placed by count
+// belong to the vault's own steps, whatever the number of source files.
+const { Vault } = await import('../vault');
 if (killAtText !== undefined) {
   let calls = 0;
   const killAt = Number(killAtText);
@@ -22,7 +25,6 @@ if (killAtText !== undefined) {
   for (const name of ['writeSync', 'fsyncSync', 'fdatasyncSync', 'renameSync', 'ftruncateSync', 'copyFileSync', 'unlinkSync', 'openSync'] as const) patch(name);
   syncBuiltinESMExports();
 }
-const { Vault } = await import('../vault');
 
 const vault = await Vault.open(dir, { passphrase }, { actor: 'crash-test', compactAfter: 7, compactDelayMs: 0, lockWaitMs: 5_000 });
 const unit = [...vault.state.businessunits.values()].find((b) => b.parentbusinessunitid === null)!.businessunitid;

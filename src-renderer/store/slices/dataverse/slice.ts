@@ -5,21 +5,21 @@ import type { AppStore } from '../../index';
 
 export interface DataverseActions {
   /** Where the link to Dataverse stands; resumes polling a pull started before this window. */
-  loadDataverse(): Promise<void>;
+  loadDataverse: () => Promise<void>;
   /** Keeps the environment URL and client id in the vault; a refusal names the field. */
-  saveDataverseSettings(settings: { env: string; clientid: string | null; authority: string | null }): Promise<BridgeError | null>;
+  saveDataverseSettings: (settings: { env: string; clientid: string | null; authority: string | null }) => Promise<BridgeError | null>;
   /** Pulls the environment into the vault and polls the job until it ends, then reloads what it replaced. */
-  pullDataverse(): Promise<BridgeError | null>;
+  pullDataverse: () => Promise<BridgeError | null>;
   /** Signs in to the settings' environment with their client id, through the system browser (main opens it); resolves when the admin is done there. */
-  signInDataverse(): Promise<BridgeError | null>;
+  signInDataverse: () => Promise<BridgeError | null>;
   /** Forgets the sign-in kept in the vault. */
-  signOutDataverse(): Promise<BridgeError | null>;
+  signOutDataverse: () => Promise<BridgeError | null>;
   /** Reads the push's requests and access diff; nothing is sent. */
-  reviewPush(): Promise<BridgeError | null>;
+  reviewPush: () => Promise<BridgeError | null>;
   /** Sends the reviewed plan; the answer per change set is kept to show. */
-  sendPush(): Promise<BridgeError | null>;
+  sendPush: () => Promise<BridgeError | null>;
   /** Back from the review without sending. */
-  closePushReview(): void;
+  closePushReview: () => void;
 }
 
 export interface DataverseSliceState {
