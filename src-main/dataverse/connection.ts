@@ -121,16 +121,63 @@ export class Connection {
 
   /** Every row of an entity set, page by page (odata.maxpagesize, @odata.nextLink), telling `onPage` the running count. */
   async all<T = Record<string, unknown>>(collection: string, select: readonly string[], options: { filter?: string; onPage?: (rows: number) => void } = {}): Promise<T[]> {
+    return (await this.read<T>(collection, select, { ...options, trackChanges: false })).rows;
+  }
+
+  /**
+   * Every row, asking for change tracking (Prefer: odata.track-changes): the last page carries the
+   * @odata.deltaLink that later asks only for what changed since
+   * (https://learn.microsoft.com/power-apps/developer/data-platform/use-change-tracking-synchronize-data-external-systems).
+   */
+  async allTracked<T = Record<string, unknown>>(collection: string, select: readonly string[], options: { onPage?: (rows: number) => void } = {}): Promise<{ rows: T[]; deltaLink: string }> {
+    const r = await this.read<T>(collection, select, { ...options, trackChanges: true });
+    if (!r.deltaLink) throw new DataverseError(`reading ${collection}: change tracking was asked for, but the answer has no @odata.deltaLink`, null, null);
+    return { rows: r.rows, deltaLink: r.deltaLink };
+  }
+
+  /**
+   * What changed in an entity set since a delta link: rows added or changed, and the ids of rows
+   * deleted (entries of $deletedEntity with id and reason), with the delta link for the next time.
+   */
+  async changesSince<T = Record<string, unknown>>(collection: string, deltaLink: string, options: { onPage?: (rows: number) => void } = {}): Promise<{ changed: T[]; deleted: string[]; deltaLink: string }> {
+    const link = new URL(deltaLink);
+    if (link.origin !== this.url.origin) throw new DataverseError(`the delta link kept for ${collection} is for ${link.origin}, not ${this.url.origin}`, null, null);
+    const changed: T[] = [];
+    const deleted: string[] = [];
+    let next: string | undefined = deltaLink;
+    let last: string | undefined;
+    while (next) {
+      const url: string = next;
+      const page = await this.send(`reading the changes of ${collection}`, (api) => api.retrieveMultiple<Record<string, unknown>>({ collection }, url));
+      if (!page || !Array.isArray(page.value)) throw new DataverseError(`reading the changes of ${collection}: the answer has no "value" list`, null, null);
+      for (const row of page.value) {
+        const context = row['@odata.context'];
+        if (typeof context === 'string' && context.endsWith('/$deletedEntity')) {
+          if (typeof row.id !== 'string') throw new DataverseError(`reading the changes of ${collection}: a deleted entry has no id`, null, null);
+          deleted.push(row.id.toLowerCase());
+        } else changed.push(row as T);
+      }
+      options.onPage?.(changed.length + deleted.length);
+      next = page.oDataNextLink;
+      last = page.oDataDeltaLink ?? last;
+    }
+    if (!last) throw new DataverseError(`reading the changes of ${collection}: the answer has no @odata.deltaLink`, null, null);
+    return { changed, deleted, deltaLink: last };
+  }
+
+  private async read<T>(collection: string, select: readonly string[], options: { filter?: string; onPage?: (rows: number) => void; trackChanges: boolean }): Promise<{ rows: T[]; deltaLink?: string }> {
     const out: T[] = [];
     let next: string | undefined;
+    let deltaLink: string | undefined;
     do {
       const link = next;
-      const page = await this.send(`reading ${collection}`, (api) => api.retrieveMultiple<T>({ collection, select: [...select], maxPageSize: this.pageSize, ...(options.filter ? { filter: options.filter } : {}) }, link));
+      const page = await this.send(`reading ${collection}`, (api) => api.retrieveMultiple<T>({ collection, select: [...select], maxPageSize: this.pageSize, ...(options.filter ? { filter: options.filter } : {}), ...(options.trackChanges ? { trackChanges: true } : {}) }, link));
       if (!page || !Array.isArray(page.value)) throw new DataverseError(`reading ${collection}: the answer has no "value" list`, null, null);
       for (const row of page.value) out.push(row);
       options.onPage?.(out.length);
       next = page.oDataNextLink;
+      deltaLink = page.oDataDeltaLink ?? deltaLink;
     } while (next);
-    return out;
+    return { rows: out, deltaLink };
   }
 }

@@ -24,6 +24,8 @@ export const rowSchemas = {
   systemusers: z.object({ systemuserid: guid, fullname: z.string().nullable(), domainname: z.string().nullable(), internalemailaddress: z.string().nullable().optional(), _businessunitid_value: guid, _parentsystemuserid_value: lookup, isdisabled: z.boolean().optional(), accessmode: z.number().int().optional() }),
   teams: z.object({ teamid: guid, name: z.string(), teamtype: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]), _businessunitid_value: guid, _administratorid_value: lookup, isdefault: z.boolean() }),
   teammemberships: z.object({ teamid: guid, systemuserid: guid }),
+  /** A role's copy in a business unit below its own: only what maps an assignment of the copy to the role. */
+  rolecopies: z.object({ roleid: guid, _businessunitid_value: guid, _parentrootroleid_value: guid }),
   roles: z.object({ roleid: guid, name: z.string(), _businessunitid_value: guid, _parentrootroleid_value: lookup, _parentroleid_value: lookup, isinherited: z.union([z.literal(0), z.literal(1)]).nullable().optional(), description: z.string().nullable().optional() }),
   privileges: z.object({ privilegeid: guid, name: z.string(), accessright: z.number().int(), canbebasic: z.boolean(), canbelocal: z.boolean(), canbedeep: z.boolean(), canbeglobal: z.boolean() }),
   privilegeobjecttypecodes: z.object({ _privilegeid_value: guid, objecttypecode: z.string() }),
@@ -31,6 +33,8 @@ export const rowSchemas = {
   teamroles: z.object({ teamid: guid, roleid: guid }),
   fieldsecurityprofiles: z.object({ fieldsecurityprofileid: guid, name: z.string(), description: z.string().nullable().optional() }),
   fieldpermissions: z.object({ _fieldsecurityprofileid_value: guid, entityname: z.string(), attributelogicalname: z.string(), canread: z.union([z.literal(0), z.literal(4)]), cancreate: z.union([z.literal(0), z.literal(4)]), canupdate: z.union([z.literal(0), z.literal(4)]) }),
+  /** A FetchXML aggregate's row: count grouped by ownerid and owningbusinessunit, under those aliases. */
+  recordcount: z.object({ ownerid: guid, owningbusinessunit: guid, count: z.number().int().min(0) }),
   /** RetrieveRolePrivilegesRole: Depth is a PrivilegeDepth member name, or its value 0-3. */
   roleprivilege: z.object({ PrivilegeId: guid, Depth: z.union([z.enum(DEPTHS), z.number().int().min(0).max(3), z.enum(['0', '1', '2', '3'])]) }),
 } as const;
@@ -58,7 +62,10 @@ export interface PulledEnvironment {
   readonly systemusers: readonly Rows<'systemusers'>[];
   readonly teams: readonly Rows<'teams'>[];
   readonly teammemberships: readonly Rows<'teammemberships'>[];
+  /** The root roles (no parent copy), with every column. */
   readonly roles: readonly Rows<'roles'>[];
+  /** Every other copy, narrow: a million rows in a large organization. */
+  readonly rolecopies: readonly Rows<'rolecopies'>[];
   readonly privileges: readonly Rows<'privileges'>[];
   readonly privilegeobjecttypecodes: readonly Rows<'privilegeobjecttypecodes'>[];
   /** Per root role id. */
@@ -75,15 +82,16 @@ export interface PulledEnvironment {
 const depthOf = (d: Rows<'roleprivilege'>['Depth']): Depth => (typeof d === 'number' ? DEPTHS[d] : /^\d$/.test(d) ? DEPTHS[Number(d)] : (d as Depth));
 
 /** Root role id of every role copy; a row with neither parent is its own root. */
-export function rootOfCopies(roles: readonly Rows<'roles'>[]): Map<string, { root: string; businessunitid: string }> {
+export function rootOfCopies(roles: readonly Rows<'roles'>[], copies: readonly Rows<'rolecopies'>[] = []): Map<string, { root: string; businessunitid: string }> {
   const out = new Map<string, { root: string; businessunitid: string }>();
   for (const r of roles) out.set(r.roleid, { root: r._parentrootroleid_value ?? r.roleid, businessunitid: r._businessunitid_value });
+  for (const r of copies) out.set(r.roleid, { root: r._parentrootroleid_value, businessunitid: r._businessunitid_value });
   return out;
 }
 
 /** The organization file for what was pulled; fromInterchange() then checks every cross-table rule. */
 export function organizationFromEnvironment(env: PulledEnvironment): OrgFile {
-  const copies = rootOfCopies(env.roles);
+  const copies = rootOfCopies(env.roles, env.rolecopies);
   const privilegeName = new Map(env.privileges.map((p) => [p.privilegeid, p.name]));
   const tablesOf = new Map<string, string[]>();
   for (const t of env.privilegeobjecttypecodes) (tablesOf.get(t._privilegeid_value) ?? tablesOf.set(t._privilegeid_value, []).get(t._privilegeid_value)!).push(t.objecttypecode);

@@ -3,7 +3,11 @@ import { demoOrganization } from '../core/generate/demo';
 import { syntheticOrganization } from '../core/generate/synthetic';
 import type { OrgState } from '../core/model/org';
 import { startDataverseDouble, type RunningDouble } from '../../test/dataverse/double/app';
-import { guidFor } from '../../test/dataverse/double/seed';
+import { addRecords, guidFor } from '../../test/dataverse/double/seed';
+import { preview } from '../core/access/preview';
+import { DEFAULT_COUNT_TABLES } from './recordCounts';
+import { commandsBetween } from './stateChanges';
+import { applyAll } from '../core/commands/apply';
 import { Connection, DataverseError, environmentUrl } from './connection';
 import { pullEnvironment, type PullProgress } from './pull';
 
@@ -51,7 +55,8 @@ describe('pulling an environment into the model', () => {
     double = await startDataverseDouble(org);
     const pulled = await pullEnvironment(connect(double.url));
     expect(pulled.state.roles.size).toBe(org.roles.size);
-    expect(pulled.counts.roles).toBe(org.roles.size * org.businessunits.size);
+    expect(pulled.counts.roles + pulled.counts.rolecopies).toBe(org.roles.size * org.businessunits.size);
+    expect(pulled.counts.roles).toBe(org.roles.size);
     // Every demo assignment is of the holder's own unit's copy: none is scoped elsewhere.
     expect([...pulled.state.systemuserroles.values()].every((a) => a.businessunitid === null)).toBe(true);
   });
@@ -103,5 +108,99 @@ describe('pulling an environment into the model', () => {
     expect(err).toBeInstanceOf(DataverseError);
     expect((err as DataverseError).status).toBe(401);
     expect((err as Error).message).toMatch(/a valid bearer token is required/);
+  });
+
+  it("counts each picked table's records per owner without pulling one record, and a preview reads them", async () => {
+    const org = demoOrganization();
+    double = await startDataverseDouble(org);
+    const seen: PullProgress[] = [];
+    const pulled = await pullEnvironment(connect(double.url), (p) => seen.push(p), { counts: [...DEFAULT_COUNT_TABLES] });
+    expect(pulled.state.records.size).toBe(0);
+    for (const t of DEFAULT_COUNT_TABLES) expect(pulled.recordCounts[t]).toBe([...org.records.values()].filter((r) => r.entity === t).length);
+    // Per owner, as the organization holds them.
+    const ada = [...org.systemusers.values()].find((u) => [...org.records.values()].some((r) => r.ownerid === u.systemuserid && r.entity === 'account'))!;
+    const owned = [...org.records.values()].filter((r) => r.ownerid === ada.systemuserid && r.entity === 'account').length;
+    expect(pulled.state.recordcounts.get(`account|${guidFor(ada.systemuserid)}`)?.count).toBe(owned);
+    expect(seen.some((p) => p.table === 'account' && p.kind === 'counted' && p.rows === 36)).toBe(true);
+    // A Global reader of accounts reaches every counted account.
+    const admin = [...pulled.state.systemusers.values()].find((u) => u.fullname === [...org.systemusers.values()][0].fullname)!;
+    const p = preview(pulled.state, { kind: 'role', roleid: [...pulled.state.roles.values()].find((r) => r.privileges.prvReadAccount === 'Global')!.roleid, businessunitid: admin.businessunitid }, 'account', 'Read');
+    expect(p.ok && p.value.records).toBe(36);
+  });
+
+  it('counts a table of more than 50,000 records in parts (a unit, then each child subtree, then owners) and gets every record', async () => {
+    const org = demoOrganization();
+    double = await startDataverseDouble(org);
+    const users = [...org.systemusers.values()];
+    const root = [...org.businessunits.values()].find((u) => u.parentbusinessunitid === null)!;
+    const inRoot = users.filter((u) => u.businessunitid === root.businessunitid);
+    const elsewhere = users.find((u) => u.businessunitid !== root.businessunitid)!;
+    const owner = (u: (typeof users)[number]) => ({ ownerid: guidFor(u.systemuserid), owneridtype: 'systemuser' as const, owningbusinessunit: guidFor(u.businessunitid) });
+    // The root unit alone holds more than an aggregate may count: it is counted owner by owner.
+    addRecords(double.env.data.records, 'account', owner(inRoot[0]), 40_000);
+    addRecords(double.env.data.records, 'account', owner(inRoot[1] ?? inRoot[0]), 20_000);
+    addRecords(double.env.data.records, 'account', owner(elsewhere), 30_000);
+    const pulled = await pullEnvironment(connect(double.url), () => {}, { counts: ['account'] });
+    expect(pulled.recordCounts.account).toBe(36 + 90_000);
+    expect(double.env.log.filter((l) => l.status === 400 && /fetchXml/.test(l.path)).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('names a table the environment does not have, and refuses an organization-owned table', async () => {
+    double = await startDataverseDouble(demoOrganization());
+    const missing = await pullEnvironment(connect(double.url), () => {}, { counts: ['acount'] }).catch((e: unknown) => e);
+    expect((missing as Error).message).toBe('counting acount: the environment has no table named acount');
+    const product = await pullEnvironment(connect(double.url), () => {}, { counts: ['product'] }).catch((e: unknown) => e);
+    expect((product as Error).message).toBe('counting product: product is OrganizationOwned, not user-owned; only records with an owner are counted');
+  });
+
+  it('a delta pull asks the tracked tables only for changes and applies a renamed team, a deleted team and a user taken out of a team', async () => {
+    const org = demoOrganization();
+    double = await startDataverseDouble(org);
+    const connection = connect(double.url);
+    const first = await pullEnvironment(connection);
+    expect(Object.keys(first.deltaLinks).sort()).toEqual(['businessunits', 'systemusers', 'teams']);
+    const teams = [...first.state.teams.values()].filter((t) => !t.isdefault);
+    const [renamed, deleted] = teams;
+    const member = [...first.state.teammembership.values()].find((m) => m.teamid !== renamed.teamid && m.teamid !== deleted.teamid)!;
+    await connection.api.update({ collection: 'teams', key: renamed.teamid, data: { name: 'Escalations (EMEA)' } });
+    await connection.api.deleteRecord({ collection: 'teams', key: deleted.teamid });
+    await connection.api.disassociate({ collection: 'teams', primaryKey: member.teamid, relationshipName: 'teammembership_association', relatedKey: member.systemuserid });
+    const before = double.env.log.length;
+
+    const second = await pullEnvironment(connection, () => {}, { since: { state: first.state, deltaLinks: first.deltaLinks } });
+    const asked = double.env.log.slice(before).filter((l) => /^(systemusers|teams|businessunits)\?/.test(l.path)).map((l) => l.path);
+    expect(asked.every((p) => /\$deltatoken=/.test(p))).toBe(true);
+    expect(second.changes).toEqual({ businessunits: { changed: 0, deleted: 0 }, systemusers: { changed: 0, deleted: 0 }, teams: { changed: 1, deleted: 1 } });
+    const commands = commandsBetween(first.state, second.state);
+    expect(commands).toEqual([
+      { type: 'updateTeam', teamid: renamed.teamid, name: 'Escalations (EMEA)' },
+      { type: 'removeTeamMember', teamid: member.teamid, systemuserid: member.systemuserid },
+      { type: 'deleteTeam', teamid: deleted.teamid },
+    ]);
+    const applied = applyAll(first.state, commands);
+    if (!applied.ok) throw new Error(applied.error.message);
+    expect(asInEnvironment(applied.state)).toEqual(asInEnvironment(second.state));
+    expect(applied.state.teams.get(renamed.teamid)?.name).toBe('Escalations (EMEA)');
+    expect(applied.state.teams.has(deleted.teamid)).toBe(false);
+    // The next delta starts after these changes: nothing more comes.
+    const third = await pullEnvironment(connection, () => {}, { since: { state: applied.state, deltaLinks: second.deltaLinks } });
+    expect(commandsBetween(applied.state, third.state)).toEqual([]);
+  });
+
+  it('a table without change tracking is read in full and only its differences become commands: a privilege changed, a role assignment added', async () => {
+    const org = demoOrganization();
+    double = await startDataverseDouble(org);
+    const connection = connect(double.url);
+    const first = await pullEnvironment(connection);
+    const role = [...first.state.roles.values()].find((r) => r.privileges.prvReadAccount)!;
+    const user = [...first.state.systemusers.values()].find((u) => ![...first.state.systemuserroles.values()].some((a) => a.systemuserid === u.systemuserid && a.roleid === role.roleid))!;
+    await connection.api.callAction({ actionName: 'Microsoft.Dynamics.CRM.AddPrivilegesRole', collection: 'roles', key: role.roleid, action: { Privileges: [{ PrivilegeId: first.privilegeIds.prvDeleteAccount, Depth: 'Global', BusinessUnitId: role.businessunitid }] } });
+    const copy = double.env.roleCopyId(role.roleid, user.businessunitid)!;
+    await connection.api.associate({ collection: 'systemusers', primaryKey: user.systemuserid, relationshipName: 'systemuserroles_association', relatedCollection: 'roles', relatedKey: copy });
+    const second = await pullEnvironment(connection, () => {}, { since: { state: first.state, deltaLinks: first.deltaLinks } });
+    expect(commandsBetween(first.state, second.state)).toEqual([
+      { type: 'replaceRolePrivileges', roleid: role.roleid, privileges: { ...role.privileges, prvDeleteAccount: 'Global' } },
+      { type: 'assignRole', systemuserid: user.systemuserid, roleid: role.roleid, businessunitid: null },
+    ]);
   });
 });

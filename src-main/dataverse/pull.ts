@@ -3,16 +3,20 @@
  * organization of the model plus what a push needs to address the environment again (privilege
  * ids by name).
  */
+import { applyAll } from '../core/commands/apply';
 import { fromInterchange } from '../core/interchange/toState';
 import type { OrgState } from '../core/model/org';
 import { Connection, DataverseError } from './connection';
 import { organizationFromEnvironment, parseRows, type PulledEnvironment, type Rows } from './environmentModel';
+import { pullRecordCounts } from './recordCounts';
 import { etagsOf, type Etags } from './etags';
 
 export interface PullProgress {
   /** The table being read, as the Web API names its entity set. */
   readonly table: string;
   readonly rows: number;
+  /** What `rows` counts: rows read (the default), records counted by an aggregate, or changes since the last pull. */
+  readonly kind?: 'counted' | 'changes';
   /** Tables finished of all there are to read. */
   readonly done: number;
   readonly of: number;
@@ -23,6 +27,14 @@ export interface PullResult {
   /** Privilege name (as the environment spells it) -> privilege id. */
   readonly privilegeIds: Record<string, string>;
   readonly counts: Record<string, number>;
+  /** Records counted per table (FetchXML aggregates), for the tables asked for. */
+  readonly recordCounts: Record<string, number>;
+  /** Tables of the default list the environment does not have. */
+  readonly countsMissing: readonly string[];
+  /** Per change-tracked entity set, the delta link a later pull asks for changes with. */
+  readonly deltaLinks: Record<string, string>;
+  /** Per entity set read as changes only (a delta pull): rows added or changed, rows deleted. */
+  readonly changes: Record<string, { changed: number; deleted: number }>;
   /** Each pulled row's version, for a push's If-Match. */
   readonly etags: Etags;
   readonly requests: number;
@@ -54,18 +66,97 @@ function idsOf(answer: unknown, column: string, what: string): string[] {
   });
 }
 
-export async function pullEnvironment(connection: Connection, onProgress: (p: PullProgress) => void = () => {}): Promise<PullResult> {
+export interface PullOptions {
+  /** User-owned tables whose records are counted per owner (not pulled); none when absent. */
+  readonly counts?: readonly string[];
+  /** Skip a counted table the environment does not have (the default list) instead of failing. */
+  readonly skipMissingCounts?: boolean;
+  /**
+   * A delta pull: the organization as the vault holds it since the last pull, and the delta links
+   * kept then (per entity set). Change-tracked tables are then asked only for what changed.
+   */
+  readonly since?: { readonly state: OrgState; readonly deltaLinks: Readonly<Record<string, string>>; readonly etags?: Etags };
+}
+
+/** The security tables whose changes may be tracked: entity set -> logical name (asked per environment). */
+const TRACKABLE = { businessunits: 'businessunit', systemusers: 'systemuser', teams: 'team' } as const;
+type Trackable = keyof typeof TRACKABLE;
+const isTrackable = (set: string): set is Trackable => set in TRACKABLE;
+
+/** The rows of a change-tracked table as the vault holds them, in the Web API's shape. */
+function rowsOfState(state: OrgState, set: Trackable): Record<string, unknown>[] {
+  if (set === 'businessunits') return [...state.businessunits.values()].map((u) => ({ businessunitid: u.businessunitid, name: u.name, _parentbusinessunitid_value: u.parentbusinessunitid, isdisabled: u.isdisabled }));
+  if (set === 'systemusers')
+    return [...state.systemusers.values()].map((u) => ({ systemuserid: u.systemuserid, fullname: u.fullname, domainname: u.domainname, internalemailaddress: u.internalemailaddress, _businessunitid_value: u.businessunitid, _parentsystemuserid_value: u.parentsystemuserid, isdisabled: u.isdisabled }));
+  return [...state.teams.values()].map((t) => ({ teamid: t.teamid, name: t.name, teamtype: t.teamtype, _businessunitid_value: t.businessunitid, _administratorid_value: t.administratorid, isdefault: t.isdefault }));
+}
+
+/** Root roles have no parent copy; every other row of roles is a copy in a unit below. */
+const ROOT_ROLES = '_parentroleid_value eq null';
+const ROLE_COPIES = '_parentroleid_value ne null';
+const ROLE_COPY = ['roleid', '_businessunitid_value', '_parentrootroleid_value'];
+
+const KEY: Record<Trackable, string> = { businessunits: 'businessunitid', systemusers: 'systemuserid', teams: 'teamid' };
+
+export async function pullEnvironment(connection: Connection, onProgress: (p: PullProgress) => void = () => {}, options: PullOptions = {}): Promise<PullResult> {
   const tables = Object.keys(SELECT) as (keyof typeof SELECT)[];
-  const of = tables.length + 2;
+  const countTables = options.counts ?? [];
+  const of = tables.length + 3 + (countTables.length ? 1 : 0);
   let done = 0;
-  const read = async (set: keyof typeof SELECT) => {
-    const rows = await connection.all(set, SELECT[set], { onPage: (n) => onProgress({ table: set, rows: n, done, of }) });
+  // Which tables the environment tracks changes of (EntityMetadata.ChangeTrackingEnabled).
+  const tracked = new Set<string>();
+  await Promise.all(
+    Object.entries(TRACKABLE).map(async ([set, logical]) => {
+      const def = await connection.send(`reading the definition of table ${logical}`, (api) => api.retrieve<{ ChangeTrackingEnabled?: unknown }>({ collection: 'EntityDefinitions', key: `LogicalName='${logical}'`, select: ['ChangeTrackingEnabled'] }));
+      if (def?.ChangeTrackingEnabled === true) tracked.add(set);
+    }),
+  );
+  const deltaLinks: Record<string, string> = {};
+  const changes: Record<string, { changed: number; deleted: number }> = {};
+  const read = async (set: keyof typeof SELECT): Promise<unknown[]> => {
+    const onPage = (n: number) => onProgress({ table: set, rows: n, done, of });
+    let rows: unknown[];
+    const since = options.since?.deltaLinks[set];
+    if (isTrackable(set) && tracked.has(set) && since && options.since) {
+      const delta = await connection.changesSince<Record<string, unknown>>(set, since, { onPage: (n) => onProgress({ table: set, rows: n, kind: 'changes', done, of }) });
+      // Unchanged rows keep the version they were pulled at, for a push's If-Match.
+      const versions = options.since.etags?.[set] ?? {};
+      const byId = new Map(rowsOfState(options.since.state, set).map((r) => [r[KEY[set]] as string, versions[r[KEY[set]] as string] ? { ...r, '@odata.etag': versions[r[KEY[set]] as string] } : r]));
+      for (const id of delta.deleted) byId.delete(id);
+      for (const r of delta.changed) {
+        const id = typeof r[KEY[set]] === 'string' ? (r[KEY[set]] as string).toLowerCase() : null;
+        if (!id) throw new DataverseError(`reading the changes of ${set}: a changed row has no ${KEY[set]}`, null, null);
+        byId.set(id, r);
+        // A unit has one default team, the environment's: one the vault made up for a unit it created gives way.
+        if (set === 'teams' && r.isdefault === true)
+          for (const [other, t] of byId) if (other !== id && t.isdefault === true && t._businessunitid_value === r._businessunitid_value) byId.delete(other);
+      }
+      deltaLinks[set] = delta.deltaLink;
+      changes[set] = { changed: delta.changed.length, deleted: delta.deleted.length };
+      rows = [...byId.values()];
+      done++;
+      onProgress({ table: set, rows: delta.changed.length + delta.deleted.length, kind: 'changes', done, of });
+      return rows;
+    }
+    if (isTrackable(set) && tracked.has(set)) {
+      const r = await connection.allTracked(set, SELECT[set], { onPage });
+      deltaLinks[set] = r.deltaLink;
+      rows = r.rows;
+    } else rows = await connection.all(set, SELECT[set], { onPage, ...(set === 'roles' ? { filter: ROOT_ROLES } : {}) });
     done++;
     onProgress({ table: set, rows: rows.length, done, of });
     return rows;
   };
+  // A role's copies (one per unit below its own) are most of the rows of a large organization: read narrow.
+  const readCopies = async () => {
+    const rows = await connection.all('roles', ROLE_COPY, { filter: ROLE_COPIES, onPage: (n) => onProgress({ table: 'roles (copies)', rows: n, done, of }) });
+    done++;
+    onProgress({ table: 'roles (copies)', rows: rows.length, done, of });
+    return rows;
+  };
   // Tables are read side by side; the connection bounds how many requests are in flight.
-  const raw = Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await read(t)] as const))) as Record<keyof typeof SELECT, unknown[]>;
+  const [entries, copyRows] = await Promise.all([Promise.all(tables.map(async (t) => [t, await read(t)] as const)), readCopies()]);
+  const raw = Object.fromEntries(entries) as Record<keyof typeof SELECT, unknown[]>;
   const roles = parseRows('roles', raw.roles);
   const rootRoles = roles.filter((r) => (r._parentrootroleid_value ?? r.roleid) === r.roleid);
 
@@ -100,6 +191,7 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
     teams: parseRows('teams', raw.teams),
     teammemberships: parseRows('teammemberships', raw.teammemberships),
     roles,
+    rolecopies: parseRows('rolecopies', copyRows),
     privileges: parseRows('privileges', raw.privileges),
     privilegeobjecttypecodes: parseRows('privilegeobjecttypecodes', raw.privilegeobjecttypecodes),
     roleprivileges,
@@ -113,6 +205,19 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
   const file = organizationFromEnvironment(env);
   const state = fromInterchange(file);
   if (!state.ok) throw new DataverseError(`the environment's security model does not hold together: ${state.error.message}${state.error.path ? ` (at ${state.error.path})` : ''}`, null, null);
-  const counts = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.length]));
-  return { state: state.value, privilegeIds: Object.fromEntries(env.privileges.map((p) => [p.name, p.privilegeid])), counts, etags: etagsOf(raw), requests: connection.requests, throttled: connection.throttled, throttledWaitMs: connection.throttledWaitMs };
+  const counts = { ...Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.length])), rolecopies: copyRows.length };
+  let pulledState = state.value;
+  const recordCounts: Record<string, number> = {};
+  const countsMissing: string[] = [];
+  if (countTables.length) {
+    const { commands, missing } = await pullRecordCounts(connection, pulledState, countTables, (p) => onProgress({ table: p.table, rows: p.records, kind: 'counted', done, of }), { skipMissing: options.skipMissingCounts });
+    countsMissing.push(...missing);
+    const applied = applyAll(pulledState, commands);
+    if (!applied.ok) throw new DataverseError(`the environment's record counts do not fit its security model: ${applied.error.message}`, null, null);
+    pulledState = applied.state;
+    for (const c of commands) if (c.type === 'setRecordCounts') recordCounts[c.entity] = c.counts.reduce((n, r) => n + r.count, 0);
+    done++;
+    onProgress({ table: 'every counted table', rows: Object.values(recordCounts).reduce((a, b) => a + b, 0), kind: 'counted', done, of });
+  }
+  return { state: pulledState, deltaLinks, changes, recordCounts, countsMissing, etags: etagsOf(raw), privilegeIds: Object.fromEntries(env.privileges.map((p) => [p.name, p.privilegeid])), counts, requests: connection.requests, throttled: connection.throttled, throttledWaitMs: connection.throttledWaitMs };
 }

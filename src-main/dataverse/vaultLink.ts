@@ -11,13 +11,15 @@ import type { Vault } from '../vault/vault';
 import type { DataverseLink } from '../vault/syncState';
 import { Connection, DataverseError } from './connection';
 import { pullEnvironment, type PullProgress } from './pull';
+import { DEFAULT_COUNT_TABLES } from './recordCounts';
+import { commandsBetween } from './stateChanges';
 import { withoutRows } from './etags';
 import { changedRows, MAX_BATCH, planPush, pushContext, type PlannedRequest } from './push';
 import { inEffect } from './pushReadBack';
 import { sendPush, type PushReport } from './pushSend';
 
 /** What the pull and the push use of a vault. */
-export type LinkedVault = Pick<Vault, 'state' | 'getStaged' | 'getSyncState' | 'setSyncState' | 'replaceState' | 'applyAll' | 'note' | 'setStaged'>;
+export type LinkedVault = Pick<Vault, 'state' | 'getStaged' | 'getSyncState' | 'setSyncState' | 'replaceState' | 'applyAll' | 'applyRemoteAll' | 'note' | 'setStaged'>;
 
 export interface PulledReport {
   readonly env: string;
@@ -33,26 +35,63 @@ export interface PulledReport {
   readonly requests: number;
   readonly throttled: number;
   readonly throttledWaitMs: number;
+  /** A delta pull: only the environment's changes since the last pull were applied, as commands. */
+  readonly delta: boolean;
+  /** Commands a delta pull applied. */
+  readonly applied: number;
+  /** Per entity set read as changes only: rows added or changed, rows deleted. */
+  readonly changes: Record<string, { changed: number; deleted: number }>;
+  /** Records counted per table. */
+  readonly recordCounts: Record<string, number>;
+  /** Tables of the default count list the environment does not have. */
+  readonly countsMissing: readonly string[];
 }
 
 /**
  * Reads the environment and imports it into the vault (journaled and audited like every import),
  * keeping what a push needs to address the environment again. Nothing is written when the read fails.
  */
-export async function pullIntoVault(vault: LinkedVault, connection: Connection, o: { onProgress?: (p: PullProgress) => void; now?: () => Date } = {}): Promise<PulledReport> {
+export interface PullIntoVaultOptions {
+  readonly onProgress?: (p: PullProgress) => void;
+  readonly now?: () => Date;
+  /** Tables whose records are counted per owner; absent: the default list, each skipped when the environment lacks it. */
+  readonly counts?: readonly string[];
+  /** Replace the whole organization even when the vault holds delta links for this environment. */
+  readonly full?: boolean;
+}
+
+/**
+ * The first pull of an environment imports it whole; later pulls ask the change-tracked tables
+ * only for what changed since the delta links kept in the vault, read the others in full, and
+ * apply only the differences as commands, journaled and audited with the new link in one write.
+ */
+export async function pullIntoVault(vault: LinkedVault, connection: Connection, o: PullIntoVaultOptions = {}): Promise<PulledReport> {
   const env = connection.url.origin;
-  const pulled = await pullEnvironment(connection, o.onProgress);
-  const entry = vault.replaceState(pulled.state, `Dataverse environment ${env}`);
+  const previous = vault.getSyncState().dataverse;
+  const since = !o.full && previous?.env === env && previous.deltalinks && Object.keys(previous.deltalinks).length ? { state: vault.state, deltaLinks: previous.deltalinks, etags: previous.etags } : undefined;
+  const pulled = await pullEnvironment(connection, o.onProgress, { counts: o.counts ?? DEFAULT_COUNT_TABLES, skipMissingCounts: o.counts === undefined, since });
   const pulledat = (o.now?.() ?? new Date()).toISOString();
   // A push not seen through stays marked across the pull: the staged set is kept, and part of it may be in the environment.
-  const before = vault.getSyncState().dataverse;
-  const pushing = before?.env === env ? before.pushing : undefined;
-  const link = vault.setSyncState({ dataverse: { env, pulledat, privileges: pulled.privilegeIds, counts: pulled.counts, etags: pulled.etags, ...(pushing ? { pushing } : {}) } });
-  if (!link.ok) throw new DataverseError(`the pull was imported but its link to ${env} could not be kept: ${link.error.message}`, null, null);
+  const pushing = previous?.env === env ? previous.pushing : undefined;
+  const link: DataverseLink = { env, pulledat, privileges: pulled.privilegeIds, counts: pulled.counts, etags: pulled.etags, recordcounts: { ...(since ? previous?.recordcounts : {}), ...pulled.recordCounts }, deltalinks: pulled.deltaLinks, ...(pushing ? { pushing } : {}) };
+  let summary: string;
+  let applied = 0;
+  if (since) {
+    const commands = commandsBetween(vault.state, pulled.state, Object.keys(pulled.recordCounts));
+    const changed = Object.entries(pulled.changes).map(([set, c]) => `${set} ${c.changed} changed, ${c.deleted} deleted`).join('; ');
+    summary = `Pulled the changes of Dataverse environment ${env}: ${commands.length} change(s) applied${changed ? ` (change tracking: ${changed})` : ''}`;
+    const r = vault.applyRemoteAll(commands, { note: { summary, detail: { dataverse: 'pull', env, delta: true, commands: commands.length, changes: pulled.changes } }, sync: { dataverse: link } });
+    if (!r.ok) throw new DataverseError(`the environment's changes do not apply to the vault (${r.error.message}); the vault is unchanged. A full pull (roleatlas dataverse pull --full) replaces the organization with the environment's`, null, null);
+    applied = commands.length;
+  } else {
+    summary = vault.replaceState(pulled.state, `Dataverse environment ${env}`).summary;
+    const kept = vault.setSyncState({ dataverse: link });
+    if (!kept.ok) throw new DataverseError(`the pull was imported but its link to ${env} could not be kept: ${kept.error.message}`, null, null);
+  }
   const s = pulled.state;
   return {
     env,
-    summary: entry.summary,
+    summary,
     pulledat,
     businessunits: s.businessunits.size,
     systemusers: s.systemusers.size,
@@ -62,6 +101,11 @@ export async function pullIntoVault(vault: LinkedVault, connection: Connection, 
     requests: pulled.requests,
     throttled: pulled.throttled,
     throttledWaitMs: pulled.throttledWaitMs,
+    delta: since !== undefined,
+    applied,
+    changes: pulled.changes,
+    recordCounts: pulled.recordCounts,
+    countsMissing: pulled.countsMissing,
   };
 }
 

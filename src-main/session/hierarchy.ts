@@ -29,9 +29,9 @@ export function hierarchyUnits(s: OrgState): HierarchyUnitDto[] {
   }));
 }
 
-/** Records per owning unit: a record's unit is its owner's (a user's or a team's). */
+/** Records per owning unit, counted ones included: a record's unit is its owner's (a user's or a team's). */
 function recordsPerUnit(s: OrgState): Map<Id, number> {
-  const index = recordIndexOf(s.records);
+  const index = recordIndexOf(s.records, s.recordcounts);
   const out = new Map<Id, number>();
   for (let o = 0; o < index.ownerIds.length; o++) {
     const ownerid = index.ownerIds[o];

@@ -143,7 +143,7 @@ export class SyncClient {
   }
 
   /**
-   * Puts this vault's organization (without records and shares) on the empty server, in one
+   * Puts this vault's organization (without records, record counts and shares) on the empty server, in one
    * request under one id: a retry after a lost reply is answered as done, never applied twice.
    */
   async publish(): Promise<PublishReport> {
@@ -154,7 +154,7 @@ export class SyncClient {
     const body: PublishRequest = {
       clientid,
       publishid: `publish:${clientid}`,
-      organization: toInterchange({ ...local, records: new Map(), shares: new Map() }),
+      organization: toInterchange({ ...local, records: new Map(), recordcounts: new Map(), shares: new Map() }),
       changeids: included,
     };
     await store.setStatus({ state: 'pushing', lastsyncat: (await store.status()).lastsyncat, progress: { done: 0, total: included.length } });

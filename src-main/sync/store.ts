@@ -134,7 +134,7 @@ export class MemorySyncStore implements SyncStore {
     this.journal = this.journal.filter((p) => !done.has(p.id) && !LOCAL_ONLY_COMMANDS.has(p.command.type));
   }
   applyRemote(delta: RemoteDelta) {
-    const from = delta.full ? { ...emptyOrg(''), records: this.base.records, shares: this.base.shares } : this.base;
+    const from = delta.full ? { ...emptyOrg(''), records: this.base.records, recordcounts: this.base.recordcounts, shares: this.base.shares } : this.base;
     this.base = applyRowChanges(from, delta.changes);
   }
   deltaToken() {

@@ -81,7 +81,7 @@ export class VaultSyncStore implements SyncStore {
   applyRemote(delta: RemoteDelta): void {
     const view = this.vault.state;
     if (delta.full && view.businessunits.size === 0 && this.vault.pendingChanges().length === 0) {
-      this.vault.replaceState(applyRowChanges({ ...emptyOrg(''), records: view.records, shares: view.shares }, delta.changes), `sync server ${this.o.server} at version ${delta.version}`);
+      this.vault.replaceState(applyRowChanges({ ...emptyOrg(''), records: view.records, recordcounts: view.recordcounts, shares: view.shares }, delta.changes), `sync server ${this.o.server} at version ${delta.version}`);
       this.appliedFromServer += delta.changes.length;
       return;
     }

@@ -66,6 +66,10 @@ function scenario(type: CommandType): { state: OrgState; command: Command } {
     deleteRecord: () => ({ state: base, command: { type, recordid: share.recordid } }),
     shareRecord: () => ({ state: base, command: { type, recordid: share.recordid, principalid: share.principalid, accessrightsmask: share.accessrightsmask === 1 ? 3 : 1 } }),
     unshareRecord: () => ({ state: base, command: { type, recordid: share.recordid, principalid: share.principalid } }),
+    setRecordCounts: () => ({
+      state: prep([{ type, entity: 'account', counts: [{ ownerid: user.systemuserid, owningbusinessunit: user.businessunitid, count: 40 }] }]),
+      command: { type, entity: 'account', counts: [{ ownerid: user.systemuserid, owningbusinessunit: user.businessunitid, count: 12 }] },
+    }),
     setHierarchySecurity: () => ({ state: base, command: { type, enabled: !base.organization.hierarchysecurity.enabled, depth: 5 } }),
     addCustomEntity: () => ({ state: base, command: { type, logicalname: 'new_thing', displayname: 'Thing', ownership: 'UserOwned' } }),
   };

@@ -127,6 +127,10 @@ export function inverseOf(before: OrgState, applied: Applied): Result<Command[]>
     }
     case 'unshareRecord':
       return ok(reshare(removed<Share>('shares')));
+    case 'setRecordCounts': {
+      const counts = [...before.recordcounts.values()].filter((r) => r.entity === c.entity).map((r) => ({ ownerid: r.ownerid, owningbusinessunit: r.owningbusinessunit, count: r.count }));
+      return ok([{ type: 'setRecordCounts', entity: c.entity, counts }]);
+    }
     case 'setHierarchySecurity': {
       const hs = before.organization.hierarchysecurity;
       return ok([{ type: 'setHierarchySecurity', enabled: hs.enabled, depth: hs.depth }]);

@@ -35,6 +35,7 @@ const KEY_OF: Record<TableName, (r: KeyRow) => string> = {
   systemuserprofiles: (r) => pairKey(r.fieldsecurityprofileid, r.systemuserid),
   teamprofiles: (r) => pairKey(r.fieldsecurityprofileid, r.teamid),
   records: (r) => r.recordid,
+  recordcounts: (r) => pairKey(r.entity, r.ownerid),
   shares: (r) => pairKey(r.recordid, r.principalid),
 };
 export const TABLES = Object.keys(KEY_OF) as TableName[];
@@ -161,9 +162,11 @@ export function decodeSnapshot(body: Buffer): { meta: Record<string, unknown>; s
   return { meta: head.meta, state };
 }
 
-function decodeTable(name: TableName, t: EncodedTable, values: (v: Values) => unknown[]): Map<string, Row> {
+function decodeTable(name: TableName, t: EncodedTable | undefined, values: (v: Values) => unknown[]): Map<string, Row> {
   const out = new Map<string, Row>();
   const keyOf = KEY_OF[name];
+  // A snapshot written before the table existed holds none of its rows.
+  if (t === undefined) return out;
   if ('rows' in t) {
     t.rows.forEach((r, i) => out.set(t.keys ? t.keys[i] : keyOf(r as KeyRow), r));
     return out;

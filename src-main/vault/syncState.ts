@@ -39,6 +39,10 @@ export const dataverseLinkSchema = z
     privileges: z.record(z.string(), z.string()),
     /** Rows read per entity set at the last pull. */
     counts: z.record(z.string(), z.number().int().min(0)),
+    /** Records counted per table (FetchXML aggregates) at the last pull. */
+    recordcounts: z.record(z.string(), z.number().int().min(0)).optional(),
+    /** Per change-tracked entity set, the @odata.deltaLink the next pull asks for changes with. */
+    deltalinks: z.record(z.string(), z.string().url()).optional(),
     /** Entity set -> row id -> @odata.etag at the pull (the version a push sends with If-Match); a row a push changed is left out. */
     /**
      * A push was started and not seen through (an answer lost, the program stopped, a change set

@@ -18,6 +18,7 @@ import { benchHierarchy, HIERARCHY_TARGETS } from './hierarchy';
 import { benchImportRoles, IMPORT_TARGETS } from './importRoles';
 import { benchCliStart, benchOrgFileLoad } from './cliStart';
 import { benchServerStart, SERVER_START_TARGETS } from './serverStart';
+import { benchDataversePull, DATAVERSE_PULL_TARGETS } from './dataversePull';
 import { benchDataversePush, DATAVERSE_PUSH_TARGETS } from './dataversePush';
 
 const json = process.argv.includes('--json');
@@ -48,6 +49,7 @@ const TARGETS: Record<string, number> = {
   ...IMPORT_TARGETS,
   org_file_load_ms: 3000,
   ...SERVER_START_TARGETS,
+  ...DATAVERSE_PULL_TARGETS,
   ...DATAVERSE_PUSH_TARGETS,
 };
 
@@ -113,6 +115,8 @@ log('vault history (10,000 edits)…');
 const historyFigures = await benchVaultHistory(state);
 log('sync…');
 const syncFigures = await benchSync(state);
+log('dataverse pull…');
+const dataverseFigures = await benchDataversePull(state);
 log('sync server start…');
 const serverStartFigures = await benchServerStart();
 log('reports…');
@@ -133,6 +137,7 @@ const figures = {
   ...vaultFigures,
   ...historyFigures,
   ...syncFigures,
+  ...dataverseFigures,
   ...serverStartFigures,
   ...reportFigures,
   ...dataversePushFigures,

@@ -24,6 +24,14 @@ async function newVault(name: string): Promise<string> {
   return path;
 }
 const vaultArgs = (path: string) => ['--vault', path, '--passphrase-env', 'DV_PASS'];
+const opened = async <T>(path: string, read: (v: Vault) => T): Promise<T> => {
+  const v = await Vault.open(path, { passphrase: PASS }, { actor: 'test' });
+  try {
+    return read(v);
+  } finally {
+    v.lock();
+  }
+};
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'roleatlas-dataverse-cli-'));
@@ -54,6 +62,70 @@ describe('roleatlas dataverse', () => {
     }
     const s = await roleatlas('status', ...vaultArgs(path));
     expect(s.stdout).toMatch(new RegExp(`Pulled from ${double.url.replace(/[.]/g, '\\.')} at .*: ${org.systemusers.size} user\\(s\\)`));
+  });
+
+  it('counts the default tables per owner on a pull, and status shows the counts', async () => {
+    const path = await newVault('counted');
+    const r = await roleatlas('pull', ...vaultArgs(path), '--env', double.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/records counted: 36 account, 36 contact, 36 lead, 36 opportunity, 36 incident/);
+    const s = await roleatlas('status', ...vaultArgs(path), '--json');
+    expect(JSON.parse(s.stdout).recordcounts).toEqual({ account: 36, contact: 36, lead: 36, opportunity: 36, incident: 36 });
+    const only = await roleatlas('pull', ...vaultArgs(path), '--env', double.url, '--token-env', 'DV_TOKEN', '--counts', 'task', '--json');
+    expect(JSON.parse(only.stdout).recordcounts).toEqual({ task: 35 });
+  });
+
+  it('refuses a --counts table that cannot be a table name, or that the environment does not have, and keeps the vault as it was', async () => {
+    const path = await newVault('badcounts');
+    const bad = await roleatlas('pull', ...vaultArgs(path), '--env', double.url, '--token-env', 'DV_TOKEN', '--counts', 'account,Contact');
+    expect(bad).toMatchObject({ code: 2, stderr: 'roleatlas dataverse pull: --counts "Contact" is not a table\'s logical name (lowercase letters, digits and _, such as account or cr5db_project)' });
+    const missing = await roleatlas('pull', ...vaultArgs(path), '--env', double.url, '--token-env', 'DV_TOKEN', '--counts', 'account,cr5db_project');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/counting cr5db_project: the environment has no table named cr5db_project/);
+    const v = await Vault.open(path, { passphrase: PASS }, { actor: 'test' });
+    expect(v.state.systemusers.size).toBe(0);
+    v.lock();
+  });
+
+  it('a second pull asks only for the changes and applies them as journaled changes; a pull cut off midway leaves the vault as it was', async () => {
+    const env = await startDataverseDouble(org);
+    try {
+      const path = await newVault('delta');
+      expect((await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--counts', 'none')).code).toBe(0);
+      const team = [...org.teams.values()].find((t) => !t.isdefault)!;
+      const teamid = (await opened(path, (v) => [...v.state.teams.values()].find((t) => t.name === team.name)!.teamid));
+      env.env.handle({ method: 'PATCH', path: `teams(${teamid})`, headers: {}, body: JSON.stringify({ name: 'Renamed in the environment' }) });
+
+      const before = await opened(path, (v) => v.getSyncState().dataverse);
+
+      const r = await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--counts', 'none', '--json');
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout);
+      expect(report).toMatchObject({ delta: true, applied: 1, changes: { teams: { changed: 1, deleted: 0 }, systemusers: { changed: 0, deleted: 0 } } });
+      await opened(path, (v) => {
+        expect(v.state.teams.get(teamid)!.name).toBe('Renamed in the environment');
+        expect(v.audit().at(-1)!.summary).toMatch(/^Pulled the changes of Dataverse environment .*: 1 change\(s\) applied \(change tracking: .*teams 1 changed, 0 deleted/);
+        expect(v.verify().ok).toBe(true);
+        expect(v.getSyncState().dataverse!.deltalinks!.teams).not.toBe(before!.deltalinks!.teams);
+      });
+
+      // The environment goes away in the middle of the third pull: nothing is applied, the delta links stay.
+      env.env.handle({ method: 'PATCH', path: `teams(${teamid})`, headers: {}, body: JSON.stringify({ name: 'Renamed again' }) });
+      const kept = await opened(path, (v) => ({ audit: v.audit().length, link: v.getSyncState().dataverse }));
+      // Cut off after the reads of the first tables, before the role privileges.
+      env.faults.cutAfter = 12;
+      const f = await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--counts', 'none');
+      env.faults.cutAfter = null;
+      expect(f.code).toBe(1);
+      expect(f.stderr).toMatch(/The vault is unchanged/);
+      await opened(path, (v) => {
+        expect(v.state.teams.get(teamid)!.name).toBe('Renamed in the environment');
+        expect(v.audit().length).toBe(kept.audit);
+        expect(v.getSyncState().dataverse).toEqual(kept.link);
+      });
+    } finally {
+      await env.close();
+    }
   });
 
   it('says a vault that was never pulled has no environment', async () => {
@@ -121,14 +193,6 @@ describe('roleatlas dataverse push', () => {
     return { path, env };
   }
   const writes = (env: RunningDouble) => env.env.log.filter((l) => l.method !== 'GET');
-  const opened = async <T>(path: string, read: (v: Vault) => T): Promise<T> => {
-    const v = await Vault.open(path, { passphrase: PASS }, { actor: 'test' });
-    try {
-      return read(v);
-    } finally {
-      v.lock();
-    }
-  };
 
   it('lists every request and the access diff on a dry run, and sends nothing', async () => {
     const { path, env } = await stagedVault('dry');
@@ -142,14 +206,15 @@ describe('roleatlas dataverse push', () => {
     ]);
     expect(out.requests.every((q) => !q.inEffect)).toBe(true);
     expect(out.diff.total).toBeGreaterThan(0);
-    expect(out.diff.groups[0]).toMatchObject({ entity: 'account', right: 'Delete', gain: 9 });
+    // The pull counted the environment's accounts per owner, so the diff weighs records too.
+    expect(out.diff.groups[0]).toMatchObject({ entity: 'account', right: 'Delete', gain: 11 });
     expect(out.kind).toBe('plan');
 
     const text = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run');
     expect(text.stdout).toMatch(/Would push 3 staged change\(s\) to .*: 3 Web API request\(s\) in 1 change set\(s\)/);
     expect(text.stdout).toMatch(/ {2}1\. POST roles\([0-9a-f-]+\)\/Microsoft\.Dynamics\.CRM\.AddPrivilegesRole \{"Privileges":\[\{"Depth":"Local"/);
     expect(text.stdout).toMatch(/Access diff: \d+ user × entity × right change\(s\): \d+ gain/);
-    expect(text.stdout).toMatch(/\n {2}Delete account: 9 user\(s\) gain, 0 lose\n/);
+    expect(text.stdout).toMatch(/\n {2}Delete account: 11 user\(s\) gain, 0 lose\n/);
     expect(text.stdout).toMatch(/Dry run: nothing was sent and the vault is unchanged/);
     expect(writes(env)).toEqual([]);
     expect(await opened(path, (v) => v.getStaged().length)).toBe(3);
@@ -288,7 +353,9 @@ describe('roleatlas dataverse push', () => {
     const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/1\. POST businessunits \{"businessunitid":"5b0c9d1e-0000-4000-8000-00000000a001","name":"Sales North"/);
-    expect((await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(0);
+    const pulled = await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(pulled.stderr).toBe('');
+    expect(pulled.code).toBe(0);
     expect(await opened(path, (v) => ({ unit: v.state.businessunits.get(unit)?.name, user: v.state.systemusers.get(user)?.businessunitid }))).toEqual({ unit: 'Sales North', user: unit });
   });
 });

@@ -7,16 +7,17 @@ import { CliError, usageError } from '../errors';
 import type { CliCommand } from '../command';
 import { Connection, DataverseError } from '../../dataverse/connection';
 import type { PullProgress } from '../../dataverse/pull';
+import { countTables, DEFAULT_COUNT_TABLES } from '../../dataverse/recordCounts';
 import { PushConflict, type PlannedRequest } from '../../dataverse/push';
 import { planStagedPush, pullIntoVault, pushStaged, type PushPlan } from '../../dataverse/vaultLink';
 import { groupsOf } from '../../session/staging';
 
-const OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, env: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } } as const;
+const OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, env: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, counts: { type: 'string' }, full: { type: 'boolean' } } as const;
 
 const USAGE = [
   'roleatlas dataverse login --vault PATH --env URL [--client-id ID] [--authority URL] [--passphrase-env NAME]',
   '       roleatlas dataverse logout --vault PATH [--passphrase-env NAME]',
-  '       roleatlas dataverse pull --vault PATH --env URL [--token-env NAME] [--passphrase-env NAME] [--json]',
+  '       roleatlas dataverse pull --vault PATH --env URL [--token-env NAME] [--counts TABLE,...|none] [--full] [--passphrase-env NAME] [--json]',
   '       roleatlas dataverse push --vault PATH --env URL [--token-env NAME] [--dry-run] [--passphrase-env NAME] [--json]',
   '       roleatlas dataverse status --vault PATH [--passphrase-env NAME] [--json]',
   '',
@@ -32,10 +33,16 @@ const USAGE = [
   'the Web API v9.2 and imports it into the vault (journaled and audited like every import): business',
   "units, users, teams and memberships, roles with every privilege at its depth (a role's copies in",
   'each business unit become one role), role assignments, field security profiles, and the',
-  "environment's privilege table (tables the built-in catalog does not know are added). Progress goes",
-  'to stderr. The access token comes from the sign-in kept in the vault (dataverse login), or from the',
+  "environment's privilege table (tables the built-in catalog does not know are added). It also counts",
+  "the records of user-owned tables per owner (FetchXML aggregates, no record is pulled) so previews",
+  `say how many records a change reaches: --counts names the tables (default ${DEFAULT_COUNT_TABLES.join(',')},`,
+  'each skipped when the environment does not have it; none counts nothing). Progress goes to stderr.',
+  'A second pull of the same environment asks the tables it tracks changes of (Prefer:',
+  'odata.track-changes) only for rows added, changed or deleted since, reads the others in full, and',
+  'applies only the differences, as journaled changes; --full replaces the whole organization instead.',
+  'The access token comes from the sign-in kept in the vault (dataverse login), or from the',
   'environment variable named by --token-env; never from an argument. status says which environment',
-  'the vault was pulled from, when, what it held, and who is signed in to which environment.',
+  'the vault was pulled from, when, what it held, the records counted, and who is signed in to which environment.',
   '',
   "push sends the vault's staged change set to the environment it was pulled from: privileges",
   '(AddPrivilegesRole, RemovePrivilegeRole, ReplacePrivilegesRole), role assignments and team members,',
@@ -77,22 +84,33 @@ async function pull(argv: string[]): Promise<void> {
   required(values, 'vault', 'dataverse pull');
   const env = environmentOption(values, 'dataverse pull');
   const given = tokenFromEnvironment(values);
+  let counts: string[];
+  try {
+    counts = values.counts === 'none' ? [] : countTables(values.counts);
+  } catch (e) {
+    throw usageError(`roleatlas dataverse pull: --counts ${(e as Error).message}`);
+  }
 
   const vault = await openVault(values, 'dataverse pull', 'write');
   try {
     const token = await tokenSource(given, vault, String(values.vault), env, 'dataverse pull');
-    const progress = (p: PullProgress) => process.stderr.write(`\r${p.done}/${p.of} tables: ${p.table} ${p.rows} row(s)`.padEnd(70));
+    const progress = (p: PullProgress) => process.stderr.write(`\r${p.done}/${p.of} tables: ${p.table} ${p.rows.toLocaleString('en-US')} ${p.kind === 'counted' ? 'record(s) counted' : p.kind === 'changes' ? 'change(s)' : 'row(s)'}`.padEnd(70));
     let report;
     try {
-      report = await pullIntoVault(vault, new Connection({ url: env, token }), { onProgress: progress });
+      report = await pullIntoVault(vault, new Connection({ url: env, token }), { onProgress: progress, counts: values.counts === undefined ? undefined : counts, full: values.full === true });
     } catch (e) {
-      if (e instanceof DataverseError || e instanceof Error) throw new CliError(`pulling ${env}: ${e.message}`);
+      if (e instanceof DataverseError || e instanceof Error) throw new CliError(`pulling ${env}: ${e.message}. The vault is unchanged.`);
       throw e;
     } finally {
       process.stderr.write('\n');
     }
-    const json = { env, businessunits: report.businessunits, systemusers: report.systemusers, teams: report.teams, roles: report.roles, privileges: report.privileges, requests: report.requests, throttled: report.throttled, throttledwaitms: report.throttledWaitMs };
-    print(values.json ? JSON.stringify(json) : `${report.summary}; ${report.privileges} privileges in the environment's catalog; ${report.requests} request(s)${report.throttled ? `, ${report.throttled} throttled (waited ${report.throttledWaitMs / 1000} s)` : ''}`);
+    const json = { env, delta: report.delta, applied: report.applied, changes: report.changes, businessunits: report.businessunits, systemusers: report.systemusers, teams: report.teams, roles: report.roles, privileges: report.privileges, recordcounts: report.recordCounts, countsmissing: report.countsMissing, requests: report.requests, throttled: report.throttled, throttledwaitms: report.throttledWaitMs };
+    const counted = Object.entries(report.recordCounts).map(([t, n]) => `${n.toLocaleString('en-US')} ${t}`).join(', ');
+    print(
+      values.json
+        ? JSON.stringify(json)
+        : `${report.summary}; ${report.privileges} privileges in the environment's catalog${counted ? `; records counted: ${counted}` : ''}${report.countsMissing.length ? ` (the environment has no ${report.countsMissing.join(', ')})` : ''}; ${report.requests} request(s)${report.throttled ? `, ${report.throttled} throttled (waited ${report.throttledWaitMs / 1000} s)` : ''}`,
+    );
   } catch (e) {
     vaultFailure(e);
   } finally {
@@ -110,10 +128,12 @@ async function status(argv: string[]): Promise<void> {
   const kept = vaultSignInStore(() => vault).read();
   vault.lock();
   const signedin = kept ? { env: kept.env, username: kept.username, name: kept.name, clientid: kept.clientid, authority: kept.authority } : null;
-  if (values.json) return print(JSON.stringify({ env: link?.env ?? null, pulledat: link?.pulledat ?? null, counts: link?.counts ?? {}, staged, signedin }));
+  if (values.json) return print(JSON.stringify({ env: link?.env ?? null, pulledat: link?.pulledat ?? null, counts: link?.counts ?? {}, recordcounts: link?.recordcounts ?? {}, staged, signedin }));
   const who = signedin ? `Signed in to ${signedin.env} as ${signedin.username}${signedin.name ? ` (${signedin.name})` : ''}, client id ${signedin.clientid}, through ${signedin.authority}` : 'Not signed in to Dataverse; roleatlas dataverse login --vault PATH --env URL signs in';
   if (!link) return print(`${String(values.vault)} has not been pulled from a Dataverse environment; roleatlas dataverse pull --vault PATH --env URL does it\n${who}`);
-  print(`Pulled from ${link.env} at ${link.pulledat}: ${link.counts.systemusers ?? 0} user(s), ${link.counts.roles ?? 0} role row(s) (copies per business unit included), ${Object.keys(link.privileges).length} privileges; ${staged} staged change(s)\n${who}`);
+  const counted = Object.entries(link.recordcounts ?? {});
+  const records = counted.length ? `Records counted (per owner, for previews): ${counted.map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}` : 'No records counted; dataverse pull --counts TABLE,... counts them';
+  print(`Pulled from ${link.env} at ${link.pulledat}: ${link.counts.systemusers ?? 0} user(s), ${(link.counts.roles ?? 0) + (link.counts.rolecopies ?? 0)} role row(s) (copies per business unit included), ${Object.keys(link.privileges).length} privileges; ${staged} staged change(s)\n${records}\n${who}`);
 }
 
 const requestText = (r: PlannedRequest) => `${r.method} ${r.path}${r.body ? ` ${JSON.stringify(r.body)}` : ''}`;

@@ -47,7 +47,7 @@ export class AccessEngine {
     this.principals = principalsOf(state);
     this.roles = roleTableOf(state.roles, this.catalog);
     this.assignments = assignmentsOf(state.systemuserroles, state.teamroles, this.principals, this.roles.numbering);
-    this.records = recordIndexOf(state.records);
+    this.records = recordIndexOf(state.records, state.recordcounts);
     this.shares = shareIndexOf(state.shares, this.records);
   }
 

@@ -1,10 +1,12 @@
-import type { DataRecord, Id, Share } from '../model/org';
+import type { DataRecord, Id, RecordCount, Share } from '../model/org';
 import { memoByRefs } from './memo';
 
 /**
  * Records in columns, numbered densely, with counts per (entity, owner). Owners keep their own
  * numbering so this index survives changes to users, teams and units: a record's unit is always
- * its owner's, looked up when needed.
+ * its owner's, looked up when needed. Count rows (records counted in the environment, not held
+ * one by one) add to the same per-owner counts and totals without a record number each, so twelve
+ * thousand counted accounts cost one entry, not twelve thousand.
  */
 export interface RecordIndex {
   readonly index: ReadonlyMap<Id, number>;
@@ -38,7 +40,10 @@ export function hashId(id: string): number {
   return h | 0;
 }
 
-export const recordIndexOf = memoByRefs((records: ReadonlyMap<Id, DataRecord>): RecordIndex => {
+/** A count row's part of the fingerprint: another count for the owner is another set of records. */
+const countHash = (c: RecordCount) => hashId(`count|${c.entity}|${c.ownerid}|${c.count}`);
+
+export const recordIndexOf = memoByRefs((records: ReadonlyMap<Id, DataRecord>, recordcounts: ReadonlyMap<string, RecordCount>): RecordIndex => {
   const n = records.size;
   const index = new Map<Id, number>();
   const ids = new Array<Id>(n);
@@ -68,6 +73,26 @@ export const recordIndexOf = memoByRefs((records: ReadonlyMap<Id, DataRecord>): 
     owner[i] = o;
     i++;
   }
+  const entityOf = (name: string) => {
+    let e = entityIndex.get(name);
+    if (e === undefined) {
+      e = entityNames.length;
+      entityNames.push(name);
+      entityIndex.set(name, e);
+    }
+    return e;
+  };
+  const ownerOf = (id: Id) => {
+    let o = ownerIndex.get(id);
+    if (o === undefined) {
+      o = ownerIds.length;
+      ownerIds.push(id);
+      ownerIndex.set(id, o);
+    }
+    return o;
+  };
+  const counted: { e: number; o: number; n: number; h: number }[] = [];
+  for (const c of recordcounts.values()) if (c.count > 0) counted.push({ e: entityOf(c.entity), o: ownerOf(c.ownerid), n: c.count, h: countHash(c) });
   const ownerCounts = entityNames.map(() => new Int32Array(ownerIds.length));
   const ownerXor = entityNames.map(() => new Int32Array(ownerIds.length));
   const entityTotals = new Int32Array(entityNames.length);
@@ -80,6 +105,12 @@ export const recordIndexOf = memoByRefs((records: ReadonlyMap<Id, DataRecord>): 
     ownerXor[entity[k]][owner[k]] ^= h;
     entityTotals[entity[k]]++;
     entityXor[entity[k]] ^= h;
+  }
+  for (const c of counted) {
+    ownerCounts[c.e][c.o] += c.n;
+    ownerXor[c.e][c.o] ^= c.h;
+    entityTotals[c.e] += c.n;
+    entityXor[c.e] ^= c.h;
   }
   return { index, ids, entity, owner, entityNames, entityIndex, ownerIds, ownerIndex, ownerCounts, entityTotals, recordHash, ownerXor, entityXor };
 });

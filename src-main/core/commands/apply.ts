@@ -49,6 +49,7 @@ const handlers: { [T in CommandType]: Handler<T> } = {
   deleteRecord: records.deleteRecord,
   shareRecord: records.shareRecord,
   unshareRecord: records.unshareRecord,
+  setRecordCounts: records.setRecordCounts,
   setHierarchySecurity: organization.setHierarchySecurity,
   addCustomEntity: organization.addCustomEntity,
 };

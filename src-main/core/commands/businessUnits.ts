@@ -106,7 +106,8 @@ export function deleteBusinessUnit(d: Draft, c: CommandOf<'deleteBusinessUnit'>)
   );
   if (held.length) return why(`${held.length} role assignment(s) use its roles or are scoped to it`);
   const unitTeams = new Set([...d.table('teams').values()].filter((t) => t.businessunitid === id).map((t) => t.teamid));
-  const owned = [...d.table('records').values()].filter((r) => unitTeams.has(r.ownerid)).length;
+  let owned = [...d.table('records').values()].filter((r) => unitTeams.has(r.ownerid)).length;
+  for (const r of d.table('recordcounts').values()) if (unitTeams.has(r.ownerid) || r.owningbusinessunit === id) owned += r.count;
   if (owned) return why(`its default team owns ${owned} record(s); assign them to another owner first`);
   for (const team of d.table('teams').values()) {
     if (team.businessunitid !== id) continue;

@@ -1,7 +1,7 @@
 import type { CommandOf } from './schema';
 import type { Draft } from './draft';
 import { refuse, requireNewId, type HandlerContext, type Outcome } from './context';
-import { pairKey, type DataRecord, type Id } from '../model/org';
+import { pairKey, type DataRecord, type Id, type RecordCount } from '../model/org';
 import { ACCESS_RIGHT_MASK, SHAREABLE_MASK, rightsInMask } from '../model/accessRights';
 import type { Refusal } from '../result';
 
@@ -70,4 +70,35 @@ export function unshareRecord(d: Draft, c: CommandOf<'unshareRecord'>): Outcome 
   if (!d.get('shares', key)) return refuse('not-found', `record ${c.recordid} is not shared with ${c.principalid}`, 'principalid');
   d.delete('shares', key);
   return `Revoked the share of record ${c.recordid} with ${c.principalid}`;
+}
+
+export function setRecordCounts(d: Draft, c: CommandOf<'setRecordCounts'>, ctx: HandlerContext): Outcome {
+  const entity = ctx.catalog.entities.get(c.entity);
+  if (!entity) return refuse('not-found', `unknown table "${c.entity}"`, 'entity');
+  if (entity.ownership !== 'UserOwned') return refuse('organization-owned', `${c.entity} is organization-owned; its records have no owner to count them by`, 'entity');
+  const next = new Map<string, RecordCount>();
+  for (let i = 0; i < c.counts.length; i++) {
+    const row = c.counts[i];
+    const owner = ownerProblem(d, row.ownerid, `counts[${i}].ownerid`);
+    if (owner) return owner;
+    if (!d.get('businessunits', row.owningbusinessunit)) return refuse('not-found', `business unit ${row.owningbusinessunit} does not exist`, `counts[${i}].owningbusinessunit`);
+    const key = pairKey(c.entity, row.ownerid);
+    if (next.has(key)) return refuse('duplicate', `owner ${row.ownerid} is counted twice`, `counts[${i}].ownerid`);
+    if (row.count > 0) next.set(key, { entity: c.entity, ownerid: row.ownerid, owningbusinessunit: row.owningbusinessunit, count: row.count });
+  }
+  let before = 0;
+  for (const [key, r] of d.table('recordcounts')) {
+    if (r.entity !== c.entity) continue;
+    before += r.count;
+    const now = next.get(key);
+    if (!now) d.delete('recordcounts', key);
+  }
+  for (const [key, r] of next) {
+    const old = d.get('recordcounts', key);
+    if (!old || old.count !== r.count || old.owningbusinessunit !== r.owningbusinessunit) d.put('recordcounts', key, r);
+  }
+  let total = 0;
+  for (const r of next.values()) total += r.count;
+  if (!d.changes.length) return `The counts of ${c.entity} records are unchanged (${total.toLocaleString('en-US')})`;
+  return `Counted ${total.toLocaleString('en-US')} ${c.entity} record(s) over ${next.size} owner(s) (was ${before.toLocaleString('en-US')})`;
 }

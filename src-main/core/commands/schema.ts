@@ -122,6 +122,14 @@ export const commandSchemas = {
   /** Grants (or changes) a share; accessrightsmask uses Dataverse's AccessRights values. */
   shareRecord: cmd('shareRecord', { recordid: id, principalid: id, accessrightsmask: z.number().int().positive() }),
   unshareRecord: cmd('unshareRecord', { recordid: id, principalid: id }),
+  /**
+   * The environment's record counts of one user-owned table, per owner (a FetchXML aggregate),
+   * replacing the table's earlier counts; an owner not listed holds none.
+   */
+  setRecordCounts: cmd('setRecordCounts', {
+    entity: z.string().min(1),
+    counts: z.array(z.object({ ownerid: id, owningbusinessunit: id, count: z.number().int().min(0) }).strict()),
+  }),
 
   setHierarchySecurity: cmd('setHierarchySecurity', { enabled: z.boolean(), depth: z.number().int().min(1).max(100).optional() }),
   addCustomEntity: cmd('addCustomEntity', {

@@ -54,6 +54,7 @@ export function deleteTeam(d: Draft, c: CommandOf<'deleteTeam'>): Outcome {
   if (team.isdefault) return refuse('default-team', `${team.name} is the default team of its business unit and goes only with the unit`, 'teamid');
   let owned = 0;
   for (const r of d.table('records').values()) if (r.ownerid === team.teamid) owned++;
+  for (const r of d.table('recordcounts').values()) if (r.ownerid === team.teamid) owned += r.count;
   if (owned) return refuse('in-use', `team ${team.name} owns ${owned} record(s); assign them to another owner first`, 'teamid');
   for (const [key, m] of d.table('teammembership')) if (m.teamid === team.teamid) d.delete('teammembership', key);
   for (const [key, a] of d.table('teamroles')) if (a.teamid === team.teamid) d.delete('teamroles', key);

@@ -183,6 +183,7 @@ export function syntheticOrganization(options: Partial<SyntheticOptions> = {}): 
     systemuserprofiles: new Map(),
     teamprofiles: new Map(),
     records,
+    recordcounts: new Map(),
     shares,
   };
 }

@@ -21,6 +21,7 @@ export function toInterchange(s: OrgState): OrgFile {
       const owner = s.systemusers.get(r.ownerid) ?? s.teams.get(r.ownerid);
       return { ...r, owningbusinessunit: owner!.businessunitid };
     }),
+    ...(s.recordcounts.size ? { recordcounts: [...s.recordcounts.values()].map((c) => ({ ...c })) } : {}),
     shares: [...s.shares.values()].map((x) => ({ ...x })),
   };
 }

@@ -76,10 +76,13 @@ export const orgFileSchema = z.object({
   systemuserprofiles: z.array(z.object({ fieldsecurityprofileid: id, systemuserid: id })).optional(),
   teamprofiles: z.array(z.object({ fieldsecurityprofileid: id, teamid: id })).optional(),
   records: z.array(z.lazy(() => recordSchema)),
+  /** Records counted in the environment per table and owner (FetchXML aggregates), not pulled one by one. */
+  recordcounts: z.array(z.lazy(() => recordCountSchema)).optional(),
   shares: z.array(z.lazy(() => shareSchema)),
 });
 
 export const recordSchema = z.object({ recordid: id, entity: z.string().min(1), name: z.string().nullable().optional(), ownerid: id, owningbusinessunit: id.optional() });
+export const recordCountSchema = z.object({ entity: z.string().min(1), ownerid: id, owningbusinessunit: id, count: z.number().int().min(0) });
 export const shareSchema = z.object({ recordid: id, principalid: id, accessrightsmask: z.number().int().positive() });
 
 /**

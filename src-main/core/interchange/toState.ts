@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { isPlainRecord, isPlainShare, orgFileShapeSchema, recordSchema, shareSchema, type OrgFile } from './schema';
 import { catalogFor, privilegesAsWritten } from '../catalog/catalog';
 import { SHAREABLE_MASK } from '../model/accessRights';
-import { pairKey, type BusinessUnit, type CustomEntity, type Id, type OrgState, type Role, type SystemUser, type Team } from '../model/org';
+import { pairKey, type BusinessUnit, type CustomEntity, type Id, type OrgState, type RecordCount, type Role, type SystemUser, type Team } from '../model/org';
 import { assignmentKey } from '../commands/roles';
 import { refusalFromZod, type Refusal, type Result } from '../result';
 
@@ -229,6 +229,18 @@ function build(f: OrgFile): OrgState {
     shares.set(pairKey(s.recordid, s.principalid), { recordid: s.recordid, principalid: s.principalid, accessrightsmask: s.accessrightsmask });
   });
 
+  const recordcounts = new Map<string, RecordCount>();
+  (f.recordcounts ?? []).forEach((c, i) => {
+    const entity = catalog.entities.get(c.entity) ?? fail(`recordcounts[${i}].entity`, `unknown table "${c.entity}"`);
+    if (entity.ownership !== 'UserOwned') fail(`recordcounts[${i}].entity`, `${c.entity} is organization-owned; only records of user-owned tables are counted per owner`);
+    const owner = systemusers.get(c.ownerid) ?? teams.get(c.ownerid) ?? fail(`recordcounts[${i}].ownerid`, `owner ${c.ownerid} is neither a user nor a team`);
+    if ('teamtype' in owner && owner.teamtype === 1) fail(`recordcounts[${i}].ownerid`, `${owner.name} is an access team; access teams cannot own records`);
+    if (!businessunits.has(c.owningbusinessunit)) fail(`recordcounts[${i}].owningbusinessunit`, `business unit ${c.owningbusinessunit} does not exist`);
+    const key = pairKey(c.entity, c.ownerid);
+    if (recordcounts.has(key)) fail(`recordcounts[${i}]`, `${c.entity} records of owner ${c.ownerid} are counted twice`);
+    recordcounts.set(key, { entity: c.entity, ownerid: c.ownerid, owningbusinessunit: c.owningbusinessunit, count: c.count });
+  });
+
   return {
     organization: { name: f.organization.name, hierarchysecurity: f.organization.hierarchysecurity ?? { enabled: false, depth: 3 } },
     entities,
@@ -243,6 +255,7 @@ function build(f: OrgFile): OrgState {
     systemuserprofiles,
     teamprofiles,
     records,
+    recordcounts,
     shares,
   };
 }

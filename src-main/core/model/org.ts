@@ -108,6 +108,20 @@ export interface DataRecord {
   readonly ownerid: Id;
 }
 
+/**
+ * How many records of a user-owned table one owner holds in an environment, counted there by a
+ * FetchXML aggregate (count grouped by ownerid and owningbusinessunit) instead of pulled row by
+ * row: previews and diffs count these like the owner's records. The engine places them in the
+ * owner's business unit, as it does records; owningbusinessunit keeps what the environment said.
+ */
+export interface RecordCount {
+  readonly entity: string;
+  /** A user or a team (never an access team). */
+  readonly ownerid: Id;
+  readonly owningbusinessunit: Id;
+  readonly count: number;
+}
+
 /** principalobjectaccess: a record shared with a user or a team. */
 export interface Share {
   readonly recordid: Id;
@@ -156,6 +170,8 @@ export interface OrgState {
   readonly systemuserprofiles: ReadonlyMap<string, SystemUserProfile>;
   readonly teamprofiles: ReadonlyMap<string, TeamProfile>;
   readonly records: ReadonlyMap<Id, DataRecord>;
+  /** Keyed by pairKey(entity, ownerid). */
+  readonly recordcounts: ReadonlyMap<string, RecordCount>;
   readonly shares: ReadonlyMap<string, Share>;
 }
 
@@ -176,6 +192,7 @@ export function emptyOrg(name: string): OrgState {
     systemuserprofiles: new Map(),
     teamprofiles: new Map(),
     records: new Map(),
+    recordcounts: new Map(),
     shares: new Map(),
   };
 }

@@ -28,7 +28,8 @@ export const SYNC_TABLES = [
 ] as const;
 export type SyncTable = (typeof SYNC_TABLES)[number];
 
-export const LOCAL_ONLY_COMMANDS: ReadonlySet<string> = new Set(['createRecord', 'assignRecord', 'deleteRecord', 'shareRecord', 'unshareRecord']);
+/** Records, shares and record counts are local preview data: never sent to the sync server. */
+export const LOCAL_ONLY_COMMANDS: ReadonlySet<string> = new Set(['createRecord', 'assignRecord', 'deleteRecord', 'shareRecord', 'unshareRecord', 'setRecordCounts']);
 
 export interface TableSpec {
   readonly table: SyncTable;

@@ -15,18 +15,26 @@ export interface RunningDouble {
   readonly url: string;
   readonly env: DataverseEnvironment;
   readonly app: FastifyInstance;
-  /** Faults a test sets: the next n $batch requests are carried out, then their answer is lost (the connection is cut). */
-  readonly faults: { loseBatchReplies: number };
+  /**
+   * Faults a test sets: the next n $batch requests are carried out, then their answer is lost (the
+   * connection is cut); after `cutAfter` more requests every connection is cut (null: never).
+   */
+  readonly faults: { loseBatchReplies: number; cutAfter: number | null };
   close(): Promise<void>;
 }
 
 export async function startDataverseDouble(state: OrgState, options: DoubleOptions = {}): Promise<RunningDouble> {
   const env = new DataverseEnvironment(state, options);
-  const faults = { loseBatchReplies: 0 };
+  const faults: RunningDouble['faults'] = { loseBatchReplies: 0, cutAfter: null };
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.all(`${API_PATH}*`, async (req, reply) => {
+    // The network goes away: after `cutAfter` more requests every connection is cut unanswered.
+    if (faults.cutAfter !== null && faults.cutAfter-- <= 0) {
+      req.raw.socket.destroy();
+      return reply.hijack();
+    }
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : null;
     if (!token || (options.verifyToken && !(await options.verifyToken(token)))) {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OrgState } from '../../../src-main/core/model/org';
 import { addPair, guidFor, removePair, restorePair, seedFrom, type Intersect, type Row, type SeedData } from './seed';
+import { answerAggregate, FetchXmlError, parseAggregate } from './aggregate';
 import { BatchFormatError, boundaryOf, parseBatch, writeBatchResponse, type BatchHttpResponse, type BatchResponsePart } from './multipart';
 
 export const API_PATH = '/api/data/v9.2/';
@@ -72,6 +73,8 @@ export class DataverseEnvironment {
   private undo: (() => void)[] | null = null;
   private httpRequests = 0;
   throttle: ThrottleRule | undefined;
+  /** Rows deleted from tracked tables, for delta links: the version at which each went. */
+  private readonly tombstones: { set: string; id: string; version: number }[] = [];
   /** Every request handled (batch parts included), for tests that count what was sent. */
   readonly log: { method: string; path: string; status: number }[] = [];
 
@@ -198,6 +201,7 @@ export class DataverseEnvironment {
     if (req.method === 'GET' && (m = /^RetrieveRolePrivilegesRole\(RoleId=([^)]+)\)$/.exec(path))) return this.retrieveRolePrivileges(param(m[1], query));
     if (req.method === 'GET' && (m = /^roles\(([^)]+)\)\/Microsoft\.Dynamics\.CRM\.RetrieveRolePrivilegesRole\(\)$/.exec(path))) return this.retrieveRolePrivileges(m[1]);
     if (req.method === 'POST' && (m = /^roles\(([^)]+)\)\/Microsoft\.Dynamics\.CRM\.(AddPrivilegesRole|RemovePrivilegeRole|ReplacePrivilegesRole)$/.exec(path))) return this.privilegeAction(m[1], m[2], parseBody(req.body));
+    if (req.method === 'GET' && (m = /^EntityDefinitions\(LogicalName='([^']*)'\)$/.exec(path))) return this.tableDefinition(m[1], query);
     if (req.method === 'POST' && (m = /^systemusers\(([^)]+)\)\/Microsoft\.Dynamics\.CRM\.SetBusinessSystemUser$/.exec(path))) return this.setBusinessSystemUser(m[1], parseBody(req.body));
     if (req.method === 'POST' && (m = /^(\w+)$/.exec(path))) return this.create(m[1], parseBody(req.body));
     if (req.method === 'DELETE' && (m = /^(\w+)\(([^)]+)\)$/.exec(path))) return this.remove(m[1], m[2]);
@@ -207,6 +211,7 @@ export class DataverseEnvironment {
       if (req.method === 'GET') return this.retrieve(m[1], m[2], query, req.headers);
       if (req.method === 'PATCH') return this.update(m[1], m[2], req.headers['if-match'], parseBody(req.body));
     }
+    if (req.method === 'GET' && (m = /^(\w+)$/.exec(path)) && query.has('fetchXml')) return this.fetchXml(m[1], query.get('fetchXml')!, req.headers);
     if (req.method === 'GET' && (m = /^(\w+)$/.exec(path))) return this.retrieveMultiple(m[1], query, req.headers, req.path);
     throw new WebApiError(req.method === 'GET' || req.method === 'POST' || req.method === 'PATCH' || req.method === 'DELETE' ? 404 : 405, '0x80060888', `Resource not found for the segment '${path}'.`);
   }
@@ -219,6 +224,8 @@ export class DataverseEnvironment {
   // ---- reading ---------------------------------------------------------------------------------
 
   /** The rows of an entity set, in a stable order (the order paging follows). */
+  private filteredCopies: { version: number; ids: Map<string, string[]> } = { version: -1, ids: new Map() };
+
   private rowsOf(set: string, filter: Filter | null, filterText?: string | null): { count: () => number; at: (i: number) => Row | undefined; ids?: string[] } {
     const d = this.data;
     const fromMap = (m: Map<string, Row>) => {
@@ -251,10 +258,19 @@ export class DataverseEnvironment {
       }
       case 'roles': {
         // Copies are many (roles × units): rows are built per page, not kept.
-        // A filter on the root role looks at that role's copies only (a unit each), not at every copy.
+        // A filter on the root role looks at that role's copies only (a unit each), not at every copy;
+        // another filter's matches are kept until the roles change.
         const root = filterText ? /(?:^|\s)_parentrootroleid_value eq ([0-9a-fA-F-]{36})(?:\s|$)/.exec(filterText)?.[1]?.toLowerCase() : undefined;
-        const candidates = root && !/\bor\b/i.test(filterText!) ? [...this.data.businessunits.keys()].map((bu) => this.copyByRootUnit.get(`${root}|${bu}`)).filter((id): id is string => id !== undefined) : this.copyOrder;
-        const ids = filter ? candidates.filter((id) => filter(this.roleRow(id))) : candidates;
+        let ids = this.copyOrder;
+        if (root && !/\bor\b/i.test(filterText!)) {
+          const candidates = [...this.data.businessunits.keys()].map((bu) => this.copyByRootUnit.get(`${root}|${bu}`)).filter((id): id is string => id !== undefined);
+          ids = filter ? candidates.filter((id) => filter(this.roleRow(id))) : candidates;
+        } else if (filter) {
+          if (this.filteredCopies.version !== this.version) this.filteredCopies = { version: this.version, ids: new Map() };
+          const kept = this.filteredCopies.ids;
+          const key = filterText ?? '';
+          ids = kept.get(key) ?? kept.set(key, this.copyOrder.filter((id) => filter(this.roleRow(id)))).get(key)!;
+        }
         return { count: () => ids.length, at: (i) => (i < ids.length ? this.roleRow(ids[i]) : undefined) };
       }
       default:
@@ -302,6 +318,14 @@ export class DataverseEnvironment {
   }
 
   private retrieveMultiple(set: string, query: URLSearchParams, headers: Request['headers'], rawPath: string): Response {
+    const tracked = [...this.data.tables.values()].find((t) => t.EntitySetName === set)?.ChangeTrackingEnabled === true;
+    if (query.has('$deltatoken')) {
+      if (!tracked) throw badRequest(`Change tracking is not enabled for ${set}`, '0x80044352');
+      return this.delta(set, query);
+    }
+    const trackChanges = tracked && /odata\.track-changes/.test(headers.prefer ?? '');
+    // The token is taken before the rows are read, so a change made while the pages are read comes again in the delta.
+    const token = trackChanges && !query.has('$skiptoken') ? this.deltaToken() : null;
     const filter = query.get('$filter') ? parseFilter(query.get('$filter')!) : null;
     const rows = this.rowsOf(set, filter, query.get('$filter'));
     const select = query.get('$select');
@@ -316,12 +340,104 @@ export class DataverseEnvironment {
     const body: Record<string, unknown> = { '@odata.context': `${API_PATH}$metadata#${set}${select ? `(${select})` : ''}`, value };
     const responseHeaders: Record<string, string> = {};
     if (asked) responseHeaders['Preference-Applied'] = `odata.maxpagesize=${pageSize}`;
+    const pagedToken = /deltatoken="([^"]*)"/.exec(query.get('$skiptoken') ?? '')?.[1];
+    const deltaToken = token ?? (pagedToken ? decodeURIComponent(pagedToken) : null);
+    if (deltaToken) responseHeaders['Preference-Applied'] = [responseHeaders['Preference-Applied'], 'odata.track-changes'].filter(Boolean).join(',');
+    const kept = (rawPath.includes('?') ? rawPath.slice(rawPath.indexOf('?') + 1) : '').split('&').filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
     if (end < rows.count() && (top === null || end < top)) {
-      const kept = (rawPath.includes('?') ? rawPath.slice(rawPath.indexOf('?') + 1) : '').split('&').filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
-      kept.push(`$skiptoken=${encodeURIComponent(`<cookie pagenumber="${Math.floor(end / pageSize) + 1}" pagingcookie="${end}" istracking="False" />`)}`);
+      // A tracked read carries its delta token from page to page (in the paging cookie) to the last page's deltaLink.
+      kept.push(`$skiptoken=${encodeURIComponent(`<cookie pagenumber="${Math.floor(end / pageSize) + 1}" pagingcookie="${end}" istracking="${deltaToken ? 'True' : 'False'}"${deltaToken ? ` deltatoken="${encodeURIComponent(deltaToken)}"` : ''} />`)}`);
       body['@odata.nextLink'] = `${this.baseUrl}${API_PATH}${set}?${kept.join('&')}`;
+    } else if (deltaToken) {
+      body['@odata.deltaLink'] = `${this.baseUrl}${API_PATH}${set}?${[...kept, `$deltatoken=${encodeURIComponent(deltaToken)}`].join('&')}`;
     }
     return json(200, body, responseHeaders);
+  }
+
+  /** Query table definitions: EntityDefinitions(LogicalName='account') with LogicalName, EntitySetName, OwnershipType. */
+  private tableDefinition(logicalname: string, query: URLSearchParams): Response {
+    const def = this.data.tables.get(logicalname);
+    if (!def) throw notFound(`Entity With LogicalName = ${logicalname}`);
+    const select = query.get('$select');
+    const row: Row = { MetadataId: guidFor(`entitydefinition:${logicalname}`), ...def };
+    const out: Row = {};
+    for (const c of select ? select.split(',').map((x) => x.trim()) : Object.keys(row)) if (c in row) out[c] = row[c];
+    return json(200, { '@odata.context': `${API_PATH}$metadata#EntityDefinitions(${select ?? ''})/$entity`, ...out });
+  }
+
+  /** GET {set}?fetchXml=: an aggregate over the table's records (see aggregate.ts). */
+  private fetchXml(set: string, xml: string, headers: Request['headers']): Response {
+    try {
+      const q = parseAggregate(xml);
+      const def = this.data.tables.get(q.entity);
+      if (!def) throw notFound(`Entity With LogicalName = ${q.entity}`);
+      if (def.EntitySetName !== set) throw badRequest(`The FetchXML queries ${q.entity}, but the request addresses the entity set ${set}; send it to ${def.EntitySetName}`, '0x80060888');
+      const annotate = /odata\.include-annotations="?[^"]*(\*|lookuplogicalname)/.test(headers.prefer ?? '');
+      const { value, more } = answerAggregate(q, this.data.records.get(q.entity)?.values() ?? [], (unit, other, orEqual) => this.isBelow(unit, other, orEqual), annotate);
+      const body: Record<string, unknown> = { '@odata.context': `${API_PATH}$metadata#${set}`, value };
+      if (more) body['@Microsoft.Dynamics.CRM.morerecords'] = true;
+      return json(200, body, annotate ? { 'Preference-Applied': 'odata.include-annotations="*"' } : {});
+    } catch (e) {
+      if (e instanceof FetchXmlError) throw new WebApiError(e.status, e.code, e.message);
+      throw e;
+    }
+  }
+
+  /** Business units numbered in a depth-first tour, so "at or under" is two comparisons; rebuilt after a write. */
+  private tour: { version: number; at: Map<string, { tin: number; tout: number }> } = { version: -1, at: new Map() };
+
+  /** Whether a business unit is another or under it (the eq-or-under and under operators). */
+  private isBelow(unit: string, other: string, orEqual: boolean): boolean {
+    if (unit === other) return orEqual;
+    if (this.tour.version !== this.version) {
+      const children = new Map<string | null, string[]>();
+      for (const u of this.data.businessunits.values()) {
+        const p = (u._parentbusinessunitid_value as string | null) ?? null;
+        (children.get(p) ?? children.set(p, []).get(p)!).push(u.businessunitid as string);
+      }
+      const at = new Map<string, { tin: number; tout: number }>();
+      let clock = 0;
+      const stack: { id: string; open: boolean }[] = (children.get(null) ?? []).map((id) => ({ id, open: true }));
+      while (stack.length) {
+        const top = stack.pop()!;
+        if (top.open) {
+          at.set(top.id, { tin: clock++, tout: -1 });
+          stack.push({ id: top.id, open: false });
+          for (const c of children.get(top.id) ?? []) stack.push({ id: c, open: true });
+        } else at.get(top.id)!.tout = clock;
+      }
+      this.tour = { version: this.version, at };
+    }
+    const a = this.tour.at.get(unit);
+    const b = this.tour.at.get(other);
+    return a !== undefined && b !== undefined && b.tin > a.tin && b.tin < a.tout;
+  }
+
+  /** The delta token of now: rows changed after it come in the next delta response. */
+  private deltaToken(): string {
+    return `${this.version}!${new Date().toISOString()}`;
+  }
+
+  /**
+   * GET {set}?$deltatoken=: the rows added or changed since the token, and a $deletedEntity entry
+   * (id, reason "deleted") for each row deleted since; a new @odata.deltaLink for the next time
+   * (Use change tracking to synchronize data with external systems).
+   */
+  private delta(set: string, query: URLSearchParams): Response {
+    const token = query.get('$deltatoken')!;
+    const since = Number(/^(\d+)!/.exec(token)?.[1] ?? NaN);
+    if (!Number.isInteger(since)) throw badRequest(`The $deltatoken "${token}" is not one this service gave`, '0x80044352');
+    const select = query.get('$select');
+    const rows = this.rowsOf(set, null);
+    const value: Row[] = [];
+    for (let i = 0; i < rows.count(); i++) {
+      const r = rows.at(i)!;
+      if ((r.versionnumber as number) > since) value.push(shaped(r, select));
+    }
+    for (const t of this.tombstones) if (t.set === set && t.version > since) value.push({ '@odata.context': `${this.baseUrl}${API_PATH}$metadata#${set}/$deletedEntity`, id: t.id, reason: 'deleted' });
+    const kept = [...query.entries()].filter(([k]) => k !== '$deltatoken').map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+    kept.push(`$deltatoken=${encodeURIComponent(this.deltaToken())}`);
+    return json(200, { '@odata.context': `${this.baseUrl}${API_PATH}$metadata#${set}${select ? `(${select})` : ''}/$delta`, value, '@odata.deltaLink': `${this.baseUrl}${API_PATH}${set}?${kept.join('&')}` });
   }
 
   /** Set by the HTTP wrapper: the absolute URL nextLinks and @odata.id values start with. */
@@ -672,11 +788,19 @@ export class DataverseEnvironment {
   private remove(set: string, rawId: string): Response {
     const id = guidParam(rawId);
     const undo: (() => void)[] = [];
+    // A deleted row of a change-tracked table leaves a tombstone: the next delta names it as a $deletedEntity.
+    const tracked = new Map<unknown, string>([[this.data.teams, 'teams'], [this.data.businessunits, 'businessunits'], [this.data.systemusers, 'systemusers']]);
     const del = <V>(m: Map<string, V>, k: string) => {
       const v = m.get(k);
       if (v === undefined) return;
       m.delete(k);
       undo.push(() => m.set(k, v));
+      const trackedSet = tracked.get(m);
+      if (trackedSet) {
+        const tomb = { set: trackedSet, id: k, version: this.nextVersion() };
+        this.tombstones.push(tomb);
+        undo.push(() => void this.tombstones.splice(this.tombstones.indexOf(tomb), 1));
+      }
     };
     const dropPairs = (t: Intersect, side: 'a' | 'b', match: (v: string) => boolean) => {
       for (const r of [...t.rows.values()]) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamicsWebApi } from 'dynamics-web-api';
 import { demoOrganization } from '../../../src-main/core/generate/demo';
 import { startDataverseDouble, type RunningDouble } from './app';
-import { guidFor, privilegeIdOf } from './seed';
+import { addRecords, guidFor, privilegeIdOf } from './seed';
 
 const org = demoOrganization();
 let double: RunningDouble;
@@ -135,5 +135,42 @@ describe('the Dataverse double, through dynamics-web-api', () => {
     const readAccount = all.value.find((p) => p.name === 'prvReadAccount')!;
     expect(readAccount).toMatchObject({ privilegeid: privilegeIdOf('prvReadAccount'), accessright: 1, canbebasic: true, canbeglobal: true });
     expect(all.value.length).toBeGreaterThan(2000);
+  });
+
+  it('answers an aggregate FetchXML (count grouped by owner and owning unit) with each value under its alias', async () => {
+    const fetchXml = `<fetch aggregate="true"><entity name="account"><attribute name="ownerid" alias="owner" groupby="true"/><attribute name="owningbusinessunit" alias="unit" groupby="true"/><attribute name="accountid" alias="n" aggregate="count"/><order alias="owner"/></entity></fetch>`;
+    const answer = await api.fetch<{ owner: string; unit: string; n: number; owner_LogicalName?: string }>({ collection: 'accounts', fetchXml, includeAnnotations: 'Microsoft.Dynamics.CRM.lookuplogicalname' });
+    const want = new Map<string, number>();
+    for (const r of org.records.values()) if (r.entity === 'account') want.set(guidFor(r.ownerid), (want.get(guidFor(r.ownerid)) ?? 0) + 1);
+    expect(new Map(answer.value.map((r) => [r.owner, r.n]))).toEqual(want);
+    const first = answer.value[0];
+    const owner = org.systemusers.get([...org.records.values()].find((r) => guidFor(r.ownerid) === first.owner)!.ownerid);
+    expect(first.unit).toBe(guidFor(owner ? owner.businessunitid : org.teams.get([...org.records.values()].find((r) => guidFor(r.ownerid) === first.owner)!.ownerid)!.businessunitid));
+    // dynamics-web-api reads the lookup annotation as <alias>_LogicalName.
+    expect(['systemuser', 'team']).toContain(first.owner_LogicalName);
+    const total = await api.fetch<{ n: number }>({ collection: 'accounts', fetchXml: '<fetch aggregate="true"><entity name="account"><attribute name="accountid" alias="n" aggregate="count"/></entity></fetch>' });
+    expect(total.value).toEqual([{ n: want.size ? [...want.values()].reduce((a, b) => a + b) : 0 }]);
+  });
+
+  it('refuses an aggregate over more than 50,000 records with AggregateQueryRecordLimit, as documented', async () => {
+    const u = [...org.systemusers.values()][0];
+    addRecords(double.env.data.records, 'contact', { ownerid: guidFor(u.systemuserid), owneridtype: 'systemuser', owningbusinessunit: guidFor(u.businessunitid) }, 50_001);
+    try {
+      const err = await failure(api.fetch({ collection: 'contacts', fetchXml: '<fetch aggregate="true"><entity name="contact"><attribute name="contactid" alias="n" aggregate="count"/></entity></fetch>' }));
+      expect(err.status).toBe(400);
+      expect(err.message).toBe('AggregateQueryRecordLimit exceeded. Cannot perform this operation.');
+      expect((err as unknown as { code: string }).code).toBe('0x8004E023');
+      // A query's own lower aggregatelimit is refused the same way.
+      const low = await failure(api.fetch({ collection: 'accounts', fetchXml: '<fetch aggregate="true" aggregatelimit="3"><entity name="account"><attribute name="accountid" alias="n" aggregate="count"/></entity></fetch>' }));
+      expect(low.message).toMatch(/AggregateQueryRecordLimit/);
+    } finally {
+      addRecords(double.env.data.records, 'contact', { ownerid: guidFor(u.systemuserid), owneridtype: 'systemuser', owningbusinessunit: guidFor(u.businessunitid) }, -50_001);
+    }
+  });
+
+  it("answers a table's definition (EntitySetName, OwnershipType), and 404 for a table it does not have", async () => {
+    const def = await api.retrieve<{ EntitySetName: string; OwnershipType: string }>({ collection: 'EntityDefinitions', key: "LogicalName='opportunity'", select: ['EntitySetName', 'OwnershipType'] });
+    expect(def).toMatchObject({ EntitySetName: 'opportunities', OwnershipType: 'UserOwned' });
+    expect((await failure(api.retrieve({ collection: 'EntityDefinitions', key: "LogicalName='nosuchtable'" }))).status).toBe(404);
   });
 });

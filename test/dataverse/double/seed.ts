@@ -9,6 +9,7 @@ import { BUILTIN_CATALOG, catalogFor } from '../../../src-main/core/catalog/cata
 import { ACCESS_RIGHT_MASK } from '../../../src-main/core/model/accessRights';
 import { DEPTHS } from '../../../src-main/core/model/depth';
 import type { OrgState } from '../../../src-main/core/model/org';
+import type { RecordGroup } from './aggregate';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -55,8 +56,33 @@ export interface Intersect {
   readonly byA: Map<string, Set<string>>;
 }
 
+/** A table's definition as EntityDefinitions answers it. */
+export interface TableDefinition {
+  readonly LogicalName: string;
+  readonly EntitySetName: string;
+  readonly OwnershipType: 'UserOwned' | 'OrganizationOwned' | 'BusinessOwned' | 'None';
+  /** Whether `Prefer: odata.track-changes` gives a delta link (EntityMetadata.ChangeTrackingEnabled). */
+  readonly ChangeTrackingEnabled: boolean;
+}
+
+/**
+ * The security tables this double tracks changes of. An environment says per table (the connector
+ * asks EntityDefinitions); here business units, users and teams are tracked, and roles, privileges,
+ * field security and the intersect tables are not, so a delta pull reads those in full.
+ */
+export const TRACKED_TABLES: Record<string, string> = { businessunit: 'businessunits', systemuser: 'systemusers', team: 'teams' };
+const SECURITY_TABLES: Record<string, string> = { ...TRACKED_TABLES, role: 'roles', privilege: 'privileges', fieldsecurityprofile: 'fieldsecurityprofiles', fieldpermission: 'fieldpermissions', teammembership: 'teammemberships', systemuserroles: 'systemuserrolescollection', teamroles: 'teamrolescollection' };
+
+/** Dataverse's entity set names of the common tables; other tables take the logical name plus "s", as custom tables do by default. */
+const SET_NAMES: Record<string, string> = { opportunity: 'opportunities', incident: 'incidents', activitypointer: 'activitypointers', territory: 'territories', salesliterature: 'salesliterature', businessunit: 'businessunits', systemuser: 'systemusers', queue: 'queues' };
+export const entitySetOf = (logicalname: string) => SET_NAMES[logicalname] ?? `${logicalname}s`;
+
 export interface SeedData {
   readonly organizationid: string;
+  /** Table definitions by logical name. */
+  readonly tables: Map<string, TableDefinition>;
+  /** Records per table, grouped per owner and owning unit (what FetchXML aggregates read). */
+  readonly records: Map<string, Map<string, RecordGroup>>;
   readonly businessunits: Map<string, Row>;
   readonly systemusers: Map<string, Row>;
   readonly teams: Map<string, Row>;
@@ -188,5 +214,32 @@ export function seedFrom(state: OrgState, version: () => number): SeedData {
   const teamprofiles = intersect('teamprofilescollection', 'teamprofileid', 'fieldsecurityprofileid', 'teamid');
   for (const a of state.teamprofiles.values()) addPair(teamprofiles, g(a.fieldsecurityprofileid), g(a.teamid), version());
 
-  return { organizationid: g(`organization:${state.organization.name}`), businessunits, systemusers, teams, fieldsecurityprofiles, fieldpermissions, privileges, roles, teammembership, systemuserroles, teamroles, systemuserprofiles, teamprofiles };
+  const tables = new Map<string, TableDefinition>();
+  for (const e of catalog.entities.values()) tables.set(e.logicalname, { LogicalName: e.logicalname, EntitySetName: entitySetOf(e.logicalname), OwnershipType: e.ownership ?? 'None', ChangeTrackingEnabled: false });
+  for (const [logical, set] of Object.entries(SECURITY_TABLES)) tables.set(logical, { LogicalName: logical, EntitySetName: set, OwnershipType: logical === 'businessunit' || logical === 'systemuser' || logical === 'team' || logical === 'role' ? 'BusinessOwned' : 'None', ChangeTrackingEnabled: logical in TRACKED_TABLES });
+  const records = new Map<string, Map<string, RecordGroup>>();
+  const ownerOf = (id: string) => {
+    const u = state.systemusers.get(id);
+    if (u) return { ownerid: g(id), owneridtype: 'systemuser' as const, owningbusinessunit: g(u.businessunitid) };
+    const t = state.teams.get(id)!;
+    return { ownerid: g(id), owneridtype: 'team' as const, owningbusinessunit: g(t.businessunitid) };
+  };
+  const owners = new Map<string, ReturnType<typeof ownerOf>>();
+  const add = (entity: string, ownerid: string, n: number, unit?: string) => {
+    const o = owners.get(ownerid) ?? owners.set(ownerid, ownerOf(ownerid)).get(ownerid)!;
+    const bu = unit ? g(unit) : o.owningbusinessunit;
+    addRecords(records, entity, { ...o, owningbusinessunit: bu }, n);
+  };
+  for (const r of state.records.values()) add(r.entity, r.ownerid, 1);
+  for (const c of state.recordcounts.values()) add(c.entity, c.ownerid, c.count, c.owningbusinessunit);
+
+  return { organizationid: g(`organization:${state.organization.name}`), tables, records, businessunits, systemusers, teams, fieldsecurityprofiles, fieldpermissions, privileges, roles, teammembership, systemuserroles, teamroles, systemuserprofiles, teamprofiles };
+}
+
+/** Adds n records of a table held by an owner in a unit (negative n removes them). */
+export function addRecords(records: SeedData['records'], entity: string, owner: Omit<RecordGroup, 'count'>, n: number): void {
+  const table = records.get(entity) ?? records.set(entity, new Map()).get(entity)!;
+  const key = `${owner.ownerid}|${owner.owningbusinessunit}`;
+  const g = table.get(key) ?? table.set(key, { ...owner, count: 0 }).get(key)!;
+  g.count = Math.max(0, g.count + n);
 }
