@@ -42,8 +42,8 @@ export function AccessDiffTables({ diff }: { diff: DiffDto | null }) {
                   <td>{g.right ?? ''}</td>
                   <td className="dir-gain">{g.gain}</td>
                   <td className="dir-lose">{g.lose}</td>
-                  <td>+{g.recordsGained.toLocaleString()}</td>
-                  <td>−{g.recordsLost.toLocaleString()}</td>
+                  <td>{signed('+', g.recordsGained)}</td>
+                  <td>{signed('−', g.recordsLost)}</td>
                 </tr>
               );
             })}
@@ -96,4 +96,9 @@ export function AccessDiffTables({ diff }: { diff: DiffDto | null }) {
       )}
     </>
   );
+}
+
+/** A count of records gained or lost with its sign; none is a plain 0, not +0 or −0. */
+function signed(sign: '+' | '−', n: number): string {
+  return n === 0 ? '0' : `${sign}${n.toLocaleString()}`;
 }
