@@ -1,6 +1,6 @@
 import { memo, type DragEvent } from 'react';
 import { Handle, Position, type NodeProps, type Node } from '@xyflow/react';
-import type { GraphUnit, UnitColour } from '../../store';
+import { changeOf, type GraphUnit, type UnitColour } from '../../store';
 import { DEPTH_LABEL, depthKey } from '../../components/depth';
 
 export interface UnitNodeData extends Record<string, unknown> {
@@ -25,7 +25,8 @@ export const UnitNode = memo(function UnitNode({ data, selected, targetPosition 
   const { unit, colour, overlaid, showAfter } = data;
   const shown = colour?.after && showAfter ? colour.after : colour;
   const depth = overlaid ? depthKey(shown?.depth ?? null) : null;
-  const change = colour?.after ? (rank(colour.after.depth) > rank(colour.depth) || colour.after.records > colour.records ? 'gains' : 'loses') : null;
+  const moved = colour ? changeOf(colour) : 'same';
+  const change = moved === 'same' ? null : moved;
   const onDrop = (e: DragEvent) => {
     const id = e.dataTransfer.getData(USER_DRAG_TYPE);
     if (!id) return;
@@ -90,4 +91,3 @@ export const UnitNode = memo(function UnitNode({ data, selected, targetPosition 
   );
 });
 
-const rank = (d: string | null) => ({ Basic: 1, Local: 2, Deep: 3, Global: 4 })[d ?? ''] ?? 0;
