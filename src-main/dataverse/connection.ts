@@ -165,6 +165,31 @@ export class Connection {
     return { changed, deleted, deltaLink: last };
   }
 
+  /**
+   * Every row a FetchXML query returns, page by page: the fetch element's count and page, and the
+   * paging cookie each page hands on while more rows follow
+   * (https://learn.microsoft.com/power-apps/developer/data-platform/fetchxml/page-results). A query
+   * Dataverse gives no cookie for goes on by page number alone. `fetchXml` starts `<fetch` without
+   * page or paging-cookie: dynamics-web-api writes those per page.
+   */
+  async fetchAll<T = Record<string, unknown>>(collection: string, fetchXml: string, options: { what: string; onPage?: (rows: number) => void }): Promise<T[]> {
+    const out: T[] = [];
+    let pageNumber = 1;
+    let pagingCookie: string | undefined;
+    for (;;) {
+      const page = await this.send(`reading ${options.what}`, (api) =>
+        api.fetch<T>({ collection, fetchXml, pageNumber, ...(pagingCookie ? { pagingCookie } : {}), includeAnnotations: 'Microsoft.Dynamics.CRM.fetchxmlpagingcookie,Microsoft.Dynamics.CRM.morerecords' }),
+      );
+      if (!page || !Array.isArray(page.value)) throw new DataverseError(`reading ${options.what}: the answer has no "value" list`, null, null);
+      for (const row of page.value) out.push(row);
+      options.onPage?.(out.length);
+      const more = (page as { '@Microsoft.Dynamics.CRM.morerecords'?: unknown })['@Microsoft.Dynamics.CRM.morerecords'];
+      if (more !== true || page.value.length === 0) return out;
+      pagingCookie = page.PagingInfo?.cookie || undefined;
+      pageNumber = page.PagingInfo?.nextPage ?? pageNumber + 1;
+    }
+  }
+
   private async read<T>(collection: string, select: readonly string[], options: { filter?: string; onPage?: (rows: number) => void; trackChanges: boolean }): Promise<{ rows: T[]; deltaLink?: string }> {
     const out: T[] = [];
     let next: string | undefined;

@@ -3,8 +3,9 @@
  * the model holds it. Pure: no IO.
  *
  * - A role's copies (one per business unit below its own, parentrootroleid naming the root) become
- *   one role, keyed by the root copy's id; an assignment of a copy becomes an assignment of that
- *   role scoped to the copy's unit (null when it is the holder's own unit).
+ *   one role, keyed by the root copy's id; an assignment of a copy, read joined to the copy's root
+ *   role and unit, becomes an assignment of that role scoped to the copy's unit (null when it is
+ *   the holder's own unit).
  * - A role's privileges are named as the environment's privilege table spells them, at the depth
  *   PrivilegeDepth gives.
  * - Privileges on tables the built-in catalog does not know add those tables to the organization
@@ -24,13 +25,12 @@ export const rowSchemas = {
   systemusers: z.object({ systemuserid: guid, fullname: z.string().nullable(), domainname: z.string().nullable(), internalemailaddress: z.string().nullable().optional(), _businessunitid_value: guid, _parentsystemuserid_value: lookup, isdisabled: z.boolean().optional(), accessmode: z.number().int().optional() }),
   teams: z.object({ teamid: guid, name: z.string(), teamtype: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]), _businessunitid_value: guid, _administratorid_value: lookup, isdefault: z.boolean() }),
   teammemberships: z.object({ teamid: guid, systemuserid: guid }),
-  /** A role's copy in a business unit below its own: only what maps an assignment of the copy to the role. */
-  rolecopies: z.object({ roleid: guid, _businessunitid_value: guid, _parentrootroleid_value: guid }),
   roles: z.object({ roleid: guid, name: z.string(), _businessunitid_value: guid, _parentrootroleid_value: lookup, _parentroleid_value: lookup, isinherited: z.union([z.literal(0), z.literal(1)]).nullable().optional(), description: z.string().nullable().optional() }),
   privileges: z.object({ privilegeid: guid, name: z.string(), accessright: z.number().int(), canbebasic: z.boolean(), canbelocal: z.boolean(), canbedeep: z.boolean(), canbeglobal: z.boolean() }),
   privilegeobjecttypecodes: z.object({ _privilegeid_value: guid, objecttypecode: z.string() }),
-  systemuserroles: z.object({ systemuserid: guid, roleid: guid }),
-  teamroles: z.object({ teamid: guid, roleid: guid }),
+  /** An assignment of a role copy, with the copy's root role and unit from a link-entity to role aliased `role` (FetchXML returns its columns as alias.column). */
+  systemuserroles: z.object({ systemuserid: guid, roleid: guid, 'role.parentrootroleid': guid, 'role.businessunitid': guid }),
+  teamroles: z.object({ teamid: guid, roleid: guid, 'role.parentrootroleid': guid, 'role.businessunitid': guid }),
   fieldsecurityprofiles: z.object({ fieldsecurityprofileid: guid, name: z.string(), description: z.string().nullable().optional() }),
   fieldpermissions: z.object({ _fieldsecurityprofileid_value: guid, entityname: z.string(), attributelogicalname: z.string(), canread: z.union([z.literal(0), z.literal(4)]), cancreate: z.union([z.literal(0), z.literal(4)]), canupdate: z.union([z.literal(0), z.literal(4)]) }),
   /** A FetchXML aggregate's row: count grouped by ownerid and owningbusinessunit, under those aliases. */
@@ -62,10 +62,8 @@ export interface PulledEnvironment {
   readonly systemusers: readonly Rows<'systemusers'>[];
   readonly teams: readonly Rows<'teams'>[];
   readonly teammemberships: readonly Rows<'teammemberships'>[];
-  /** The root roles (no parent copy), with every column. */
+  /** The root roles (no parent copy), with every column; the copies are never read. */
   readonly roles: readonly Rows<'roles'>[];
-  /** Every other copy, narrow: a million rows in a large organization. */
-  readonly rolecopies: readonly Rows<'rolecopies'>[];
   readonly privileges: readonly Rows<'privileges'>[];
   readonly privilegeobjecttypecodes: readonly Rows<'privilegeobjecttypecodes'>[];
   /** Per root role id. */
@@ -81,17 +79,10 @@ export interface PulledEnvironment {
 
 const depthOf = (d: Rows<'roleprivilege'>['Depth']): Depth => (typeof d === 'number' ? DEPTHS[d] : /^\d$/.test(d) ? DEPTHS[Number(d)] : (d as Depth));
 
-/** Root role id of every role copy; a row with neither parent is its own root. */
-export function rootOfCopies(roles: readonly Rows<'roles'>[], copies: readonly Rows<'rolecopies'>[] = []): Map<string, { root: string; businessunitid: string }> {
-  const out = new Map<string, { root: string; businessunitid: string }>();
-  for (const r of roles) out.set(r.roleid, { root: r._parentrootroleid_value ?? r.roleid, businessunitid: r._businessunitid_value });
-  for (const r of copies) out.set(r.roleid, { root: r._parentrootroleid_value, businessunitid: r._businessunitid_value });
-  return out;
-}
-
 /** The organization file for what was pulled; fromInterchange() then checks every cross-table rule. */
 export function organizationFromEnvironment(env: PulledEnvironment): OrgFile {
-  const copies = rootOfCopies(env.roles, env.rolecopies);
+  const roots = env.roles.filter((r) => (r._parentrootroleid_value ?? r.roleid) === r.roleid);
+  const rootRoles = new Set(roots.map((r) => r.roleid));
   const privilegeName = new Map(env.privileges.map((p) => [p.privilegeid, p.name]));
   const tablesOf = new Map<string, string[]>();
   for (const t of env.privilegeobjecttypecodes) (tablesOf.get(t._privilegeid_value) ?? tablesOf.set(t._privilegeid_value, []).get(t._privilegeid_value)!).push(t.objecttypecode);
@@ -110,23 +101,21 @@ export function organizationFromEnvironment(env: PulledEnvironment): OrgFile {
   const userUnit = new Map(env.systemusers.map((u) => [u.systemuserid, u._businessunitid_value]));
   const teamUnit = new Map(env.teams.map((t) => [t.teamid, t._businessunitid_value]));
   const defaultTeams = new Set(env.teams.filter((t) => t.isdefault).map((t) => t.teamid));
-  const scope = (copy: string, holderUnit: string | undefined, what: string) => {
-    const c = copies.get(copy);
-    if (!c) throw new Error(`${what} holds role ${copy}, which the environment's roles do not list`);
-    return { roleid: c.root, businessunitid: c.businessunitid === holderUnit ? null : c.businessunitid };
+  const scope = (a: Rows<'systemuserroles'> | Rows<'teamroles'>, holderUnit: string | undefined, what: string) => {
+    const root = a['role.parentrootroleid'];
+    if (!rootRoles.has(root)) throw new Error(`${what} holds role ${a.roleid}, a copy of role ${root}, which the environment's roles do not list`);
+    return { roleid: root, businessunitid: a['role.businessunitid'] === holderUnit ? null : a['role.businessunitid'] };
   };
 
-  const roles = env.roles
-    .filter((r) => (r._parentrootroleid_value ?? r.roleid) === r.roleid)
-    .map((r) => {
-      const privileges: Record<string, Depth> = {};
-      for (const p of env.roleprivileges.get(r.roleid) ?? []) {
-        const name = privilegeName.get(p.PrivilegeId);
-        if (!name) throw new Error(`role ${r.name} (${r.roleid}) holds privilege ${p.PrivilegeId}, which the environment's privilege table does not list`);
-        privileges[name] = depthOf(p.Depth);
-      }
-      return { roleid: r.roleid, name: r.name, businessunitid: r._businessunitid_value, isinherited: (r.isinherited ?? 1), description: r.description ?? null, privileges };
-    });
+  const roles = roots.map((r) => {
+    const privileges: Record<string, Depth> = {};
+    for (const p of env.roleprivileges.get(r.roleid) ?? []) {
+      const name = privilegeName.get(p.PrivilegeId);
+      if (!name) throw new Error(`role ${r.name} (${r.roleid}) holds privilege ${p.PrivilegeId}, which the environment's privilege table does not list`);
+      privileges[name] = depthOf(p.Depth);
+    }
+    return { roleid: r.roleid, name: r.name, businessunitid: r._businessunitid_value, isinherited: (r.isinherited ?? 1), description: r.description ?? null, privileges };
+  });
 
   return {
     format: ORG_FORMAT,
@@ -145,8 +134,8 @@ export function organizationFromEnvironment(env: PulledEnvironment): OrgFile {
     teams: env.teams.map((t) => ({ teamid: t.teamid, name: t.name, teamtype: t.teamtype, businessunitid: t._businessunitid_value, administratorid: t._administratorid_value, isdefault: t.isdefault })),
     teammembership: env.teammemberships.filter((m) => !defaultTeams.has(m.teamid)).map((m) => ({ teamid: m.teamid, systemuserid: m.systemuserid })),
     roles,
-    systemuserroles: env.systemuserroles.map((a) => ({ systemuserid: a.systemuserid, ...scope(a.roleid, userUnit.get(a.systemuserid), `user ${a.systemuserid}`) })),
-    teamroles: env.teamroles.map((a) => ({ teamid: a.teamid, ...scope(a.roleid, teamUnit.get(a.teamid), `team ${a.teamid}`) })),
+    systemuserroles: env.systemuserroles.map((a) => ({ systemuserid: a.systemuserid, ...scope(a, userUnit.get(a.systemuserid), `user ${a.systemuserid}`) })),
+    teamroles: env.teamroles.map((a) => ({ teamid: a.teamid, ...scope(a, teamUnit.get(a.teamid), `team ${a.teamid}`) })),
     fieldsecurityprofiles: env.fieldsecurityprofiles.map((p) => ({
       fieldsecurityprofileid: p.fieldsecurityprofileid,
       name: p.name,

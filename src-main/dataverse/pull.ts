@@ -50,8 +50,6 @@ const SELECT = {
   roles: ['roleid', 'name', '_businessunitid_value', '_parentrootroleid_value', '_parentroleid_value', 'isinherited', 'description'],
   privileges: ['privilegeid', 'name', 'accessright', 'canbebasic', 'canbelocal', 'canbedeep', 'canbeglobal'],
   privilegeobjecttypecodes: ['_privilegeid_value', 'objecttypecode'],
-  systemuserrolescollection: ['systemuserid', 'roleid'],
-  teamrolescollection: ['teamid', 'roleid'],
   fieldsecurityprofiles: ['fieldsecurityprofileid', 'name', 'description'],
   fieldpermissions: ['_fieldsecurityprofileid_value', 'entityname', 'attributelogicalname', 'canread', 'cancreate', 'canupdate'],
 } as const;
@@ -91,17 +89,30 @@ function rowsOfState(state: OrgState, set: Trackable): Record<string, unknown>[]
   return [...state.teams.values()].map((t) => ({ teamid: t.teamid, name: t.name, teamtype: t.teamtype, _businessunitid_value: t.businessunitid, _administratorid_value: t.administratorid, isdefault: t.isdefault }));
 }
 
-/** Root roles have no parent copy; every other row of roles is a copy in a unit below. */
+/**
+ * Root roles have no parent copy; every other row of roles is a copy in a unit below (one per role
+ * and unit: most rows of a large organization), never read: the assignments come joined to theirs.
+ */
 const ROOT_ROLES = '_parentroleid_value eq null';
-const ROLE_COPIES = '_parentroleid_value ne null';
-const ROLE_COPY = ['roleid', '_businessunitid_value', '_parentrootroleid_value'];
+
+/**
+ * The role assignments, each joined to the copy it names (link-entity to role, columns back as
+ * role.column): the copy's root role and unit are what the model keeps
+ * (https://learn.microsoft.com/power-apps/developer/data-platform/fetchxml/join-tables).
+ */
+const ASSIGNMENTS = {
+  systemuserroles: { set: 'systemuserrolescollection', holder: 'systemuserid' },
+  teamroles: { set: 'teamrolescollection', holder: 'teamid' },
+} as const;
+const assignmentsFetch = (table: keyof typeof ASSIGNMENTS, pageSize: number) =>
+  `<fetch count="${pageSize}"><entity name="${table}"><attribute name="${ASSIGNMENTS[table].holder}"/><attribute name="roleid"/><link-entity name="role" from="roleid" to="roleid" link-type="inner" alias="role"><attribute name="parentrootroleid"/><attribute name="businessunitid"/></link-entity></entity></fetch>`;
 
 const KEY: Record<Trackable, string> = { businessunits: 'businessunitid', systemusers: 'systemuserid', teams: 'teamid' };
 
 export async function pullEnvironment(connection: Connection, onProgress: (p: PullProgress) => void = () => {}, options: PullOptions = {}): Promise<PullResult> {
   const tables = Object.keys(SELECT) as (keyof typeof SELECT)[];
   const countTables = options.counts ?? [];
-  const of = tables.length + 3 + (countTables.length ? 1 : 0);
+  const of = tables.length + 4 + (countTables.length ? 1 : 0);
   let done = 0;
   // Which tables the environment tracks changes of (EntityMetadata.ChangeTrackingEnabled).
   const tracked = new Set<string>();
@@ -147,16 +158,16 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
     onProgress({ table: set, rows: rows.length, done, of });
     return rows;
   };
-  // A role's copies (one per unit below its own) are most of the rows of a large organization: read narrow.
-  const readCopies = async () => {
-    const rows = await connection.all('roles', ROLE_COPY, { filter: ROLE_COPIES, onPage: (n) => onProgress({ table: 'roles (copies)', rows: n, done, of }) });
+  const readAssignments = async (table: keyof typeof ASSIGNMENTS) => {
+    const { set } = ASSIGNMENTS[table];
+    const rows = await connection.fetchAll(set, assignmentsFetch(table, connection.pageSize), { what: `${set} joined to role`, onPage: (n) => onProgress({ table: set, rows: n, done, of }) });
     done++;
-    onProgress({ table: 'roles (copies)', rows: rows.length, done, of });
+    onProgress({ table: set, rows: rows.length, done, of });
     return rows;
   };
   // Tables are read side by side; the connection bounds how many requests are in flight.
-  const [entries, copyRows] = await Promise.all([Promise.all(tables.map(async (t) => [t, await read(t)] as const)), readCopies()]);
-  const raw = Object.fromEntries(entries) as Record<keyof typeof SELECT, unknown[]>;
+  const [entries, userRoleRows, teamRoleRows] = await Promise.all([Promise.all(tables.map(async (t) => [t, await read(t)] as const)), readAssignments('systemuserroles'), readAssignments('teamroles')]);
+  const raw = { ...(Object.fromEntries(entries) as Record<keyof typeof SELECT, unknown[]>), systemuserrolescollection: userRoleRows, teamrolescollection: teamRoleRows };
   const roles = parseRows('roles', raw.roles);
   const rootRoles = roles.filter((r) => (r._parentrootroleid_value ?? r.roleid) === r.roleid);
 
@@ -191,7 +202,6 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
     teams: parseRows('teams', raw.teams),
     teammemberships: parseRows('teammemberships', raw.teammemberships),
     roles,
-    rolecopies: parseRows('rolecopies', copyRows),
     privileges: parseRows('privileges', raw.privileges),
     privilegeobjecttypecodes: parseRows('privilegeobjecttypecodes', raw.privilegeobjecttypecodes),
     roleprivileges,
@@ -205,7 +215,7 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
   const file = organizationFromEnvironment(env);
   const state = fromInterchange(file);
   if (!state.ok) throw new DataverseError(`the environment's security model does not hold together: ${state.error.message}${state.error.path ? ` (at ${state.error.path})` : ''}`, null, null);
-  const counts = { ...Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.length])), rolecopies: copyRows.length };
+  const counts = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.length]));
   let pulledState = state.value;
   const recordCounts: Record<string, number> = {};
   const countsMissing: string[] = [];

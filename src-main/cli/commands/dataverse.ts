@@ -133,7 +133,7 @@ async function status(argv: string[]): Promise<void> {
   if (!link) return print(`${String(values.vault)} has not been pulled from a Dataverse environment; roleatlas dataverse pull --vault PATH --env URL does it\n${who}`);
   const counted = Object.entries(link.recordcounts ?? {});
   const records = counted.length ? `Records counted (per owner, for previews): ${counted.map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}` : 'No records counted; dataverse pull --counts TABLE,... counts them';
-  print(`Pulled from ${link.env} at ${link.pulledat}: ${link.counts.systemusers ?? 0} user(s), ${(link.counts.roles ?? 0) + (link.counts.rolecopies ?? 0)} role row(s) (copies per business unit included), ${Object.keys(link.privileges).length} privileges; ${staged} staged change(s)\n${records}\n${who}`);
+  print(`Pulled from ${link.env} at ${link.pulledat}: ${link.counts.systemusers ?? 0} user(s), ${link.counts.roles ?? 0} role(s), ${Object.keys(link.privileges).length} privileges; ${staged} staged change(s)\n${records}\n${who}`);
 }
 
 const requestText = (r: PlannedRequest) => `${r.method} ${r.path}${r.body ? ` ${JSON.stringify(r.body)}` : ''}`;

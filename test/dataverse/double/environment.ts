@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { OrgState } from '../../../src-main/core/model/org';
 import { addPair, guidFor, removePair, restorePair, seedFrom, type Intersect, type Row, type SeedData } from './seed';
 import { answerAggregate, FetchXmlError, parseAggregate } from './aggregate';
+import { annotationAsked, pageOf, pagingCookie, parseRowQuery } from './fetchRows';
 import { BatchFormatError, boundaryOf, parseBatch, writeBatchResponse, type BatchHttpResponse, type BatchResponsePart } from './multipart';
 
 export const API_PATH = '/api/data/v9.2/';
@@ -365,9 +366,10 @@ export class DataverseEnvironment {
     return json(200, { '@odata.context': `${API_PATH}$metadata#EntityDefinitions(${select ?? ''})/$entity`, ...out });
   }
 
-  /** GET {set}?fetchXml=: an aggregate over the table's records (see aggregate.ts). */
+  /** GET {set}?fetchXml=: an aggregate over the table's records (see aggregate.ts), or an assignment table's rows joined to role (fetchRows.ts). */
   private fetchXml(set: string, xml: string, headers: Request['headers']): Response {
     try {
+      if (!/^\s*<fetch\b[^>]*\baggregate=["']true["']/.test(xml)) return this.fetchRows(set, xml, headers);
       const q = parseAggregate(xml);
       const def = this.data.tables.get(q.entity);
       if (!def) throw notFound(`Entity With LogicalName = ${q.entity}`);
@@ -381,6 +383,71 @@ export class DataverseEnvironment {
       if (e instanceof FetchXmlError) throw new WebApiError(e.status, e.code, e.message);
       throw e;
     }
+  }
+
+  /** Each assignment table's primary keys in order (what paging follows), kept until its rows change. */
+  private sortedKeys = new Map<Intersect, { changes: number; ids: string[] }>();
+
+  private keysOf(t: Intersect): string[] {
+    const kept = this.sortedKeys.get(t);
+    if (kept && kept.changes === t.changes) return kept.ids;
+    const ids = [...t.rows.keys()].sort();
+    this.sortedKeys.set(t, { changes: t.changes, ids });
+    return ids;
+  }
+
+  /** Rows of systemuserroles or teamroles, each joined to the role copy it names (see fetchRows.ts). */
+  private fetchRows(set: string, xml: string, headers: Request['headers']): Response {
+    const tables: Record<string, Intersect> = { systemuserroles: this.data.systemuserroles, teamroles: this.data.teamroles };
+    const q = parseRowQuery(xml, (entity) => tables[entity]?.idField ?? `${entity}id`);
+    const t = tables[q.entity];
+    if (!t) throw new FetchXmlError(501, '0x80060888', `The double answers row FetchXML over systemuserroles and teamroles only (not ${q.entity})`);
+    const def = this.data.tables.get(q.entity)!;
+    if (def.EntitySetName !== set) throw badRequest(`The FetchXML queries ${q.entity}, but the request addresses the entity set ${set}; send it to ${def.EntitySetName}`, '0x80060888');
+    const own = new Set([t.idField, t.a, t.b]);
+    for (const a of q.attributes) if (!own.has(a)) throw badRequest(`'${q.entity}' entity doesn't contain attribute with Name = '${a}'.`, '0x80041103');
+    const ROLE_COLUMNS = ['roleid', 'name', 'businessunitid', 'parentroleid', 'parentrootroleid'];
+    if (q.link) {
+      if (q.link.to !== t.b || q.link.from !== 'roleid') throw new FetchXmlError(501, '0x80060888', `The double joins ${q.entity}.${t.b} to role.roleid only`);
+      for (const a of q.link.attributes) if (!ROLE_COLUMNS.includes(a)) throw badRequest(`'role' entity doesn't contain attribute with Name = '${a}'.`, '0x80041103');
+    }
+    const lookupNamed = annotationAsked(headers.prefer, 'Microsoft.Dynamics.CRM.lookuplogicalname');
+    const formatted = annotationAsked(headers.prefer, 'OData.Community.Display.V1.FormattedValue');
+    const ids = this.keysOf(t);
+    const { from, to, more } = pageOf(ids, q);
+    const value: Row[] = [];
+    for (let i = from; i < to; i++) {
+      const r = t.rows.get(ids[i])!;
+      const out: Row = { [t.idField]: r[t.idField] };
+      for (const a of q.attributes) out[a] = r[a];
+      if (q.link) {
+        const copy = this.copies.get(r[t.b] as string);
+        const root = copy ? this.data.roles.get(copy.root) : undefined;
+        if (!copy || !root) continue;
+        const columns: Record<string, { value: string | null; table?: string; label?: string }> = {
+          roleid: { value: copy.roleid },
+          name: { value: root.name },
+          businessunitid: { value: copy.businessunitid, table: 'businessunit', label: String(this.data.businessunits.get(copy.businessunitid)?.name ?? '') },
+          parentroleid: { value: copy.parentroleid, table: 'role', label: root.name },
+          parentrootroleid: { value: root.roleid, table: 'role', label: root.name },
+        };
+        for (const a of q.link.attributes) {
+          const c = columns[a];
+          const key = `${q.link.alias}.${a}`;
+          out[key] = c.value;
+          if (c.table && c.value !== null) {
+            if (formatted) out[`${key}@OData.Community.Display.V1.FormattedValue`] = c.label;
+            if (lookupNamed) out[`${key}@Microsoft.Dynamics.CRM.lookuplogicalname`] = c.table;
+          }
+        }
+      }
+      value.push(out);
+    }
+    const body: Record<string, unknown> = { '@odata.context': `${API_PATH}$metadata#${set}`, value };
+    if (annotationAsked(headers.prefer, 'Microsoft.Dynamics.CRM.morerecords')) body['@Microsoft.Dynamics.CRM.morerecords'] = more;
+    if (more && to > from && annotationAsked(headers.prefer, 'Microsoft.Dynamics.CRM.fetchxmlpagingcookie')) body['@Microsoft.Dynamics.CRM.fetchxmlpagingcookie'] = pagingCookie(q.page, t.idField, ids[from], ids[to - 1]);
+    const asked = /odata\.include-annotations="?[^";]*"?/.exec(headers.prefer ?? '')?.[0];
+    return json(200, body, asked ? { 'Preference-Applied': asked } : {});
   }
 
   /** Business units numbered in a depth-first tour, so "at or under" is two comparisons; rebuilt after a write. */

@@ -54,6 +54,8 @@ export interface Intersect {
   readonly byPair: Map<string, string>;
   /** The b side of each row by its a side (a user's roles, a team's members) without a scan of every row. */
   readonly byA: Map<string, Set<string>>;
+  /** Bumped on every change, so a reader may keep what it built from the rows until the next one. */
+  changes: number;
 }
 
 /** A table's definition as EntityDefinitions answers it. */
@@ -97,7 +99,7 @@ export interface SeedData {
   readonly teamprofiles: Intersect;
 }
 
-export const intersect = (set: string, idField: string, a: string, b: string): Intersect => ({ set, idField, a, b, rows: new Map(), byPair: new Map(), byA: new Map() });
+export const intersect = (set: string, idField: string, a: string, b: string): Intersect => ({ set, idField, a, b, rows: new Map(), byPair: new Map(), byA: new Map(), changes: 0 });
 
 export function addPair(t: Intersect, a: string, b: string, version: number): string | null {
   const pair = `${a}|${b}`;
@@ -111,6 +113,7 @@ export function addPair(t: Intersect, a: string, b: string, version: number): st
 export function restorePair(t: Intersect, row: Row): void {
   const a = row[t.a] as string;
   const b = row[t.b] as string;
+  t.changes++;
   t.rows.set(row[t.idField] as string, row);
   t.byPair.set(`${a}|${b}`, row[t.idField] as string);
   (t.byA.get(a) ?? t.byA.set(a, new Set()).get(a)!).add(b);
@@ -121,6 +124,7 @@ export function removePair(t: Intersect, a: string, b: string): Row | null {
   const id = t.byPair.get(pair);
   if (!id) return null;
   const row = t.rows.get(id)!;
+  t.changes++;
   t.rows.delete(id);
   t.byPair.delete(pair);
   t.byA.get(a)?.delete(b);

@@ -36,7 +36,7 @@ export function pushHeadline(push: DataversePushDto): string {
 }
 
 const COUNTED = ['businessunits', 'systemusers', 'teams', 'roles', 'fieldsecurityprofiles'] as const;
-const LABEL: Record<(typeof COUNTED)[number], string> = { businessunits: 'business units', systemusers: 'users', teams: 'teams', roles: 'role rows (a copy per business unit)', fieldsecurityprofiles: 'field security profiles' };
+const LABEL: Record<(typeof COUNTED)[number], string> = { businessunits: 'business units', systemusers: 'users', teams: 'teams', roles: 'roles', fieldsecurityprofiles: 'field security profiles' };
 
 /** What the last pull held, in words: "13 business units, 40 users, …". */
 export function heldText(counts: Readonly<Record<string, number>>, privileges: number): string {
