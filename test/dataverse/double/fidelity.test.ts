@@ -41,6 +41,39 @@ describe('the Dataverse double, through dynamics-web-api', () => {
     expect(all.value[0]['@odata.etag']).toMatch(/^W\/"\d+"$/);
   });
 
+  // Join tables using FetchXml (link-entity) and Page results using FetchXml, on Microsoft Learn.
+  const ASSIGNMENTS_JOINED = (count: number) =>
+    `<fetch count="${count}"><entity name="systemuserroles"><attribute name="systemuserid"/><attribute name="roleid"/><link-entity name="role" from="roleid" to="roleid" link-type="inner" alias="role"><attribute name="parentrootroleid"/><attribute name="businessunitid"/></link-entity></entity></fetch>`;
+
+  it('returns user role assignments joined to their role copy as role.column, with the lookup annotations asked for', async () => {
+    const first = await api.fetch<Record<string, unknown>>({ collection: 'systemuserrolescollection', fetchXml: ASSIGNMENTS_JOINED(3), includeAnnotations: '*' });
+    expect(first.value).toHaveLength(3);
+    const row = first.value[0];
+    expect(row.systemuserroleid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(row['role.parentrootroleid@Microsoft.Dynamics.CRM.lookuplogicalname']).toBe('role');
+    expect(row['role.businessunitid@Microsoft.Dynamics.CRM.lookuplogicalname']).toBe('businessunit');
+    const root = [...org.roles.values()].find((r) => guidFor(r.roleid) === row['role.parentrootroleid'])!;
+    expect(row['role.parentrootroleid@OData.Community.Display.V1.FormattedValue']).toBe(root.name);
+    expect(first['@Microsoft.Dynamics.CRM.morerecords']).toBe(true);
+  });
+
+  it('pages the joined assignments by the fetchxmlpagingcookie it hands out, every assignment once with its root role and the unit of the copy held', async () => {
+    const all = await api.fetchAll<Record<string, unknown>>({ collection: 'systemuserrolescollection', fetchXml: ASSIGNMENTS_JOINED(4), includeAnnotations: 'Microsoft.Dynamics.CRM.fetchxmlpagingcookie' });
+    const held = (a: { systemuserid: string; roleid: string; businessunitid: string | null }) => `${guidFor(a.systemuserid)} ${guidFor(a.roleid)} ${guidFor(a.businessunitid ?? org.systemusers.get(a.systemuserid)!.businessunitid)}`;
+    expect(all.value.map((r) => `${String(r.systemuserid)} ${String(r['role.parentrootroleid'])} ${String(r['role.businessunitid'])}`).sort()).toEqual([...org.systemuserroles.values()].map(held).sort());
+    expect(double.env.log.filter((r) => r.path.startsWith('systemuserrolescollection?fetchXml=')).length).toBeGreaterThan(2);
+  });
+
+  it('ignores a paging cookie sent for another page than the one after it, and refuses a column the table does not have', async () => {
+    const first = await api.fetch<Record<string, unknown>>({ collection: 'systemuserrolescollection', fetchXml: ASSIGNMENTS_JOINED(2), includeAnnotations: 'Microsoft.Dynamics.CRM.fetchxmlpagingcookie' });
+    const byNumber = await api.fetch<Record<string, unknown>>({ collection: 'systemuserrolescollection', fetchXml: ASSIGNMENTS_JOINED(2), pageNumber: 3 });
+    const staleCookie = await api.fetch<Record<string, unknown>>({ collection: 'systemuserrolescollection', fetchXml: ASSIGNMENTS_JOINED(2), pageNumber: 3, pagingCookie: first.PagingInfo!.cookie });
+    expect(staleCookie.value.map((r) => r.systemuserroleid)).toEqual(byNumber.value.map((r) => r.systemuserroleid));
+    const err = await failure(api.fetch({ collection: 'systemuserrolescollection', fetchXml: '<fetch><entity name="systemuserroles"><attribute name="fullname"/></entity></fetch>' }));
+    expect(err.status).toBe(400);
+    expect(err.message).toContain("'systemuserroles' entity doesn't contain attribute with Name = 'fullname'");
+  });
+
   it('keeps a copy of every role in each business unit below its own, pointing at the root role', async () => {
     const root = byName('Salesperson');
     const copies = await api.retrieveAll({ collection: 'roles', select: ['roleid', '_businessunitid_value', '_parentrootroleid_value', '_parentroleid_value'], filter: `_parentrootroleid_value eq ${guidFor(root.roleid)}` });
