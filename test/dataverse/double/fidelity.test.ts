@@ -54,7 +54,7 @@ describe('the Dataverse double, through dynamics-web-api', () => {
     expect(row['role.businessunitid@Microsoft.Dynamics.CRM.lookuplogicalname']).toBe('businessunit');
     const root = [...org.roles.values()].find((r) => guidFor(r.roleid) === row['role.parentrootroleid'])!;
     expect(row['role.parentrootroleid@OData.Community.Display.V1.FormattedValue']).toBe(root.name);
-    expect(first['@Microsoft.Dynamics.CRM.morerecords']).toBe(true);
+    expect((first as unknown as Record<string, unknown>)['@Microsoft.Dynamics.CRM.morerecords']).toBe(true);
   });
 
   it('pages the joined assignments by the fetchxmlpagingcookie it hands out, every assignment once with its root role and the unit of the copy held', async () => {
