@@ -1,9 +1,10 @@
 /** Starting a real server on loopback for tests: embedded database, or DATABASE_URL in a schema of its own. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { afterAll } from 'vitest';
 import type { OrgState } from '../src-main/core/model/org';
 import { applyAll } from '../src-main/core/commands/apply';
 import { PREDEFINED_ROLES, expandPrivileges } from '../src-main/core/catalog/seedRoles';
@@ -27,8 +28,20 @@ export interface TestStorage {
 
 export function newStorage(backend: Backend): TestStorage {
   if (backend === 'postgres') return { backend, databaseUrl: process.env.DATABASE_URL, schema: `t_${randomBytes(6).toString('hex')}` };
-  return { backend, dataDir: mkdtempSync(join(tmpdir(), 'roleatlas-server-')) };
+  const dataDir = mkdtempSync(join(tmpdir(), 'roleatlas-server-'));
+  dataDirs.add(dataDir);
+  return { backend, dataDir };
 }
+
+/**
+ * A test may stop and start its server on the same data, so a data directory lives as long as the
+ * test file; each holds an embedded PostgreSQL cluster (~40 MB), and a full run makes over a hundred.
+ */
+const dataDirs = new Set<string>();
+afterAll(() => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  dataDirs.clear();
+});
 
 export interface TestServer {
   readonly url: string;

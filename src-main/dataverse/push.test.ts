@@ -144,7 +144,7 @@ describe('pushing a staged change set to the environment', () => {
     const plan = await planPush([{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }], ctx);
     const err = (await sendPush(c, plan).catch((e: Error) => e)) as PushConflict;
     expect(err).toBeInstanceOf(PushConflict);
-    expect(err.message).toMatch(/^conflict: the name of team Escalations is "Escalations \(Americas\)" in the environment but "Escalations" in the vault \(command 1 would set name\); Dataverse: .*The version of the existing record doesn't match the RowVersion property provided\.; change set 1 of 1 \(commands 1–1\) applied nothing, and no change set before it; pull again/);
+    expect(err.message).toMatch(/^conflict: the name of team Escalations is "Escalations \(Americas\)" in the environment but "Escalations" in the vault \(command 1 would set name\); Dataverse: .*The version of the existing record doesn't match the RowVersion property provided; change set 1 of 1 \(commands 1–1\) applied nothing, and no change set before it; pull again/);
     expect(double!.env.data.teams.get(escalations.teamid)!.name).toBe('Escalations (Americas)');
   });
 

@@ -42,9 +42,12 @@ async function conflictOf(c: Connection, slice: readonly PlannedRequest[], error
         : `${m.what} was changed in the environment since the pull (other columns than ${Object.keys(m.vault).join(', ')}, which command ${r.command + 1} would set)`,
     );
   }
-  const text = lines.length ? `conflict: ${lines.join('; ')}; Dataverse: ${error.message}` : `conflict: ${error.message}`;
+  const text = lines.length ? `conflict: ${lines.join('; ')}; Dataverse: ${clause(error.message)}` : `conflict: ${clause(error.message)}`;
   return new PushConflict(`${text}; ${where}; pull again to see the environment's values, then push`, fields, error.status, error.code);
 }
+
+/** Dataverse's sentence as a clause of ours: its words, without the full stop before our "; …". */
+const clause = (message: string) => message.replace(/\.\s*$/, '');
 
 /** An answer that says nothing of what was done: no answer at all, or a server fault. */
 export const unanswered = (e: DataverseError) => e.status === null || e.status >= 500;
@@ -79,14 +82,14 @@ export async function sendPush(c: Connection, requests: readonly PlannedRequest[
       } catch (e) {
         const d = asDataverseError(e);
         if (d.status === 412) throw await conflictOf(c, slice, d, nothing);
-        if (!unanswered(d)) throw new DataverseError(`${d.message}; ${nothing}`, d.status, d.code);
-        if (attempt >= retries) throw new DataverseError(`${d.message}; whether ${where} was applied could not be told${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
+        if (!unanswered(d)) throw new DataverseError(`${clause(d.message)}; ${nothing}`, d.status, d.code);
+        if (attempt >= retries) throw new DataverseError(`${clause(d.message)}; whether ${where} was applied could not be told${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
         retried++;
         let held: boolean[];
         try {
           held = await inEffect(c, slice);
         } catch (r) {
-          throw new DataverseError(`${d.message}; whether ${where} was applied could not be told (reading it back failed: ${asDataverseError(r).message})${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
+          throw new DataverseError(`${clause(d.message)}; whether ${where} was applied could not be told (reading it back failed: ${asDataverseError(r).message})${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
         }
         const rest = slice.filter((_, k) => !held[k]);
         alreadyInEffect += slice.length - rest.length;

@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { DataverseConflictDto, DataversePlanDto, DataversePullJobDto, DataversePushDto, DataverseSettingsDto, DataverseStatusDto } from '../bridge/channels/dataverseLink';
 import { ok, refused, type Result } from '../core/result';
 import { Connection, DataverseError, type ConnectionOptions } from '../dataverse/connection';
-import { MAX_BATCH, PushConflict, type PlannedRequest } from '../dataverse/push';
+import { MAX_BATCH, PushConflict, show, type PlannedRequest } from '../dataverse/push';
 import { unanswered } from '../dataverse/pushSend';
 import { planStagedPush, pullIntoVault, pushStaged, type PushPlan } from '../dataverse/vaultLink';
 import type { Vault } from '../vault/vault';
@@ -245,5 +245,4 @@ function changeSetsOf(pending: readonly PlannedRequest[]): { index: number; firs
   return out;
 }
 
-const side = (v: unknown) => JSON.stringify(v ?? null);
-const conflictDto = (c: PushConflict['fields'][number]): DataverseConflictDto => ({ what: c.what, field: c.field, environment: side(c.environment), vault: side(c.vault) });
+const conflictDto = (c: PushConflict['fields'][number]): DataverseConflictDto => ({ what: c.what, field: c.field, environment: show(c.environment), vault: show(c.vault) });
