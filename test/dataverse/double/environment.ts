@@ -263,7 +263,10 @@ export class DataverseEnvironment {
         // another filter's matches are kept until the roles change.
         const root = filterText ? /(?:^|\s)_parentrootroleid_value eq ([0-9a-fA-F-]{36})(?:\s|$)/.exec(filterText)?.[1]?.toLowerCase() : undefined;
         let ids = this.copyOrder;
-        if (root && !/\bor\b/i.test(filterText!)) {
+        if (filterText?.trim() === '_parentroleid_value eq null') {
+          // The root copies are the roles themselves: a pull asks for them alone, and Dataverse would not scan every copy for it either.
+          ids = [...this.data.roles.keys()].filter((id) => this.copies.get(id)?.parentroleid === null);
+        } else if (root && !/\bor\b/i.test(filterText!)) {
           const candidates = [...this.data.businessunits.keys()].map((bu) => this.copyByRootUnit.get(`${root}|${bu}`)).filter((id): id is string => id !== undefined);
           ids = filter ? candidates.filter((id) => filter(this.roleRow(id))) : candidates;
         } else if (filter) {
