@@ -6,6 +6,8 @@
  * - dataverse_delta_pull_100_ms: the second pull after 100 changes in the environment (40 users,
  *   30 team renames, 30 members taken out of teams): the tracked tables asked for changes only,
  *   the others read in full, the differences turned into commands;
+ * - dataverse_*_double_ms: of each pull, the time the double itself spent answering (it runs in
+ *   the same process): the rest is the client and loopback;
  * - dataverse_429_storm_ms: the full pull again with every third request answered 429 with a
  *   short Retry-After, against the ideal (the unthrottled pull plus the waits, which overlap
  *   across the requests in flight).
@@ -31,10 +33,21 @@ export async function benchDataversePull(state: OrgState): Promise<Record<string
   try {
     const connect = () => new Connection({ url: double.url, token: async () => 'bench-token' });
     const counts = [...DEFAULT_COUNT_TABLES];
+    let doubleMs = 0;
+    const answer = double.env.handleHttp.bind(double.env);
+    double.env.handleHttp = (req) => {
+      const started = performance.now();
+      try {
+        return answer(req);
+      } finally {
+        doubleMs += performance.now() - started;
+      }
+    };
 
     let t = performance.now();
     const full = await pullEnvironment(connect(), () => {}, { counts, skipMissingCounts: true });
     const fullMs = performance.now() - t;
+    const fullDoubleMs = doubleMs;
     const countedRecords = Object.values(full.recordCounts).reduce((a, b) => a + b, 0);
 
     // 100 changes in the environment, through the Web API the double answers.
@@ -55,12 +68,14 @@ export async function benchDataversePull(state: OrgState): Promise<Record<string
       send('DELETE', `teams(${m.teamid})/teammembership_association(${m.systemuserid})/$ref`);
     }
 
+    doubleMs = 0;
     t = performance.now();
     const delta = await pullEnvironment(connect(), () => {}, { since: { state: full.state, deltaLinks: full.deltaLinks } });
     const commands = commandsBetween(full.state, delta.state);
     const applied = applyAll(full.state, commands);
     if (!applied.ok) throw new Error(applied.error.message);
     const deltaMs = performance.now() - t;
+    const deltaDoubleMs = doubleMs;
 
     double.env.throttle = { every: 3, retryAfterSeconds: RETRY_AFTER_S };
     const stormConnection = connect();
@@ -73,10 +88,12 @@ export async function benchDataversePull(state: OrgState): Promise<Record<string
 
     return {
       dataverse_full_pull_ms: round(fullMs, 0),
+      dataverse_full_pull_double_ms: round(fullDoubleMs, 0),
       dataverse_full_pull_requests: full.requests,
       dataverse_full_pull_rows: Object.values(full.counts).reduce((a, b) => a + b, 0),
       dataverse_counted_records: countedRecords,
       dataverse_delta_pull_100_ms: round(deltaMs, 0),
+      dataverse_delta_pull_double_ms: round(deltaDoubleMs, 0),
       dataverse_delta_pull_commands: commands.length,
       dataverse_delta_pull_requests: delta.requests,
       dataverse_429_storm_ms: round(stormMs, 0),
