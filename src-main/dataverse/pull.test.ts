@@ -64,6 +64,24 @@ describe('pulling an environment into the model', () => {
     expect([...pulled.state.systemuserroles.values()].every((a) => a.businessunitid === null)).toBe(true);
   });
 
+  it('reads every role assignment page after page, and one of a copy in another unit comes back scoped to that unit', async () => {
+    const org = demoOrganization();
+    double = await startDataverseDouble(org);
+    const user = [...org.systemusers.values()].find((u) => u.parentsystemuserid !== null)!;
+    const role = [...org.roles.values()].find((r) => org.businessunits.get(r.businessunitid)!.parentbusinessunitid === null)!;
+    const elsewhere = [...org.businessunits.values()].find((u) => u.businessunitid !== user.businessunitid)!;
+    const copy = double.env.roleCopyId(guidFor(role.roleid), guidFor(elsewhere.businessunitid))!;
+    const associated = double.env.handle({ method: 'POST', path: `systemusers(${guidFor(user.systemuserid)})/systemuserroles_association/$ref`, headers: {}, body: JSON.stringify({ '@odata.id': `${double.url}/api/data/v9.2/roles(${copy})` }) });
+    expect(associated.status).toBe(204);
+    const pulled = await pullEnvironment(connect(double.url, { pageSize: 7 }));
+    const want = asInEnvironment(org).userRoles;
+    want.add(`${guidFor(user.systemuserid)}|${guidFor(role.roleid)}|${guidFor(elsewhere.businessunitid)}`);
+    expect(asInEnvironment(pulled.state).userRoles).toEqual(want);
+    const pages = double.env.log.filter((r) => r.path.startsWith('systemuserrolescollection?fetchXml='));
+    expect(pages.length).toBe(Math.ceil(want.size / 7));
+    expect(pages.slice(1).every((r) => decodeURIComponent(r.path).includes('paging-cookie='))).toBe(true);
+  });
+
   it('keeps each privilege id so a push can name it', async () => {
     double = await startDataverseDouble(demoOrganization());
     const pulled = await pullEnvironment(connect(double.url));
