@@ -8,6 +8,7 @@ type SignInHandlers = { readonly [C in keyof typeof dataverseChannels]: Handler<
 export function dataverseHandlers(signIn: DataverseSignIn): SignInHandlers {
   return {
     'dataverse:signIn': async ({ env, clientId, authority }) => answer(await signIn.signIn({ env, clientId, authority })),
+    'dataverse:cancelSignIn': () => answer(signIn.cancelSignIn()),
     'dataverse:signOut': () => answer(signIn.signOut()),
     'dataverse:account': () => value(signIn.account()),
   };

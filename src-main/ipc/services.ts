@@ -4,7 +4,7 @@ import type { OrgSession } from '../session/orgSession';
 import type { VaultControl } from '../session/workspace';
 
 /** What the handlers use of the Dataverse sign-in (tests stand in for it with a token the Dataverse double accepts). */
-export type DataverseSignIn = Pick<DataverseSignInService, 'signIn' | 'signOut' | 'account' | 'token'>;
+export type DataverseSignIn = Pick<DataverseSignInService, 'signIn' | 'cancelSignIn' | 'signOut' | 'account' | 'token'>;
 
 /** What the handlers work on; register.ts builds it (memoryServices, vaultServices) and hands each area its part. */
 export interface Services {

@@ -148,6 +148,21 @@ describe('signing in to Dataverse from the app', () => {
     expect(await a.call('dataverse:account', {})).toEqual({ ok: true, value: { available: true, account: null } });
   });
 
+  it('cancels a browser sign-in the admin gave up on: it says so, keeps nothing and closes the loopback port', async () => {
+    const a = await app();
+    expect(await a.call('dataverse:cancelSignIn', {})).toMatchObject({ ok: false, error: { code: 'nothing-to-cancel' } });
+    const waiting = a.call('dataverse:signIn', signInRequest());
+    await expect.poll(() => a.desktop.external.length).toBe(1);
+    expect(await a.call('dataverse:cancelSignIn', {})).toEqual({ ok: true, value: { available: true, account: null } });
+    expect(await waiting).toMatchObject({ ok: false, error: { code: 'cancelled', message: expect.stringContaining('was cancelled; nothing was kept') } });
+    const loopback = new URL(a.desktop.external[0]).searchParams.get('redirect_uri')!;
+    await expect(fetch(loopback)).rejects.toThrow();
+    expect(await a.call('dataverse:account', {})).toEqual({ ok: true, value: { available: true, account: null } });
+    // Signing in again works: the cancelled one no longer counts as waiting.
+    a.desktop.onExternal = (url) => void finishInBrowser(url);
+    expect(await a.call('dataverse:signIn', signInRequest())).toMatchObject({ ok: true, value: { account: { username: TEST_ACCOUNT.username } } });
+  });
+
   it('refuses to sign in while the vault is locked, before opening the browser', async () => {
     const a = await app();
     a.workspace.lock();

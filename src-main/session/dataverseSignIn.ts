@@ -34,6 +34,7 @@ export class DataverseSignInService implements DataverseTokens {
   private client: EntraSignIn | null = null;
   /** A browser sign-in waiting for the admin: a second one would open a second page and port. */
   private signingIn = false;
+  private waiting: EntraSignIn | null = null;
   private readonly store: SignInStore | null;
 
   constructor(private readonly o: DataverseSignInOptions) {
@@ -61,12 +62,20 @@ export class DataverseSignInService implements DataverseTokens {
       store.read();
       // A sign-in to another environment or app registration replaces the one kept once it succeeds (the cache plugin writes it then).
       const client = new EntraSignIn(settings, store, this.o);
+      this.waiting = client;
       await client.withBrowser(this.o.openBrowser);
       this.client = client;
       return this.account();
     }).finally(() => {
       this.signingIn = false;
+      this.waiting = null;
     });
+  }
+
+  /** Gives up the browser sign-in waiting for the admin: it then answers 'cancelled', and nothing is kept. */
+  cancelSignIn(): Result<DataverseAccountDto> {
+    if (!this.waiting?.cancel()) return refused('nothing-to-cancel', 'no sign-in is waiting in the browser');
+    return ok(this.account());
   }
 
   signOut(): Result<DataverseAccountDto> {

@@ -1,4 +1,4 @@
-import { applyAll, batchRefusal, withIds } from '../core/commands/apply';
+import { applyAll, batchRefusal, isBatchRefusal, withIds } from '../core/commands/apply';
 import type { ChangedDto, HistoryDto, OrgSummaryDto } from '../bridge/contract';
 import type { Command } from '../core/commands/schema';
 import { MemoryStore, type ModelStore } from './modelStore';
@@ -53,7 +53,7 @@ export class OrgSession {
   apply(command: unknown): Applied {
     const r = this.commit([command]);
     // One command is refused in its own words, its path inside the command (roleid, not commands[0].roleid).
-    if (!r.ok) return { ok: false, error: { ...r.error, path: r.error.path?.replace(/^commands\[0\]\.?/, '') || undefined } };
+    if (!r.ok && isBatchRefusal(r.error)) return { ok: false, error: r.error.cause };
     return r;
   }
 

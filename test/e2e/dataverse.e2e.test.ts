@@ -201,10 +201,8 @@ describe.skipIf(!hasChromium)('signing in to Dataverse from the Dataverse screen
     if (vaultDir) rmSync(vaultDir, { recursive: true, force: true });
   });
 
-  it('signs in through the system browser with the saved client id and authority, pulls with that sign-in, and signs out', async () => {
+  it('signs in through the system browser with the saved client id and authority (after cancelling a first try), pulls with that sign-in, and signs out', async () => {
     const desktop = new ScriptedDesktop();
-    // The system browser, played as the admin would: the provider's sign-in and consent pages, then back to the loopback.
-    desktop.onExternal = (url) => void finishInBrowser(url);
     const { page, session } = await openApp(browser, renderer.url, null, { vaultDir: join(vaultDir, 'vault'), staging: true, desktop });
     await page.getByRole('heading', { name: 'Create your vault' }).waitFor();
     await page.getByLabel('Passphrase', { exact: true }).fill('violet tractor sings under 42 lanterns');
@@ -219,9 +217,26 @@ describe.skipIf(!hasChromium)('signing in to Dataverse from the Dataverse screen
     await page.getByLabel(/Sign-in authority/).fill(idp.authority);
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved in the vault.').waitFor();
+
+    // A first try the admin leaves in the browser, then cancels here: the screen is back to Sign in, with no error.
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('button', { name: 'Signing in… finish in your browser' }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => desktop.external.length, { timeout: 30_000 }).toBe(1);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.screenshot({ path: join(SCREENSHOTS, 'dataverse-signing-in.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(SCREENSHOTS, 'dataverse-signing-in-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    await expect(page.getByRole('alert').count()).resolves.toBe(0);
+    await page.getByText('nobody is signed in to this environment').waitFor();
+
+    // The system browser, played as the admin would: the provider's sign-in and consent pages, then back to the loopback.
+    desktop.onExternal = (url) => void finishInBrowser(url);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByText(TEST_ACCOUNT.username).waitFor({ timeout: 30_000 });
-    expect(new URL(desktop.external[0]).searchParams.get('client_id')).toBe(idp.clientId);
+    expect(new URL(desktop.external[1]).searchParams.get('client_id')).toBe(idp.clientId);
 
     await page.getByRole('button', { name: 'Pull', exact: true }).click();
     await page.getByRole('status', { name: 'Pull progress' }).getByText(/^Imported Dataverse environment/).waitFor({ timeout: 30_000 });

@@ -57,6 +57,8 @@ export const dataverseChannels = {
    * public client for Dataverse tools, authority to https://login.microsoftonline.com/organizations.
    */
   'dataverse:signIn': channel(z.object({ env: environment, clientId: clientId.optional(), authority: authority.optional() }).strict(), dataverseAccountSchema),
+  /** Gives up a sign-in still waiting in the browser (the admin closed the tab, or changed their mind); it answers 'cancelled'. */
+  'dataverse:cancelSignIn': channel(z.object({}).strict(), dataverseAccountSchema),
   /** Forgets the tokens kept in the vault. */
   'dataverse:signOut': channel(z.object({}).strict(), dataverseAccountSchema),
   'dataverse:account': channel(z.object({}).strict(), dataverseAccountSchema),

@@ -114,15 +114,29 @@ export function batchLabel(summaries: readonly string[]): string {
  * "Change 2 of 3 (deleteRole) was refused: …", with the path inside it (commands[1].roleid). A
  * batch of one is refused in the command's own words.
  */
-export function batchRefusal(commands: readonly unknown[], index: number, error: Refusal): Refusal {
+export function batchRefusal(commands: readonly unknown[], index: number, error: Refusal): BatchRefusal {
   const type = (commands[index] as { type?: unknown } | null | undefined)?.type;
   const at = `commands[${index}]`;
   return {
     code: error.code,
     message: commands.length > 1 ? `Change ${index + 1} of ${commands.length}${typeof type === 'string' ? ` (${type})` : ''} was refused: ${error.message}` : error.message,
     path: error.path === undefined ? at : `${at}.${error.path}`,
+    index,
+    cause: error,
   };
 }
+
+/**
+ * A batch's refusal keeps which command was refused and the command's own refusal, so a caller
+ * that addresses one command (or a staged change by its place) words it from these, never by
+ * taking the batch's wording apart.
+ */
+export interface BatchRefusal extends Refusal {
+  readonly index: number;
+  readonly cause: Refusal;
+}
+
+export const isBatchRefusal = (r: Refusal): r is BatchRefusal => 'cause' in r && 'index' in r;
 
 /**
  * Fills the ids a create command left out. The core has no randomness, so the caller passes the

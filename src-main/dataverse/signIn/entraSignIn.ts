@@ -74,15 +74,19 @@ export class EntraSignIn {
   /** Authorization code flow with PKCE: `openBrowser` gets the sign-in page; msal answers the redirect on http://localhost:PORT and checks its state. */
   async withBrowser(openBrowser: (url: string) => Promise<void>): Promise<SignedIn> {
     let page: URL | null = null;
-    let timedOut = false;
+    let givenUp: 'timeout' | 'cancelled' | null = null;
     // An admin who closes the tab, or an identity provider that shows an error page (a client id it does not know), never comes back to the loopback:
-    // after the timeout the sign-in answers its own loopback with an error, so msal ends the flow and closes the port.
-    const timer = setTimeout(() => {
-      timedOut = true;
+    // after the timeout, or when the admin cancels, the sign-in answers its own loopback with an error, so msal ends the flow and closes the port.
+    const giveUp = (why: 'timeout' | 'cancelled'): boolean => {
       const redirect = page?.searchParams.get('redirect_uri');
       const state = page?.searchParams.get('state');
-      if (redirect && state) void fetch(redirect, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ state, error: 'access_denied', error_description: 'not finished in the browser in time' }).toString() }).catch(() => {});
-    }, this.browserTimeoutMs);
+      if (givenUp || !redirect || !state) return false;
+      givenUp = why;
+      void fetch(redirect, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ state, error: 'access_denied', error_description: why === 'timeout' ? 'not finished in the browser in time' : 'cancelled in RoleAtlas' }).toString() }).catch(() => {});
+      return true;
+    };
+    this.cancelWaiting = () => giveUp('cancelled');
+    const timer = setTimeout(() => giveUp('timeout'), this.browserTimeoutMs);
     try {
       const r = await this.attempt(() =>
         this.app.acquireTokenInteractive({
@@ -97,12 +101,21 @@ export class EntraSignIn {
       );
       return signedIn(r);
     } catch (e) {
-      if (timedOut) throw new SignInError('refused', `the sign-in to ${this.settings.env} was not finished in the browser within ${this.browserTimeoutMs >= 60_000 ? `${this.browserTimeoutMs / 60_000} minute(s)` : `${this.browserTimeoutMs / 1000} s`}; sign in again`);
+      if (givenUp === 'timeout') throw new SignInError('refused', `the sign-in to ${this.settings.env} was not finished in the browser within ${this.browserTimeoutMs >= 60_000 ? `${this.browserTimeoutMs / 60_000} minute(s)` : `${this.browserTimeoutMs / 1000} s`}; sign in again`);
+      if (givenUp === 'cancelled') throw new SignInError('cancelled', `the sign-in to ${this.settings.env} was cancelled; nothing was kept`);
       throw e;
     } finally {
       clearTimeout(timer);
+      this.cancelWaiting = () => false;
     }
   }
+
+  /** Ends a browser sign-in still waiting for the admin; false when none is (or its page is not open yet). */
+  cancel(): boolean {
+    return this.cancelWaiting();
+  }
+
+  private cancelWaiting: () => boolean = () => false;
 
   /** An access token for the environment: from the cache while it lasts, otherwise renewed with the refresh token, without the admin. */
   async token(): Promise<string> {

@@ -32,8 +32,9 @@ export class SignInError extends Error {
      * - refused: the identity provider refused (a wrong client id, a wrong tenant, consent denied).
      * - unreachable: the identity provider could not be reached.
      * - locked: the vault holding the sign-in is locked.
+     * - cancelled: the admin cancelled a browser sign-in before finishing it there.
      */
-    readonly code: 'invalid-settings' | 'sign-in-required' | 'refused' | 'unreachable' | 'locked',
+    readonly code: 'invalid-settings' | 'sign-in-required' | 'refused' | 'unreachable' | 'locked' | 'cancelled',
     message: string,
   ) {
     super(message);

@@ -125,6 +125,11 @@ function EnvironmentSettings() {
             {busy === 'signing-in' ? 'Signing in… finish in your browser' : 'Sign in'}
           </button>
         )}
+        {busy === 'signing-in' && (
+          <button type="button" onClick={() => void useAppStore.getState().cancelSignInDataverse()} title="Give up this sign-in (for example after closing the browser tab)">
+            Cancel
+          </button>
+        )}
         {!status.account && (!status.settings.env || changed) && <span className="muted">Save the environment URL first.</span>}
       </div>
     </section>

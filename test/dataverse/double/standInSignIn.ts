@@ -12,6 +12,7 @@ export function standInSignIn(env: string, token: string, username = 'ada@contos
     token: async () => token,
     account: () => ({ available: true, account }),
     signIn: async () => refused('stand-in', 'this test stands in for the sign-in with a fixed token; it cannot sign in through a browser'),
+    cancelSignIn: () => refused('nothing-to-cancel', 'no sign-in is waiting in the browser'),
     signOut: () => refused('stand-in', 'this test stands in for the sign-in with a fixed token; it cannot sign out'),
   };
 }

@@ -12,6 +12,8 @@ export interface DataverseActions {
   pullDataverse: () => Promise<BridgeError | null>;
   /** Signs in to the settings' environment with their client id, through the system browser (main opens it); resolves when the admin is done there. */
   signInDataverse: () => Promise<BridgeError | null>;
+  /** Gives up the sign-in waiting in the browser; signInDataverse then ends without an error. */
+  cancelSignInDataverse: () => Promise<void>;
   /** Forgets the sign-in kept in the vault. */
   signOutDataverse: () => Promise<BridgeError | null>;
   /** Reads the push's requests and access diff; nothing is sent. */
@@ -122,7 +124,8 @@ export const createDataverseSlice: StateCreator<AppStore, [], [], DataverseSlice
       set({ dataverseBusy: 'signing-in' });
       try {
         const r = await api()['dataverse:signIn']({ env: settings.env, ...(settings.clientid ? { clientId: settings.clientid } : {}), ...(settings.authority ? { authority: settings.authority } : {}) });
-        if (!r.ok) {
+        // A sign-in the admin cancelled here is what they asked for, not an error to show.
+        if (!r.ok && r.error.code !== 'cancelled') {
           set({ dataverseError: r.error, dataverseErrorAt: 'settings' });
           return r.error;
         }
@@ -132,6 +135,10 @@ export const createDataverseSlice: StateCreator<AppStore, [], [], DataverseSlice
       } finally {
         set({ dataverseBusy: null });
       }
+    },
+
+    async cancelSignInDataverse() {
+      await api()['dataverse:cancelSignIn']({});
     },
 
     async signOutDataverse() {
