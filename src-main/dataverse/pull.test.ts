@@ -9,7 +9,8 @@ import { DEFAULT_COUNT_TABLES } from './recordCounts';
 import { commandsBetween } from './stateChanges';
 import { applyAll } from '../core/commands/apply';
 import { Connection, DataverseError, environmentUrl } from './connection';
-import { pullEnvironment, type PullProgress } from './pull';
+import { linkedColumns, pullEnvironment, type PullProgress } from './pull';
+import { parseRows } from './environmentModel';
 
 let double: RunningDouble | null = null;
 afterEach(async () => {
@@ -80,6 +81,14 @@ describe('pulling an environment into the model', () => {
     const pages = double.env.log.filter((r) => r.path.startsWith('systemuserrolescollection?fetchXml='));
     expect(pages.length).toBe(Math.ceil(want.size / 7));
     expect(pages.slice(1).every((r) => decodeURIComponent(r.path).includes('paging-cookie='))).toBe(true);
+  });
+
+  it('reads an assignment whose joined role columns come spelled alias_x002e_column, as an environment may send them', () => {
+    const [user, copy, root, unit] = ['1', '2', '3', '4'].map((d) => `${d.repeat(8)}-${d.repeat(4)}-${d.repeat(4)}-${d.repeat(4)}-${d.repeat(12)}`);
+    // What dynamics-web-api hands back for such a row: the encoded names, plus an alias object of its own.
+    const row = { systemuserid: user, roleid: copy, role_x002e_parentrootroleid: root, role_x002e_businessunitid: unit, role: { _dwaType: 'alias', parentrootroleid: root, businessunitid: unit } };
+    expect(parseRows('systemuserroles', [linkedColumns(row)])).toEqual([{ systemuserid: user, roleid: copy, 'role.parentrootroleid': root, 'role.businessunitid': unit }]);
+    expect(linkedColumns({ systemuserid: user, roleid: copy, 'role.parentrootroleid': root })).toEqual({ systemuserid: user, roleid: copy, 'role.parentrootroleid': root });
   });
 
   it('keeps each privilege id so a push can name it', async () => {

@@ -107,6 +107,26 @@ const ASSIGNMENTS = {
 const assignmentsFetch = (table: keyof typeof ASSIGNMENTS, pageSize: number) =>
   `<fetch count="${pageSize}"><entity name="${table}"><attribute name="${ASSIGNMENTS[table].holder}"/><attribute name="roleid"/><link-entity name="role" from="roleid" to="roleid" link-type="inner" alias="role"><attribute name="parentrootroleid"/><attribute name="businessunitid"/></link-entity></entity></fetch>`;
 
+/**
+ * A linked table's columns as `alias.column`. OData names cannot hold a dot, so an environment may
+ * spell them `alias_x002e_column` (and dynamics-web-api then adds an `alias` object of its own);
+ * both spellings are read alike.
+ */
+export function linkedColumns(row: unknown): unknown {
+  if (!row || typeof row !== 'object') return row;
+  const out: Record<string, unknown> = {};
+  const encoded = new Set<string>();
+  for (const [k, v] of Object.entries(row)) {
+    const at = k.indexOf('_x002e_');
+    if (at > 0) {
+      out[`${k.slice(0, at)}.${k.slice(at + '_x002e_'.length)}`] = v;
+      encoded.add(k.slice(0, at));
+    } else out[k] = v;
+  }
+  for (const alias of encoded) if ((out[alias] as { _dwaType?: unknown } | undefined)?._dwaType === 'alias') delete out[alias];
+  return out;
+}
+
 const KEY: Record<Trackable, string> = { businessunits: 'businessunitid', systemusers: 'systemuserid', teams: 'teamid' };
 
 export async function pullEnvironment(connection: Connection, onProgress: (p: PullProgress) => void = () => {}, options: PullOptions = {}): Promise<PullResult> {
@@ -160,7 +180,7 @@ export async function pullEnvironment(connection: Connection, onProgress: (p: Pu
   };
   const readAssignments = async (table: keyof typeof ASSIGNMENTS) => {
     const { set } = ASSIGNMENTS[table];
-    const rows = await connection.fetchAll(set, assignmentsFetch(table, connection.pageSize), { what: `${set} joined to role`, onPage: (n) => onProgress({ table: set, rows: n, done, of }) });
+    const rows = (await connection.fetchAll(set, assignmentsFetch(table, connection.pageSize), { what: `${set} joined to role`, onPage: (n) => onProgress({ table: set, rows: n, done, of }) })).map(linkedColumns);
     done++;
     onProgress({ table: set, rows: rows.length, done, of });
     return rows;
