@@ -13,6 +13,7 @@ import { MAX_CSV_BYTES, planUserImport, type UserImportPlan } from '../importers
 import type { ExportedOrgDto, ExportedSolutionDto, ImportedDto, ProfilePreviewDto, RolePreviewDto, RolesPreviewDto, UsersPreviewDto } from '../bridge/channels/transfer';
 import type { Desktop } from './desktop';
 import type { OrgSession } from './orgSession';
+import { safeFileName } from '../files/fileNames';
 
 /**
  * Import & export for the app: files are chosen through the Desktop and read here, never by the
@@ -314,11 +315,6 @@ function rolesPreviewDto(importid: string, sources: readonly string[], state: Or
 /** "a.xml, b.zip and 3 more" */
 function listed(names: readonly string[]): string {
   return names.length <= 2 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
-}
-
-function safeFileName(name: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are refused in file names on Windows
-  return name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').replace(/[. ]+$/, '').trim();
 }
 
 /** Role files an earlier export (or anything else) left in the folder's Roles/. */

@@ -1,5 +1,6 @@
 import type { FieldSecurityProfile, Id, OrgState, Role } from '../../core/model/org';
 import { escapeXml } from '../xml/safeXml';
+import { safeFileName } from '../../files/fileNames';
 
 /**
  * Roles and field security profiles written back in an unpacked solution's shape: Roles/{name}.xml
@@ -47,8 +48,7 @@ export function fieldSecurityProfilesXml(profiles: readonly FieldSecurityProfile
 
 /** A file name Windows, macOS and Linux all accept; two roles of one name get their id appended. */
 function fileNameFor(role: Role, taken: Set<string>): string {
-  // eslint-disable-next-line no-control-regex -- control characters are refused in file names on Windows
-  const base = role.name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').replace(/[. ]+$/, '') || 'role';
+  const base = safeFileName(role.name) || 'role';
   let name = base;
   if (taken.has(name.toLowerCase())) name = `${base} ${role.roleid}`;
   taken.add(name.toLowerCase());
