@@ -9,10 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { buildApi, contract, type RoleAtlasApi } from '../../../src-main/bridge/contract';
+import type { RoleAtlasApi } from '../../../src-main/bridge/contract';
 import { demoOrganization } from '../../../src-main/core/generate/demo';
-import { createDispatch } from '../../../src-main/ipc/dispatch';
-import { handlersFor, vaultServices } from '../../../src-main/ipc/register';
+import { vaultServices } from '../../../src-main/ipc/register';
 import { OrgSession } from '../../../src-main/session/orgSession';
 import { Workspace } from '../../../src-main/session/workspace';
 import { ScriptedDesktop } from '../../../src-main/session/desktop';
@@ -20,7 +19,7 @@ import { startDataverseDouble, type RunningDouble } from '../../../test/datavers
 import { standInSignIn } from '../../../test/dataverse/double/standInSignIn';
 import { MainLayout } from '../shell/App';
 import { useAppStore } from '../../store';
-import { installApi } from '../../testing/fakeApi';
+import { apiOver, installApi } from '../../testing/fakeApi';
 
 const TOKEN = 'a token the double accepts';
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -40,16 +39,7 @@ async function start(): Promise<{ double: RunningDouble; session: OrgSession; ap
     rmSync(dir, { recursive: true, force: true });
   });
   expect((await workspace.create('a long vault passphrase', { kind: 'empty', name: 'Nothing yet' })).ok).toBe(true);
-  const dispatch = createDispatch(handlersFor({ ...vaultServices(session, workspace, new ScriptedDesktop()), dataverse: standInSignIn(double.url, TOKEN) }));
-  const api = buildApi(async (channel, request) => {
-    const answer = structuredClone(await dispatch(channel, structuredClone(request)));
-    // The screens rely on the contract's response shapes: an answer outside it fails the test.
-    if (answer.ok) {
-      const checked = contract[channel].response.safeParse(answer.value);
-      if (!checked.success) throw new Error(`${channel} answered outside its contract: ${checked.error.message}`);
-    }
-    return answer;
-  });
+  const { api } = apiOver({ ...vaultServices(session, workspace, new ScriptedDesktop()), dataverse: standInSignIn(double.url, TOKEN) });
   useAppStore.setState(useAppStore.getInitialState(), true);
   installApi(api, { staging: true });
   await useAppStore.getState().loadVaultStatus();
