@@ -47,13 +47,14 @@ export interface AggregateQuery {
   readonly pageSize: number;
 }
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['attribute', 'condition', 'value', 'order', 'filter'].includes(name) });
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['attribute', 'link-entity', 'condition', 'value', 'order', 'filter'].includes(name) });
 
-const bad = (message: string) => new FetchXmlError(400, '0x80041103', message);
+export const bad = (message: string) => new FetchXmlError(400, '0x80041103', message);
 
-type Node = Record<string, unknown>;
+export type Node = Record<string, unknown>;
 
-export function parseAggregate(xml: string): AggregateQuery {
+/** The fetch element of a FetchXML query (aggregate or rows), or Dataverse's refusal of a malformed one. */
+export function fetchElement(xml: string): Node {
   let doc: Node;
   try {
     doc = parser.parse(xml) as Node;
@@ -62,6 +63,11 @@ export function parseAggregate(xml: string): AggregateQuery {
   }
   const fetch = doc.fetch as Node | undefined;
   if (!fetch || typeof fetch !== 'object') throw bad('The FetchXML has no fetch element');
+  return fetch;
+}
+
+export function parseAggregate(xml: string): AggregateQuery {
+  const fetch = fetchElement(xml);
   if (String(fetch.aggregate) !== 'true') throw new FetchXmlError(501, '0x80060888', 'The double answers only aggregate FetchXML (<fetch aggregate="true">)');
   const entity = fetch.entity as Node | undefined;
   if (!entity || typeof entity.name !== 'string') throw bad('The FetchXML has no entity element with a name');

@@ -17,8 +17,7 @@
  *   (https://learn.microsoft.com/power-apps/developer/data-platform/fetchxml/page-results).
  * Rows are in primary key order, which is what the cookie's `last` continues from.
  */
-import { XMLParser } from 'fast-xml-parser';
-import { FetchXmlError } from './aggregate';
+import { bad, fetchElement, FetchXmlError, type Node } from './aggregate';
 
 export const MAX_FETCH_COUNT = 5000;
 
@@ -39,11 +38,7 @@ export interface RowQuery {
   readonly after: string | null;
 }
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['attribute', 'link-entity', 'filter', 'condition', 'order'].includes(name) });
-const bad = (message: string) => new FetchXmlError(400, '0x80041103', message);
 const unsupported = (message: string) => new FetchXmlError(501, '0x80060888', message);
-
-type Node = Record<string, unknown>;
 
 function attributeNames(node: Node, where: string): string[] {
   return ((node.attribute as Node[] | undefined) ?? []).map((a) => {
@@ -54,14 +49,7 @@ function attributeNames(node: Node, where: string): string[] {
 }
 
 export function parseRowQuery(xml: string, idField: (entity: string) => string): RowQuery {
-  let doc: Node;
-  try {
-    doc = parser.parse(xml) as Node;
-  } catch (e) {
-    throw bad(`The FetchXML is not well-formed: ${(e as Error).message}`);
-  }
-  const fetch = doc.fetch as Node | undefined;
-  if (!fetch || typeof fetch !== 'object') throw bad('The FetchXML has no fetch element');
+  const fetch = fetchElement(xml);
   const entity = fetch.entity as Node | undefined;
   if (!entity || typeof entity.name !== 'string') throw bad('The FetchXML has no entity element with a name');
   if (entity.filter || entity.order || fetch.distinct === 'true' || fetch.top !== undefined) throw unsupported('The double answers row FetchXML without filter, order, distinct or top');
