@@ -20,7 +20,7 @@ import { Browser as SignInBrowser } from '../dataverse/double/browser';
 import { startIdentityProvider, TEST_ACCOUNT, type RunningIdentityProvider } from '../dataverse/double/identity';
 import { trustCertificate } from '../dataverse/double/trust';
 import { ScriptedDesktop } from '../../src-main/session/desktop';
-import { buildRenderer, CHROMIUM, launchChromium, openApp, SCREENSHOTS, serveRenderer } from './harness';
+import { buildRenderer, CHROMIUM, launchChromium, openApp, SCREENSHOTS, serveRenderer, createVaultOnFirstRun } from './harness';
 
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[e2e] skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
@@ -54,11 +54,7 @@ describe.skipIf(!hasChromium)('the Dataverse screen in Chromium against the Data
     browser = await launchChromium();
     vaultDir = mkdtempSync(join(tmpdir(), 'roleatlas-e2e-dataverse-'));
     ({ page, session } = await openApp(browser, renderer.url, null, { vaultDir: join(vaultDir, 'vault'), staging: true, dataverseSignIn: standInSignIn(double.url, TOKEN) }));
-    await page.getByRole('heading', { name: 'Create your vault' }).waitFor();
-    await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-    await page.getByLabel('Passphrase again').fill(PASSPHRASE);
-    await page.getByRole('button', { name: 'Create vault' }).click();
-    await page.getByLabel('Organization', { exact: true }).getByText('Contoso').waitFor();
+    await createVaultOnFirstRun(page, PASSPHRASE);
   }, 180_000);
 
   afterAll(async () => {
@@ -204,11 +200,7 @@ describe.skipIf(!hasChromium)('signing in to Dataverse from the Dataverse screen
   it('signs in through the system browser with the saved client id and authority (after cancelling a first try), pulls with that sign-in, and signs out', async () => {
     const desktop = new ScriptedDesktop();
     const { page, session } = await openApp(browser, renderer.url, null, { vaultDir: join(vaultDir, 'vault'), staging: true, desktop });
-    await page.getByRole('heading', { name: 'Create your vault' }).waitFor();
-    await page.getByLabel('Passphrase', { exact: true }).fill('violet tractor sings under 42 lanterns');
-    await page.getByLabel('Passphrase again').fill('violet tractor sings under 42 lanterns');
-    await page.getByRole('button', { name: 'Create vault' }).click();
-    await page.getByLabel('Organization', { exact: true }).getByText('Contoso').waitFor();
+    await createVaultOnFirstRun(page);
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: /^Dataverse/ }).click();
     await page.getByText('nobody is signed in to this environment').waitFor();
 

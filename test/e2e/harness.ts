@@ -166,6 +166,15 @@ export async function openApp(browser: Browser, appUrl: string, state: OrgState 
   return { page, session: services.session, workspace, calls, close };
 }
 
+/** The first-run screen as the admin goes through it: a passphrase twice, Create vault, and the demo organization open. */
+export async function createVaultOnFirstRun(page: Page, passphrase = E2E_PASSPHRASE): Promise<void> {
+  await page.getByRole('heading', { name: 'Create your vault' }).waitFor();
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByLabel('Passphrase again').fill(passphrase);
+  await page.getByRole('button', { name: 'Create vault' }).click();
+  await page.getByLabel('Organization', { exact: true }).getByText('Contoso').waitFor();
+}
+
 /**
  * What the admin does with what they staged: Preview in the top bar, read the pending changes,
  * Apply all, and go back to the screen they came from. Returns the pending changes as listed.

@@ -13,7 +13,7 @@ import type { OrgSession } from '../../src-main/session/orgSession';
 import { SyncClient } from '../../src-main/sync/client';
 import { MemorySyncStore } from '../../src-main/sync/store';
 import { newStorage, startTestServer, type TestServer } from '../../server/testing';
-import { buildRenderer, CHROMIUM, launchChromium, openApp, SCREENSHOTS, serveRenderer } from './harness';
+import { buildRenderer, CHROMIUM, launchChromium, openApp, SCREENSHOTS, serveRenderer, createVaultOnFirstRun } from './harness';
 
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[e2e] skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
@@ -43,11 +43,7 @@ describe.skipIf(!hasChromium)('sync in Chromium against the sync server', () => 
     browser = await launchChromium();
     vaultDir = mkdtempSync(join(tmpdir(), 'roleatlas-e2e-sync-'));
     ({ page, session } = await openApp(browser, renderer.url, null, { vaultDir: join(vaultDir, 'vault') }));
-    await page.getByRole('heading', { name: 'Create your vault' }).waitFor();
-    await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-    await page.getByLabel('Passphrase again').fill(PASSPHRASE);
-    await page.getByRole('button', { name: 'Create vault' }).click();
-    await page.getByLabel('Organization', { exact: true }).getByText('Contoso').waitFor();
+    await createVaultOnFirstRun(page, PASSPHRASE);
   }, 180_000);
 
   afterAll(async () => {
