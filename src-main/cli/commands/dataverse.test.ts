@@ -239,7 +239,7 @@ describe('roleatlas dataverse push', () => {
     const privilegesBefore = new Map(env.env.data.roles.get(sales.roleid)!.privileges);
     const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/systemuser With Id = [0-9a-f-]+ Does Not Exist; change set 1 of 1 \(commands 1–3\) applied nothing, and no change set before it\. The vault is unchanged; its 3 staged change\(s\) are kept, and pushing again sends only what the environment does not hold yet\./);
+    expect(r.stderr).toMatch(/systemuser With Id = [0-9a-f-]+ Does Not Exist; change set 1 of 1 \(commands 1–3\) applied nothing, and no change set before it\. The vault is unchanged and keeps 3 staged change\(s\) to push; pushing again sends only what the environment does not hold yet\./);
     expect(await opened(path, (v) => ({ staged: v.getStaged().length, depth: v.state.roles.get(sales.roleid)!.privileges.prvDeleteAccount ?? null, member: v.state.teammembership.has(`${escalations.teamid}|${kendall.systemuserid}`) }))).toEqual({ staged: 3, depth: before.roles.get(sales.roleid)!.privileges.prvDeleteAccount ?? null, member: false });
     // The environment holds what it held: the privilege change in the same change set was rolled back.
     expect(env.env.data.roles.get(sales.roleid)!.privileges).toEqual(privilegesBefore);
