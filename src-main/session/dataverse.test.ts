@@ -92,6 +92,7 @@ describe('the Dataverse screen in main', () => {
     expect(await api['dataverse:pullProgress']({ jobid: '' })).toMatchObject({ ok: false, error: { path: 'jobid', message: expect.stringMatching(/must not be empty/) } });
     expect(await api['dataverse:pullProgress']({ jobid: 'no-such-job' })).toMatchObject({ ok: false, error: { code: 'unknown-job', path: 'jobid' } });
     expect(await api['dataverse:push']({} as never)).toMatchObject({ ok: false, error: { path: 'planid' } });
+    expect(await api['dataverse:pull']({ discard: 'yes' } as never)).toMatchObject({ ok: false, error: { code: 'invalid-request', path: 'discard' } });
   });
 
   it('pulls the environment into the vault, telling the tables as it reads them, and the status says what it held', async () => {
