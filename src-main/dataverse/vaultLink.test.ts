@@ -89,6 +89,34 @@ describe('pushing the changes applied since the pull', () => {
     expect(sincePullStatus(vault, vault.getSyncState().dataverse).applied).toBe(0);
   });
 
+  it('sends a change applied while a push was sending with the next push, which reads back the rest, and keeps what was staged meanwhile', async () => {
+    const { vault, double, connection } = await pulledVault();
+    must(vault.apply({ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }));
+    must(vault.setStaged([{ type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Local' }]));
+    const plan = await planVaultPush(vault, connection);
+    const late = { type: 'addTeamMember', teamid: escalations.teamid, systemuserid: kendall.systemuserid } as const;
+    // The admin goes on working while the change set is on its way.
+    await pushVault(vault, connection, plan, {
+      onBatch: () => {
+        must(vault.apply({ type: 'setUserDisabled', systemuserid: kendall.systemuserid, isdisabled: true }));
+        must(vault.setStaged([...vault.getStaged(), late]));
+      },
+    });
+    expect(vault.getStaged()).toEqual([late]);
+    expect(double.env.data.systemusers.get(kendall.systemuserid)!.isdisabled).toBe(false);
+
+    const next = await planVaultPush(vault, connection);
+    // In the journal's order: the staged set was applied to the vault after the change made meanwhile.
+    expect(next.applied.map((a) => a.command.type)).toEqual(['updateTeam', 'setUserDisabled', 'setRolePrivilege']);
+    expect(next.held).toEqual([true, false, true, false]);
+    const before = writes(double).length;
+    await pushVault(vault, connection, next);
+    expect(writes(double).slice(before)).toEqual(['PATCH systemusers()', 'POST teams()/teammembership_association/$ref']);
+    expect(double.env.data.systemusers.get(kendall.systemuserid)!.isdisabled).toBe(true);
+    expect(sincePullStatus(vault, vault.getSyncState().dataverse).applied).toBe(0);
+    expect(vault.getSyncState().dataverse!.pushing).toBeUndefined();
+  });
+
   it('keeps the changes since the pull when the environment changed the same row, until they are discarded by a full pull', async () => {
     const { vault, double, connection } = await pulledVault();
     must(vault.apply({ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }));

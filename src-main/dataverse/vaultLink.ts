@@ -159,6 +159,8 @@ export interface PushPlan {
   readonly changeSets: number;
   /** The core's diff from the organization as pulled to the vault's with the staged set applied, most affected first. */
   readonly changes: readonly AccessChange[];
+  /** The vault's audit seq when planned: changes applied after it (while the push sends) are not part of it. */
+  readonly seq: number;
 }
 
 /**
@@ -171,7 +173,7 @@ export async function planVaultPush(vault: LinkedVault, connection: Connection):
   const since = sincePull(vault, link);
   const staged = vault.getStaged();
   const commands = [...since.applied.map((a) => a.command), ...staged];
-  const empty = { env, applied: since.applied, kept: since.kept, staged, commands, summaries: [], requests: [], held: [], pending: [], changeSets: 0, changes: [] };
+  const empty = { env, applied: since.applied, kept: since.kept, staged, commands, summaries: [], requests: [], held: [], pending: [], changeSets: 0, changes: [], seq: vault.seq };
   if (!commands.length) return empty;
   // The changes since the pull (those kept in the vault too: they change who sees what) and the staged set, over the organization as pulled.
   const pulled = since.pulled();
@@ -204,6 +206,8 @@ export interface PushedReport extends PushReport {
   readonly heldBefore: number;
   /** The undo step's label in the vault; null when nothing was staged. */
   readonly label: string | null;
+  /** Changes applied to the vault while the push was sending: not in the environment, the next push sends them. */
+  readonly meanwhile: number;
 }
 
 /**
@@ -223,17 +227,35 @@ export async function pushVault(vault: LinkedVault, connection: Connection, plan
   const n = plan.staged.length;
   const heldBefore = plan.requests.length - plan.pending.length;
   const note = { summary: `Pushed ${pushedWhat(plan)} to the Dataverse environment ${plan.env}: ${report.sent} request(s) in ${report.batches} change set(s)`, detail: { dataverse: 'push', env: plan.env, applied: plan.applied.length, staged: n, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + heldBefore } };
-  // The rows the push changed have versions newer than the pull's: their next push reads them first.
   const link = vault.getSyncState().dataverse ?? before;
+  // Changes applied while the push was sending are not in the environment: the link stays as it was
+  // (journal position, pulled versions, the push marked), so the next push sends them and reads back
+  // what this one sent, as after a push not seen through.
+  const meanwhile = vault.changesSince(plan.seq).length;
+  const raced = meanwhile > 0;
   const { pushing: _seenThrough, ...rest } = link;
-  const sync = (journalseq: number) => ({ dataverse: { ...rest, journalseq, ...(link.etags ? { etags: withoutRows(link.etags, changedRows(plan.requests)) } : {}) } });
+  // The rows the push changed have versions newer than the pull's: their next push reads them first.
+  const etags = link.etags ? { etags: withoutRows(link.etags, changedRows(plan.requests)) } : {};
+  const sync = (journalseq: number) => ({ dataverse: raced ? link : { ...rest, journalseq, ...etags } });
+  const staged = remainder(vault.getStaged(), plan.staged);
   if (!n) {
     const kept = vault.applyRemoteAll([], { note, sync });
     if (!kept.ok) throw new Error(`the changes were pushed, but the vault could not record it: ${kept.error.message}; pushing again reads back what the environment holds and sends nothing twice`);
-    return { ...report, heldBefore, label: null };
+    return { ...report, heldBefore, label: null, meanwhile };
   }
   const label = `${n === 1 ? plan.summaries[plan.applied.length] : `Applied ${n} staged changes`} (pushed to ${plan.env})`;
-  const applied = vault.applyAll(plan.staged, label, { note, sync, staged: [] });
+  const applied = vault.applyAll(plan.staged, label, { note, sync, staged });
   if (!applied.ok) throw new Error(`the environment took every change, but the vault refused them: ${applied.error.message}. Pull ${plan.env} again to bring the vault in line`);
-  return { ...report, heldBefore, label };
+  return { ...report, heldBefore, label, meanwhile };
+}
+
+/** The staged set less the commands a push applied (each once): what was staged while it was sending stays staged. */
+function remainder(current: readonly Command[], pushed: readonly Command[]): Command[] {
+  const left = [...pushed.map((c) => JSON.stringify(c))];
+  return current.filter((c) => {
+    const at = left.indexOf(JSON.stringify(c));
+    if (at < 0) return true;
+    left.splice(at, 1);
+    return false;
+  });
 }

@@ -156,7 +156,7 @@ export class DataverseService {
         return ok({
           ...base,
           outcome: 'pushed',
-          message: `Pushed ${pushedWhat(plan)} to ${plan.env}: ${report.sent} request(s) in ${report.batches} change set(s)${report.alreadyInEffect + report.heldBefore ? `; ${report.alreadyInEffect + report.heldBefore} already in effect, not sent twice` : ''}. The vault now matches the environment.`,
+          message: `Pushed ${pushedWhat(plan)} to ${plan.env}: ${report.sent} request(s) in ${report.batches} change set(s)${report.alreadyInEffect + report.heldBefore ? `; ${report.alreadyInEffect + report.heldBefore} already in effect, not sent twice` : ''}. ${report.meanwhile ? `${report.meanwhile} change(s) applied while it was sending are not in the environment yet: push again to send them.` : 'The vault now matches the environment.'}`,
           changeSets: sets.map((s) => ({ ...s, state: 'applied' as const, message: null })),
           sent: report.sent,
           alreadyInEffect: report.alreadyInEffect + report.heldBefore,

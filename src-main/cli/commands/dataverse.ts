@@ -233,6 +233,7 @@ async function push(argv: string[]): Promise<void> {
     }
     if (values.json) print(JSON.stringify({ kind: 'pushed', env, applied: applied.length, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + report.heldBefore, retried: report.retried, staged: 0 }));
     else print(`Pushed: ${report.sent} request(s) in ${report.batches} change set(s)${report.retried ? `, ${report.retried} sent again after a lost answer (${report.alreadyInEffect} already in effect, not sent twice)` : ''}; the vault now matches ${env} and has no staged changes`);
+    if (report.meanwhile) print(`${report.meanwhile} change(s) were applied to the vault while the push was sending: they are not in ${env} yet; push again to send them`);
   } catch (e) {
     vaultFailure(e);
   } finally {
