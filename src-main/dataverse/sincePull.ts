@@ -10,6 +10,7 @@ import type { Command } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
 import type { LoggedChange, Vault } from '../vault/vault';
 import type { DataverseLink } from '../vault/syncState';
+import { VaultError } from '../vault/errors';
 import { DataverseError } from './connection';
 import { NOT_PUSHED } from './push';
 
@@ -119,14 +120,14 @@ export function firstFew(applied: readonly AppliedChange[], few = 3): string {
   return applied.length > few ? `${named} and ${applied.length - few} more` : named;
 }
 
-/** What the Dataverse status tells of the changes since the pull: counted, or why they cannot be (an old link: pull again). */
+/** What the Dataverse status tells of the changes since the pull: counted, or why they cannot be (an old link: pull again; a damaged journal). */
 export function sincePullStatus(vault: JournaledVault, link: DataverseLink | undefined): { readonly applied: number; readonly kept: number; readonly problem: string | null } {
   if (!link) return { applied: 0, kept: 0, problem: null };
   try {
     const s = sincePull(vault, link);
     return { applied: s.applied.length, kept: s.kept.length, problem: null };
   } catch (e) {
-    if (e instanceof DataverseError) return { applied: 0, kept: 0, problem: e.message };
+    if (e instanceof DataverseError || e instanceof VaultError) return { applied: 0, kept: 0, problem: e.message };
     throw e;
   }
 }

@@ -219,6 +219,7 @@ export interface PushedReport extends PushReport {
  */
 export async function pushVault(vault: LinkedVault, connection: Connection, plan: PushPlan, o: { onBatch?: (done: number, of: number) => void } = {}): Promise<PushedReport> {
   const before = linkFor(vault, plan.env);
+  if (!plan.commands.length) throw new DataverseError('there are no changes applied since the pull and no staged changes to push; nothing was sent', null, null);
   if (!before.pushing) {
     const marked = vault.setSyncState({ dataverse: { ...before, pushing: { since: new Date().toISOString(), requests: plan.pending.length } } });
     if (!marked.ok) throw new DataverseError(`nothing was sent: the vault could not note that a push is under way (${marked.error.message})`, null, null);
