@@ -28,6 +28,7 @@ const handlers: { [T in CommandType]: Handler<T> } = {
   createTeam: teams.createTeam,
   updateTeam: teams.updateTeam,
   deleteTeam: teams.deleteTeam,
+  setDefaultTeamId: teams.setDefaultTeamId,
   addTeamMember: teams.addTeamMember,
   removeTeamMember: teams.removeTeamMember,
   createRole: roles.createRole,
