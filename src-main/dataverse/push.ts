@@ -397,7 +397,10 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         // Dataverse creates the unit's default team itself, under an id of its own: the next pull brings it.
         const id = c.businessunitid!;
         madeAt.set(id, phase);
-        if (c.defaultteamid) defaultTeams.set(c.defaultteamid, id);
+        if (c.defaultteamid) {
+          defaultTeams.set(c.defaultteamid, id);
+          write('teams', c.defaultteamid, { teamid: c.defaultteamid, name: c.name, teamtype: 0, businessunitid: id, administratorid: null, isdefault: true });
+        }
         write('businessunits', id, { businessunitid: id, name: c.name, parentbusinessunitid: c.parentbusinessunitid, isdisabled: false });
         create('businessunits', id, { businessunitid: id, name: c.name, 'parentbusinessunitid@odata.bind': `/businessunits(${c.parentbusinessunitid})` });
         break;
