@@ -1,7 +1,6 @@
 import type { CommandOf } from './schema';
 import type { Draft } from './draft';
 import { isRefusal, refuse, requireNewId, sameName, unitOrRefusal, type Outcome } from './context';
-import { assignmentKey } from './roles';
 import { userOrRefusal } from './users';
 import { pairKey, TEAM_TYPE_NAMES, type Id, type Team } from '../model/org';
 import type { Refusal } from '../result';
@@ -63,42 +62,6 @@ export function deleteTeam(d: Draft, c: CommandOf<'deleteTeam'>): Outcome {
   for (const [key, s] of d.table('shares')) if (s.principalid === team.teamid) d.delete('shares', key);
   d.delete('teams', team.teamid);
   return `Deleted team ${team.name}`;
-}
-
-export function setDefaultTeamId(d: Draft, c: CommandOf<'setDefaultTeamId'>): Outcome {
-  const bu = unitOrRefusal(d, c.businessunitid);
-  if (isRefusal(bu)) return bu;
-  const team = [...d.table('teams').values()].find((t) => t.isdefault && t.businessunitid === bu.businessunitid);
-  if (!team) return refuse('not-found', `business unit ${bu.name} has no default team`, 'businessunitid');
-  if (team.teamid === c.teamid) return `The default team of ${bu.name} already has id ${c.teamid}`;
-  const bad = requireNewId(d, c.teamid, 'teamid');
-  if (bad) return bad;
-  const [from, to] = [team.teamid, c.teamid];
-  d.delete('teams', from);
-  d.put('teams', to, { ...team, teamid: to });
-  // Every row naming the team names it by its new id; a default team has no membership rows (its members are its unit's users).
-  for (const [key, a] of d.table('teamroles')) {
-    if (a.teamid !== from) continue;
-    d.delete('teamroles', key);
-    d.put('teamroles', assignmentKey(to, a.roleid, a.businessunitid), { ...a, teamid: to });
-  }
-  for (const [key, p] of d.table('teamprofiles')) {
-    if (p.teamid !== from) continue;
-    d.delete('teamprofiles', key);
-    d.put('teamprofiles', pairKey(p.fieldsecurityprofileid, to), { ...p, teamid: to });
-  }
-  for (const r of d.table('records').values()) if (r.ownerid === from) d.put('records', r.recordid, { ...r, ownerid: to });
-  for (const [key, r] of d.table('recordcounts')) {
-    if (r.ownerid !== from) continue;
-    d.delete('recordcounts', key);
-    d.put('recordcounts', pairKey(r.entity, to), { ...r, ownerid: to });
-  }
-  for (const [key, s] of d.table('shares')) {
-    if (s.principalid !== from) continue;
-    d.delete('shares', key);
-    d.put('shares', pairKey(s.recordid, to), { ...s, principalid: to });
-  }
-  return `The default team of ${bu.name} takes the environment's id ${to} (was ${from})`;
 }
 
 function memberCommandProblem(d: Draft, c: { teamid: Id; systemuserid: Id }): Refusal | { team: Team; name: string } {
