@@ -485,6 +485,7 @@ describe('pushing rows Dataverse names itself: role copies and default teams', (
       { type: 'createUser', systemuserid: ids.user, fullname: 'Noor North', domainname: 'noor@contoso.example', businessunitid: ids.unit },
       { type: 'assignRole', systemuserid: ids.user, roleid: salesperson.roleid },
       { type: 'assignRole', teamid: ids.defaultTeam, roleid: roleNamed(s, 'Basic User').roleid },
+      { type: 'updateTeam', teamid: ids.defaultTeam, administratorid: ids.user },
     ];
     const plan = await planPush(commands, ctx);
     expect(lines(plan)).toEqual([
@@ -492,15 +493,17 @@ describe('pushing rows Dataverse names itself: role copies and default teams', (
       'POST systemusers',
       `POST systemusers(${ids.user})/systemuserroles_association/$ref`,
       `POST teams({the default team of business unit ${ids.unit}})/teamroles_association/$ref`,
+      `PATCH teams({the default team of business unit ${ids.unit}})`,
     ]);
-    expect(plan.map((r) => r.phase)).toEqual([0, 0, 1, 1]);
-    expect(await sendPush(c, plan)).toMatchObject({ sent: 4, batches: 2 });
+    expect(plan.map((r) => r.phase)).toEqual([0, 0, 1, 1, 1]);
+    expect(await sendPush(c, plan)).toMatchObject({ sent: 5, batches: 2 });
 
     const again = await pullAgain();
     const unitTeam = [...again.state.teams.values()].find((t) => t.isdefault && t.businessunitid === ids.unit)!;
     expect(unitTeam.teamid).not.toBe(ids.defaultTeam);
     expect([...again.state.systemuserroles.values()].filter((a) => a.systemuserid === ids.user).map((a) => again.state.roles.get(a.roleid)!.name)).toEqual(['Salesperson']);
     expect([...again.state.teamroles.values()].filter((a) => a.teamid === unitTeam.teamid).map((a) => again.state.roles.get(a.roleid)!.name)).toEqual(['Basic User']);
+    expect(unitTeam.administratorid).toBe(ids.user);
   });
 
   it('a push cut after the creating change set and run again sends only what remains', async () => {

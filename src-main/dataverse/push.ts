@@ -327,7 +327,10 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
       }
       touched.add(`${set}|${id}`);
       const etag = ifMatch?.etag;
-      push({ method: 'PATCH', path: `${set}(${id})`, body, effect: { kind: 'columns', set, id, values }, ...(ifMatch ? { ifMatch } : {}), send: (k) => k.api.update({ collection: set, key: id, data: body, ...(etag ? { ifmatch: etag } : {}) }) });
+      const request = (rowid: string): Request => ({ method: 'PATCH', path: `${set}(${rowid})`, body, effect: { kind: 'columns', set, id: rowid, values }, ...(ifMatch ? { ifMatch } : {}), send: (k) => k.api.update({ collection: set, key: rowid, data: body, ...(etag ? { ifmatch: etag } : {}) }) });
+      const names: { named: Named; at: number }[] = [];
+      if (set === 'teams' && teamNamed(id, names)) awaiting(names, (ids) => request(ids[0]));
+      else push(request(id));
     };
     const replacePrivileges = (roleid: string, names: Readonly<Record<string, string>>) => {
       const role = rowAt('roles', roleid);
@@ -399,6 +402,8 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         madeAt.set(id, phase);
         if (c.defaultteamid) {
           defaultTeams.set(c.defaultteamid, id);
+          // Made by this push: a change of it carries no version from the pull.
+          touched.add(`teams|${c.defaultteamid}`);
           write('teams', c.defaultteamid, { teamid: c.defaultteamid, name: c.name, teamtype: 0, businessunitid: id, administratorid: null, isdefault: true });
         }
         write('businessunits', id, { businessunitid: id, name: c.name, parentbusinessunitid: c.parentbusinessunitid, isdisabled: false });
