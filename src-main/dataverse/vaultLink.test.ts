@@ -76,6 +76,34 @@ describe('pushing a vault that creates a business unit', () => {
     expect([...double.env.data.teamroles.rows.values()].filter((a) => a.teamid === environmentTeam)).toEqual([]);
   });
 
+  it('a push cut between its change sets keeps the staged set, and run again sends only the rest and then applies it', async () => {
+    const { vault, double, c } = await pulledVault();
+    const s = vault.state;
+    const staged: Command[] = [
+      { type: 'createBusinessUnit', businessunitid: ids.unit, defaultteamid: ids.defaultTeam, name: 'Sales North', parentbusinessunitid: named(s.businessunits, 'Sales').businessunitid },
+      { type: 'createUser', systemuserid: ids.user, fullname: 'Noor North', domainname: 'noor@contoso.example', businessunitid: ids.unit },
+      { type: 'assignRole', systemuserid: ids.user, roleid: named(s.roles, 'Salesperson').roleid },
+      { type: 'assignRole', teamid: ids.defaultTeam, roleid: named(s.roles, 'Basic User').roleid },
+    ];
+    expect(vault.setStaged(staged).ok).toBe(true);
+    const plan = await planStagedPush(vault, c);
+    double.faults.cutAfter = 1;
+    const err = (await pushStaged(vault, c, plan).catch((e: Error) => e)) as Error;
+    expect(err.message).toMatch(/change set 2 of 2 \(commands 3–4\) applied nothing, the 1 before it were applied; pushing again sends only what the environment does not hold yet$/);
+    expect({ staged: vault.getStaged().length, unit: vault.state.businessunits.has(ids.unit), pushing: vault.getSyncState().dataverse!.pushing !== undefined }).toEqual({ staged: 4, unit: false, pushing: true });
+    double.faults.cutAfter = null;
+
+    const again = await planStagedPush(vault, c);
+    expect(again.held).toEqual([true, true, false, false]);
+    expect(again.changeSets).toBe(1);
+    const before = double.env.log.filter((l) => l.method !== 'GET').length;
+    expect(await pushStaged(vault, c, again)).toMatchObject({ sent: 2, heldBefore: 2 });
+    expect(double.env.log.filter((l) => l.method !== 'GET').slice(before).map((l) => `${l.method} ${l.path.replace(/\(.*?\)/g, '()')}`)).toEqual(['POST systemusers()/systemuserroles_association/$ref', 'POST teams()/teamroles_association/$ref']);
+    const environmentTeam = [...double.env.data.teams.values()].find((t) => t.isdefault && t._businessunitid_value === ids.unit)!.teamid as string;
+    expect({ staged: vault.getStaged().length, team: vault.state.teams.get(environmentTeam)?.isdefault, pushing: vault.getSyncState().dataverse!.pushing }).toEqual({ staged: 0, team: true, pushing: undefined });
+    expect(await pullIntoVault(vault, c, { counts: [] })).toMatchObject({ delta: true, applied: 0 });
+  });
+
   it('undoes a pushed unit creation back to the staged state, the default team with the vault’s id again', async () => {
     const { vault, c } = await pulledVault();
     const s = vault.state;
