@@ -397,7 +397,7 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         break;
       }
       case 'createBusinessUnit': {
-        // Dataverse creates the unit's default team itself, under an id of its own: the next pull brings it.
+        // Dataverse creates the unit's default team itself, under an id of its own: requests naming the team wait to read it, and the vault takes that id once the push is through.
         const id = c.businessunitid!;
         madeAt.set(id, phase);
         if (c.defaultteamid) {
@@ -547,7 +547,7 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
 export function changedRows(requests: readonly PlannedRequest[]): { set: VersionedSet; id: string }[] {
   const out = new Map<string, { set: VersionedSet; id: string }>();
   for (const r of requests) {
-    // A request awaiting a row Dataverse names changes an association, never a row in place.
+    // A request awaiting a row Dataverse names changes an association or a row this push made, of which the pull kept no version.
     if (r.awaits) continue;
     const e = r.effect;
     if (e.kind === 'columns') out.set(`${e.set}|${e.id}`, { set: e.set, id: e.id });
