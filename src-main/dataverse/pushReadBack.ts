@@ -14,7 +14,8 @@ export const WHOLE_TABLE = 50;
  * Which of the requests the environment already holds in effect, read from the environment: one
  * RetrieveRolePrivilegesRole per affected role, one query per affected user, team, profile or row.
  * A request in effect must not be sent again (an association or a create sent twice is refused as
- * a duplicate; an action sent twice would act twice).
+ * a duplicate; an action sent twice would act twice). A request naming a row Dataverse names itself
+ * is read with that row's id when the environment holds the row, and is not in effect when not.
  */
 export async function inEffect(c: Connection, planned: readonly PlannedRequest[], wholeTable = WHOLE_TABLE): Promise<boolean[]> {
   // A request awaiting a row the environment does not hold yet cannot be in effect.
