@@ -1,155 +1,117 @@
 /**
- * The push of what the environment lacks, on a real vault against the Dataverse double: the changes
- * applied since the pull (staging off, an undo after a push) in order, then the staged set; and the
- * pull that waits until they are pushed.
+ * A vault pulled from the Dataverse double, pushing a staged set that creates a business unit:
+ * what the vault holds of the unit's default team afterwards, and what the next pull sees.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Command } from '../core/commands/schema';
 import { demoOrganization } from '../core/generate/demo';
-import { startDataverseDouble, type RunningDouble } from '../../test/dataverse/double/app';
 import { Vault } from '../vault/vault';
+import { startDataverseDouble, type RunningDouble } from '../../test/dataverse/double/app';
 import { Connection } from './connection';
-import { sincePullStatus } from './sincePull';
 import { planVaultPush, pullIntoVault, pushVault } from './vaultLink';
 
+const ids = { unit: '7a2e8d0f-0000-4000-8000-000000000001', defaultTeam: '7a2e8d0f-0000-4000-8000-000000000002', user: '7a2e8d0f-0000-4000-8000-000000000003', profile: '7a2e8d0f-0000-4000-8000-000000000004' };
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-const org = demoOrganization();
-const roleNamed = (name: string) => [...org.roles.values()].find((r) => r.name === name)!;
-const userNamed = (name: string) => [...org.systemusers.values()].find((u) => u.fullname === name)!;
-const teamNamed = (name: string) => [...org.teams.values()].find((t) => t.name === name)!;
-const sales = roleNamed('Salesperson');
-const kendall = userNamed('Kendall Events');
-const escalations = teamNamed('Escalations');
-
-/** A vault pulled from a double of the demo organization. */
-async function pulledVault(): Promise<{ vault: Vault; double: RunningDouble; connection: Connection }> {
-  const double = await startDataverseDouble(org);
+async function pulledVault(): Promise<{ vault: Vault; double: RunningDouble; c: Connection }> {
+  const double = await startDataverseDouble(demoOrganization());
   cleanups.push(() => double.close());
   const dir = mkdtempSync(join(tmpdir(), 'roleatlas-vaultlink-'));
-  const vault = await Vault.create(dir, 'a long vault passphrase', { actor: 'ada', kdf: { N: 1024, r: 8, p: 1 } });
+  const vault = await Vault.create(join(dir, 'vault'), 'a long vault passphrase', { actor: 'ada', kdf: { N: 1024, r: 8, p: 1 } });
   cleanups.push(() => {
-    if (!vault.isLocked) vault.lock();
+    vault.lock();
     rmSync(dir, { recursive: true, force: true });
   });
-  const connection = new Connection({ url: double.url, token: async () => 'token' });
-  await pullIntoVault(vault, connection, { counts: [] });
-  return { vault, double, connection };
+  const c = new Connection({ url: double.url, token: async () => 'token' });
+  await pullIntoVault(vault, c, { counts: [] });
+  return { vault, double, c };
 }
-const must = <T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T => {
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-};
-const writes = (double: RunningDouble) => double.env.log.filter((l) => l.method !== 'GET').map((l) => `${l.method} ${l.path.replace(/\(.*?\)/g, '()')}`);
 
-describe('pushing the changes applied since the pull', () => {
-  it('sends the changes applied since the pull before the staged set, in the order they were applied', async () => {
-    const { vault, double, connection } = await pulledVault();
-    const teamid = '6f1d7c9e-0000-4000-8000-0000000000b1';
-    must(vault.applyAll([{ type: 'createTeam', teamid, name: 'Night shift', teamtype: 0, businessunitid: kendall.businessunitid }]));
-    must(vault.apply({ type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Local' }));
-    // Staged on top of a team created with staging off: it exists in the environment only once the applied part is sent.
-    must(vault.setStaged([{ type: 'addTeamMember', teamid, systemuserid: kendall.systemuserid }]));
+const named = <T extends { name: string }>(m: ReadonlyMap<string, T>, name: string) => [...m.values()].find((x) => x.name === name)!;
 
-    const plan = await planVaultPush(vault, connection);
-    expect(plan.applied.map((a) => a.summary)).toEqual([expect.stringMatching(/Night shift/), expect.stringMatching(/Salesperson/)]);
-    expect(plan.requests.map((r) => `${r.command} ${r.method} ${r.path.replace(/\(.*?\)/g, '()')}`)).toEqual(['0 POST teams', '1 POST roles()/Microsoft.Dynamics.CRM.AddPrivilegesRole', '2 POST teams()/teammembership_association/$ref']);
-    await pushVault(vault, connection, plan);
+describe('pushing a vault that creates a business unit', () => {
+  it("after a push creates a unit, its default team has the environment's id and a delta pull changes nothing", async () => {
+    const { vault, double, c } = await pulledVault();
+    const s = vault.state;
+    const basic = named(s.roles, 'Basic User');
+    const staged: Command[] = [
+      { type: 'createBusinessUnit', businessunitid: ids.unit, defaultteamid: ids.defaultTeam, name: 'Sales North', parentbusinessunitid: named(s.businessunits, 'Sales').businessunitid },
+      { type: 'createUser', systemuserid: ids.user, fullname: 'Noor North', domainname: 'noor@contoso.example', businessunitid: ids.unit },
+      { type: 'assignRole', systemuserid: ids.user, roleid: named(s.roles, 'Salesperson').roleid },
+      { type: 'assignRole', teamid: ids.defaultTeam, roleid: basic.roleid },
+      { type: 'createFieldSecurityProfile', fieldsecurityprofileid: ids.profile, name: 'North payroll' },
+      { type: 'assignFieldSecurityProfile', fieldsecurityprofileid: ids.profile, teamid: ids.defaultTeam },
+    ];
+    expect(vault.setStaged(staged).ok).toBe(true);
+    const plan = await planVaultPush(vault, c);
+    expect(plan.changeSets).toBe(2);
+    await pushVault(vault, c, plan);
 
-    expect(double.env.data.teams.get(teamid)?.name).toBe('Night shift');
-    expect(vault.state.teammembership.has(`${teamid}|${kendall.systemuserid}`)).toBe(true);
+    const environmentTeam = [...double.env.data.teams.values()].find((t) => t.isdefault && t._businessunitid_value === ids.unit)!.teamid as string;
+    expect(environmentTeam).not.toBe(ids.defaultTeam);
+    const v = vault.state;
+    expect(v.teams.has(ids.defaultTeam)).toBe(false);
+    expect(v.teams.get(environmentTeam)).toMatchObject({ name: 'Sales North', businessunitid: ids.unit, isdefault: true });
+    // What the vault had on the team stays on it: its role and its field security profile.
+    expect([...v.teamroles.values()].filter((a) => a.teamid === environmentTeam).map((a) => v.roles.get(a.roleid)!.name)).toEqual(['Basic User']);
+    expect([...v.teamprofiles.values()].filter((a) => a.teamid === environmentTeam).map((a) => a.fieldsecurityprofileid)).toEqual([ids.profile]);
+    expect(vault.audit().some((a) => a.summary === `The default team of Sales North takes the environment's id ${environmentTeam} (was ${ids.defaultTeam})`)).toBe(true);
     expect(vault.getStaged()).toEqual([]);
-    expect(sincePullStatus(vault, vault.getSyncState().dataverse)).toEqual({ applied: 0, kept: 0, problem: null });
-    expect(vault.audit().at(-1)!.summary).toMatch(/^Pushed 2 change\(s\) applied since the pull and 1 staged change\(s\) to the Dataverse environment .*: 3 request\(s\) in 1 change set\(s\)$/);
-    // Pushed once: a second push has nothing to send.
-    expect((await planVaultPush(vault, connection)).requests).toEqual([]);
+
+    const again = await pullIntoVault(vault, c, { counts: [] });
+    expect(again).toMatchObject({ delta: true, applied: 0 });
+    expect(vault.state.teams.get(environmentTeam)).toMatchObject({ isdefault: true, businessunitid: ids.unit });
+
+    // A later push addresses the environment's team.
+    expect(vault.setStaged([{ type: 'removeRole', teamid: environmentTeam, roleid: basic.roleid }]).ok).toBe(true);
+    const next = await planVaultPush(vault, c);
+    expect(next.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`DELETE teams(${environmentTeam})/teamroles_association(${double.env.roleCopyId(basic.roleid, ids.unit)})/$ref`]);
+    await pushVault(vault, c, next);
+    expect([...double.env.data.teamroles.rows.values()].filter((a) => a.teamid === environmentTeam)).toEqual([]);
   });
 
-  it('reads back a push that was not seen through and sends only what the environment lacks, applying nothing twice', async () => {
-    const { vault, double, connection } = await pulledVault();
-    must(vault.apply({ type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Local' }));
-    must(vault.apply({ type: 'addTeamMember', teamid: escalations.teamid, systemuserid: kendall.systemuserid }));
-    // The last push stopped after the environment took the membership (the program killed): the vault was marked first.
-    const link = vault.getSyncState().dataverse!;
-    must(vault.setSyncState({ dataverse: { ...link, pushing: { since: new Date().toISOString(), requests: 2 } } }));
-    double.env.handle({ method: 'POST', path: `teams(${escalations.teamid})/teammembership_association/$ref`, headers: {}, body: JSON.stringify({ '@odata.id': `${double.url}/api/data/v9.2/systemusers(${kendall.systemuserid})` }) });
-    const before = writes(double).length;
+  it('a push cut between its change sets keeps the staged set, and run again sends only the rest and then applies it', async () => {
+    const { vault, double, c } = await pulledVault();
+    const s = vault.state;
+    const staged: Command[] = [
+      { type: 'createBusinessUnit', businessunitid: ids.unit, defaultteamid: ids.defaultTeam, name: 'Sales North', parentbusinessunitid: named(s.businessunits, 'Sales').businessunitid },
+      { type: 'createUser', systemuserid: ids.user, fullname: 'Noor North', domainname: 'noor@contoso.example', businessunitid: ids.unit },
+      { type: 'assignRole', systemuserid: ids.user, roleid: named(s.roles, 'Salesperson').roleid },
+      { type: 'assignRole', teamid: ids.defaultTeam, roleid: named(s.roles, 'Basic User').roleid },
+    ];
+    expect(vault.setStaged(staged).ok).toBe(true);
+    const plan = await planVaultPush(vault, c);
+    double.faults.cutAfter = 1;
+    const err = (await pushVault(vault, c, plan).catch((e: Error) => e)) as Error;
+    expect(err.message).toMatch(/change set 2 of 2 \(commands 3–4\) applied nothing, the 1 before it were applied; pushing again sends only what the environment does not hold yet$/);
+    expect({ staged: vault.getStaged().length, unit: vault.state.businessunits.has(ids.unit), pushing: vault.getSyncState().dataverse!.pushing !== undefined }).toEqual({ staged: 4, unit: false, pushing: true });
+    double.faults.cutAfter = null;
 
-    const plan = await planVaultPush(vault, connection);
-    expect(plan.held).toEqual([false, true]);
-    const report = await pushVault(vault, connection, plan);
-    expect(report).toMatchObject({ sent: 1, heldBefore: 1, label: null });
-    expect(writes(double).slice(before)).toEqual(['POST roles()/Microsoft.Dynamics.CRM.AddPrivilegesRole']);
-    expect(vault.getSyncState().dataverse!.pushing).toBeUndefined();
-    expect(sincePullStatus(vault, vault.getSyncState().dataverse).applied).toBe(0);
+    const again = await planVaultPush(vault, c);
+    expect(again.held).toEqual([true, true, false, false]);
+    expect(again.changeSets).toBe(1);
+    const before = double.env.log.filter((l) => l.method !== 'GET').length;
+    expect(await pushVault(vault, c, again)).toMatchObject({ sent: 2, heldBefore: 2 });
+    expect(double.env.log.filter((l) => l.method !== 'GET').slice(before).map((l) => `${l.method} ${l.path.replace(/\(.*?\)/g, '()')}`)).toEqual(['POST systemusers()/systemuserroles_association/$ref', 'POST teams()/teamroles_association/$ref']);
+    const environmentTeam = [...double.env.data.teams.values()].find((t) => t.isdefault && t._businessunitid_value === ids.unit)!.teamid as string;
+    expect({ staged: vault.getStaged().length, team: vault.state.teams.get(environmentTeam)?.isdefault, pushing: vault.getSyncState().dataverse!.pushing }).toEqual({ staged: 0, team: true, pushing: undefined });
+    expect(await pullIntoVault(vault, c, { counts: [] })).toMatchObject({ delta: true, applied: 0 });
   });
 
-  it('sends a change applied while a push was sending with the next push, which reads back the rest, and keeps what was staged meanwhile', async () => {
-    const { vault, double, connection } = await pulledVault();
-    must(vault.apply({ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }));
-    must(vault.setStaged([{ type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Local' }]));
-    const plan = await planVaultPush(vault, connection);
-    const late = { type: 'addTeamMember', teamid: escalations.teamid, systemuserid: kendall.systemuserid } as const;
-    // The admin goes on working while the change set is on its way.
-    await pushVault(vault, connection, plan, {
-      onBatch: () => {
-        must(vault.apply({ type: 'setUserDisabled', systemuserid: kendall.systemuserid, isdisabled: true }));
-        must(vault.setStaged([...vault.getStaged(), late]));
-      },
-    });
-    expect(vault.getStaged()).toEqual([late]);
-    expect(double.env.data.systemusers.get(kendall.systemuserid)!.isdisabled).toBe(false);
-
-    const next = await planVaultPush(vault, connection);
-    // In the journal's order: the staged set was applied to the vault after the change made meanwhile.
-    expect(next.applied.map((a) => a.command.type)).toEqual(['updateTeam', 'setUserDisabled', 'setRolePrivilege']);
-    expect(next.held).toEqual([true, false, true, false]);
-    const before = writes(double).length;
-    await pushVault(vault, connection, next);
-    expect(writes(double).slice(before)).toEqual(['PATCH systemusers()', 'POST teams()/teammembership_association/$ref']);
-    expect(double.env.data.systemusers.get(kendall.systemuserid)!.isdisabled).toBe(true);
-    expect(sincePullStatus(vault, vault.getSyncState().dataverse).applied).toBe(0);
-    expect(vault.getSyncState().dataverse!.pushing).toBeUndefined();
-  });
-
-  it('keeps the changes since the pull when the environment changed the same row, until they are discarded by a full pull', async () => {
-    const { vault, double, connection } = await pulledVault();
-    must(vault.apply({ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }));
-    double.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
-    const plan = await planVaultPush(vault, connection);
-    await expect(pushVault(vault, connection, plan)).rejects.toThrow(/team Escalations/);
-    expect(sincePullStatus(vault, vault.getSyncState().dataverse).applied).toBe(1);
-    expect(vault.state.teams.get(escalations.teamid)!.name).toBe('Escalations (EMEA)');
-    await expect(pullIntoVault(vault, connection, { counts: [] })).rejects.toThrow(/^1 change\(s\) applied to the vault since the pull of .* are not in the environment \("Updated team Escalations \(EMEA\)"\)/);
-    await pullIntoVault(vault, connection, { counts: [], full: true });
-    expect(vault.state.teams.get(escalations.teamid)!.name).toBe('Escalations (Americas)');
-    expect(sincePullStatus(vault, vault.getSyncState().dataverse).applied).toBe(0);
-  });
-
-  it('asks a vault pulled before the journal position was kept to pull again, and pushes after that pull', async () => {
-    const { vault, connection } = await pulledVault();
-    const { journalseq: _, ...old } = vault.getSyncState().dataverse!;
-    must(vault.setSyncState({ dataverse: old }));
-    must(vault.setStaged([{ type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Local' }]));
-    expect(sincePullStatus(vault, vault.getSyncState().dataverse).problem).toMatch(/pull http:\/\/127\.0\.0\.1:\d+ again first/);
-    await expect(planVaultPush(vault, connection)).rejects.toThrow(/kept before RoleAtlas recorded where the pull ended in the journal, .*pull http:\/\/127\.0\.0\.1:\d+ again first \(changes staged are kept across a pull\)/);
-    await pullIntoVault(vault, connection, { counts: [] });
-    expect(vault.getStaged()).toHaveLength(1);
-    expect((await planVaultPush(vault, connection)).requests).toHaveLength(1);
-  });
-
-  it('refuses to push over an organization imported since the pull, asking for a full pull', async () => {
-    const { vault, connection } = await pulledVault();
-    vault.replaceState(demoOrganization(), 'contoso.json');
-    await expect(planVaultPush(vault, connection)).rejects.toThrow(/the organization was replaced after the pull of .* \(audit entry \d+: Imported contoso\.json.*\).*full pull/);
-    // A delta pull would revert the import as changes; only a full pull goes ahead.
-    await expect(pullIntoVault(vault, connection, { counts: [] })).rejects.toThrow(/full pull/);
-    await pullIntoVault(vault, connection, { counts: [], full: true });
-    expect((await planVaultPush(vault, connection)).requests).toEqual([]);
+  it('undoes a pushed unit creation back to the staged state, the default team with the vault’s id again', async () => {
+    const { vault, c } = await pulledVault();
+    const s = vault.state;
+    expect(vault.setStaged([{ type: 'createBusinessUnit', businessunitid: ids.unit, defaultteamid: ids.defaultTeam, name: 'Sales North', parentbusinessunitid: named(s.businessunits, 'Sales').businessunitid }]).ok).toBe(true);
+    await pushVault(vault, c, await planVaultPush(vault, c));
+    expect(vault.state.teams.has(ids.defaultTeam)).toBe(false);
+    expect(vault.undo().ok).toBe(true);
+    expect(vault.state.businessunits.has(ids.unit)).toBe(false);
+    expect([...vault.state.teams.keys()].sort()).toEqual([...s.teams.keys()].sort());
   });
 });

@@ -10,14 +10,14 @@ import { batchRefusal } from '../core/commands/apply';
 import type { Command } from '../core/commands/schema';
 import type { Vault } from '../vault/vault';
 import type { DataverseLink } from '../vault/syncState';
-import { Connection, DataverseError } from './connection';
+import { Connection, DataverseError, asDataverseError } from './connection';
 import { pullEnvironment, type PullProgress } from './pull';
 import { DEFAULT_COUNT_TABLES } from './recordCounts';
 import { commandsBetween } from './stateChanges';
 import { withoutRows } from './etags';
-import { changedRows, MAX_BATCH, planPush, pushContext, type PlannedRequest } from './push';
+import { changedRows, namedReader, planPush, pushContext, type PlannedRequest } from './push';
 import { inEffect } from './pushReadBack';
-import { sendPush, type PushReport } from './pushSend';
+import { changeSetsOf, sendPush, type PushReport } from './pushSend';
 import { firstFew, sincePull, type AppliedChange } from './sincePull';
 
 /** What the pull and the push use of a vault. */
@@ -188,7 +188,7 @@ export async function planVaultPush(vault: LinkedVault, connection: Connection):
   // Only a push not seen through can have left part of the set in the environment.
   const held = link.pushing ? await inEffect(connection, requests) : requests.map(() => false);
   const pending = requests.filter((_, i) => !held[i]);
-  return { ...empty, summaries, requests, held, pending, changeSets: Math.ceil(pending.length / MAX_BATCH), changes: d.changes };
+  return { ...empty, summaries, requests, held, pending, changeSets: changeSetsOf(pending).length, changes: d.changes };
 }
 
 /** A planned command's place: among the changes applied since the pull, or the staged ones (1-based within its part). */
@@ -199,6 +199,24 @@ export function commandPart(plan: PushPlan, command: number): { part: 'applied' 
 /** "2 change(s) applied since the pull and 3 staged change(s)". */
 export function pushedWhat(plan: Pick<PushPlan, 'applied' | 'staged'>): string {
   return [...(plan.applied.length ? [`${plan.applied.length} change(s) applied since the pull`] : []), ...(plan.staged.length ? [`${plan.staged.length} staged change(s)`] : [])].join(' and ');
+}
+
+/**
+ * The units the push created (applied since the pull or staged), each given the id Dataverse gave
+ * its default team (the vault's id for that team was its own), with what the vault holds on the team kept.
+ */
+async function defaultTeamsNamed(connection: Connection, pushed: readonly Command[]): Promise<Command[]> {
+  const read = namedReader(connection);
+  const out: Command[] = [];
+  for (const c of pushed) {
+    if (c.type !== 'createBusinessUnit' || !c.businessunitid || !c.defaultteamid) continue;
+    const teamid = await read({ kind: 'default team', businessunitid: c.businessunitid }).catch((e: unknown) => {
+      throw new DataverseError(`the environment took every change, but the default team of the business unit ${c.name} it created could not be read (${asDataverseError(e).message}); the vault is unchanged and pushing again sends nothing twice`, null, null);
+    });
+    // A unit created and deleted by the same push has no default team left.
+    if (teamid && teamid !== c.defaultteamid.toLowerCase()) out.push({ type: 'setDefaultTeamId', businessunitid: c.businessunitid, teamid });
+  }
+  return out;
 }
 
 export interface PushedReport extends PushReport {
@@ -226,6 +244,7 @@ export async function pushVault(vault: LinkedVault, connection: Connection, plan
   }
   const report = await sendPush(connection, plan.pending, { onBatch: o.onBatch });
   const n = plan.staged.length;
+  const named = await defaultTeamsNamed(connection, plan.commands);
   const heldBefore = plan.requests.length - plan.pending.length;
   const note = { summary: `Pushed ${pushedWhat(plan)} to the Dataverse environment ${plan.env}: ${report.sent} request(s) in ${report.batches} change set(s)`, detail: { dataverse: 'push', env: plan.env, applied: plan.applied.length, staged: n, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + heldBefore } };
   const link = vault.getSyncState().dataverse ?? before;
@@ -240,12 +259,13 @@ export async function pushVault(vault: LinkedVault, connection: Connection, plan
   const sync = (journalseq: number) => ({ dataverse: raced ? link : { ...rest, journalseq, ...etags } });
   const staged = remainder(vault.getStaged(), plan.staged);
   if (!n) {
-    const kept = vault.applyRemoteAll([], { note, sync });
+    // The default teams' ids come from the environment, as a pull would bring them: not an undo step.
+    const kept = vault.applyRemoteAll(named, { note, sync });
     if (!kept.ok) throw new Error(`the changes were pushed, but the vault could not record it: ${kept.error.message}; pushing again reads back what the environment holds and sends nothing twice`);
     return { ...report, heldBefore, label: null, meanwhile };
   }
   const label = `${n === 1 ? plan.summaries[plan.applied.length] : `Applied ${n} staged changes`} (pushed to ${plan.env})`;
-  const applied = vault.applyAll(plan.staged, label, { note, sync, staged });
+  const applied = vault.applyAll([...plan.staged, ...named], label, { note, sync, staged });
   if (!applied.ok) throw new Error(`the environment took every change, but the vault refused them: ${applied.error.message}. Pull ${plan.env} again to bring the vault in line`);
   return { ...report, heldBefore, label, meanwhile };
 }
