@@ -45,6 +45,8 @@ export class DataverseService {
   private readonly jobs = new Map<string, DataversePullJobDto>();
   private running: DataversePullJobDto | null = null;
   private pushing = false;
+  /** The last count of the changes since the pull, by where the journal and the pull ended: the screen asks on every change. */
+  private since: { readonly key: string; readonly value: ReturnType<typeof sincePullStatus> } | null = null;
 
   constructor(private readonly o: DataverseOptions) {}
 
@@ -66,7 +68,9 @@ export class DataverseService {
     const vault = this.o.vaults.use();
     const settings = settingsOf(vault);
     const link = vault.getSyncState().dataverse ?? null;
-    const since = sincePullStatus(vault, link ?? undefined);
+    const key = `${vault.dir}|${vault.seq}|${link?.env}|${link?.journalseq}`;
+    if (this.since?.key !== key) this.since = { key, value: sincePullStatus(vault, link ?? undefined) };
+    const since = this.since.value;
     let account: string | null = null;
     if (settings.env && this.o.account) account = await this.o.account(settings.env).catch(() => null);
     return {
