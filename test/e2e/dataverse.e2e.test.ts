@@ -192,8 +192,12 @@ describe.skipIf(!hasChromium)('the Dataverse screen in Chromium against the Data
     await page.getByLabel('To push').getByText(/^1 change\(s\) applied since the pull, not in the environment\.$/).waitFor();
     await page.getByRole('button', { name: 'Pull', exact: true }).click();
     await page.getByRole('status', { name: 'Pull progress' }).getByText(/1 change\(s\) applied to the vault since the pull of .* are not in the environment \(".*Salesperson.*"\); push them first/).waitFor({ timeout: 30_000 });
-    await page.getByRole('group', { name: 'Changes not pushed' }).getByRole('button', { name: 'Discard and pull' }).waitFor();
+    const unpushed = page.getByRole('group', { name: 'Changes not pushed' });
+    await unpushed.getByRole('button', { name: 'Discard and pull' }).click();
+    await unpushed.getByRole('button', { name: 'Discard 1 change(s) and pull' }).waitFor();
     await shots('dataverse-unpushed');
+    await unpushed.getByRole('button', { name: 'Keep them' }).click();
+    await unpushed.getByRole('button', { name: 'Discard and pull' }).waitFor();
 
     await page.getByRole('button', { name: 'Review push' }).click();
     await page.getByRole('list', { name: 'Applied since the pull' }).getByText(/Salesperson/).first().waitFor({ timeout: 30_000 });
