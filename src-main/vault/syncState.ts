@@ -51,7 +51,14 @@ export const dataverseLinkSchema = z
      * after a clean one sends without reading the environment twice.
      */
     pushing: z.object({ since: z.string().datetime(), requests: z.number().int().min(0) }).strict().optional(),
-    etags: z.object(Object.fromEntries(['businessunits', 'systemusers', 'teams', 'roles', 'fieldsecurityprofiles'].map((set) => [set, etagMap.optional()])) as Record<'businessunits' | 'systemusers' | 'teams' | 'roles' | 'fieldsecurityprofiles', z.ZodOptional<typeof etagMap>>).strict().optional(),
+    etags: z
+      .object({
+        ...(Object.fromEntries(['businessunits', 'systemusers', 'teams', 'roles', 'fieldsecurityprofiles'].map((set) => [set, etagMap.optional()])) as Record<'businessunits' | 'systemusers' | 'teams' | 'roles' | 'fieldsecurityprofiles', z.ZodOptional<typeof etagMap>>),
+        /** "profileid|entity.attribute" -> the field permission row's id and @odata.etag: the vault knows a field permission by its column only. */
+        fieldpermissions: z.record(z.string().max(400), z.object({ id: z.string().min(1).max(100), etag: z.string().max(200) }).strict()).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type DataverseLink = z.infer<typeof dataverseLinkSchema>;
