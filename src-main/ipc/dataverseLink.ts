@@ -35,5 +35,6 @@ export function dataverseLinkHandlers(services: Services, dataverse: DataverseSe
     'dataverse:pullProgress': ({ jobid }) => answer(dataverse.pullProgress(jobid)),
     'dataverse:pushPlan': async ({ limit }) => answer(await dataverse.pushPlan(limit)),
     'dataverse:push': async ({ planid }) => answer(await dataverse.push(planid)),
+    'dataverse:dismissConflict': async () => answer(await dataverse.dismissConflict()),
   };
 }

@@ -51,6 +51,21 @@ export const dataverseLinkSchema = z
      * after a clean one sends without reading the environment twice.
      */
     pushing: z.object({ since: z.string().datetime(), requests: z.number().int().min(0) }).strict().optional(),
+    /**
+     * The last push refused for rows changed in the environment since the pull, per field, kept
+     * until a pull brings the vault in line (a pull writes the link without it) or the admin
+     * dismisses it. Not the sync server's conflicts: those carry versions and choices to push back,
+     * while this one is settled only by reading the environment again.
+     */
+    pushconflict: z
+      .object({
+        detectedat: z.string().datetime(),
+        /** The refusal as the push worded it, Dataverse's message included. */
+        message: z.string().max(20_000),
+        fields: z.array(z.object({ command: z.number().int().min(0), what: z.string().max(1000), field: z.string().max(200), environment: z.unknown(), vault: z.unknown() }).strict()).max(10_000),
+      })
+      .strict()
+      .optional(),
     etags: z
       .object({
         ...(Object.fromEntries(['businessunits', 'systemusers', 'teams', 'roles', 'fieldsecurityprofiles'].map((set) => [set, etagMap.optional()])) as Record<'businessunits' | 'systemusers' | 'teams' | 'roles' | 'fieldsecurityprofiles', z.ZodOptional<typeof etagMap>>),
