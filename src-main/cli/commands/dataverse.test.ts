@@ -320,6 +320,28 @@ describe('roleatlas dataverse push', () => {
     expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string }).at(-1)).toEqual({ kind: 'conflict', env: env.url, fields: [{ change: 1, what: 'team Escalations', field: 'name', environment: 'Escalations (Americas)', vault: 'Escalations' }] });
   });
 
+  it('lists the kept push conflict in status until a pull brings the vault in line, and dismiss-conflict forgets it', async () => {
+    const { path, env } = await stagedVault('kept-conflict', [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
+    env.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
+    expect((await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(1);
+    const text = await roleatlas('status', ...vaultArgs(path));
+    expect(text.stdout).toMatch(/The push at \S+ was refused: the environment changed since the pull .*\n  change 1, team Escalations, name: "Escalations \(Americas\)" in the environment, "Escalations" in the vault/);
+    const json = JSON.parse((await roleatlas('status', ...vaultArgs(path), '--json')).stdout) as { pushconflict: unknown };
+    expect(json.pushconflict).toMatchObject({ message: expect.stringMatching(/^conflict: the name of team Escalations/), fields: [{ change: 1, what: 'team Escalations', field: 'name', environment: 'Escalations (Americas)', vault: 'Escalations' }] });
+
+    expect((await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(0);
+    expect((await roleatlas('status', ...vaultArgs(path))).stdout).not.toMatch(/was refused/);
+
+    expect((await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(0);
+    env.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (APAC)' }) });
+    await opened(path, (v) => v.setStaged([{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (Global)' }]));
+    expect((await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(1);
+    const dismissed = await roleatlas('dismiss-conflict', ...vaultArgs(path));
+    expect(dismissed.stdout).toMatch(/^Dismissed the push conflict kept in /);
+    expect(JSON.parse((await roleatlas('status', ...vaultArgs(path), '--json')).stdout)).toMatchObject({ pushconflict: null, staged: 1 });
+    expect((await roleatlas('dismiss-conflict', ...vaultArgs(path))).stdout).toMatch(/keeps no push conflict; nothing to dismiss/);
+  });
+
   it('moves a user to another business unit through SetBusinessSystemUser, listed on the dry run, then applied in the environment and the vault', async () => {
     const sam = userNamed('Sam Seattle');
     const boston = [...org.businessunits.values()].find((b) => b.name === 'Boston')!;

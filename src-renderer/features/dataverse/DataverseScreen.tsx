@@ -3,6 +3,7 @@ import { dataverseSelectors, heldText, pullProgressText, stagingSelectors, useAp
 import { ago } from '../../store/slices/sync/selectors';
 import { PushResults } from './PushResults';
 import { PushReview } from './PushReview';
+import { KeptConflict } from './KeptConflict';
 import '../sync/sync.css';
 import './dataverse.css';
 
@@ -214,6 +215,7 @@ function Push() {
           {error.message}
         </p>
       )}
+      {status.conflict && !plan?.conflicts.length && !result?.conflicts.length && <KeptConflict conflict={status.conflict} />}
       {plan && <PushReview plan={plan} />}
       {result && <PushResults result={result} />}
     </section>
