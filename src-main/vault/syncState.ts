@@ -94,6 +94,13 @@ export const dataverseSignInSchema = z
     /** msal's key of the account in the cache. */
     homeaccountid: z.string().min(1).max(1000),
     cache: z.string().min(2).max(1_000_000),
+    /**
+     * The identity provider refused to renew the tokens without the admin (Entra's
+     * interaction_required: the organization asks for multi-factor authentication, say): why, and
+     * the claims challenge the next interactive sign-in passes on. A new sign-in writes the record
+     * without it.
+     */
+    interaction: z.object({ reason: z.string().min(1).max(4000), claims: z.string().max(20_000).nullable() }).strict().optional(),
   })
   .strict();
 export type DataverseSignInRecord = z.infer<typeof dataverseSignInSchema>;
