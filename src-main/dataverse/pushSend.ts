@@ -2,7 +2,7 @@
  * Sending a planned push: $batch change sets of at most 1,000 requests in order, each applied whole
  * or not at all; a lost answer read back before anything is sent again; a 412 shown per field.
  */
-import { Connection, DataverseError, asDataverseError } from './connection';
+import { Connection, DataverseError, NoToken, asDataverseError } from './connection';
 import { MAX_BATCH, PushConflict, rowReader, same, show, type PlannedRequest } from './push';
 import { inEffect } from './pushReadBack';
 
@@ -49,8 +49,8 @@ async function conflictOf(c: Connection, slice: readonly PlannedRequest[], error
 /** Dataverse's sentence as a clause of ours: its words, without the full stop before our "; …". */
 const clause = (message: string) => message.replace(/\.\s*$/, '');
 
-/** An answer that says nothing of what was done: no answer at all, or a server fault. */
-export const unanswered = (e: DataverseError) => e.status === null || e.status >= 500;
+/** An answer that says nothing of what was done: no answer at all, or a server fault (not a request never sent for want of a token). */
+export const unanswered = (e: DataverseError) => !(e instanceof NoToken) && (e.status === null || e.status >= 500);
 
 /**
  * Sends the requests as $batch change sets of at most MAX_BATCH, in order; the first refused change

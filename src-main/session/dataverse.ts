@@ -8,7 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DataverseConflictDto, DataversePlanDto, DataversePullJobDto, DataversePushDto, DataverseSettingsDto, DataverseStatusDto } from '../bridge/channels/dataverseLink';
 import { ok, refused, type Result } from '../core/result';
-import { Connection, DataverseError, type ConnectionOptions } from '../dataverse/connection';
+import { Connection, DataverseError, NoToken, type ConnectionOptions } from '../dataverse/connection';
 import { MAX_BATCH, PushConflict, show, type PlannedRequest } from '../dataverse/push';
 import { unanswered } from '../dataverse/pushSend';
 import { dismissConflict, planStagedPush, pullIntoVault, pushStaged, type PushPlan } from '../dataverse/vaultLink';
@@ -198,7 +198,7 @@ export class DataverseService {
       return ok({ kind: 'planned', plan: await planStagedPush(vault.value, connection), vault: vault.value, connection });
     } catch (e) {
       if (e instanceof PushConflict) return ok({ kind: 'conflict', env: link.env, message: e.message, conflicts: e.fields, staged: vault.value.getStaged().length });
-      return refused(e instanceof DataverseError && e.status === 401 ? 'unauthorized' : 'push-plan-failed', `planning the push to ${link.env}: ${e instanceof Error ? e.message : String(e)}`);
+      return refused(e instanceof NoToken ? (e.code ?? 'sign-in-required') : e instanceof DataverseError && e.status === 401 ? 'unauthorized' : 'push-plan-failed', `planning the push to ${link.env}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 

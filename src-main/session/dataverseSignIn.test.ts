@@ -78,6 +78,27 @@ async function finishInBrowser(url: string, beforeRedirect?: (redirect: Page) =>
 
 const signInRequest = () => ({ env: double.url, clientId: idp.clientId, authority: idp.authority });
 
+/** As after the access token's hour: msal renews it with the refresh token on the next use. */
+function expireAccessTokens(workspace: Workspace): void {
+  const v = workspace.vaults.use();
+  const record = v.getSyncState().dataversesignin!;
+  const cache = JSON.parse(record.cache) as { AccessToken: Record<string, { expires_on: string; extended_expires_on?: string }> };
+  const past = String(Math.floor(Date.now() / 1000) - 60);
+  for (const t of Object.values(cache.AccessToken)) Object.assign(t, { expires_on: past, extended_expires_on: past });
+  expect(v.setSyncState({ dataversesignin: { ...record, cache: JSON.stringify(cache) } }).ok).toBe(true);
+}
+
+/** dataverse:pull of the settings' environment, polled until it ends. */
+async function pullToEnd(a: App): Promise<unknown> {
+  let job = await a.call('dataverse:pull', {});
+  if (!job.ok) return job;
+  while (job.ok && (job.value as { state: string }).state === 'running') {
+    await new Promise((r) => setTimeout(r, 10));
+    job = await a.call('dataverse:pullProgress', { jobid: (job.value as { jobid: string }).jobid });
+  }
+  return job.ok ? job.value : job;
+}
+
 describe('signing in to Dataverse from the app', () => {
   it('opens the sign-in page in the system browser and resolves with the account once the admin has finished there', async () => {
     const a = await app();
@@ -86,7 +107,7 @@ describe('signing in to Dataverse from the app', () => {
       last = finishInBrowser(url);
     };
     const r = await a.call('dataverse:signIn', signInRequest());
-    expect(r).toEqual({ ok: true, value: { available: true, account: { username: TEST_ACCOUNT.username, name: TEST_ACCOUNT.name, env: double.url, clientId: idp.clientId, authority: idp.authority } } });
+    expect(r).toEqual({ ok: true, value: { available: true, account: { username: TEST_ACCOUNT.username, name: TEST_ACCOUNT.name, env: double.url, clientId: idp.clientId, authority: idp.authority, signInRequired: null } } });
     const opened = new URL(a.desktop.external[0]);
     expect(`${opened.origin}${opened.pathname}`).toBe(`${idp.authority}/oauth2/v2.0/authorize`);
     expect(opened.searchParams.get('code_challenge_method')).toBe('S256');
@@ -102,6 +123,33 @@ describe('signing in to Dataverse from the app', () => {
     const pulled = await pullEnvironment(new Connection({ url: double.url, token: () => a.services.dataverse.token(double.url) }));
     expect(pulled.state.systemusers.size).toBe(demoOrganization().systemusers.size);
     expect(a.desktop.external).toHaveLength(1);
+  });
+
+  it('says the organization requires signing in again when Entra demands multi-factor authentication, keeps the settings, and the next sign-in passes the claims on', async () => {
+    const a = await app();
+    a.desktop.onExternal = (url) => void finishInBrowser(url);
+    await a.call('dataverse:signIn', signInRequest());
+    expect((await a.call('dataverse:setSettings', { env: double.url, clientid: idp.clientId, authority: idp.authority })).ok).toBe(true);
+    // An hour later the access token has expired, and the tenant now demands a second factor.
+    expireAccessTokens(a.workspace);
+    idp.requireMfa(true);
+    try {
+      const audit = a.workspace.vaults.use().audit().length;
+      const failed = await pullToEnd(a);
+      expect(failed).toMatchObject({ state: 'failed', error: expect.stringMatching(new RegExp(`^pulling ${double.url.replace(/[.]/g, '\\.')}: the organization requires signing in to .* again \\(interaction_required: AADSTS50076: .*multi-factor authentication.*\\)\\. The vault is unchanged\\.$`)) });
+      expect(a.workspace.vaults.use().audit().length).toBe(audit);
+      const status = await a.call('dataverse:status', {});
+      expect(status).toMatchObject({ ok: true, value: { account: TEST_ACCOUNT.username, signInRequired: expect.stringMatching(/^the organization requires signing in/), settings: { env: double.url, clientid: idp.clientId, authority: idp.authority } } });
+
+      expect((await a.call('dataverse:signIn', signInRequest())).ok).toBe(true);
+      const claims = new URL(a.desktop.external[1]).searchParams.get('claims');
+      expect(JSON.parse(claims!)).toMatchObject(JSON.parse(idp.mfaClaims) as object);
+      expect(await a.call('dataverse:status', {})).toMatchObject({ ok: true, value: { signInRequired: null } });
+      expireAccessTokens(a.workspace);
+      expect(await pullToEnd(a)).toMatchObject({ state: 'done', error: null });
+    } finally {
+      idp.requireMfa(false);
+    }
   });
 
   it('refuses an answer on the loopback whose state was forged, and signs in with the real one', async () => {

@@ -131,6 +131,10 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
     // The ID token carries the profile claims, as Entra's does (msal names the account from it).
     conformIdTokenClaims: false,
     scopes: ['openid', 'profile', 'offline_access'],
+    // Entra hands a public client a refresh token for offline_access from the authorization code flow too; OpenID Connect
+    // (and oidc-provider by default) only with prompt=consent, which msal does not send.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    expiresWithSession: async () => false,
     findAccount: async (_ctx, sub) => {
       const account = accounts.find((a) => a.username === sub);
       if (!account) return undefined;
@@ -248,6 +252,9 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
           const token = form.get('refresh_token') ?? '';
           if (mfa.required && !mfa.satisfied.has(token)) return refuseForMfa(req, res);
           (req as IncomingMessage & { secondFactor?: boolean }).secondFactor = mfa.satisfied.has(token);
+          // oidc-provider keeps offline_access out of a browser sign-in's grant (OpenID Connect asks for prompt=consent) and would refuse it here; Entra renews all the same.
+          const scope = form.get('scope');
+          if (scope) form.set('scope', scope.split(' ').filter((x) => x !== 'offline_access').join(' '));
         } else {
           // msal sends the claims with the code's redemption too (and with each device code poll).
           (req as IncomingMessage & { secondFactor?: boolean }).secondFactor = passesChallenge(form.get('claims'));
