@@ -131,10 +131,12 @@ async function status(argv: string[]): Promise<void> {
   const staged = vault.getStaged().length;
   const kept = vaultSignInStore(() => vault).read();
   vault.lock();
-  const signedin = kept ? { env: kept.env, username: kept.username, name: kept.name, clientid: kept.clientid, authority: kept.authority } : null;
+  const signedin = kept ? { env: kept.env, username: kept.username, name: kept.name, clientid: kept.clientid, authority: kept.authority, signinrequired: kept.interaction?.reason ?? null } : null;
   const conflict = link?.pushconflict;
   if (values.json) return print(JSON.stringify({ env: link?.env ?? null, pulledat: link?.pulledat ?? null, counts: link?.counts ?? {}, recordcounts: link?.recordcounts ?? {}, staged, signedin, pushconflict: conflict ? { detectedat: conflict.detectedat, message: conflict.message, fields: conflict.fields.map((f) => ({ change: f.command + 1, what: f.what, field: f.field, environment: f.environment, vault: f.vault })) } : null }));
-  const who = signedin ? `Signed in to ${signedin.env} as ${signedin.username}${signedin.name ? ` (${signedin.name})` : ''}, client id ${signedin.clientid}, through ${signedin.authority}` : 'Not signed in to Dataverse; roleatlas dataverse login --vault PATH --env URL signs in';
+  const who = signedin
+    ? `Signed in to ${signedin.env} as ${signedin.username}${signedin.name ? ` (${signedin.name})` : ''}, client id ${signedin.clientid}, through ${signedin.authority}${signedin.signinrequired ? `\nSign-in required: ${signedin.signinrequired}; run roleatlas dataverse login --vault PATH --env ${signedin.env}` : ''}`
+    : 'Not signed in to Dataverse; roleatlas dataverse login --vault PATH --env URL signs in';
   if (!link) return print(`${String(values.vault)} has not been pulled from a Dataverse environment; roleatlas dataverse pull --vault PATH --env URL does it\n${who}`);
   const counted = Object.entries(link.recordcounts ?? {});
   const records = counted.length ? `Records counted (per owner, for previews): ${counted.map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}` : 'No records counted; dataverse pull --counts TABLE,... counts them';
