@@ -18,6 +18,7 @@ import { startDataverseDouble, type RunningDouble } from '../../test/dataverse/d
 import { Browser, type Page } from '../../test/dataverse/double/browser';
 import { startIdentityProvider, TEST_ACCOUNT, type RunningIdentityProvider } from '../../test/dataverse/double/identity';
 import { trustCertificate } from '../../test/dataverse/double/trust';
+import { expireAccessTokens } from '../../test/dataverse/double/expireTokens';
 import { ScriptedDesktop } from './desktop';
 import { OrgSession } from './orgSession';
 import { Workspace } from './workspace';
@@ -78,16 +79,6 @@ async function finishInBrowser(url: string, beforeRedirect?: (redirect: Page) =>
 
 const signInRequest = () => ({ env: double.url, clientId: idp.clientId, authority: idp.authority });
 
-/** As after the access token's hour: msal renews it with the refresh token on the next use. */
-function expireAccessTokens(workspace: Workspace): void {
-  const v = workspace.vaults.use();
-  const record = v.getSyncState().dataversesignin!;
-  const cache = JSON.parse(record.cache) as { AccessToken: Record<string, { expires_on: string; extended_expires_on?: string }> };
-  const past = String(Math.floor(Date.now() / 1000) - 60);
-  for (const t of Object.values(cache.AccessToken)) Object.assign(t, { expires_on: past, extended_expires_on: past });
-  expect(v.setSyncState({ dataversesignin: { ...record, cache: JSON.stringify(cache) } }).ok).toBe(true);
-}
-
 /** dataverse:pull of the settings' environment, polled until it ends. */
 async function pullToEnd(a: App): Promise<unknown> {
   let job = await a.call('dataverse:pull', {});
@@ -131,7 +122,7 @@ describe('signing in to Dataverse from the app', () => {
     await a.call('dataverse:signIn', signInRequest());
     expect((await a.call('dataverse:setSettings', { env: double.url, clientid: idp.clientId, authority: idp.authority })).ok).toBe(true);
     // An hour later the access token has expired, and the tenant now demands a second factor.
-    expireAccessTokens(a.workspace);
+    expireAccessTokens(a.workspace.vaults.use());
     idp.requireMfa(true);
     try {
       const audit = a.workspace.vaults.use().audit().length;
@@ -145,7 +136,7 @@ describe('signing in to Dataverse from the app', () => {
       const claims = new URL(a.desktop.external[1]).searchParams.get('claims');
       expect(JSON.parse(claims!)).toMatchObject(JSON.parse(idp.mfaClaims) as object);
       expect(await a.call('dataverse:status', {})).toMatchObject({ ok: true, value: { signInRequired: null } });
-      expireAccessTokens(a.workspace);
+      expireAccessTokens(a.workspace.vaults.use());
       expect(await pullToEnd(a)).toMatchObject({ state: 'done', error: null });
     } finally {
       idp.requireMfa(false);
