@@ -156,7 +156,7 @@ export class EntraSignIn {
       if (e instanceof SignInError) throw e;
       // The organization demands something only the admin can give (a second factor): Entra's interaction_required with a claims challenge
       // (AADSTS50076, AADSTS50079; msal's InteractionRequiredAuthError, https://learn.microsoft.com/entra/identity-platform/claims-challenge).
-      if (how === 'silent' && e instanceof InteractionRequiredAuthError && (e.claims || e.errorCode === 'interaction_required')) throw new InteractionDemanded(`the organization requires signing in to ${env} again (${describe(e)})`, e.claims || null);
+      if (how === 'silent' && e instanceof InteractionRequiredAuthError && (e.claims || e.errorCode === 'interaction_required')) throw new InteractionDemanded(`the organization requires signing in to ${env} again (${describe(e).replace(/\.$/, '')})`, e.claims || null);
       // A refresh token refused (expired after its 90 days, revoked by a password reset or an admin) is Entra's invalid_grant: only a new sign-in helps.
       const refusedRenewal = how === 'silent' && e instanceof AuthError && e.errorCode === 'invalid_grant';
       if (e instanceof InteractionRequiredAuthError || refusedRenewal) throw new SignInError('sign-in-required', `the sign-in to ${env} has expired or was revoked (${describe(e)}); sign in again`);
