@@ -62,5 +62,5 @@ export function withoutRows(etags: Etags, rows: Iterable<{ readonly set: string;
   const out: Record<string, Record<string, unknown>> = {};
   for (const [set, map] of Object.entries(etags)) out[set] = { ...map };
   for (const r of rows) delete out[r.set]?.[r.id.toLowerCase()];
-  return out as Etags;
+  return out;
 }

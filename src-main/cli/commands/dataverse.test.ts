@@ -325,7 +325,7 @@ describe('roleatlas dataverse push', () => {
     env.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
     expect((await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(1);
     const text = await roleatlas('status', ...vaultArgs(path));
-    expect(text.stdout).toMatch(/The push at \S+ was refused: the environment changed since the pull .*\n  change 1, team Escalations, name: "Escalations \(Americas\)" in the environment, "Escalations" in the vault/);
+    expect(text.stdout).toMatch(/The push at \S+ was refused: the environment changed since the pull .*\n {2}change 1, team Escalations, name: "Escalations \(Americas\)" in the environment, "Escalations" in the vault/);
     const json = JSON.parse((await roleatlas('status', ...vaultArgs(path), '--json')).stdout) as { pushconflict: unknown };
     expect(json.pushconflict).toMatchObject({ message: expect.stringMatching(/^conflict: the name of team Escalations/), fields: [{ change: 1, what: 'team Escalations', field: 'name', environment: 'Escalations (Americas)', vault: 'Escalations' }] });
 
