@@ -48,6 +48,8 @@ export default defineConfig({
     root: resolve(here, 'src-renderer'),
     plugins: [react(), preambleAsModule()],
     build: {
+      // electron-vite leaves the renderer unminified; minified it is a third of the size, less for the window to parse at every start.
+      minify: true,
       outDir: resolve(here, 'out/renderer'),
       rolldownOptions: { input: { index: resolve(here, 'src-renderer/index.html') } },
     },

@@ -175,14 +175,27 @@ export type MatrixDto = z.infer<typeof matrixSchema>;
 const compareSchema = z.object({
   left: roleInfoSchema,
   right: roleInfoSchema,
-  /** Privileges set in either role, catalog order. */
-  rows: z.array(z.object({ name: z.string(), displayname: z.string(), group: z.string(), left: depthOrNone, right: depthOrNone })),
+  /** Privileges set in either role, as staged or as applied, catalog order. */
+  rows: z.array(
+    z.object({
+      name: z.string(),
+      displayname: z.string(),
+      group: z.string(),
+      left: depthOrNone,
+      right: depthOrNone,
+      /** The applied depth, when the staged set (not applied yet) moves the depth shown from it. */
+      savedLeft: depthOrNone.optional(),
+      savedRight: depthOrNone.optional(),
+    }),
+  ),
 });
 export type CompareDto = z.infer<typeof compareSchema>;
 
+/** A holder the staged set (not applied yet) gives the role to, or takes it from. */
+const stagedHolder = z.enum(['added', 'removed']).optional();
 const usageSchema = z.object({
-  users: z.array(namedSchema.extend({ businessunitname: z.string().nullable(), isdisabled: z.boolean() })),
-  teams: z.array(namedSchema.extend({ teamtype: z.number().int(), businessunitname: z.string() })),
+  users: z.array(namedSchema.extend({ businessunitname: z.string().nullable(), isdisabled: z.boolean(), staged: stagedHolder })),
+  teams: z.array(namedSchema.extend({ teamtype: z.number().int(), businessunitname: z.string(), staged: stagedHolder })),
   /** Totals: users and teams are cut at 500 rows each. */
   totalusers: z.number().int(),
   totalteams: z.number().int(),

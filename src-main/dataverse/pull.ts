@@ -108,9 +108,10 @@ const assignmentsFetch = (table: keyof typeof ASSIGNMENTS, pageSize: number) =>
   `<fetch count="${pageSize}"><entity name="${table}"><attribute name="${ASSIGNMENTS[table].holder}"/><attribute name="roleid"/><link-entity name="role" from="roleid" to="roleid" link-type="inner" alias="role"><attribute name="parentrootroleid"/><attribute name="businessunitid"/></link-entity></entity></fetch>`;
 
 /**
- * A linked table's columns as `alias.column`. OData names cannot hold a dot, so an environment may
- * spell them `alias_x002e_column` (and dynamics-web-api then adds an `alias` object of its own);
- * both spellings are read alike.
+ * A linked table's columns as `alias.column`, the spelling of Dataverse 9.x (MicrosoftDocs/powerapps-docs
+ * issue 476, DynamicsWebApi issue 25). CRM 2016's Web API spelled them `alias_x002e_column` (its
+ * "Use custom FetchXML" note), which dynamics-web-api still decodes into an `alias` object of its
+ * own; an environment on an older version is read alike.
  */
 export function linkedColumns(row: unknown): unknown {
   if (!row || typeof row !== 'object') return row;

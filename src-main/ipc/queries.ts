@@ -1,3 +1,4 @@
+import type { OrgState } from '../core/model/org';
 import type { OrgSession } from '../session/orgSession';
 import * as q from '../session/queries';
 import { stagingOf } from '../session/staging';
@@ -22,9 +23,9 @@ export function teamHandlers(session: OrgSession): AreaHandlers<'teams'> {
 
 export function roleHandlers(session: OrgSession): AreaHandlers<'roles'> {
   return {
-    'roles:matrix': ({ roleid }) => value(matrixAsStaged(session, roleid)),
-    'roles:compare': ({ left, right }) => value(q.compareRoles(session.current, left, right)),
-    'roles:usage': ({ roleid }) => value(q.roleUsage(session.current, roleid)),
+    'roles:matrix': ({ roleid }) => value(asStaged(session, (after, saved) => q.roleMatrix(after, roleid, saved))),
+    'roles:compare': ({ left, right }) => value(asStaged(session, (after, saved) => q.compareRoles(after, left, right, saved))),
+    'roles:usage': ({ roleid }) => value(asStaged(session, (after, saved) => q.roleUsage(after, roleid, saved))),
   };
 }
 
@@ -44,10 +45,11 @@ export function catalogHandlers(session: OrgSession): AreaHandlers<'catalog'> {
 }
 
 /**
- * The role editor shows the role as it will be once the staged set is applied, so a second click
- * on a cell moves on from the staged depth; a staged set that no longer applies shows the saved role.
+ * The role editor, its comparison and its holders show the organization as it will be once the
+ * staged set is applied (so a second click on a cell moves on from the staged depth), marked
+ * against the applied one; a staged set that no longer applies shows the applied organization.
  */
-function matrixAsStaged(session: OrgSession, roleid: string) {
+function asStaged<T>(session: OrgSession, read: (s: OrgState, saved?: OrgState) => T): T {
   const after = session.staged().length ? stagingOf(session).after() : null;
-  return after ? q.roleMatrix(after, roleid, session.current) : q.roleMatrix(session.current, roleid);
+  return after ? read(after, session.current) : read(session.current);
 }

@@ -1,6 +1,7 @@
 import type { ParsedRequestOf, ResponseOf } from '../bridge/contract';
 import { catalogFor, type PrivilegeDef } from '../core/catalog/catalog';
 import { RIGHTS } from '../core/model/accessRights';
+import type { Depth } from '../core/model/depth';
 import type { Id, OrgState, Role, SystemUser, Team } from '../core/model/org';
 import { byName, directReports, memberships, rolesByTeam, rolesByUser, teamMemberCount, teamMemberIds, teamsByName, usersByName } from './indexes';
 
@@ -178,35 +179,55 @@ export function roleMatrix(s: OrgState, id: Id, saved?: OrgState): ResponseOf<'r
   return { role: roleInfo(s, role), rights: [...RIGHTS], groups: [...groups.values()] };
 }
 
-export function compareRoles(s: OrgState, leftId: Id, rightId: Id): ResponseOf<'roles:compare'> {
+/** Two roles side by side; with `saved` (the organization as applied), the staged depths are marked with the applied ones. */
+export function compareRoles(s: OrgState, leftId: Id, rightId: Id, saved?: OrgState): ResponseOf<'roles:compare'> {
   const left = roleOrThrow(s, leftId);
   const right = roleOrThrow(s, rightId);
+  // A role created by the staged set has no applied privileges.
+  const was = (id: Id) => (saved ? (saved.roles.get(id)?.privileges ?? {}) : null);
+  const [leftWas, rightWas] = [was(leftId), was(rightId)];
+  const side = (key: 'Left' | 'Right', now: Depth | null, before: Readonly<Record<string, Depth>> | null, name: string) => {
+    const applied = before ? (before[name] ?? null) : now;
+    return applied === now ? {} : { [`saved${key}`]: applied };
+  };
   const catalog = catalogFor(s);
   const rows = catalog.privileges
-    .filter((p) => left.privileges[p.name] || right.privileges[p.name])
-    .map((p) => ({ name: p.name, displayname: p.displayname, group: p.group, left: left.privileges[p.name] ?? null, right: right.privileges[p.name] ?? null }));
+    .filter((p) => left.privileges[p.name] || right.privileges[p.name] || leftWas?.[p.name] || rightWas?.[p.name])
+    .map((p) => {
+      const [l, r] = [left.privileges[p.name] ?? null, right.privileges[p.name] ?? null];
+      return { name: p.name, displayname: p.displayname, group: p.group, left: l, right: r, ...side('Left', l, leftWas, p.name), ...side('Right', r, rightWas, p.name) };
+    });
   return { left: roleInfo(s, left), right: roleInfo(s, right), rows };
 }
 
 const USAGE_SHOWN = 500;
 
-export function roleUsage(s: OrgState, id: Id): ResponseOf<'roles:usage'> {
+/** Who holds a role directly; with `saved` (the organization as applied), holders the staged set adds or removes are marked. */
+export function roleUsage(s: OrgState, id: Id, saved?: OrgState): ResponseOf<'roles:usage'> {
   roleOrThrow(s, id);
-  const userIds = [...new Set([...s.systemuserroles.values()].filter((a) => a.roleid === id).map((a) => a.systemuserid))];
-  const teamIds = [...new Set([...s.teamroles.values()].filter((a) => a.roleid === id).map((a) => a.teamid))];
+  const holders = (o: OrgState) => ({
+    users: new Set([...o.systemuserroles.values()].filter((a) => a.roleid === id).map((a) => a.systemuserid)),
+    teams: new Set([...o.teamroles.values()].filter((a) => a.roleid === id).map((a) => a.teamid)),
+  });
+  const now = holders(s);
+  const before = saved ? holders(saved) : now;
+  const staged = (id: Id, kind: 'users' | 'teams') => (now[kind].has(id) ? (before[kind].has(id) ? {} : { staged: 'added' as const }) : { staged: 'removed' as const });
+  // Holders the staged set removes are still listed (from the applied organization), marked.
+  const userIds = [...new Set([...now.users, ...before.users])];
+  const teamIds = [...new Set([...now.teams, ...before.teams])];
   const users = userIds
-    .map((u) => s.systemusers.get(u))
+    .map((u) => s.systemusers.get(u) ?? saved?.systemusers.get(u))
     .filter((u): u is SystemUser => !!u)
     .sort((a, b) => byName(a.fullname, b.fullname))
     .slice(0, USAGE_SHOWN)
-    .map((u) => ({ id: u.systemuserid, name: u.fullname, businessunitname: unitName(s, u.businessunitid), isdisabled: u.isdisabled }));
+    .map((u) => ({ id: u.systemuserid, name: u.fullname, businessunitname: unitName(s, u.businessunitid), isdisabled: u.isdisabled, ...staged(u.systemuserid, 'users') }));
   const teams = teamIds
-    .map((t) => s.teams.get(t))
+    .map((t) => s.teams.get(t) ?? saved?.teams.get(t))
     .filter((t): t is Team => !!t)
     .sort((a, b) => byName(a.name, b.name))
     .slice(0, USAGE_SHOWN)
-    .map((t) => ({ id: t.teamid, name: t.name, teamtype: t.teamtype, businessunitname: unitName(s, t.businessunitid) ?? t.businessunitid }));
-  return { users, teams, totalusers: userIds.length, totalteams: teamIds.length };
+    .map((t) => ({ id: t.teamid, name: t.name, teamtype: t.teamtype, businessunitname: unitName(s, t.businessunitid) ?? t.businessunitid, ...staged(t.teamid, 'teams') }));
+  return { users, teams, totalusers: now.users.size, totalteams: now.teams.size };
 }
 
 export function listFieldProfiles(s: OrgState): ResponseOf<'fieldSecurity:list'> {

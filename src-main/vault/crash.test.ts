@@ -94,7 +94,7 @@ describe('a vault killed at random moments while saving', () => {
       // Opening takes some 30 steps, each save 3 to 5, a snapshot about 15: kills land in all of them.
       acked.push(...(await runUntilSelfKill(small, prefix, 1 + rnd.int(300))));
       if (k % 10 === 9 || k === KILLS - 1) {
-        // As the command line does (10 s): a child killed inside a takeover leaves writer.lock.takeover, stale only after 5 s.
+        // As the command line does (10 s): a child killed while holding the lock leaves it to be taken over.
         const v = await Vault.open(small, { passphrase: PASS }, { actor: 'checker', lockWaitMs: 10_000 });
         const pending = new Set(v.pendingChanges().map((p) => p.clientchangeid));
         for (const a of acked) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,5 +162,20 @@ describe('a damaged vault file', () => {
     if ((expected.history ?? 'clean') === 'clean') expect(after).toMatchObject({ ok: true, problems: [], files: [] });
     else expect(after.files.map((f) => f.file).concat(after.problems.length ? [path] : [])).toContain(path);
     w.lock();
+  });
+});
+
+describe('a compaction cut short', () => {
+  it('after copying the snapshot to its backup leaves a vault that opens with every edit and verifies clean', async () => {
+    const dir = join(root, 'compaction-cut-after-backup-copy');
+    cpSync(pristine, dir, { recursive: true });
+    // The first step of a compaction, and nothing after it.
+    copyFileSync(join(dir, 'snapshot.rav'), join(dir, 'snapshot.rav.bak'));
+    const v = await Vault.open(dir, { passphrase: PASS }, opts);
+    for (const t of TEAMS) expect(v.state.teams.has(t), t).toBe(true);
+    expect(v.verify()).toMatchObject({ ok: true, problems: [], files: [] });
+    v.compact();
+    expect(v.verify()).toMatchObject({ ok: true, problems: [], files: [] });
+    v.lock();
   });
 });

@@ -352,7 +352,7 @@ export class Vault {
   }
 
   private onDisk() {
-    return { dir: this.dir, header: this.header, key: this.key(), store: this.options.store ?? confStore, n: this.meta.n, seq: this.meta.seq, auditHead: this.meta.auditHead, backupN: this.backupN, legacy: this.legacy };
+    return { dir: this.dir, header: this.header, key: this.key(), store: this.options.store ?? confStore, n: this.meta.n, seq: this.meta.seq, auditHead: this.meta.auditHead, backupN: this.backupN, snapshotN: this.snapshotN, legacy: this.legacy };
   }
 
   // ---- snapshots, locking -----------------------------------------------------------------------

@@ -21,6 +21,8 @@ export interface VaultOnDisk {
   readonly auditHead: string;
   /** The frame snapshot.rav.bak should cover (undefined: not recorded, or no backup yet). */
   readonly backupN: number | undefined;
+  /** The frame snapshot.rav covers. */
+  readonly snapshotN: number;
   /** Written before journal.head and vault.json's copy, and not yet opened for writing since: they are not asked for. */
   readonly legacy: boolean;
 }
@@ -93,7 +95,8 @@ function otherFileProblems(v: VaultOnDisk): FileProblem[] {
   if (existsSync(bak)) {
     try {
       const n = Number(readMeta(snapshotStore(v.dir, v.header, v.key, v.store, 'rav.bak').read()!.body).n);
-      if (v.backupN !== undefined && n !== v.backupN) problems.push({ file: bak, message: `${bak} covers frame ${n}, but the backup kept with snapshot.rav covers frame ${v.backupN}: it was replaced by another copy` });
+      // A backup covering snapshot.rav's own frame is the copy a compaction makes first, the compaction cut before the new snapshot: the same sealed state, not another.
+      if (v.backupN !== undefined && n !== v.backupN && n !== v.snapshotN) problems.push({ file: bak, message: `${bak} covers frame ${n}, but the backup kept with snapshot.rav covers frame ${v.backupN}: it was replaced by another copy` });
     } catch (e) {
       problems.push({ file: bak, message: e instanceof Error ? e.message : String(e) });
     }

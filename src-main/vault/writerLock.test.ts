@@ -92,6 +92,30 @@ describe('one writer at a time', () => {
     v.lock();
   });
 
+  it('takes over at once when a program died inside a takeover, without waiting for it to go stale', async () => {
+    await demoVault();
+    const dead = deadPid();
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: dead, host: hostname(), since: '2020-01-01T00:00:00.000Z', program: 'a crashed roleatlas', token: 'old' }));
+    writeFileSync(join(dir, 'writer.lock.takeover'), JSON.stringify({ pid: dead, host: hostname(), since: new Date().toISOString(), program: 'a crashed roleatlas', token: 'mid-takeover' }));
+    const v = await open('right after the crash', { lockWaitMs: 0 });
+    expect(lockHolder(dir)).toMatchObject({ pid: process.pid, program: 'right after the crash' });
+    expect(existsSync(join(dir, 'writer.lock.takeover'))).toBe(false);
+    v.lock();
+  });
+
+  it('leaves a takeover under way in a live program alone', async () => {
+    await demoVault();
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)']);
+    try {
+      writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: hostname(), since: '2020-01-01T00:00:00.000Z', program: 'a crashed roleatlas', token: 'old' }));
+      writeFileSync(join(dir, 'writer.lock.takeover'), JSON.stringify({ pid: live.pid, host: hostname(), since: new Date().toISOString(), program: 'another roleatlas', token: 'taking-over' }));
+      await expect(open('too late', { lockWaitMs: 0 })).rejects.toMatchObject({ code: 'busy' });
+      expect(existsSync(join(dir, 'writer.lock.takeover'))).toBe(true);
+    } finally {
+      live.kill();
+    }
+  });
+
   it('never takes over a lock held on another computer, and says how to clear it', async () => {
     await demoVault();
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 1, host: 'other-host.example', since: '2024-05-01T08:00:00.000Z', program: 'RoleAtlas (desktop app)', token: 't' }));

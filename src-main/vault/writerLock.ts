@@ -161,15 +161,14 @@ function isStale(path: string, seen: LockHolder | 'unreadable'): boolean {
 function takeOver(dir: string, path: string, seen: LockHolder | 'unreadable', me: LockHolder): boolean {
   const takeover = join(dir, TAKEOVER_FILE);
   if (!createExclusive(takeover, me)) {
-    const other = readHolder(takeover);
-    if (ageMs(takeover) > TAKEOVER_STALE_MS && (other === 'unreadable' || other === 'gone' || !isAlive(other.pid, other.started))) {
-      try {
-        unlinkSync(takeover);
-      } catch {
-        /* another process cleared it */
-      }
+    if (!takeoverLeftByTheDead(takeover)) return false;
+    try {
+      unlinkSync(takeover);
+    } catch {
+      /* another process cleared it */
     }
-    return false;
+    // Cleared: this process may take over now, instead of refusing a caller that does not wait.
+    if (!createExclusive(takeover, me)) return false;
   }
   try {
     // Still the same stale lock? Another process may have taken it over just before us.
@@ -185,6 +184,18 @@ function takeOver(dir: string, path: string, seen: LockHolder | 'unreadable', me
       /* gone */
     }
   }
+}
+
+/**
+ * A takeover file whose holder is a process of this computer that is gone was left by it dying
+ * inside the takeover: cleared at once. One that cannot be read (its writer died before writing
+ * it whole) or names another computer is cleared only once it is older than any takeover lasts.
+ */
+function takeoverLeftByTheDead(takeover: string): boolean {
+  const other = readHolder(takeover);
+  if (other === 'gone') return false;
+  if (other !== 'unreadable' && other.host === hostname() && other.pid !== process.pid && !isAlive(other.pid, other.started)) return true;
+  return ageMs(takeover) > TAKEOVER_STALE_MS && (other === 'unreadable' || !isAlive(other.pid, other.started));
 }
 
 function busy(path: string, seen: LockHolder | 'unreadable'): VaultError {

@@ -216,6 +216,12 @@ describe.skipIf(!hasChromium)('RoleAtlas in Chromium over the real services', ()
       await p.getByLabel('Set row Contact').selectOption('None');
       await p.getByRole('button', { name: /^Preview: \d+ staged$/ }).waitFor();
       await p.screenshot({ path: join(SCREENSHOTS, `roles-matrix-staged-${colorScheme}.png`) });
+      // Compare shows the role as staged too, each staged depth beside the applied one.
+      await p.getByRole('tab', { name: 'Compare' }).click();
+      await p.getByLabel('Role to compare with').selectOption({ label: 'Sales Manager' });
+      await p.getByRole('table', { name: 'Comparison' }).getByRole('row', { name: /Read Account/ }).getByText('· staged (applied: User)').waitFor();
+      await p.screenshot({ path: join(SCREENSHOTS, `roles-compare-staged-${colorScheme}.png`) });
+      await p.getByRole('tab', { name: 'Privileges' }).click();
       await p.getByRole('button', { name: /^Preview: \d+ staged$/ }).click();
       const groups = p.getByRole('table', { name: 'Changes per table and right' });
       await groups.waitFor();

@@ -175,4 +175,30 @@ describe('Security roles screen', () => {
     expect(within(users).getAllByRole('listitem').map((li) => li.textContent)).toEqual([expect.stringMatching(/^Nina North/), expect.stringMatching(/^Sam Seller/)]);
     expect(within(screen.getByRole('list', { name: 'Teams holding the role' })).getByText('Key Accounts')).toBeTruthy();
   });
+
+  it('compares and lists holders as staged: a staged depth shows beside the applied one, a staged assignment and a staged removal are marked', async () => {
+    const { session } = await renderRoles();
+    await openSalesperson();
+    const { applyAll: stage } = useAppStore.getState();
+    await stage([
+      { type: 'setRolePrivilege', roleid: F.salesperson, privilege: 'prvReadAccount', depth: 'Deep' },
+      { type: 'assignRole', systemuserid: F.ada, roleid: F.salesperson },
+      { type: 'removeRole', systemuserid: F.nina, roleid: F.salesperson },
+    ]);
+    await waitForStaged(3);
+    fireEvent.click(await screen.findByRole('tab', { name: 'Compare' }));
+    fireEvent.change(screen.getByLabelText('Role to compare with'), { target: { value: F.sysadmin } });
+    const table = await screen.findByRole('table', { name: 'Comparison' });
+    expect(within(table).getByRole('row', { name: /Read Account/ }).textContent).toMatch(/Parent: Child Business Units · staged \(applied: Business Unit\).*Organization/);
+    expect(screen.getByText(/Shown as staged/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('tab', { name: /^Where used/ }));
+    const users = await screen.findByRole('list', { name: 'Users holding the role' });
+    expect(within(users).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      expect.stringMatching(/^Ada Admin.*Staged: gets the role/),
+      expect.stringMatching(/^Nina North.*Staged: loses the role/),
+      expect.stringMatching(/^Sam Seller(?!.*Staged)/),
+    ]);
+    // Nothing is applied until Preview → Apply.
+    expect(session.current.roles.get(F.salesperson)!.privileges.prvReadAccount).toBe('Local');
+  });
 });

@@ -159,11 +159,14 @@ export function RolesScreen() {
   );
 }
 
-function DepthText({ depth }: { depth: CompareDto['rows'][number]['left'] }) {
+/** A depth as text; `saved`: the applied depth, when a staged change (not applied yet) moves it. */
+function DepthText({ depth, saved }: { depth: CompareDto['rows'][number]['left']; saved?: CompareDto['rows'][number]['left'] }) {
   const k = depthKey(depth);
+  const staged = saved !== undefined;
   return (
-    <span className={`depth-text depth-${k}`}>
+    <span className={`depth-text depth-${k}${staged ? ' staged' : ''}`} title={staged ? `Staged, not applied yet (applied: ${DEPTH_LABEL[depthKey(saved)]})` : undefined}>
       <span aria-hidden="true">{DEPTH_SYMBOL[k]}</span> {DEPTH_LABEL[k]}
+      {staged && <span className="muted"> · staged (applied: {DEPTH_LABEL[depthKey(saved)]})</span>}
     </span>
   );
 }
@@ -173,7 +176,9 @@ function CompareView({ summary, roleid }: { summary: OrgSummaryDto; roleid: stri
   const otherId = useAppStore(rolesSelectors.compareId);
   const compareWith = useAppStore((s) => s.compareWith);
   const [onlyDiff, setOnlyDiff] = useState(true);
-  const rows = comparison ? comparison.rows.filter((r) => !onlyDiff || r.left !== r.right) : [];
+  const isStaged = (r: CompareDto['rows'][number]) => r.savedLeft !== undefined || r.savedRight !== undefined;
+  const rows = comparison ? comparison.rows.filter((r) => !onlyDiff || r.left !== r.right || isStaged(r)) : [];
+  const anyStaged = comparison?.rows.some(isStaged) ?? false;
   return (
     <div className="compare">
       <div className="toolbar">
@@ -194,6 +199,11 @@ function CompareView({ summary, roleid }: { summary: OrgSummaryDto; roleid: stri
           <input type="checkbox" checked={onlyDiff} onChange={(e) => setOnlyDiff(e.target.checked)} /> Only differences
         </label>
       </div>
+      {anyStaged && (
+        <p className="muted staged-note">
+          <span className="staged-mark" aria-hidden="true" /> Shown as staged: marked depths are not applied yet
+        </p>
+      )}
       {comparison && (
         <table className="compare-table" aria-label="Comparison">
           <thead>
@@ -212,10 +222,10 @@ function CompareView({ summary, roleid }: { summary: OrgSummaryDto; roleid: stri
                 </th>
                 <td className="muted">{r.group}</td>
                 <td>
-                  <DepthText depth={r.left} />
+                  <DepthText depth={r.left} saved={r.savedLeft} />
                 </td>
                 <td>
-                  <DepthText depth={r.right} />
+                  <DepthText depth={r.right} saved={r.savedRight} />
                 </td>
               </tr>
             ))}
@@ -254,7 +264,7 @@ function UsageView() {
               >
                 {u.name}
               </button>{' '}
-              <span className="muted">{u.businessunitname}</span> {u.isdisabled && <span className="badge">Disabled</span>}
+              <span className="muted">{u.businessunitname}</span> {u.isdisabled && <span className="badge">Disabled</span>} <StagedHolder staged={u.staged} />
             </li>
           ))}
           {usage.totalusers === 0 && <li className="muted">No user holds it directly.</li>}
@@ -277,7 +287,8 @@ function UsageView() {
               </button>{' '}
               <span className="muted">
                 {TEAM_TYPE_NAMES[t.teamtype as 0 | 1 | 2 | 3]} · {t.businessunitname}
-              </span>
+              </span>{' '}
+              <StagedHolder staged={t.staged} />
             </li>
           ))}
           {usage.totalteams === 0 && <li className="muted">No team holds it.</li>}
@@ -285,4 +296,10 @@ function UsageView() {
       </div>
     </div>
   );
+}
+
+/** A holder the staged set (not applied yet) adds or removes. */
+function StagedHolder({ staged }: { staged: UsageDto['users'][number]['staged'] }) {
+  if (!staged) return null;
+  return <span className="badge staged">{staged === 'added' ? 'Staged: gets the role' : 'Staged: loses the role'}</span>;
 }

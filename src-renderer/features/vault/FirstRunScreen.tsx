@@ -1,7 +1,7 @@
-import { useId, useMemo, useState, type ChangeEvent } from 'react';
+import { useId, useState, type ChangeEvent } from 'react';
 import { useAppStore, vaultSelectors } from '../../store';
 import type { VaultStart } from '../../store/slices/vault/slice';
-import { passphraseStrength } from './passphraseStrength';
+import { usePassphraseStrength } from './passphraseStrength';
 
 type StartKind = VaultStart['kind'];
 
@@ -19,7 +19,7 @@ export function FirstRunScreen() {
   const [name, setName] = useState('');
   const [file, setFile] = useState<{ filename: string; contents: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const strength = useMemo(() => (passphrase ? passphraseStrength(passphrase) : null), [passphrase]);
+  const strength = usePassphraseStrength(passphrase);
   const ids = { pass: useId(), confirm: useId(), name: useId(), file: useId(), meter: useId() };
 
   const problem =

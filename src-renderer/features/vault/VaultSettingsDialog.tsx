@@ -1,7 +1,7 @@
-import { useId, useMemo, useState } from 'react';
+import { useId, useState } from 'react';
 import { Dialog } from '../../components/Dialog';
 import { useAppStore, vaultSelectors } from '../../store';
-import { passphraseStrength } from './passphraseStrength';
+import { usePassphraseStrength } from './passphraseStrength';
 
 const AUTO_LOCK = [0, 5, 15, 30, 60] as const;
 
@@ -18,7 +18,7 @@ export function VaultSettingsDialog({ onClose }: { onClose: () => void }) {
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
   const [message, setMessage] = useState<{ kind: 'error' | 'done'; text: string } | null>(null);
-  const strength = useMemo(() => (next ? passphraseStrength(next) : null), [next]);
+  const strength = usePassphraseStrength(next);
   const ids = { auto: useId(), current: useId(), next: useId(), again: useId() };
   if (!vault) return null;
 
