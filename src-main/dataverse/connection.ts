@@ -39,9 +39,10 @@ export class DataverseError extends Error {
  * the request was never sent, so it is neither retried nor read back as a lost answer.
  */
 export class NoToken extends DataverseError {
-  constructor(cause: unknown) {
+  /** `message` words it in the caller's context; the cause's by default. */
+  constructor(cause: unknown, message?: string) {
     const code = (cause as { code?: unknown } | null)?.code;
-    super(cause instanceof Error ? cause.message : String(cause), null, typeof code === 'string' ? code : 'no-token');
+    super(message ?? (cause instanceof Error ? cause.message : String(cause)), null, typeof code === 'string' ? code : 'no-token');
   }
 }
 

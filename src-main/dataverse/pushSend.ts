@@ -82,6 +82,7 @@ export async function sendPush(c: Connection, requests: readonly PlannedRequest[
       } catch (e) {
         const d = asDataverseError(e);
         if (d.status === 412) throw await conflictOf(c, slice, d, nothing);
+        if (d instanceof NoToken) throw new NoToken(d, `${clause(d.message)}; ${nothing}`);
         if (!unanswered(d)) throw new DataverseError(`${clause(d.message)}; ${nothing}`, d.status, d.code);
         if (attempt >= retries) throw new DataverseError(`${clause(d.message)}; whether ${where} was applied could not be told${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
         retried++;

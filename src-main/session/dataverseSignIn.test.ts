@@ -121,10 +121,20 @@ describe('signing in to Dataverse from the app', () => {
     a.desktop.onExternal = (url) => void finishInBrowser(url);
     await a.call('dataverse:signIn', signInRequest());
     expect((await a.call('dataverse:setSettings', { env: double.url, clientid: idp.clientId, authority: idp.authority })).ok).toBe(true);
+    expect(await pullToEnd(a)).toMatchObject({ state: 'done' });
+    const sales = [...a.services.session.current.roles.values()].find((r) => r.name === 'Salesperson')!;
+    expect((await a.call('staging:stage', { commands: [{ type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Local' }] })).ok).toBe(true);
     // An hour later the access token has expired, and the tenant now demands a second factor.
     expireAccessTokens(a.workspace.vaults.use());
     idp.requireMfa(true);
     try {
+      // A privilege change is planned from what the pull kept, without a request; sending it needs a token, and none is sent.
+      const requests = double.env.log.length;
+      const plan = await a.call('dataverse:pushPlan', {});
+      if (!plan.ok) throw new Error(plan.error.message);
+      const pushed = await a.call('dataverse:push', { planid: (plan.value as { planid: string }).planid });
+      expect(pushed).toMatchObject({ ok: true, value: { outcome: 'refused', sent: 0, staged: 1, changeSets: [{ state: 'refused', message: expect.stringMatching(/the organization requires signing in to .* again \(interaction_required: AADSTS50076.*; change set 1 of 1 \(commands 1–1\) applied nothing/) }] } });
+      expect(double.env.log.length).toBe(requests);
       const audit = a.workspace.vaults.use().audit().length;
       const failed = await pullToEnd(a);
       expect(failed).toMatchObject({ state: 'failed', error: expect.stringMatching(new RegExp(`^pulling ${double.url.replace(/[.]/g, '\\.')}: the organization requires signing in to .* again \\(interaction_required: AADSTS50076: .*multi-factor authentication.*\\)\\. The vault is unchanged\\.$`)) });

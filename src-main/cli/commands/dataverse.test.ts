@@ -320,6 +320,20 @@ describe('roleatlas dataverse push', () => {
     expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string }).at(-1)).toEqual({ kind: 'conflict', env: env.url, fields: [{ change: 1, what: 'team Escalations', field: 'name', environment: 'Escalations (Americas)', vault: 'Escalations' }] });
   });
 
+  it('changes a field permission twice without a pull between: the second push reads its new version instead of sending the pulled one', async () => {
+    const twilio = [...org.fieldsecurityprofiles.values()].find((f) => f.name === 'WhatsApp4Dynamics Twilio credentials')!;
+    const permission = (canupdate: 0 | 4) => ({ type: 'setFieldPermission', fieldsecurityprofileid: twilio.fieldsecurityprofileid, entityname: 'ikl_whatsappconfiguration', attributelogicalname: 'ikl_twilioauthtoken', canread: 4, cancreate: 4, canupdate });
+    const { path, env } = await stagedVault('field-permission-twice', [permission(0)]);
+    const first = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--json');
+    expect(first.code).toBe(0);
+    expect((JSON.parse(first.stdout.split('\n')[0]) as { requests: { method: string; ifMatch?: string }[] }).requests).toMatchObject([{ method: 'PATCH', ifMatch: expect.stringMatching(/^W\/"\d+"$/) }]);
+    await opened(path, (v) => v.setStaged([permission(4)]));
+    const second = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    expect([...env.env.data.fieldpermissions.values()].find((f) => f.attributelogicalname === 'ikl_twilioauthtoken')).toMatchObject({ canread: 4, cancreate: 4, canupdate: 4 });
+  });
+
   it('lists the kept push conflict in status until a pull brings the vault in line, and dismiss-conflict forgets it', async () => {
     const { path, env } = await stagedVault('kept-conflict', [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
     env.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
