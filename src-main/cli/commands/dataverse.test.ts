@@ -320,6 +320,20 @@ describe('roleatlas dataverse push', () => {
     expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string }).at(-1)).toEqual({ kind: 'conflict', env: env.url, fields: [{ change: 1, what: 'team Escalations', field: 'name', environment: 'Escalations (Americas)', vault: 'Escalations' }] });
   });
 
+  it('shows a conflict found by a dry run with --token-env and writes nothing, the vault being open for reading only', async () => {
+    const { path, env } = await stagedVault('dry-conflict', [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
+    // A vault pulled before versions were kept: the plan reads the team, and finds it renamed.
+    await opened(path, (v) => {
+      const { etags: _none, ...older } = v.getSyncState().dataverse!;
+      return v.setSyncState({ dataverse: older });
+    });
+    env.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/conflict: the name of team Escalations is "Escalations \(Americas\)" in the environment but "Escalations" in the vault .*nothing was sent/);
+    expect(JSON.parse((await roleatlas('status', ...vaultArgs(path), '--json')).stdout)).toMatchObject({ pushconflict: null, staged: 1 });
+  });
+
   it('changes a field permission twice without a pull between: the second push reads its new version instead of sending the pulled one', async () => {
     const twilio = [...org.fieldsecurityprofiles.values()].find((f) => f.name === 'WhatsApp4Dynamics Twilio credentials')!;
     const permission = (canupdate: 0 | 4) => ({ type: 'setFieldPermission', fieldsecurityprofileid: twilio.fieldsecurityprofileid, entityname: 'ikl_whatsappconfiguration', attributelogicalname: 'ikl_twilioauthtoken', canread: 4, cancreate: 4, canupdate });
