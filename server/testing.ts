@@ -1,6 +1,7 @@
 /** Starting a real server on loopback for tests: embedded database, or DATABASE_URL in a schema of its own. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -38,10 +39,11 @@ export function newStorage(backend: Backend): TestStorage {
  * test file; each holds an embedded PostgreSQL cluster (~40 MB), and a full run makes over a hundred.
  */
 const dataDirs = new Set<string>();
-afterAll(() => {
-  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+// Removing a file's clusters (hundreds of MB) can outlast the 10 s hook default on a busy disk.
+afterAll(async () => {
+  await Promise.all([...dataDirs].map((dir) => rm(dir, { recursive: true, force: true })));
   dataDirs.clear();
-});
+}, 120_000);
 
 export interface TestServer {
   readonly url: string;

@@ -466,17 +466,6 @@ describe('pushing rows, lookups, moves and field security', () => {
     expect(await read('teams', ids.team, ['name'])).toBeNull();
   });
 
-  it('refuses an assignment of a role in a unit this same push creates, naming why, before sending anything', async () => {
-    const { p, ctx } = await pulled();
-    const s = p.state;
-    const commands: Command[] = [
-      { type: 'createBusinessUnit', businessunitid: ids.unit, defaultteamid: ids.defaultTeam, name: 'Sales North', parentbusinessunitid: unitNamed(s, 'Sales').businessunitid },
-      { type: 'createUser', systemuserid: ids.user, fullname: 'Noor North', domainname: 'noor@contoso.example', businessunitid: ids.unit },
-      { type: 'assignRole', systemuserid: ids.user, roleid: roleNamed(s, 'Salesperson').roleid },
-    ];
-    await expect(planPush(commands, ctx)).rejects.toThrow('command 3 (assignRole): role Salesperson gets its copy in business unit Sales North only once this push has created the unit, and Dataverse names that copy; push, pull, then push the assignment; nothing was sent');
-  });
-
   it('tells which created rows and changed columns the environment holds the same way whether it reads them one by one or the whole table', async () => {
     const { c, p, ctx } = await pulled();
     const s = p.state;
@@ -500,5 +489,107 @@ describe('pushing rows, lookups, moves and field security', () => {
     await expect(planPush([{ type: 'setUserDisabled', systemuserid: '6f1d7c9e-0000-4000-8000-00000000dead', isdisabled: true }], ctx)).rejects.toThrow('command 1 (setUserDisabled): user 6f1d7c9e-0000-4000-8000-00000000dead is not in the organization; nothing was sent');
     await expect(planPush([{ type: 'replaceRolePrivileges', roleid: 'no-such-role', privileges: {} }], ctx)).rejects.toThrow('command 1 (replaceRolePrivileges): role no-such-role is not in the organization; nothing was sent');
     expect(writes()).toBe(before);
+  });
+});
+
+describe('pushing rows Dataverse names itself: role copies and default teams', () => {
+  it('a role created and assigned to a user in a child unit in one push is held by the environment', async () => {
+    const { c, p, ctx } = await pulled();
+    const s = p.state;
+    const sales = unitNamed(s, 'Sales');
+    const jordan = userNamed(s, 'Jordan West');
+    const commands: Command[] = [
+      { type: 'createRole', roleid: ids.role, name: 'North Seller', businessunitid: sales.businessunitid, privileges: { prvReadAccount: 'Local' } },
+      { type: 'assignRole', systemuserid: jordan.systemuserid, roleid: ids.role },
+    ];
+    const plan = await planPush(commands, ctx);
+    // The dry run lists the assignment with the copy in words: Dataverse names it when it creates the role.
+    expect(plan.map((r) => ({ line: `${r.method} ${r.path}`, body: r.body, phase: r.phase }))).toEqual([
+      { line: 'POST roles', body: expect.objectContaining({ roleid: ids.role }), phase: 0 },
+      { line: `POST roles(${ids.role})/Microsoft.Dynamics.CRM.ReplacePrivilegesRole`, body: expect.anything(), phase: 0 },
+      { line: `POST systemusers(${jordan.systemuserid})/systemuserroles_association/$ref`, body: { '@odata.id': `roles({the copy of role ${ids.role} in business unit ${jordan.businessunitid}})` }, phase: 1 },
+    ]);
+    expect(writes()).toBe(0);
+
+    expect(await sendPush(c, plan)).toMatchObject({ sent: 3, batches: 2 });
+    const copy = double!.env.roleCopyId(ids.role, jordan.businessunitid)!;
+    expect(copy).not.toBe(ids.role);
+    // The copy was read after the change set creating the role, before the one assigning it.
+    const log = double!.env.log.map((l) => `${l.method} ${l.path}`);
+    const read = log.findIndex((l) => l.startsWith('GET roles?') && decodeURIComponent(l).includes(`_parentrootroleid_value eq ${ids.role}`));
+    expect(read).toBeGreaterThan(log.indexOf('POST roles'));
+    expect(log.indexOf(`POST systemusers(${jordan.systemuserid})/systemuserroles_association/$ref`)).toBeGreaterThan(read);
+    const held = await c.all<{ roleid: string }>('systemuserrolescollection', ['systemuserid', 'roleid'], { filter: `systemuserid eq ${jordan.systemuserid}` });
+    expect(held.map((r) => r.roleid)).toContain(copy);
+    const again = await pullAgain();
+    expect([...again.state.systemuserroles.values()].some((a) => a.systemuserid === jordan.systemuserid && a.roleid === ids.role)).toBe(true);
+  });
+
+  it('a unit created and given a user with a role in one push', async () => {
+    const { c, p, ctx } = await pulled();
+    const s = p.state;
+    const sales = unitNamed(s, 'Sales');
+    const salesperson = roleNamed(s, 'Salesperson');
+    const commands: Command[] = [
+      { type: 'createBusinessUnit', businessunitid: ids.unit, defaultteamid: ids.defaultTeam, name: 'Sales North', parentbusinessunitid: sales.businessunitid },
+      { type: 'createUser', systemuserid: ids.user, fullname: 'Noor North', domainname: 'noor@contoso.example', businessunitid: ids.unit },
+      { type: 'assignRole', systemuserid: ids.user, roleid: salesperson.roleid },
+      { type: 'assignRole', teamid: ids.defaultTeam, roleid: roleNamed(s, 'Basic User').roleid },
+      { type: 'updateTeam', teamid: ids.defaultTeam, administratorid: ids.user },
+    ];
+    const plan = await planPush(commands, ctx);
+    expect(lines(plan)).toEqual([
+      'POST businessunits',
+      'POST systemusers',
+      `POST systemusers(${ids.user})/systemuserroles_association/$ref`,
+      `POST teams({the default team of business unit ${ids.unit}})/teamroles_association/$ref`,
+      `PATCH teams({the default team of business unit ${ids.unit}})`,
+    ]);
+    expect(plan.map((r) => r.phase)).toEqual([0, 0, 1, 1, 1]);
+    expect(await sendPush(c, plan)).toMatchObject({ sent: 5, batches: 2 });
+
+    const again = await pullAgain();
+    const unitTeam = [...again.state.teams.values()].find((t) => t.isdefault && t.businessunitid === ids.unit)!;
+    expect(unitTeam.teamid).not.toBe(ids.defaultTeam);
+    expect([...again.state.systemuserroles.values()].filter((a) => a.systemuserid === ids.user).map((a) => again.state.roles.get(a.roleid)!.name)).toEqual(['Salesperson']);
+    expect([...again.state.teamroles.values()].filter((a) => a.teamid === unitTeam.teamid).map((a) => again.state.roles.get(a.roleid)!.name)).toEqual(['Basic User']);
+    expect(unitTeam.administratorid).toBe(ids.user);
+  });
+
+  it('a push cut after the creating change set and run again sends only what remains', async () => {
+    const { p, ctx } = await pulled();
+    const s = p.state;
+    const commands: Command[] = [
+      { type: 'createBusinessUnit', businessunitid: ids.unit, defaultteamid: ids.defaultTeam, name: 'Sales North', parentbusinessunitid: unitNamed(s, 'Sales').businessunitid },
+      { type: 'createUser', systemuserid: ids.user, fullname: 'Noor North', domainname: 'noor@contoso.example', businessunitid: ids.unit },
+      { type: 'assignRole', systemuserid: ids.user, roleid: roleNamed(s, 'Salesperson').roleid },
+      { type: 'assignRole', teamid: ids.defaultTeam, roleid: roleNamed(s, 'Basic User').roleid },
+    ];
+    const plan = await planPush(commands, ctx);
+    const c = new Connection({ url: double!.url, token: async () => 'token' });
+    // The network goes away once the first change set is taken: the copies are never read.
+    double!.faults.cutAfter = 1;
+    const err = (await sendPush(c, plan).catch((e: Error) => e)) as Error;
+    expect(err.message).toMatch(/^reading the rows Dataverse named for change set 2 of 2 \(commands 3–4\) failed: .*; change set 2 of 2 \(commands 3–4\) applied nothing, the 1 before it were applied; pushing again sends only what the environment does not hold yet$/);
+    expect(double!.env.log.filter((l) => l.method !== 'GET').map((l) => `${l.method} ${l.path}`)).toEqual(['POST businessunits', 'POST systemusers']);
+    double!.faults.cutAfter = null;
+
+    const again = new Connection({ url: double!.url, token: async () => 'token' });
+    const held = await inEffect(again, plan);
+    expect(held).toEqual([true, true, false, false]);
+    const before = writes();
+    expect(await sendPush(again, plan.filter((_, i) => !held[i]))).toMatchObject({ sent: 2, batches: 1 });
+    // Two associations, each sent once; the unit and the user were not sent again.
+    expect(double!.env.log.filter((l) => l.method !== 'GET').slice(before).map((l) => `${l.method} ${l.path.replace(/\(.*?\)/g, '()')} ${l.status}`)).toEqual(['POST systemusers()/systemuserroles_association/$ref 204', 'POST teams()/teamroles_association/$ref 204']);
+    expect(await inEffect(again, plan)).toEqual([true, true, true, true]);
+  });
+
+  it('sends an assignment of an existing role in an existing unit in the first change set, the copy read when planning', async () => {
+    const { p, ctx } = await pulled();
+    const s = p.state;
+    const jordan = userNamed(s, 'Jordan West');
+    const plan = await planPush([{ type: 'createRole', roleid: ids.role, name: 'North Seller', businessunitid: unitNamed(s, 'Sales').businessunitid }, { type: 'assignRole', systemuserid: jordan.systemuserid, roleid: roleNamed(s, 'Salesperson').roleid }], ctx);
+    expect(plan.map((r) => r.phase)).toEqual([0, 0]);
+    expect(plan[1].body).toEqual({ '@odata.id': `roles(${double!.env.roleCopyId(roleNamed(s, 'Salesperson').roleid, jordan.businessunitid)})` });
   });
 });

@@ -1,7 +1,10 @@
 /**
  * Push planning: staged commands as Web API requests, in order (pushSend.ts sends them as $batch
  * change sets of at most 1,000 operations, each applied whole or not at all; pushReadBack.ts tells
- * which the environment already holds). A dry run lists the requests without sending any. Staged commands without a Dataverse equivalent are listed by position and
+ * which the environment already holds). A dry run lists the requests without sending any. A request
+ * naming a row Dataverse names itself (a role's copy in a unit, a unit's default team) for a role or
+ * unit the same push creates waits for a later phase: its change set is built once the ones before
+ * it made that row, which is then read. Staged commands without a Dataverse equivalent are listed by position and
  * nothing is sent. A PATCH carries If-Match with the row's version from the pull, so a row changed
  * in the environment since then is refused (412) and shown per field: the environment's value
  * beside the vault's, with Dataverse's own message.
@@ -17,20 +20,46 @@ import { fieldPermissionKey, type Etags, type PulledFieldPermission, type Versio
 /** The documented largest batch. */
 export const MAX_BATCH = 1000;
 
-export interface PlannedRequest {
+/** What a request shows before it is sent: a dry run lists these. */
+interface RequestLine {
   /** Position of the command in the staged set. */
   readonly command: number;
   readonly method: 'POST' | 'DELETE' | 'PATCH';
   /** Relative to /api/data/v9.2/. */
   readonly path: string;
   readonly body?: Record<string, unknown>;
+  /** A PATCH sent with If-Match: the row's version from the pull (or read when the pull kept none) and the vault's values of what it changes. */
+  readonly ifMatch?: IfMatch;
+  /**
+   * Change sets are sent phase by phase, in order: a request naming a row that Dataverse makes and
+   * names itself (a role's copy in a unit, a unit's default team) for a role or unit this push
+   * creates goes in a later phase than that creation, so the row can be read before it is sent.
+   */
+  readonly phase: number;
+}
+
+export interface ReadyRequest extends RequestLine {
   /** How the request is sent through dynamics-web-api. */
   readonly send: (c: Connection) => Promise<unknown>;
   /** What the environment holds once the request is in effect (checked before a retry). */
   readonly effect: Effect;
-  /** A PATCH sent with If-Match: the row's version from the pull (or read when the pull kept none) and the vault's values of what it changes. */
-  readonly ifMatch?: IfMatch;
+  readonly awaits?: undefined;
 }
+
+/** A request naming rows Dataverse names itself: its path and body show them in words until they are read. */
+export interface AwaitingRequest extends RequestLine {
+  readonly awaits: readonly Named[];
+  /** The request once the rows it awaits are read from the environment, their ids in the order of `awaits`. */
+  readonly named: (ids: readonly string[]) => ReadyRequest;
+}
+
+export type PlannedRequest = ReadyRequest | AwaitingRequest;
+
+/** A row whose id Dataverse chooses when it makes it: a role's copy in a business unit, a unit's default team. */
+export type Named = { readonly kind: 'role copy'; readonly roleid: string; readonly businessunitid: string } | { readonly kind: 'default team'; readonly businessunitid: string };
+
+/** A named row in a dry run's path or body, until it is read. */
+export const namedInWords = (n: Named) => (n.kind === 'role copy' ? `{the copy of role ${n.roleid} in business unit ${n.businessunitid}}` : `{the default team of business unit ${n.businessunitid}}`);
 
 export interface IfMatch {
   readonly etag: string;
@@ -93,17 +122,54 @@ export function rowReader(c: Connection): NonNullable<PushContext['row']> {
 
 /** The copy of a role in a unit, read from the environment: every copy of the role at once (roles whose parentrootroleid is the role). */
 export function roleCopyReader(c: Connection): PushContext['roleCopy'] {
-  const cache = new Map<string, Promise<Map<string, string>>>();
+  const read = namedReader(c);
   return async (roleid, bu) => {
-    let p = cache.get(roleid);
-    if (!p) {
-      p = c.all<{ roleid: string; _businessunitid_value: string }>('roles', ['roleid', '_businessunitid_value'], { filter: `_parentrootroleid_value eq ${roleid}` }).then((rows) => new Map(rows.map((r) => [String(r._businessunitid_value).toLowerCase(), r.roleid])));
-      cache.set(roleid, p);
-    }
-    const copy = (await p).get(bu.toLowerCase());
+    const copy = await read({ kind: 'role copy', roleid, businessunitid: bu });
     if (!copy) throw new DataverseError(`role ${roleid} has no copy in business unit ${bu} in the environment`, null, null);
     return copy;
   };
+}
+
+/**
+ * The rows Dataverse names itself, read from the environment (undefined: not there yet). A role's
+ * copies are read at once per role (roles?$filter=_parentrootroleid_value eq X), a unit's default
+ * team per unit (teams?$filter=_businessunitid_value eq U and isdefault eq true). Each answer is
+ * kept by this reader: make a new one after a change set that may have made more of them.
+ */
+export function namedReader(c: Connection): (n: Named) => Promise<string | undefined> {
+  const copies = new Map<string, Promise<Map<string, string>>>();
+  const teams = new Map<string, Promise<string | undefined>>();
+  return async (n) => {
+    const bu = n.businessunitid.toLowerCase();
+    if (n.kind === 'default team') {
+      let p = teams.get(bu);
+      if (!p) {
+        p = c.all<{ teamid: string }>('teams', ['teamid'], { filter: `_businessunitid_value eq ${bu} and isdefault eq true` }).then((rows) => rows[0]?.teamid?.toLowerCase());
+        teams.set(bu, p);
+      }
+      return p;
+    }
+    let p = copies.get(n.roleid);
+    if (!p) {
+      p = c.all<{ roleid: string; _businessunitid_value: string }>('roles', ['roleid', '_businessunitid_value'], { filter: `_parentrootroleid_value eq ${n.roleid}` }).then((rows) => new Map(rows.map((r) => [String(r._businessunitid_value).toLowerCase(), r.roleid])));
+      copies.set(n.roleid, p);
+    }
+    return (await p).get(bu);
+  };
+}
+
+/**
+ * The requests with the rows they await read from the environment (in the order given); null for a
+ * request whose row is not there yet (what makes it was not sent, or not taken).
+ */
+export async function withNames(requests: readonly PlannedRequest[], read: (n: Named) => Promise<string | undefined>): Promise<(ReadyRequest | null)[]> {
+  return Promise.all(
+    requests.map(async (r) => {
+      if (!r.awaits) return r;
+      const ids = await Promise.all(r.awaits.map(read));
+      return ids.every((id): id is string => id !== undefined) ? r.named(ids) : null;
+    }),
+  );
 }
 
 /** A profile's field permission rows with their versions, read once per profile from the environment. */
@@ -128,6 +194,7 @@ const NOT_PUSHED: Partial<Record<CommandType, string>> = {
   ...Object.fromEntries([...LOCAL_ONLY_COMMANDS].map((t) => [t, 'records and shares are kept in the vault only (they model who could see what), not written to the environment'])),
   setHierarchySecurity: "hierarchy security is a setting of the environment's organization row, which this push does not change; set it in the Power Platform admin center",
   addCustomEntity: "a table is created in a solution of the environment (its metadata), not by a push of security changes",
+  setDefaultTeamId: "a default team's id is the environment's own: a push that creates a unit takes it from the environment, and nothing is sent for it",
 };
 
 /** Model field -> the column as the Web API reads it; lookups are written x@odata.bind to the set named. */
@@ -176,6 +243,22 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
   /** Rows this push creates or already changed: a later PATCH of them carries no pulled version. */
   const touched = new Set<string>();
   const created = new Set<string>();
+  /** Units and roles this push creates (or units it moves), by the phase of that request: Dataverse makes their role copies then. */
+  const madeAt = new Map<string, number>();
+  /** The vault's id of the default team of a unit this push creates -> the unit: Dataverse names that team itself. */
+  const defaultTeams = new Map<string, string>();
+  let phase = 0;
+  /** The phase after which a role has its copy in a unit, when this push makes that copy (undefined: the environment holds it already). */
+  const copyMadeAt = (roleid: string, unit: string): number | undefined => {
+    let at = madeAt.get(roleid);
+    const seen = new Set<string>();
+    for (let u: string | undefined = unit; u && !seen.has(u); u = rowAt('businessunits', u)?.parentbusinessunitid as string | undefined) {
+      seen.add(u);
+      const m = madeAt.get(u);
+      if (m !== undefined) at = Math.max(at ?? m, m);
+    }
+    return at;
+  };
   /** Field permissions this push has touched, by fieldPermissionKey: the row's id as the push leaves it (null: none). */
   const fieldPermissions = new Map<string, string | null>();
   // The rows as the staged commands before this one leave them: read from the vault's state, written here (a command's whole state would copy a 50,000-row table each time).
@@ -195,7 +278,21 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
   for (let i = 0; i < commands.length; i++) {
     const c = commands[i];
     const fail = (why: string) => new DataverseError(`command ${i + 1} (${c.type}): ${why}; nothing was sent`, null, null);
-    const push = (r: Omit<PlannedRequest, 'command'>) => out.push({ command: i, ...r });
+    type Request = Omit<ReadyRequest, 'command' | 'phase'>;
+    const push = (r: Request) => out.push({ command: i, phase, ...r });
+    /** A request naming rows Dataverse names itself, sent in the phase after the ones that make them. */
+    const awaiting = (names: readonly { named: Named; at: number }[], build: (ids: readonly string[]) => Request) => {
+      phase = Math.max(phase, ...names.map((n) => n.at + 1));
+      const at = phase;
+      const shown = build(names.map((n) => namedInWords(n.named)));
+      out.push({ command: i, phase: at, method: shown.method, path: shown.path, ...(shown.body ? { body: shown.body } : {}), awaits: names.map((n) => n.named), named: (ids) => ({ ...build(ids), command: i, phase: at }) });
+    };
+    /** A team as the environment names it: the default team of a unit this push creates awaits its id. */
+    const teamNamed = (teamid: string, names: { named: Named; at: number }[]) => {
+      const unit = defaultTeams.get(teamid);
+      if (unit !== undefined) names.push({ named: { kind: 'default team', businessunitid: unit }, at: madeAt.get(unit)! });
+      return unit !== undefined;
+    };
 
     /** POST {set} with the id the vault holds (Dataverse keeps a client-supplied GUID). */
     const create = (set: VersionedSet | 'fieldpermissions', id: string, body: Record<string, unknown>) => {
@@ -235,7 +332,10 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
       }
       touched.add(`${set}|${id}`);
       const etag = ifMatch?.etag;
-      push({ method: 'PATCH', path: `${set}(${id})`, body, effect: { kind: 'columns', set, id, values }, ...(ifMatch ? { ifMatch } : {}), send: (k) => k.api.update({ collection: set, key: id, data: body, ...(etag ? { ifmatch: etag } : {}) }) });
+      const request = (rowid: string): Request => ({ method: 'PATCH', path: `${set}(${rowid})`, body, effect: { kind: 'columns', set, id: rowid, values }, ...(ifMatch ? { ifMatch } : {}), send: (k) => k.api.update({ collection: set, key: rowid, data: body, ...(etag ? { ifmatch: etag } : {}) }) });
+      const names: { named: Named; at: number }[] = [];
+      if (set === 'teams' && teamNamed(id, names)) awaiting(names, (ids) => request(ids[0]));
+      else push(request(id));
     };
     const replacePrivileges = (roleid: string, names: Readonly<Record<string, string>>) => {
       const role = rowAt('roles', roleid);
@@ -275,13 +375,22 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         const unit = c.businessunitid ?? (rowAt(set, holder)?.businessunitid as string | undefined);
         if (!unit) throw fail(`${user ? 'user' : 'team'} ${holder} is not in the organization`);
         const role = rowAt('roles', c.roleid);
-        let copy: string;
+        const names: { named: Named; at: number }[] = [];
+        const teamAwaited = !user && teamNamed(holder, names);
+        let copy: string | undefined;
         if (role && created.has(c.roleid) && role.businessunitid === unit) copy = c.roleid;
-        else if (created.has(c.roleid) || created.has(unit)) throw fail(`role ${String(role?.name ?? c.roleid)} gets its copy in business unit ${String(rowAt('businessunits', unit)?.name ?? unit)} only once this push has created ${created.has(unit) ? 'the unit' : 'the role'}, and Dataverse names that copy; push, pull, then push the assignment`);
-        else copy = await ctx.roleCopy(c.roleid, unit);
-        const pair = (present: boolean): Effect => ({ kind: 'pair', set: user ? 'systemuserrolescollection' : 'teamrolescollection', by: [user ? 'systemuserid' : 'teamid', holder], other: ['roleid', copy], present });
-        if (c.type === 'assignRole') push({ method: 'POST', path: `${set}(${holder})/${nav}/$ref`, body: { '@odata.id': `roles(${copy})` }, effect: pair(true), send: (k) => k.api.associate({ collection: set, primaryKey: holder, relationshipName: nav, relatedCollection: 'roles', relatedKey: copy }) });
-        else push({ method: 'DELETE', path: `${set}(${holder})/${nav}(${copy})/$ref`, effect: pair(false), send: (k) => k.api.disassociate({ collection: set, primaryKey: holder, relationshipName: nav, relatedKey: copy }) });
+        else {
+          const at = copyMadeAt(c.roleid, unit);
+          if (at === undefined) copy = await ctx.roleCopy(c.roleid, unit);
+          else names.push({ named: { kind: 'role copy', roleid: c.roleid, businessunitid: unit }, at });
+        }
+        const request = (holderid: string, copyid: string): Request => {
+          const pair = (present: boolean): Effect => ({ kind: 'pair', set: user ? 'systemuserrolescollection' : 'teamrolescollection', by: [user ? 'systemuserid' : 'teamid', holderid], other: ['roleid', copyid], present });
+          if (c.type === 'assignRole') return { method: 'POST', path: `${set}(${holderid})/${nav}/$ref`, body: { '@odata.id': `roles(${copyid})` }, effect: pair(true), send: (k) => k.api.associate({ collection: set, primaryKey: holderid, relationshipName: nav, relatedCollection: 'roles', relatedKey: copyid }) };
+          return { method: 'DELETE', path: `${set}(${holderid})/${nav}(${copyid})/$ref`, effect: pair(false), send: (k) => k.api.disassociate({ collection: set, primaryKey: holderid, relationshipName: nav, relatedKey: copyid }) };
+        };
+        if (!names.length) push(request(holder, copy!));
+        else awaiting(names, (ids) => request(teamAwaited ? ids[0] : holder, copy ?? ids.at(-1)!));
         break;
       }
       case 'addTeamMember':
@@ -293,8 +402,15 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         break;
       }
       case 'createBusinessUnit': {
-        // Dataverse creates the unit's default team itself, under an id of its own: the next pull brings it.
+        // Dataverse creates the unit's default team itself, under an id of its own: requests naming the team wait to read it, and the vault takes that id once the push is through.
         const id = c.businessunitid!;
+        madeAt.set(id, phase);
+        if (c.defaultteamid) {
+          defaultTeams.set(c.defaultteamid, id);
+          // Made by this push: a change of it carries no version from the pull.
+          touched.add(`teams|${c.defaultteamid}`);
+          write('teams', c.defaultteamid, { teamid: c.defaultteamid, name: c.name, teamtype: 0, businessunitid: id, administratorid: null, isdefault: true });
+        }
         write('businessunits', id, { businessunitid: id, name: c.name, parentbusinessunitid: c.parentbusinessunitid, isdisabled: false });
         create('businessunits', id, { businessunitid: id, name: c.name, 'parentbusinessunitid@odata.bind': `/businessunits(${c.parentbusinessunitid})` });
         break;
@@ -305,6 +421,8 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
       // Behavior of specialized update operations: SetParentBusinessUnit is an Update of parentbusinessunitid, SetState of isdisabled.
       case 'moveBusinessUnit':
         await patch('businessunits', c.businessunitid, { parentbusinessunitid: c.parentbusinessunitid });
+        // Dataverse copies the roles of the new parent's line into the unit and the units below it again.
+        madeAt.set(c.businessunitid, phase);
         break;
       case 'setBusinessUnitDisabled':
         await patch('businessunits', c.businessunitid, { isdisabled: c.isdisabled });
@@ -354,6 +472,7 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         if (!unit) throw fail('the organization has no root business unit');
         const r = { roleid: c.roleid!, name: c.name, businessunitid: unit, isinherited: c.isinherited ?? 1, description: c.description ?? null, privileges: c.privileges ?? {} };
         write('roles', r.roleid, r);
+        madeAt.set(r.roleid, phase);
         create('roles', r.roleid, { roleid: r.roleid, name: r.name, 'businessunitid@odata.bind': `/businessunits(${r.businessunitid})`, isinherited: r.isinherited, ...(r.description ? { description: r.description } : {}) });
         if (Object.keys(r.privileges).length) replacePrivileges(r.roleid, r.privileges);
         break;
@@ -431,9 +550,14 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
         const member = c.systemuserid ?? c.teamid!;
         const nav = c.systemuserid ? 'systemuserprofiles_association' : 'teamprofiles_association';
         const related = c.systemuserid ? 'systemusers' : 'teams';
-        const effect = (present: boolean): Effect => ({ kind: 'profile', profileid: profile, nav, member, present });
-        if (c.type === 'assignFieldSecurityProfile') push({ method: 'POST', path: `fieldsecurityprofiles(${profile})/${nav}/$ref`, body: { '@odata.id': `${related}(${member})` }, effect: effect(true), send: (k) => k.api.associate({ collection: 'fieldsecurityprofiles', primaryKey: profile, relationshipName: nav, relatedCollection: related, relatedKey: member }) });
-        else push({ method: 'DELETE', path: `fieldsecurityprofiles(${profile})/${nav}(${member})/$ref`, effect: effect(false), send: (k) => k.api.disassociate({ collection: 'fieldsecurityprofiles', primaryKey: profile, relationshipName: nav, relatedKey: member }) });
+        const request = (memberid: string): Request => {
+          const effect = (present: boolean): Effect => ({ kind: 'profile', profileid: profile, nav, member: memberid, present });
+          if (c.type === 'assignFieldSecurityProfile') return { method: 'POST', path: `fieldsecurityprofiles(${profile})/${nav}/$ref`, body: { '@odata.id': `${related}(${memberid})` }, effect: effect(true), send: (k) => k.api.associate({ collection: 'fieldsecurityprofiles', primaryKey: profile, relationshipName: nav, relatedCollection: related, relatedKey: memberid }) };
+          return { method: 'DELETE', path: `fieldsecurityprofiles(${profile})/${nav}(${memberid})/$ref`, effect: effect(false), send: (k) => k.api.disassociate({ collection: 'fieldsecurityprofiles', primaryKey: profile, relationshipName: nav, relatedKey: memberid }) };
+        };
+        const names: { named: Named; at: number }[] = [];
+        if (!c.systemuserid && teamNamed(member, names)) awaiting(names, (ids) => request(ids[0]));
+        else push(request(member));
         break;
       }
       default:
@@ -447,6 +571,8 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
 export function changedRows(requests: readonly PlannedRequest[]): { set: VersionedSet | 'fieldpermissions'; id: string }[] {
   const out = new Map<string, { set: VersionedSet | 'fieldpermissions'; id: string }>();
   for (const r of requests) {
+    // A request awaiting a row Dataverse names changes an association or a row this push made, of which the pull kept no version.
+    if (r.awaits) continue;
     const e = r.effect;
     if (e.kind === 'columns') out.set(`${e.set}|${e.id}`, { set: e.set, id: e.id });
     else if (e.kind === 'privilege' || e.kind === 'privileges') out.set(`roles|${e.roleid}`, { set: 'roles', id: e.roleid });

@@ -4,7 +4,7 @@
  */
 import { Connection, DataverseError, asDataverseError } from './connection';
 import { VERSIONED_SETS, type VersionedSet } from './etags';
-import { rowReader, same, type Effect, type PlannedRequest } from './push';
+import { namedReader, rowReader, same, withNames, type Effect, type PlannedRequest, type ReadyRequest } from './push';
 
 const DEPTH_BY_VALUE = ['Basic', 'Local', 'Deep', 'Global'];
 /** Users or teams of one association table past which inEffect reads the whole table rather than one query each. */
@@ -14,9 +14,18 @@ export const WHOLE_TABLE = 50;
  * Which of the requests the environment already holds in effect, read from the environment: one
  * RetrieveRolePrivilegesRole per affected role, one query per affected user, team, profile or row.
  * A request in effect must not be sent again (an association or a create sent twice is refused as
- * a duplicate; an action sent twice would act twice).
+ * a duplicate; an action sent twice would act twice). A request naming a row Dataverse names itself
+ * is read with that row's id when the environment holds the row, and is not in effect when not.
  */
-export async function inEffect(c: Connection, requests: readonly PlannedRequest[], wholeTable = WHOLE_TABLE): Promise<boolean[]> {
+export async function inEffect(c: Connection, planned: readonly PlannedRequest[], wholeTable = WHOLE_TABLE): Promise<boolean[]> {
+  // A request awaiting a row the environment does not hold yet cannot be in effect.
+  const named = await withNames(planned, namedReader(c));
+  const held = await readyInEffect(c, named.filter((r): r is ReadyRequest => r !== null), wholeTable);
+  let k = 0;
+  return named.map((r) => (r === null ? false : held[k++]));
+}
+
+async function readyInEffect(c: Connection, requests: readonly ReadyRequest[], wholeTable: number): Promise<boolean[]> {
   const roles = new Map<string, Promise<Map<string, string>>>();
   const pairs = new Map<string, Promise<Set<string>>>();
   const norm = (id: string) => id.toLowerCase();

@@ -1,9 +1,10 @@
 /**
- * Sending a planned push: $batch change sets of at most 1,000 requests in order, each applied whole
- * or not at all; a lost answer read back before anything is sent again; a 412 shown per field.
+ * Sending a planned push: $batch change sets of at most 1,000 requests in order, phase by phase,
+ * each applied whole or not at all; the rows a phase's requests await read just before its change
+ * set is built; a lost answer read back before anything is sent again; a 412 shown per field.
  */
 import { Connection, DataverseError, NoToken, asDataverseError } from './connection';
-import { MAX_BATCH, PushConflict, rowReader, same, show, type PlannedRequest } from './push';
+import { MAX_BATCH, PushConflict, namedInWords, namedReader, rowReader, same, show, withNames, type PlannedRequest, type ReadyRequest } from './push';
 import { inEffect } from './pushReadBack';
 
 export interface PushReport {
@@ -52,23 +53,55 @@ const clause = (message: string) => message.replace(/\.\s*$/, '');
 /** An answer that says nothing of what was done: no answer at all, or a server fault (not a request never sent for want of a token). */
 export const unanswered = (e: DataverseError) => !(e instanceof NoToken) && (e.status === null || e.status >= 500);
 
+/** The change sets sendPush makes of the requests: phase by phase, at most MAX_BATCH each, in order. */
+export function changeSetsOf<T extends { readonly phase: number }>(requests: readonly T[]): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  for (const r of requests) {
+    if (current.length === MAX_BATCH || (current.length && current[0].phase !== r.phase)) {
+      out.push(current);
+      current = [];
+    }
+    current.push(r);
+  }
+  if (current.length) out.push(current);
+  return out;
+}
+
 /**
- * Sends the requests as $batch change sets of at most MAX_BATCH, in order; the first refused change
- * set stops the push with Dataverse's message. When a change set's answer is lost, what the
- * environment holds is read again and only the requests not yet in effect are sent again, so
- * nothing is applied twice.
+ * Sends the requests as $batch change sets of at most MAX_BATCH, in order, a phase's after the
+ * phase before it; the first refused change set stops the push with Dataverse's message. The rows
+ * a change set's requests await (named by Dataverse when the change sets before made them) are
+ * read just before it is built. When a change set's answer is lost, what the environment holds is
+ * read again and only the requests not yet in effect are sent again, so nothing is applied twice.
  */
 export async function sendPush(c: Connection, requests: readonly PlannedRequest[], options: SendOptions | ((done: number, of: number) => void) = {}): Promise<PushReport> {
   const opts: SendOptions = typeof options === 'function' ? { onBatch: options } : options;
   const retries = opts.retries ?? 2;
-  const batches = Math.ceil(requests.length / MAX_BATCH);
+  const sets = changeSetsOf(requests);
+  const batches = sets.length;
   let sent = 0;
   let alreadyInEffect = 0;
   let retried = 0;
+  let read = namedReader(c);
+  let readFor = -1;
   for (let b = 0; b < batches; b++) {
-    const whole = requests.slice(b * MAX_BATCH, (b + 1) * MAX_BATCH);
-    const where = `change set ${b + 1} of ${batches} (commands ${whole[0].command + 1}–${whole.at(-1)!.command + 1})`;
+    const planned = sets[b];
+    const where = `change set ${b + 1} of ${batches} (commands ${planned[0].command + 1}–${planned.at(-1)!.command + 1})`;
     const nothing = `${where} applied nothing${b ? `, the ${b} before it were applied` : ', and no change set before it'}`;
+    let whole: readonly ReadyRequest[];
+    if (planned.some((r) => r.awaits)) {
+      // Read once per phase: the phases before made the rows, and none of this phase's change sets makes one.
+      if (readFor !== planned[0].phase) [read, readFor] = [namedReader(c), planned[0].phase];
+      const named = await withNames(planned, read).catch((e: unknown) => {
+        const d = asDataverseError(e);
+        if (d instanceof NoToken) throw new NoToken(d, `${clause(d.message)}; ${nothing}`);
+        throw new DataverseError(`reading the rows Dataverse named for ${where} failed: ${clause(d.message)}; ${nothing}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
+      });
+      const missing = planned.filter((_, k) => named[k] === null);
+      if (missing.length) throw new DataverseError(`the environment holds no ${[...new Set(missing.flatMap((r) => r.awaits!.map(namedInWords)))].join(', ')} for command(s) ${[...new Set(missing.map((r) => r.command + 1))].join(', ')}; ${nothing}; pull to see what the environment holds`, null, null);
+      whole = named as ReadyRequest[];
+    } else whole = planned as readonly ReadyRequest[];
     let slice = whole;
     for (let attempt = 0; ; attempt++) {
       try {

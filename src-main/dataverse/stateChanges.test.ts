@@ -63,6 +63,12 @@ describe('the changes a delta pull applies', () => {
     ]);
   });
 
+  it("a unit's default team held under the vault's own id takes the environment's, keeping its role", () => {
+    const s = after(contoso(), [{ type: 'createBusinessUnit', businessunitid: 'bu-north', defaultteamid: 'team-north-vault', name: 'North', parentbusinessunitid: BU.sales }, { type: 'assignRole', teamid: 'team-north-vault', roleid: ROLE.accountReaderBasic }]);
+    const target = after(s, [{ type: 'setDefaultTeamId', businessunitid: 'bu-north', teamid: 'team-north-environment' }]);
+    expect(roundTrip(s, target)).toEqual([{ type: 'setDefaultTeamId', businessunitid: 'bu-north', teamid: 'team-north-environment' }]);
+  });
+
   it('record counts change only for the tables counted this time', () => {
     const s = after(contoso(), [{ type: 'setRecordCounts', entity: 'contact', counts: [{ ownerid: USER.sue, owningbusinessunit: BU.sales, count: 5 }] }]);
     const target = after(s, [{ type: 'setRecordCounts', entity: 'account', counts: [{ ownerid: USER.ada, owningbusinessunit: BU.contoso, count: 9 }] }]);

@@ -3,8 +3,9 @@
  * applies (journaled like any change) instead of replacing the whole state. Pure: no IO.
  *
  * Dataverse has no way to delete a user, so a user the environment no longer lists is kept and
- * disabled. A business unit's default team comes and goes with its unit.
+ * disabled. A business unit's default team comes and goes with its unit, and has the environment's id.
  */
+import { applyAll } from '../core/commands/apply';
 import type { Command } from '../core/commands/schema';
 import { assignmentKey } from '../core/commands/roles';
 import type { FieldPermission, Id, OrgState } from '../core/model/org';
@@ -44,6 +45,17 @@ export function commandsBetween(before: OrgState, after: OrgState, countedTables
   for (const id of treeOrder(after, newUnits)) {
     const u = after.businessunits.get(id)!;
     out.push({ type: 'createBusinessUnit', businessunitid: id, name: u.name, parentbusinessunitid: u.parentbusinessunitid!, ...(defaultTeamOf.has(id) ? { defaultteamid: defaultTeamOf.get(id)! } : {}) });
+  }
+  // A unit whose default team the vault holds under another id than the environment (one a push made before it took the environment's) takes the environment's, with what is on it; the rest is compared with that done.
+  const rekeyed: Command[] = [];
+  for (const t of before.teams.values()) {
+    const now = t.isdefault ? defaultTeamOf.get(t.businessunitid) : undefined;
+    if (now !== undefined && now !== t.teamid && !before.teams.has(now)) rekeyed.push({ type: 'setDefaultTeamId', businessunitid: t.businessunitid, teamid: now });
+  }
+  const rekey = rekeyed.length ? applyAll(before, rekeyed) : null;
+  if (rekey?.ok) {
+    out.push(...rekeyed);
+    before = rekey.state;
   }
   for (const u of after.businessunits.values()) {
     const b = before.businessunits.get(u.businessunitid);

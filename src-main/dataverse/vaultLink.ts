@@ -10,14 +10,14 @@ import type { Command } from '../core/commands/schema';
 import type { Vault } from '../vault/vault';
 import { VaultError } from '../vault/errors';
 import type { DataverseLink } from '../vault/syncState';
-import { Connection, DataverseError } from './connection';
+import { Connection, DataverseError, asDataverseError } from './connection';
 import { pullEnvironment, type PullProgress } from './pull';
 import { DEFAULT_COUNT_TABLES } from './recordCounts';
 import { commandsBetween } from './stateChanges';
 import { withoutRows } from './etags';
-import { changedRows, MAX_BATCH, planPush, PushConflict, pushContext, type PlannedRequest } from './push';
+import { changedRows, namedReader, planPush, PushConflict, pushContext, type PlannedRequest } from './push';
 import { inEffect } from './pushReadBack';
-import { sendPush, type PushReport } from './pushSend';
+import { changeSetsOf, sendPush, type PushReport } from './pushSend';
 
 /** What the pull and the push use of a vault. */
 export type LinkedVault = Pick<Vault, 'state' | 'getStaged' | 'getSyncState' | 'setSyncState' | 'replaceState' | 'applyAll' | 'applyRemoteAll' | 'note' | 'setStaged'>;
@@ -148,7 +148,25 @@ export async function planStagedPush(vault: LinkedVault, connection: Connection)
   // Only a push not seen through can have left part of the set in the environment.
   const held = link.pushing ? await inEffect(connection, requests) : requests.map(() => false);
   const pending = requests.filter((_, i) => !held[i]);
-  return { env, staged, summaries: d.applied.map((a) => a.summary), requests, held, pending, changeSets: Math.ceil(pending.length / MAX_BATCH), changes: d.changes };
+  return { env, staged, summaries: d.applied.map((a) => a.summary), requests, held, pending, changeSets: changeSetsOf(pending).length, changes: d.changes };
+}
+
+/**
+ * The units the push created, each given the id Dataverse gave its default team (the vault's id
+ * for that team was its own), with what the vault holds on the team kept.
+ */
+async function defaultTeamsNamed(connection: Connection, staged: readonly Command[]): Promise<Command[]> {
+  const read = namedReader(connection);
+  const out: Command[] = [];
+  for (const c of staged) {
+    if (c.type !== 'createBusinessUnit' || !c.businessunitid || !c.defaultteamid) continue;
+    const teamid = await read({ kind: 'default team', businessunitid: c.businessunitid }).catch((e: unknown) => {
+      throw new DataverseError(`the environment took every change, but the default team of the business unit ${c.name} it created could not be read (${asDataverseError(e).message}); the vault is unchanged and pushing again sends nothing twice`, null, null);
+    });
+    // A unit created and deleted by the same push has no default team left.
+    if (teamid && teamid !== c.defaultteamid.toLowerCase()) out.push({ type: 'setDefaultTeamId', businessunitid: c.businessunitid, teamid });
+  }
+  return out;
 }
 
 export interface PushedReport extends PushReport {
@@ -173,7 +191,7 @@ export async function pushStaged(vault: LinkedVault, connection: Connection, pla
   const report = await sendPush(connection, plan.pending, { onBatch: o.onBatch }).catch((e: unknown) => keepConflict(vault, e));
   const n = plan.staged.length;
   const label = `${n === 1 ? plan.summaries[0] : `Applied ${n} staged changes`} (pushed to ${plan.env})`;
-  const applied = vault.applyAll(plan.staged, label);
+  const applied = vault.applyAll([...plan.staged, ...(await defaultTeamsNamed(connection, plan.staged))], label);
   if (!applied.ok) throw new Error(`the environment took every change, but the vault refused them: ${applied.error.message}. Pull ${plan.env} again to bring the vault in line`);
   const heldBefore = plan.requests.length - plan.pending.length;
   vault.note({ summary: `Pushed ${n} staged change(s) to the Dataverse environment ${plan.env}: ${report.sent} request(s) in ${report.batches} change set(s)`, detail: { dataverse: 'push', env: plan.env, staged: n, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + heldBefore } });

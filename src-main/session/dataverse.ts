@@ -9,8 +9,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { DataverseConflictDto, DataversePlanDto, DataversePullJobDto, DataversePushDto, DataverseSettingsDto, DataverseStatusDto } from '../bridge/channels/dataverseLink';
 import { ok, refused, type Result } from '../core/result';
 import { Connection, DataverseError, NoToken, type ConnectionOptions } from '../dataverse/connection';
-import { MAX_BATCH, PushConflict, show, type PlannedRequest } from '../dataverse/push';
-import { unanswered } from '../dataverse/pushSend';
+import { PushConflict, show, type PlannedRequest } from '../dataverse/push';
+import { changeSetsOf, unanswered } from '../dataverse/pushSend';
 import { dismissConflict, planStagedPush, pullIntoVault, pushStaged, type PushPlan } from '../dataverse/vaultLink';
 import type { Vault } from '../vault/vault';
 import type { VaultAccess } from './sync';
@@ -147,7 +147,7 @@ export class DataverseService {
       const { plan, vault, connection } = p;
       if (!plan.staged.length) return refused('nothing-staged', 'there are no staged changes to push', 'planid');
       if (planId(plan) !== planid) return refused('plan-changed', 'the staged changes or the environment changed since the review; review the push again before sending it', 'planid');
-      const sets = changeSetsOf(plan.pending);
+      const sets = changeSetsShown(plan.pending);
       const base = { env: plan.env, sent: 0, alreadyInEffect: plan.requests.length - plan.pending.length, conflicts: [] as DataverseConflictDto[] };
       let applied = 0;
       try {
@@ -247,14 +247,9 @@ function bodyText(r: PlannedRequest): string | null {
   return text.length > BODY_CHARS ? `${text.slice(0, BODY_CHARS - 1)}…` : text;
 }
 
-/** The change sets sendPush makes of the pending requests: MAX_BATCH each, in order. */
-function changeSetsOf(pending: readonly PlannedRequest[]): { index: number; firstChange: number; lastChange: number; requests: number }[] {
-  const out = [];
-  for (let b = 0; b * MAX_BATCH < pending.length; b++) {
-    const slice = pending.slice(b * MAX_BATCH, (b + 1) * MAX_BATCH);
-    out.push({ index: b + 1, firstChange: slice[0].command + 1, lastChange: slice.at(-1)!.command + 1, requests: slice.length });
-  }
-  return out;
+/** The change sets sendPush makes of the pending requests, as the push screen lists them. */
+function changeSetsShown(pending: readonly PlannedRequest[]): { index: number; firstChange: number; lastChange: number; requests: number }[] {
+  return changeSetsOf(pending).map((set, b) => ({ index: b + 1, firstChange: set[0].command + 1, lastChange: set.at(-1)!.command + 1, requests: set.length }));
 }
 
 const conflictDto = (c: PushConflict['fields'][number]): DataverseConflictDto => ({ what: c.what, field: c.field, environment: show(c.environment), vault: show(c.vault) });

@@ -12,7 +12,9 @@ import { applyAll } from '../core/commands/apply';
 import { newStorage, seedOrg, startTestServer, syncedView, type TestServer } from '../../server/testing';
 import { Vault } from '../vault/vault';
 import { SyncClient } from './client';
-import { RemoteChangeRefused, VaultSyncStore } from './vaultSyncStore';
+import { RemoteChangeRefused, VaultSyncStore, planRemote } from './vaultSyncStore';
+import { SYNC_TABLES, rowOf, rowsOf, type RowChange } from '../core/sync/dataverse';
+import { contoso } from '../../test/fixtures/orgCharts';
 
 const PASS = 'a long vault passphrase';
 const KDF = { N: 1024, r: 8, p: 1 };
@@ -169,5 +171,22 @@ describe('sync with the vault', () => {
     expect(syncedView(a.state)).toBe(before.view);
     expect(store.deltaToken()).toBeNull();
     expect(a.getSyncState().status).toMatchObject({ state: 'error' });
+  });
+
+  it("takes a unit's default team under the id another vault's Dataverse push gave it, with the team's role", () => {
+    const made = applyAll(contoso(), [{ type: 'createBusinessUnit', businessunitid: 'bu-north', defaultteamid: 'team-north-vault', name: 'North', parentbusinessunitid: BU.sales }, { type: 'assignRole', teamid: 'team-north-vault', roleid: ROLE.accountReaderBasic }]);
+    if (!made.ok) throw new Error(made.error.message);
+    const rekeyed = applyAll(made.state, [{ type: 'setDefaultTeamId', businessunitid: 'bu-north', teamid: 'team-north-environment' }]);
+    if (!rekeyed.ok) throw new Error(rekeyed.error.message);
+    // The server's rows that changed: the old team and its role row gone, the new ones there.
+    const changes: RowChange[] = [];
+    for (const table of SYNC_TABLES) {
+      const keys = new Set([...rowsOf(made.state, table)].map(([k]) => k).concat([...rowsOf(rekeyed.state, table)].map(([k]) => k)));
+      for (const key of keys) if (JSON.stringify(rowOf(made.state, table, key)) !== JSON.stringify(rowOf(rekeyed.state, table, key))) changes.push({ table, key, row: rowOf(rekeyed.state, table, key) });
+    }
+    const planned = planRemote(made.state, { full: false, changes, version: 2 }, [], () => 'fresh-id');
+    if (!planned.ok) throw new Error(planned.error.message);
+    expect(planned.commands).toEqual([{ type: 'setDefaultTeamId', businessunitid: 'bu-north', teamid: 'team-north-environment' }]);
+    expect([...planned.state.teamroles.values()].filter((a) => a.teamid === 'team-north-environment').map((a) => a.roleid)).toEqual([ROLE.accountReaderBasic]);
   });
 });

@@ -161,6 +161,15 @@ export function planRemote(view: OrgState, delta: RemoteDelta, pending: readonly
 
   let state = view;
   const commands: Command[] = [];
+  // A unit's default team that took another id (a Dataverse push gave it the environment's): one command, with what is on the team, before the rows.
+  for (const t of view.teams.values()) {
+    const now = t.isdefault ? defaultTeam.get(t.businessunitid) : undefined;
+    if (now === undefined || now === t.teamid || view.teams.has(now) || target.teams.has(t.teamid)) continue;
+    const r = apply(state, { type: 'setDefaultTeamId', businessunitid: t.businessunitid, teamid: now });
+    if (!r.ok) continue;
+    state = r.value.state;
+    commands.push(r.value.command);
+  }
   let remaining = [...keys.values()].filter(({ table, key }) => !sameRow(rowOf(view, table, key), rowOf(target, table, key)));
   const refusals = new Map<string, string>();
   while (remaining.length) {

@@ -45,6 +45,10 @@ function scenario(type: CommandType): { state: OrgState; command: Command } {
     createTeam: () => ({ state: base, command: { type, teamid: 't-new', name: 'New team', teamtype: 1, businessunitid: root } }),
     updateTeam: () => ({ state: base, command: { type, teamid: ownerTeam.teamid, name: 'Renamed team', administratorid: user.systemuserid } }),
     deleteTeam: () => ({ state: prep([{ type: 'createTeam', teamid: 't-d', name: 'Doomed', teamtype: 0, businessunitid: root }, { type: 'addTeamMember', teamid: 't-d', systemuserid: user.systemuserid }, { type: 'assignRole', teamid: 't-d', roleid: held.roleid, businessunitid: root }, fsp, { type: 'assignFieldSecurityProfile', fieldsecurityprofileid: 'fsp-1', teamid: 't-d' }, { type: 'shareRecord', recordid: record.recordid, principalid: 't-d', accessrightsmask: 3 }]), command: { type, teamid: 't-d' } }),
+    setDefaultTeamId: () => ({
+      state: prep([...emptyUnit, { type: 'assignRole', teamid: 't-x', roleid: held.roleid, businessunitid: 'bu-x' }, fsp, { type: 'assignFieldSecurityProfile', fieldsecurityprofileid: 'fsp-1', teamid: 't-x' }, { type: 'shareRecord', recordid: record.recordid, principalid: 't-x', accessrightsmask: 1 }, { type: 'assignRecord', recordid: record.recordid, ownerid: 't-x' }]),
+      command: { type, businessunitid: 'bu-x', teamid: 't-environment' },
+    }),
     addTeamMember: () => ({ state: base, command: { type, teamid: ownerTeam.teamid, systemuserid: first(base.systemusers, (u) => !base.teammembership.has(`${ownerTeam.teamid}|${u.systemuserid}`)).systemuserid } }),
     removeTeamMember: () => ({ state: base, command: { type, teamid: member.teamid, systemuserid: member.systemuserid } }),
     createRole: () => ({ state: base, command: { type, roleid: 'r-new', name: 'New role', privileges: { prvReadAccount: 'Deep' } } }),

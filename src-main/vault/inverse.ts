@@ -64,6 +64,8 @@ export function inverseOf(before: OrgState, applied: Applied): Result<Command[]>
         ...reshare(removed<Share>('shares')),
       ]);
     }
+    case 'setDefaultTeamId':
+      return ok([{ type: 'setDefaultTeamId', businessunitid: c.businessunitid, teamid: (rows('teams').find((x) => x.after === null)!.before as { teamid: Id }).teamid }]);
     case 'addTeamMember':
       return ok([{ type: 'removeTeamMember', teamid: c.teamid, systemuserid: c.systemuserid }]);
     case 'removeTeamMember':

@@ -399,10 +399,14 @@ describe('roleatlas dataverse push', () => {
     const { path, env } = await stagedVault('created', [
       { type: 'createBusinessUnit', businessunitid: unit, defaultteamid: '5b0c9d1e-0000-4000-8000-00000000a003', name: 'Sales North', parentbusinessunitid: sales.businessunitid },
       { type: 'createUser', systemuserid: user, fullname: 'Noor North', domainname: 'noor@contoso.example', businessunitid: unit },
+      { type: 'assignRole', systemuserid: user, roleid: [...org.roles.values()].find((x) => x.name === 'Salesperson')!.roleid },
     ]);
     const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/1\. POST businessunits \{"businessunitid":"5b0c9d1e-0000-4000-8000-00000000a001","name":"Sales North"/);
+    // The role's copy in the new unit is Dataverse's to name: listed in words, sent in a second change set.
+    expect(r.stdout).toMatch(/3 Web API request\(s\) in 2 change set\(s\)/);
+    expect(r.stdout).toMatch(/3\. POST systemusers\(5b0c9d1e-0000-4000-8000-00000000a002\)\/systemuserroles_association\/\$ref \{"@odata\.id":"roles\(\{the copy of role [0-9a-f-]+ in business unit 5b0c9d1e-0000-4000-8000-00000000a001\}\)"\}/);
     const pulled = await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
     expect(pulled.stderr).toBe('');
     expect(pulled.code).toBe(0);

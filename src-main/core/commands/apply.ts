@@ -21,6 +21,7 @@ const handlers: { [T in CommandType]: Handler<T> } = {
   moveBusinessUnit: businessUnits.moveBusinessUnit,
   setBusinessUnitDisabled: businessUnits.setBusinessUnitDisabled,
   deleteBusinessUnit: businessUnits.deleteBusinessUnit,
+  setDefaultTeamId: businessUnits.setDefaultTeamId,
   createUser: users.createUser,
   updateUser: users.updateUser,
   moveUser: users.moveUser,

@@ -1,7 +1,8 @@
 import type { CommandOf } from './schema';
 import type { Draft } from './draft';
 import { isRefusal, isAncestorOrSelf, listNames, refuse, requireNewId, roleAvailableIn, sameName, unitOrRefusal, type Outcome } from './context';
-import type { Id } from '../model/org';
+import { pairKey, type Id } from '../model/org';
+import { assignmentKey } from './roles';
 
 function nameTaken(d: Draft, name: string, except?: Id): boolean {
   for (const bu of d.table('businessunits').values()) if (bu.businessunitid !== except && sameName(bu.name, name)) return true;
@@ -20,6 +21,42 @@ export function createBusinessUnit(d: Draft, c: CommandOf<'createBusinessUnit'>)
   d.put('businessunits', id, { businessunitid: id, name: c.name, parentbusinessunitid: parent.businessunitid, isdisabled: false });
   d.put('teams', c.defaultteamid!, { teamid: c.defaultteamid!, name: c.name, teamtype: 0, businessunitid: id, administratorid: null, isdefault: true });
   return `Created business unit ${c.name} under ${parent.name}`;
+}
+
+export function setDefaultTeamId(d: Draft, c: CommandOf<'setDefaultTeamId'>): Outcome {
+  const bu = unitOrRefusal(d, c.businessunitid);
+  if (isRefusal(bu)) return bu;
+  const team = [...d.table('teams').values()].find((t) => t.isdefault && t.businessunitid === bu.businessunitid);
+  if (!team) return refuse('not-found', `business unit ${bu.name} has no default team`, 'businessunitid');
+  if (team.teamid === c.teamid) return `The default team of ${bu.name} already has id ${c.teamid}`;
+  const bad = requireNewId(d, c.teamid, 'teamid');
+  if (bad) return bad;
+  const [from, to] = [team.teamid, c.teamid];
+  d.delete('teams', from);
+  d.put('teams', to, { ...team, teamid: to });
+  // Every row naming the team names it by its new id; a default team has no membership rows (its members are its unit's users).
+  for (const [key, a] of d.table('teamroles')) {
+    if (a.teamid !== from) continue;
+    d.delete('teamroles', key);
+    d.put('teamroles', assignmentKey(to, a.roleid, a.businessunitid), { ...a, teamid: to });
+  }
+  for (const [key, p] of d.table('teamprofiles')) {
+    if (p.teamid !== from) continue;
+    d.delete('teamprofiles', key);
+    d.put('teamprofiles', pairKey(p.fieldsecurityprofileid, to), { ...p, teamid: to });
+  }
+  for (const r of d.table('records').values()) if (r.ownerid === from) d.put('records', r.recordid, { ...r, ownerid: to });
+  for (const [key, r] of d.table('recordcounts')) {
+    if (r.ownerid !== from) continue;
+    d.delete('recordcounts', key);
+    d.put('recordcounts', pairKey(r.entity, to), { ...r, ownerid: to });
+  }
+  for (const [key, s] of d.table('shares')) {
+    if (s.principalid !== from) continue;
+    d.delete('shares', key);
+    d.put('shares', pairKey(s.recordid, to), { ...s, principalid: to });
+  }
+  return `The default team of ${bu.name} takes the environment's id ${to} (was ${from})`;
 }
 
 export function updateBusinessUnit(d: Draft, c: CommandOf<'updateBusinessUnit'>): Outcome {

@@ -119,6 +119,24 @@ describe('business units', () => {
     expect(r.state.teams.get(TEAM.keyAccounts)!.name).toBe('Key Accounts');
   });
 
+  it("gives a unit's default team the environment's id with its roles and records, and everyone in the unit keeps their access", () => {
+    const s = build(contoso(), [{ type: 'createRecord', recordid: 'acc-sales-team', entity: 'account', ownerid: DEFAULT_TEAM.sales }, assignTeam(DEFAULT_TEAM.sales, ROLE.accountReaderBasic)]);
+    // Sue is in Sales: the default team's Basic reader role reaches the team's own record.
+    expect(AccessEngine.of(s).check(USER.sue, 'account', 'Read', 'acc-sales-team')).toBe(true);
+    const r = accepted(s, { type: 'setDefaultTeamId', businessunitid: BU.sales, teamid: 'team-sales-env' });
+    expect(r.summary).toBe(`The default team of Sales takes the environment's id team-sales-env (was ${DEFAULT_TEAM.sales})`);
+    expect(r.state.teams.has(DEFAULT_TEAM.sales)).toBe(false);
+    expect(r.state.teams.get('team-sales-env')).toMatchObject({ name: 'Sales', businessunitid: BU.sales, isdefault: true });
+    expect([...r.state.teamroles.values()].filter((a) => a.teamid === 'team-sales-env').map((a) => a.roleid)).toEqual([ROLE.accountReaderBasic]);
+    expect(r.state.records.get('acc-sales-team')!.ownerid).toBe('team-sales-env');
+    expect(AccessEngine.of(r.state).check(USER.sue, 'account', 'Read', 'acc-sales-team')).toBe(true);
+  });
+
+  it("refuses a default team id already in use, and a unit that does not exist, changing nothing", () => {
+    expect(refusal(contoso(), { type: 'setDefaultTeamId', businessunitid: BU.sales, teamid: TEAM.keyAccounts })).toBe(`id ${TEAM.keyAccounts} is already used in teams`);
+    expect(refusal(contoso(), { type: 'setDefaultTeamId', businessunitid: 'bu-nowhere', teamid: 'team-x' })).toBe('business unit bu-nowhere does not exist');
+  });
+
   it('drops, and names, the role assignments a move makes unavailable', () => {
     const s = contoso([assignUser(USER.wes, ROLE.salesOnly)]);
     const r = accepted(s, { type: 'moveBusinessUnit', businessunitid: BU.west, parentbusinessunitid: BU.service });

@@ -63,6 +63,12 @@ export const commandSchemas = {
   }),
   updateTeam: cmd('updateTeam', { teamid: id, name: name(160).optional(), administratorid: id.nullable().optional() }),
   deleteTeam: cmd('deleteTeam', { teamid: id }),
+  /**
+   * The unit's default team is the environment's row `teamid`: Dataverse makes a unit's default
+   * team itself, under an id of its own, so a unit created by a push takes that id, keeping the
+   * team's roles, profiles, records and shares.
+   */
+  setDefaultTeamId: cmd('setDefaultTeamId', { businessunitid: id, teamid: id }),
   addTeamMember: cmd('addTeamMember', { teamid: id, systemuserid: id }),
   removeTeamMember: cmd('removeTeamMember', { teamid: id, systemuserid: id }),
 

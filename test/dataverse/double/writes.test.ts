@@ -74,4 +74,24 @@ describe('writing to the Dataverse double', () => {
     expect(double.env.data.teammembership.byPair.has(`${teamNamed('Portland').teamid}|${id}`)).toBe(true);
     expect(await failure(api.create({ collection: 'systemusers', data: { firstname: 'No', domainname: 'x@contoso.example', 'businessunitid@odata.bind': `/businessunits(${portland.businessunitid})` } }))).toMatchObject({ status: 400, message: 'lastname is required to create a systemuser' });
   });
+
+  it('gives a new role a copy in every unit below its own and a new unit a copy of every role above it and a default team, each under an id of its own', async () => {
+    const sales = unitNamed('Sales');
+    const role = '0d6c0a52-8f0e-4a31-9d3e-000000000003';
+    const unit = '0d6c0a52-8f0e-4a31-9d3e-000000000004';
+    await api.create({ collection: 'roles', data: { roleid: role, name: 'Deal Reviewer', 'businessunitid@odata.bind': `/businessunits(${sales.businessunitid})` } });
+    await api.create({ collection: 'businessunits', data: { businessunitid: unit, name: 'Sales North', 'parentbusinessunitid@odata.bind': `/businessunits(${sales.businessunitid})` } });
+    const copies = (await api.retrieveMultiple<{ roleid: string; _businessunitid_value: string; _parentroleid_value: string | null }>({ collection: 'roles', select: ['roleid', '_businessunitid_value', '_parentroleid_value'], filter: `_parentrootroleid_value eq ${role}` })).value;
+    const below = (id: string): string[] => [id, ...[...org.businessunits.values()].filter((u) => u.parentbusinessunitid === id).flatMap((u) => below(u.businessunitid))];
+    expect(copies.map((r) => r._businessunitid_value).sort()).toEqual([...below(sales.businessunitid), unit].sort());
+    const inNorth = copies.find((r) => r._businessunitid_value === unit)!;
+    expect(inNorth.roleid).not.toBe(role);
+    expect(inNorth._parentroleid_value).toBe(role);
+    // The unit also holds a copy of a role of the root unit, and its default team is named after it.
+    const basic = [...org.roles.values()].find((r) => r.name === 'Basic User')!;
+    expect((await api.retrieveMultiple({ collection: 'roles', select: ['roleid'], filter: `_parentrootroleid_value eq ${basic.roleid} and _businessunitid_value eq ${unit}` })).value).toHaveLength(1);
+    const teams = (await api.retrieveMultiple<{ teamid: string; name: string }>({ collection: 'teams', select: ['teamid', 'name'], filter: `_businessunitid_value eq ${unit} and isdefault eq true` })).value;
+    expect(teams).toEqual([expect.objectContaining({ name: 'Sales North' })]);
+    expect(teams[0].teamid).not.toBe(unit);
+  });
 });
