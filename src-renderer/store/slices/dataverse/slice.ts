@@ -22,6 +22,8 @@ export interface DataverseActions {
   sendPush: () => Promise<BridgeError | null>;
   /** Back from the review without sending. */
   closePushReview: () => void;
+  /** Forgets the push conflict kept in the vault (a pull forgets it too). */
+  dismissDataverseConflict: () => Promise<BridgeError | null>;
 }
 
 export interface DataverseSliceState {
@@ -189,6 +191,16 @@ export const createDataverseSlice: StateCreator<AppStore, [], [], DataverseSlice
 
     closePushReview() {
       set({ dataversePlan: null });
+    },
+
+    async dismissDataverseConflict() {
+      const r = await api()['dataverse:dismissConflict']({});
+      if (!r.ok) {
+        set({ dataverseError: r.error, dataverseErrorAt: 'push' });
+        return r.error;
+      }
+      set({ dataverseStatus: r.value, dataverseError: null, dataverseErrorAt: null });
+      return null;
     },
   };
 };
