@@ -34,6 +34,18 @@ export class DataverseError extends Error {
   }
 }
 
+/**
+ * No access token could be had (the sign-in must be made again: SignInError's code and words):
+ * the request was never sent, so it is neither retried nor read back as a lost answer.
+ */
+export class NoToken extends DataverseError {
+  /** `message` words it in the caller's context; the cause's by default. */
+  constructor(cause: unknown, message?: string) {
+    const code = (cause as { code?: unknown } | null)?.code;
+    super(message ?? (cause instanceof Error ? cause.message : String(cause)), null, typeof code === 'string' ? code : 'no-token');
+  }
+}
+
 /** The environment URL as a base for the Web API, or an error naming what is wrong with it. */
 export function environmentUrl(text: string): URL {
   const problem = environmentUrlProblem(text);
@@ -76,7 +88,7 @@ export class Connection {
     this.pageSize = options.pageSize ?? PAGE_SIZE;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.maxAttempts = options.maxAttempts ?? 10;
-    this.api = new DynamicsWebApi({ serverUrl: this.url.origin, dataApi: { version: '9.2' }, propagateErrors: true, onTokenRefresh: options.token });
+    this.api = new DynamicsWebApi({ serverUrl: this.url.origin, dataApi: { version: '9.2' }, propagateErrors: true, onTokenRefresh: () => options.token().catch((e: unknown) => Promise.reject(new NoToken(e))) });
   }
 
   /** Runs a request with at most `concurrency` in flight, sending it again after each 429 once Retry-After has passed. */
@@ -88,6 +100,7 @@ export class Connection {
         try {
           return await request(this.api);
         } catch (e) {
+          if (e instanceof NoToken) throw e;
           const err = (Array.isArray(e) ? e[0] : e) as LibraryError;
           if (err?.status !== 429 || attempt >= this.maxAttempts) {
             const d = asDataverseError(e);

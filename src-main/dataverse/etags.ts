@@ -9,8 +9,20 @@
 export const VERSIONED_SETS = { businessunits: 'businessunitid', systemusers: 'systemuserid', teams: 'teamid', roles: 'roleid', fieldsecurityprofiles: 'fieldsecurityprofileid' } as const;
 export type VersionedSet = keyof typeof VERSIONED_SETS;
 
-/** Entity set -> row id (lowercase GUID) -> @odata.etag. */
-export type Etags = Partial<Record<VersionedSet, Record<string, string>>>;
+/**
+ * Entity set -> row id (lowercase GUID) -> @odata.etag. Field permissions are addressed by the
+ * column they grant, which is all the vault knows of them, so theirs are keyed by
+ * fieldPermissionKey and keep the row's id beside its version.
+ */
+export type Etags = Partial<Record<VersionedSet, Record<string, string>>> & { readonly fieldpermissions?: Readonly<Record<string, PulledFieldPermission>> };
+
+export interface PulledFieldPermission {
+  readonly id: string;
+  readonly etag: string;
+}
+
+/** A profile's field permission for one column, as the pull keys it: "profileid|entity.attribute". */
+export const fieldPermissionKey = (profileid: string, entityname: string, attributelogicalname: string) => `${profileid}|${entityname}.${attributelogicalname}`.toLowerCase();
 
 /**
  * The ETags of the pulled rows, from the raw pages. A role's copies in child units are not kept:
@@ -32,13 +44,23 @@ export function etagsOf(raw: Readonly<Record<string, readonly unknown[]>>): Etag
     }
     out[set] = map;
   }
+  if (raw.fieldpermissions) {
+    const map: Record<string, PulledFieldPermission> = {};
+    for (const r of raw.fieldpermissions) {
+      const row = r as Record<string, unknown> | null;
+      const [id, etag, profile, entity, attribute] = [row?.fieldpermissionid, row?.['@odata.etag'], row?._fieldsecurityprofileid_value, row?.entityname, row?.attributelogicalname];
+      if (typeof id !== 'string' || typeof etag !== 'string' || typeof profile !== 'string' || typeof entity !== 'string' || typeof attribute !== 'string') continue;
+      map[fieldPermissionKey(profile, entity, attribute)] = { id: id.toLowerCase(), etag };
+    }
+    return { ...out, fieldpermissions: map };
+  }
   return out;
 }
 
-/** The pulled ETags without the rows a push changed: their pulled version is no longer theirs. */
+/** The pulled ETags without the rows a push changed (a field permission by its fieldPermissionKey): their pulled version is no longer theirs. */
 export function withoutRows(etags: Etags, rows: Iterable<{ readonly set: string; readonly id: string }>): Etags {
-  const out: Etags = {};
-  for (const [set, map] of Object.entries(etags) as [VersionedSet, Record<string, string>][]) out[set] = { ...map };
-  for (const r of rows) delete out[r.set as VersionedSet]?.[r.id.toLowerCase()];
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [set, map] of Object.entries(etags)) out[set] = { ...map };
+  for (const r of rows) delete out[r.set]?.[r.id.toLowerCase()];
   return out;
 }

@@ -51,7 +51,7 @@ const SELECT = {
   privileges: ['privilegeid', 'name', 'accessright', 'canbebasic', 'canbelocal', 'canbedeep', 'canbeglobal'],
   privilegeobjecttypecodes: ['_privilegeid_value', 'objecttypecode'],
   fieldsecurityprofiles: ['fieldsecurityprofileid', 'name', 'description'],
-  fieldpermissions: ['_fieldsecurityprofileid_value', 'entityname', 'attributelogicalname', 'canread', 'cancreate', 'canupdate'],
+  fieldpermissions: ['fieldpermissionid', '_fieldsecurityprofileid_value', 'entityname', 'attributelogicalname', 'canread', 'cancreate', 'canupdate'],
 } as const;
 
 function idsOf(answer: unknown, column: string, what: string): string[] {

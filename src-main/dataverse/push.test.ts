@@ -381,6 +381,56 @@ describe('pushing rows, lookups, moves and field security', () => {
     expect([...again.state.teamprofiles.values()].filter((a) => a.fieldsecurityprofileid === ids.profile)).toEqual([]);
   });
 
+  it("changes a field permission under the id and version the pull kept, without reading the profile's permissions first", async () => {
+    const { c, p, ctx } = await pulled();
+    const twilio = [...p.state.fieldsecurityprofiles.values()].find((f) => f.name === 'WhatsApp4Dynamics Twilio credentials')!;
+    const row = [...double!.env.data.fieldpermissions.values()].find((f) => f.attributelogicalname === 'ikl_twilioauthtoken')!;
+    const before = double!.env.log.length;
+    const plan = await planPush([{ type: 'setFieldPermission', fieldsecurityprofileid: twilio.fieldsecurityprofileid, entityname: 'ikl_whatsappconfiguration', attributelogicalname: 'ikl_twilioauthtoken', canread: 4, cancreate: 0, canupdate: 0 }], ctx);
+    expect(double!.env.log.slice(before)).toEqual([]);
+    expect(plan.map((r) => ({ method: r.method, path: r.path, ifMatch: r.ifMatch?.etag }))).toEqual([{ method: 'PATCH', path: `fieldpermissions(${String(row.fieldpermissionid)})`, ifMatch: `W/"${String(row.versionnumber)}"` }]);
+    await sendPush(c, plan);
+    const again = await pullAgain();
+    expect(again.state.fieldsecurityprofiles.get(twilio.fieldsecurityprofileid)!.fieldpermissions).toEqual([{ entityname: 'ikl_whatsappconfiguration', attributelogicalname: 'ikl_twilioauthtoken', canread: 4, cancreate: 0, canupdate: 0 }]);
+  });
+
+  it('shows a conflict per field when someone changed the field permission in the environment since the pull, and changes nothing', async () => {
+    const { c, p, ctx } = await pulled();
+    const twilio = [...p.state.fieldsecurityprofiles.values()].find((f) => f.name === 'WhatsApp4Dynamics Twilio credentials')!;
+    const row = [...double!.env.data.fieldpermissions.values()].find((f) => f.attributelogicalname === 'ikl_twilioauthtoken')!;
+    // After the pull, another admin takes create and update away in the environment.
+    double!.env.handle({ method: 'PATCH', path: `fieldpermissions(${String(row.fieldpermissionid)})`, headers: {}, body: JSON.stringify({ cancreate: 0, canupdate: 0 }) });
+    const plan = await planPush([{ type: 'setFieldPermission', fieldsecurityprofileid: twilio.fieldsecurityprofileid, entityname: 'ikl_whatsappconfiguration', attributelogicalname: 'ikl_twilioauthtoken', canread: 0, cancreate: 4, canupdate: 4 }], ctx);
+    const err = (await sendPush(c, plan).catch((e: Error) => e)) as PushConflict;
+    expect(err).toBeInstanceOf(PushConflict);
+    const what = 'field permission ikl_whatsappconfiguration.ikl_twilioauthtoken of profile WhatsApp4Dynamics Twilio credentials';
+    expect(err.fields).toEqual([
+      { command: 0, what, field: 'cancreate', environment: 0, vault: 4 },
+      { command: 0, what, field: 'canupdate', environment: 0, vault: 4 },
+    ]);
+    expect(err.message).toContain(`the cancreate of ${what} is 0 in the environment but 4 in the vault`);
+    expect(double!.env.data.fieldpermissions.get(String(row.fieldpermissionid))).toMatchObject({ canread: 4, cancreate: 0, canupdate: 0 });
+  });
+
+  it('holds a field permission to the vault\'s values when the pull kept no version of it, and refuses before sending when it moved', async () => {
+    const { c, p } = await pulled();
+    const twilio = [...p.state.fieldsecurityprofiles.values()].find((f) => f.name === 'WhatsApp4Dynamics Twilio credentials')!;
+    const row = [...double!.env.data.fieldpermissions.values()].find((f) => f.attributelogicalname === 'ikl_twilioauthtoken')!;
+    // A vault pulled before field permission versions were kept.
+    const { fieldpermissions: _none, ...older } = p.etags;
+    const ctx = pushContext(c, p.state, { privileges: p.privilegeIds, etags: older });
+    const command: Command = { type: 'setFieldPermission', fieldsecurityprofileid: twilio.fieldsecurityprofileid, entityname: 'ikl_whatsappconfiguration', attributelogicalname: 'ikl_twilioauthtoken', canread: 4, cancreate: 4, canupdate: 0 };
+    const plan = await planPush([command], ctx);
+    expect(plan[0]).toMatchObject({ method: 'PATCH', path: `fieldpermissions(${String(row.fieldpermissionid)})`, ifMatch: { etag: `W/"${String(row.versionnumber)}"` } });
+    double!.env.handle({ method: 'PATCH', path: `fieldpermissions(${String(row.fieldpermissionid)})`, headers: {}, body: JSON.stringify({ canread: 0 }) });
+    const writesBefore = writes();
+    const err = (await planPush([command], pushContext(c, p.state, { privileges: p.privilegeIds, etags: older })).catch((e: Error) => e)) as PushConflict;
+    expect(err).toBeInstanceOf(PushConflict);
+    expect(err.fields).toEqual([{ command: 0, what: 'field permission ikl_whatsappconfiguration.ikl_twilioauthtoken of profile WhatsApp4Dynamics Twilio credentials', field: 'canread', environment: 0, vault: 4 }]);
+    expect(err.message).toMatch(/nothing was sent$/);
+    expect(writes()).toBe(writesBefore);
+  });
+
   it('sends again only what the environment does not hold after an answer was lost, for creates, moves and privilege sets alike', async () => {
     const { c, p, ctx } = await pulled();
     const s = p.state;

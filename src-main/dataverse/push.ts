@@ -15,7 +15,7 @@ import type { OrgState } from '../core/model/org';
 import { DEPTHS } from '../core/model/depth';
 import { LOCAL_ONLY_COMMANDS } from '../core/sync/dataverse';
 import { Connection, DataverseError } from './connection';
-import type { Etags, VersionedSet } from './etags';
+import { fieldPermissionKey, type Etags, type PulledFieldPermission, type VersionedSet } from './etags';
 
 /** The documented largest batch. */
 export const MAX_BATCH = 1000;
@@ -65,7 +65,7 @@ export interface IfMatch {
   readonly etag: string;
   /** "user Kendall Events": the row as a person names it. */
   readonly what: string;
-  readonly set: VersionedSet;
+  readonly set: VersionedSet | 'fieldpermissions';
   readonly id: string;
   /** Columns as the Web API reads them (lookups as _x_value) -> the vault's value before the change. */
   readonly vault: Readonly<Record<string, unknown>>;
@@ -92,9 +92,11 @@ export interface PushContext {
   /** A row's version from the pull (@odata.etag), when the pull kept it. */
   readonly etag?: (set: VersionedSet, id: string) => string | undefined;
   /** A row as the environment holds it now, with its @odata.etag: for a PATCH of a row the pull kept no version of. */
-  readonly row?: (set: VersionedSet, id: string, columns: readonly string[]) => Promise<Record<string, unknown>>;
-  /** The id of a profile's field permission row for a column, as the environment holds it (undefined: none). */
-  readonly fieldPermission?: (profileid: string, entityname: string, attributelogicalname: string) => Promise<string | undefined>;
+  readonly row?: (set: VersionedSet | 'fieldpermissions', id: string, columns: readonly string[]) => Promise<Record<string, unknown>>;
+  /** A profile's field permission row for a column as the environment holds it now (fieldpermissionid, canread, cancreate, canupdate, @odata.etag; undefined: none): for one the pull kept no version of. */
+  readonly fieldPermission?: (profileid: string, entityname: string, attributelogicalname: string) => Promise<Record<string, unknown> | undefined>;
+  /** A field permission's row id and version from the pull, by fieldPermissionKey. */
+  readonly pulledFieldPermission?: (key: string) => PulledFieldPermission | undefined;
 }
 
 /** A push refused for rows changed in the environment since the pull, per field. */
@@ -170,20 +172,22 @@ export async function withNames(requests: readonly PlannedRequest[], read: (n: N
   );
 }
 
-/** A profile's field permission rows, read once per profile from the environment. */
+/** A profile's field permission rows with their versions, read once per profile from the environment. */
 export function fieldPermissionReader(c: Connection): NonNullable<PushContext['fieldPermission']> {
-  const cache = new Map<string, Promise<Map<string, string>>>();
+  const cache = new Map<string, Promise<Map<string, Record<string, unknown>>>>();
   return async (profileid, entityname, attribute) => {
     let p = cache.get(profileid);
     if (!p) {
       p = c
-        .all<Record<string, string>>('fieldpermissions', ['fieldpermissionid', 'entityname', 'attributelogicalname'], { filter: `_fieldsecurityprofileid_value eq ${profileid}` })
-        .then((rows) => new Map(rows.map((r) => [`${r.entityname}.${r.attributelogicalname}`, r.fieldpermissionid])));
+        .all<Record<string, unknown>>('fieldpermissions', ['fieldpermissionid', 'entityname', 'attributelogicalname', ...FIELD_RIGHTS], { filter: `_fieldsecurityprofileid_value eq ${profileid}` })
+        .then((rows) => new Map(rows.map((r) => [fieldPermissionKey(profileid, String(r.entityname), String(r.attributelogicalname)), r])));
       cache.set(profileid, p);
     }
-    return (await p).get(`${entityname}.${attribute}`);
+    return (await p).get(fieldPermissionKey(profileid, entityname, attribute));
   };
 }
+
+const FIELD_RIGHTS = ['canread', 'cancreate', 'canupdate'] as const;
 
 /** Why a staged command cannot be pushed: it has no Dataverse equivalent (or none this push sends). */
 export const NOT_PUSHED: Partial<Record<CommandType, string>> = {
@@ -255,7 +259,8 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
     }
     return at;
   };
-  const newFieldPermissions = new Map<string, string>();
+  /** Field permissions this push has touched, by fieldPermissionKey: the row's id as the push leaves it (null: none). */
+  const fieldPermissions = new Map<string, string | null>();
   // The rows as the staged commands before this one leave them: read from the vault's state, written here (a command's whole state would copy a 50,000-row table each time).
   const overlay = new Map<string, Record<string, unknown> | null>();
   const rowAt = (set: VersionedSet, id: string): Record<string, unknown> | undefined => {
@@ -495,26 +500,45 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
       case 'setFieldPermission':
       case 'removeFieldPermission': {
         const profile = c.fieldsecurityprofileid;
-        const key = `${profile}|${c.entityname}.${c.attributelogicalname}`;
-        let id = newFieldPermissions.get(key);
-        if (!id && !created.has(profile)) {
-          if (!ctx.fieldPermission) throw fail('the push needs to read the profile\'s field permissions from the environment');
-          id = await ctx.fieldPermission(profile, c.entityname, c.attributelogicalname);
+        const key = fieldPermissionKey(profile, c.entityname, c.attributelogicalname);
+        const what = `field permission ${c.entityname}.${c.attributelogicalname} of profile ${String(rowAt('fieldsecurityprofiles', profile)?.name ?? profile)}`;
+        let id = fieldPermissions.get(key);
+        let ifMatch: IfMatch | undefined;
+        if (id === undefined && created.has(profile)) id = null;
+        else if (id === undefined) {
+          // Its first change in this push: the id and version the pull kept, or else the row read now and held to the vault's values.
+          const held = ctx.state.fieldsecurityprofiles.get(profile)?.fieldpermissions.find((f) => f.entityname === c.entityname && f.attributelogicalname === c.attributelogicalname);
+          const vault = Object.fromEntries(FIELD_RIGHTS.map((k) => [k, held?.[k] ?? null]));
+          const pulled = ctx.pulledFieldPermission?.(key);
+          let etag = pulled?.etag;
+          id = pulled?.id ?? null;
+          if (!pulled) {
+            if (!ctx.fieldPermission) throw fail("the push needs to read the profile's field permissions from the environment");
+            const env = await ctx.fieldPermission(profile, c.entityname, c.attributelogicalname);
+            const moved = c.type === 'setFieldPermission' ? FIELD_RIGHTS.filter((k) => !same(env?.[k] ?? null, vault[k])) : [];
+            if (moved.length) throw new PushConflict(`conflict: ${moved.map((k) => `the ${k} of ${what} is ${show(env?.[k])} in the environment but ${show(vault[k])} in the vault`).join('; ')} (changed in the environment since the pull); pull again before pushing command ${i + 1} (${c.type}); nothing was sent`, moved.map((k) => ({ command: i, what, field: k, environment: env?.[k] ?? null, vault: vault[k] })), 412, '0x80060882');
+            id = env ? String(env.fieldpermissionid).toLowerCase() : null;
+            etag = typeof env?.['@odata.etag'] === 'string' ? env['@odata.etag'] : undefined;
+          }
+          if (id && etag) ifMatch = { etag, what, set: 'fieldpermissions', id, vault };
         }
         const where = { kind: 'fieldpermission', profileid: profile, entityname: c.entityname, attributelogicalname: c.attributelogicalname } as const;
         if (c.type === 'removeFieldPermission') {
           if (!id) throw fail(`the environment has no field permission for ${c.entityname}.${c.attributelogicalname} on profile ${profile}`);
-          newFieldPermissions.delete(key);
-          push({ method: 'DELETE', path: `fieldpermissions(${id})`, effect: { ...where, values: null }, send: (k) => k.api.deleteRecord({ collection: 'fieldpermissions', key: id }) });
+          const gone = id;
+          fieldPermissions.set(key, null);
+          push({ method: 'DELETE', path: `fieldpermissions(${id})`, effect: { ...where, values: null }, send: (k) => k.api.deleteRecord({ collection: 'fieldpermissions', key: gone }) });
           break;
         }
         const values = { canread: c.canread, cancreate: c.cancreate, canupdate: c.canupdate };
         if (id) {
-          const key2 = id;
-          push({ method: 'PATCH', path: `fieldpermissions(${id})`, body: values, effect: { ...where, values }, send: (k) => k.api.update({ collection: 'fieldpermissions', key: key2, data: values }) });
+          const row = id;
+          const etag = ifMatch?.etag;
+          fieldPermissions.set(key, id);
+          push({ method: 'PATCH', path: `fieldpermissions(${id})`, body: values, effect: { ...where, values }, ...(ifMatch ? { ifMatch } : {}), send: (k) => k.api.update({ collection: 'fieldpermissions', key: row, data: values, ...(etag ? { ifmatch: etag } : {}) }) });
         } else {
           const fresh = randomUUID();
-          newFieldPermissions.set(key, fresh);
+          fieldPermissions.set(key, fresh);
           const body = { fieldpermissionid: fresh, 'fieldsecurityprofileid@odata.bind': `/fieldsecurityprofiles(${profile})`, entityname: c.entityname, attributelogicalname: c.attributelogicalname, ...values };
           push({ method: 'POST', path: 'fieldpermissions', body, effect: { ...where, values }, send: (k) => k.api.create({ collection: 'fieldpermissions', data: body }) });
         }
@@ -544,14 +568,15 @@ export async function planPush(commands: readonly Command[], ctx: PushContext): 
 }
 
 /** The rows a push changes in place, whose pulled versions it leaves stale. */
-export function changedRows(requests: readonly PlannedRequest[]): { set: VersionedSet; id: string }[] {
-  const out = new Map<string, { set: VersionedSet; id: string }>();
+export function changedRows(requests: readonly PlannedRequest[]): { set: VersionedSet | 'fieldpermissions'; id: string }[] {
+  const out = new Map<string, { set: VersionedSet | 'fieldpermissions'; id: string }>();
   for (const r of requests) {
     // A request awaiting a row Dataverse names changes an association or a row this push made, of which the pull kept no version.
     if (r.awaits) continue;
     const e = r.effect;
     if (e.kind === 'columns') out.set(`${e.set}|${e.id}`, { set: e.set, id: e.id });
     else if (e.kind === 'privilege' || e.kind === 'privileges') out.set(`roles|${e.roleid}`, { set: 'roles', id: e.roleid });
+    else if (e.kind === 'fieldpermission') out.set(`fieldpermissions|${fieldPermissionKey(e.profileid, e.entityname, e.attributelogicalname)}`, { set: 'fieldpermissions', id: fieldPermissionKey(e.profileid, e.entityname, e.attributelogicalname) });
   }
   return [...out.values()];
 }
@@ -559,5 +584,5 @@ export function changedRows(requests: readonly PlannedRequest[]): { set: Version
 /** What a push reads from the environment and keeps from the pull, for one connection. */
 export function pushContext(c: Connection, state: OrgState, pulled: { readonly privileges: Readonly<Record<string, string>>; readonly etags?: Etags }): PushContext {
   const etags = pulled.etags;
-  return { state, privileges: pulled.privileges, roleCopy: roleCopyReader(c), row: rowReader(c), fieldPermission: fieldPermissionReader(c), ...(etags ? { etag: (set: VersionedSet, id: string) => etags[set]?.[id.toLowerCase()] } : {}) };
+  return { state, privileges: pulled.privileges, roleCopy: roleCopyReader(c), row: rowReader(c), fieldPermission: fieldPermissionReader(c), ...(etags ? { etag: (set: VersionedSet, id: string) => etags[set]?.[id.toLowerCase()], pulledFieldPermission: (key: string) => etags.fieldpermissions?.[key] } : {}) };
 }

@@ -3,7 +3,7 @@
  * each applied whole or not at all; the rows a phase's requests await read just before its change
  * set is built; a lost answer read back before anything is sent again; a 412 shown per field.
  */
-import { Connection, DataverseError, asDataverseError } from './connection';
+import { Connection, DataverseError, NoToken, asDataverseError } from './connection';
 import { MAX_BATCH, PushConflict, namedInWords, namedReader, rowReader, same, show, withNames, type PlannedRequest, type ReadyRequest } from './push';
 import { inEffect } from './pushReadBack';
 
@@ -50,8 +50,8 @@ async function conflictOf(c: Connection, slice: readonly PlannedRequest[], error
 /** Dataverse's sentence as a clause of ours: its words, without the full stop before our "; …". */
 const clause = (message: string) => message.replace(/\.\s*$/, '');
 
-/** An answer that says nothing of what was done: no answer at all, or a server fault. */
-export const unanswered = (e: DataverseError) => e.status === null || e.status >= 500;
+/** An answer that says nothing of what was done: no answer at all, or a server fault (not a request never sent for want of a token). */
+export const unanswered = (e: DataverseError) => !(e instanceof NoToken) && (e.status === null || e.status >= 500);
 
 /** The change sets sendPush makes of the requests: phase by phase, at most MAX_BATCH each, in order. */
 export function changeSetsOf<T extends { readonly phase: number }>(requests: readonly T[]): T[][] {
@@ -95,6 +95,7 @@ export async function sendPush(c: Connection, requests: readonly PlannedRequest[
       if (readFor !== planned[0].phase) [read, readFor] = [namedReader(c), planned[0].phase];
       const named = await withNames(planned, read).catch((e: unknown) => {
         const d = asDataverseError(e);
+        if (d instanceof NoToken) throw new NoToken(d, `${clause(d.message)}; ${nothing}`);
         throw new DataverseError(`reading the rows Dataverse named for ${where} failed: ${clause(d.message)}; ${nothing}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
       });
       const missing = planned.filter((_, k) => named[k] === null);
@@ -114,6 +115,7 @@ export async function sendPush(c: Connection, requests: readonly PlannedRequest[
       } catch (e) {
         const d = asDataverseError(e);
         if (d.status === 412) throw await conflictOf(c, slice, d, nothing);
+        if (d instanceof NoToken) throw new NoToken(d, `${clause(d.message)}; ${nothing}`);
         if (!unanswered(d)) throw new DataverseError(`${clause(d.message)}; ${nothing}`, d.status, d.code);
         if (attempt >= retries) throw new DataverseError(`${clause(d.message)}; whether ${where} was applied could not be told${b ? ` (the ${b} before it were applied)` : ''}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
         retried++;

@@ -9,13 +9,14 @@ import { diff as accessDiff, type AccessChange } from '../core/access/diff';
 import { batchRefusal } from '../core/commands/apply';
 import type { Command } from '../core/commands/schema';
 import type { Vault } from '../vault/vault';
+import { VaultError } from '../vault/errors';
 import type { DataverseLink } from '../vault/syncState';
 import { Connection, DataverseError, asDataverseError } from './connection';
 import { pullEnvironment, type PullProgress } from './pull';
 import { DEFAULT_COUNT_TABLES } from './recordCounts';
 import { commandsBetween } from './stateChanges';
 import { withoutRows } from './etags';
-import { changedRows, namedReader, planPush, pushContext, type PlannedRequest } from './push';
+import { changedRows, namedReader, planPush, PushConflict, pushContext, type PlannedRequest } from './push';
 import { inEffect } from './pushReadBack';
 import { changeSetsOf, sendPush, type PushReport } from './pushSend';
 import { firstFew, sincePull, type AppliedChange } from './sincePull';
@@ -184,7 +185,7 @@ export async function planVaultPush(vault: LinkedVault, connection: Connection):
     throw new DataverseError(`${r.message}; nothing was sent`, null, r.code);
   }
   const summaries = [...since.applied.map((a) => a.summary), ...d.applied.slice(since.commands.length).map((a) => a.summary)];
-  const requests = await planPush(commands, pushContext(connection, pulled, link));
+  const requests = await planPush(commands, pushContext(connection, pulled, link)).catch((e: unknown) => keepConflict(vault, e));
   // Only a push not seen through can have left part of the set in the environment.
   const held = link.pushing ? await inEffect(connection, requests) : requests.map(() => false);
   const pending = requests.filter((_, i) => !held[i]);
@@ -242,7 +243,7 @@ export async function pushVault(vault: LinkedVault, connection: Connection, plan
     const marked = vault.setSyncState({ dataverse: { ...before, pushing: { since: new Date().toISOString(), requests: plan.pending.length } } });
     if (!marked.ok) throw new DataverseError(`nothing was sent: the vault could not note that a push is under way (${marked.error.message})`, null, null);
   }
-  const report = await sendPush(connection, plan.pending, { onBatch: o.onBatch });
+  const report = await sendPush(connection, plan.pending, { onBatch: o.onBatch }).catch((e: unknown) => keepConflict(vault, e));
   const n = plan.staged.length;
   const named = await defaultTeamsNamed(connection, plan.commands);
   const heldBefore = plan.requests.length - plan.pending.length;
@@ -279,4 +280,30 @@ function remainder(current: readonly Command[], pushed: readonly Command[]): Com
     left.splice(at, 1);
     return false;
   });
+}
+
+/**
+ * Keeps a push's conflict in the vault's link, so it is shown again after a restart, then throws
+ * the error on. A vault opened for reading only (a dry run) keeps nothing: the run shows it.
+ */
+function keepConflict(vault: LinkedVault, e: unknown): never {
+  const link = vault.getSyncState().dataverse;
+  if (e instanceof PushConflict && link) {
+    try {
+      vault.setSyncState({ dataverse: { ...link, pushconflict: { detectedat: new Date().toISOString(), message: e.message.slice(0, 20_000), fields: e.fields.slice(0, 10_000).map((f) => ({ ...f })) } } });
+    } catch (w) {
+      if (!(w instanceof VaultError && w.code === 'read-only')) throw w;
+    }
+  }
+  throw e;
+}
+
+/** Forgets the push conflict kept in the vault (the admin has seen it); false when none was kept. */
+export function dismissConflict(vault: LinkedVault): boolean {
+  const link = vault.getSyncState().dataverse;
+  if (!link?.pushconflict) return false;
+  const { pushconflict: _dismissed, ...rest } = link;
+  const r = vault.setSyncState({ dataverse: rest });
+  if (!r.ok) throw new DataverseError(`the push conflict could not be dismissed: ${r.error.message}`, null, null);
+  return true;
 }

@@ -16,6 +16,10 @@ export function dataverseServiceFor(services: Services): DataverseService {
       const signedIn = services.dataverse.account().account;
       return signedIn && signedIn.env === env ? signedIn.username : null;
     },
+    signInRequired: (env) => {
+      const signedIn = services.dataverse.account().account;
+      return signedIn && signedIn.env === env ? signedIn.signInRequired : null;
+    },
     // A pull replaced the organization, a push applied the staged set: the screens reload.
     onChange: () => {
       if (vaults && !vaults.isLocked) services.session.useStore(new VaultModelStore(vaults));
@@ -35,5 +39,6 @@ export function dataverseLinkHandlers(services: Services, dataverse: DataverseSe
     'dataverse:pullProgress': ({ jobid }) => answer(dataverse.pullProgress(jobid)),
     'dataverse:pushPlan': async ({ limit }) => answer(await dataverse.pushPlan(limit)),
     'dataverse:push': async ({ planid }) => answer(await dataverse.push(planid)),
+    'dataverse:dismissConflict': async () => answer(await dataverse.dismissConflict()),
   };
 }

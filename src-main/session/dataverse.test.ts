@@ -23,24 +23,26 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function open(o: { signedIn?: boolean } = {}): Promise<{ api: RoleAtlasApi; double: RunningDouble; session: OrgSession; workspace: Workspace }> {
-  const double = await startDataverseDouble(demoOrganization(), { verifyToken: (t) => t === TOKEN });
-  cleanups.push(() => double.close());
-  const dir = mkdtempSync(join(tmpdir(), 'roleatlas-dataverse-session-'));
+/** The app over a new vault; `restart` the app again over the same vault and environment, as after a restart. */
+async function open(o: { signedIn?: boolean; restart?: { dir: string; double: RunningDouble } } = {}): Promise<{ api: RoleAtlasApi; double: RunningDouble; session: OrgSession; workspace: Workspace; dir: string }> {
+  const double = o.restart?.double ?? (await startDataverseDouble(demoOrganization(), { verifyToken: (t) => t === TOKEN }));
+  if (!o.restart) cleanups.push(() => double.close());
+  const dir = o.restart?.dir ?? mkdtempSync(join(tmpdir(), 'roleatlas-dataverse-session-'));
   const session = new OrgSession(demoOrganization());
   const workspace = new Workspace({ dir: join(dir, 'vault'), actor: 'ada', session, kdf: { N: 1024, r: 8, p: 1 } });
   cleanups.push(() => {
     workspace.lock();
-    rmSync(dir, { recursive: true, force: true });
+    if (!o.restart) rmSync(dir, { recursive: true, force: true });
   });
-  expect((await workspace.create('a long vault passphrase', { kind: 'empty', name: 'Nothing yet' })).ok).toBe(true);
+  if (o.restart) expect((await workspace.unlock({ passphrase: 'a long vault passphrase' })).ok).toBe(true);
+  else expect((await workspace.create('a long vault passphrase', { kind: 'empty', name: 'Nothing yet' })).ok).toBe(true);
   // Signed in: a stand-in giving a token the double accepts; not signed in: the app's own sign-in, with nobody signed in.
   const services = vaultServices(session, workspace, new ScriptedDesktop());
   const dispatch = createDispatch(handlersFor(o.signedIn === false ? services : { ...services, dataverse: standInSignIn(double.url, TOKEN) }), (channel, error) => {
     throw new Error(`${channel} threw`, { cause: error });
   });
   const api = buildApi(async (channel, request) => structuredClone(await dispatch(channel, structuredClone(request))));
-  return { api, double, session, workspace };
+  return { api, double, session, workspace, dir };
 }
 
 const value = async <T>(p: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<T> => {
@@ -181,6 +183,43 @@ describe('the Dataverse screen in main', () => {
     expect(pushed).toMatchObject({ outcome: 'conflict', staged: 1, sent: 0, changeSets: [{ index: 1, state: 'refused' }], conflicts: [{ what: 'team Escalations', field: 'name', environment: '"Escalations (Americas)"', vault: '"Escalations"' }] });
     expect(double.env.data.teams.get(escalations.teamid)!.name).toBe('Escalations (Americas)');
     expect(session.current.teams.get(escalations.teamid)!.name).toBe('Escalations');
+    expect(session.staged()).toHaveLength(1);
+  });
+
+  it('shows the push conflict again after a restart, until a pull brings the vault in line', async () => {
+    const { api, double, session, workspace, dir } = await open();
+    await pulled(api, double.url);
+    const escalations = teamNamed(session, 'Escalations');
+    await value(api['staging:stage']({ commands: [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }] }));
+    double.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
+    const plan = await value(api['dataverse:pushPlan']({}));
+    expect(await value(api['dataverse:push']({ planid: plan.planid! }))).toMatchObject({ outcome: 'conflict' });
+    workspace.lock();
+
+    const again = await open({ restart: { dir, double } });
+    const status = await value(again.api['dataverse:status']({}));
+    expect(status.conflict).toMatchObject({ message: expect.stringMatching(/^conflict: the name of team Escalations is "Escalations \(Americas\)" in the environment but "Escalations" in the vault/), fields: [{ what: 'team Escalations', field: 'name', environment: '"Escalations (Americas)"', vault: '"Escalations"' }] });
+    expect(Date.parse(status.conflict!.detectedat)).not.toBeNaN();
+    await pulled(again.api, double.url);
+    expect((await value(again.api['dataverse:status']({}))).conflict).toBeNull();
+    expect(again.session.current.teams.get(escalations.teamid)!.name).toBe('Escalations (Americas)');
+  });
+
+  it('keeps the conflict found while reviewing a push too, and forgets it when the admin dismisses it', async () => {
+    const { api, double, session, workspace } = await open();
+    await pulled(api, double.url);
+    // A vault pulled before versions were kept: the review reads the row, and finds it moved.
+    const link = workspace.vaults.use().getSyncState().dataverse!;
+    const { etags: _none, ...older } = link;
+    expect(workspace.vaults.use().setSyncState({ dataverse: older }).ok).toBe(true);
+    const escalations = teamNamed(session, 'Escalations');
+    await value(api['staging:stage']({ commands: [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }] }));
+    double.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
+    expect(await value(api['dataverse:pushPlan']({}))).toMatchObject({ planid: null, conflicts: [{ field: 'name' }] });
+    expect((await value(api['dataverse:status']({}))).conflict).toMatchObject({ fields: [{ what: 'team Escalations', field: 'name' }] });
+    expect((await value(api['dataverse:dismissConflict']({}))).conflict).toBeNull();
+    expect((await value(api['dataverse:status']({}))).conflict).toBeNull();
+    expect(await api['dataverse:dismissConflict']({})).toMatchObject({ ok: false, error: { code: 'no-conflict' } });
     expect(session.staged()).toHaveLength(1);
   });
 

@@ -9,11 +9,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DataverseConflictDto, DataversePlanDto, DataversePullJobDto, DataversePushDto, DataverseSettingsDto, DataverseStatusDto } from '../bridge/channels/dataverseLink';
 import { ok, refused, type Result } from '../core/result';
-import { Connection, DataverseError, type ConnectionOptions } from '../dataverse/connection';
+import { Connection, DataverseError, NoToken, type ConnectionOptions } from '../dataverse/connection';
 import { PushConflict, show, type PlannedRequest } from '../dataverse/push';
 import { changeSetsOf, unanswered } from '../dataverse/pushSend';
 import { sincePullStatus } from '../dataverse/sincePull';
-import { commandPart, planVaultPush, pullIntoVault, pushedWhat, pushVault, type PushPlan } from '../dataverse/vaultLink';
+import { commandPart, dismissConflict, planVaultPush, pullIntoVault, pushedWhat, pushVault, type PushPlan } from '../dataverse/vaultLink';
 import type { Vault } from '../vault/vault';
 import type { VaultAccess } from './sync';
 import { groupsOf } from './staging';
@@ -25,6 +25,8 @@ export interface DataverseOptions {
   readonly token: (env: string) => Promise<string>;
   /** Who is signed in to the environment, when the sign-in can tell. */
   readonly account?: (env: string) => Promise<string | null>;
+  /** Why the sign-in to the environment must be made again before a token can be had (the organization asks for multi-factor authentication); null when it need not. */
+  readonly signInRequired?: (env: string) => string | null;
   /** The vault's organization changed under the session (a pull, a push applied): the screens reload. */
   readonly onChange?: () => void;
   /** Connection settings for tests (a fake clock for Retry-After, smaller pages). */
@@ -64,7 +66,7 @@ export class DataverseService {
   }
 
   async status(): Promise<DataverseStatusDto> {
-    if (!this.o.vaults) return { available: false, message: 'the organization is held in memory, not in a vault: there is nothing to pull into', settings: { env: null, clientid: null, authority: null }, link: null, staged: 0, applied: 0, kept: 0, sincePull: null, account: null, job: null };
+    if (!this.o.vaults) return { available: false, message: 'the organization is held in memory, not in a vault: there is nothing to pull into', settings: { env: null, clientid: null, authority: null }, link: null, staged: 0, applied: 0, kept: 0, sincePull: null, account: null, job: null, conflict: null, signInRequired: null };
     const vault = this.o.vaults.use();
     const settings = settingsOf(vault);
     const link = vault.getSyncState().dataverse ?? null;
@@ -84,7 +86,17 @@ export class DataverseService {
       sincePull: since.problem,
       account,
       job: this.running ? { ...this.running } : null,
+      conflict: link?.pushconflict ? { detectedat: link.pushconflict.detectedat, message: link.pushconflict.message, fields: link.pushconflict.fields.map(conflictDto) } : null,
+      signInRequired: settings.env ? (this.o.signInRequired?.(settings.env) ?? null) : null,
     };
+  }
+
+  /** Forgets the push conflict kept in the vault: the admin has seen it, and will pull when they choose. */
+  async dismissConflict(): Promise<Result<DataverseStatusDto>> {
+    const vault = this.vault();
+    if (!vault.ok) return vault;
+    if (!dismissConflict(vault.value)) return refused('no-conflict', 'there is no push conflict to dismiss');
+    return ok(await this.status());
   }
 
   /**
@@ -202,7 +214,7 @@ export class DataverseService {
       return ok({ kind: 'planned', plan: await planVaultPush(vault.value, connection), vault: vault.value, connection });
     } catch (e) {
       if (e instanceof PushConflict) return ok({ kind: 'conflict', env: link.env, message: e.message, conflicts: e.fields, staged: vault.value.getStaged().length });
-      return refused(e instanceof DataverseError && e.status === 401 ? 'unauthorized' : 'push-plan-failed', `planning the push to ${link.env}: ${e instanceof Error ? e.message : String(e)}`);
+      return refused(e instanceof NoToken ? (e.code ?? 'sign-in-required') : e instanceof DataverseError && e.status === 401 ? 'unauthorized' : 'push-plan-failed', `planning the push to ${link.env}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 

@@ -18,6 +18,7 @@ import { startDataverseDouble, type RunningDouble } from '../../test/dataverse/d
 import { Browser, type Page } from '../../test/dataverse/double/browser';
 import { startIdentityProvider, TEST_ACCOUNT, type RunningIdentityProvider } from '../../test/dataverse/double/identity';
 import { trustCertificate } from '../../test/dataverse/double/trust';
+import { expireAccessTokens } from '../../test/dataverse/double/expireTokens';
 import { ScriptedDesktop } from './desktop';
 import { OrgSession } from './orgSession';
 import { Workspace } from './workspace';
@@ -78,6 +79,17 @@ async function finishInBrowser(url: string, beforeRedirect?: (redirect: Page) =>
 
 const signInRequest = () => ({ env: double.url, clientId: idp.clientId, authority: idp.authority });
 
+/** dataverse:pull of the settings' environment, polled until it ends. */
+async function pullToEnd(a: App): Promise<unknown> {
+  let job = await a.call('dataverse:pull', {});
+  if (!job.ok) return job;
+  while (job.ok && (job.value as { state: string }).state === 'running') {
+    await new Promise((r) => setTimeout(r, 10));
+    job = await a.call('dataverse:pullProgress', { jobid: (job.value as { jobid: string }).jobid });
+  }
+  return job.ok ? job.value : job;
+}
+
 describe('signing in to Dataverse from the app', () => {
   it('opens the sign-in page in the system browser and resolves with the account once the admin has finished there', async () => {
     const a = await app();
@@ -86,7 +98,7 @@ describe('signing in to Dataverse from the app', () => {
       last = finishInBrowser(url);
     };
     const r = await a.call('dataverse:signIn', signInRequest());
-    expect(r).toEqual({ ok: true, value: { available: true, account: { username: TEST_ACCOUNT.username, name: TEST_ACCOUNT.name, env: double.url, clientId: idp.clientId, authority: idp.authority } } });
+    expect(r).toEqual({ ok: true, value: { available: true, account: { username: TEST_ACCOUNT.username, name: TEST_ACCOUNT.name, env: double.url, clientId: idp.clientId, authority: idp.authority, signInRequired: null } } });
     const opened = new URL(a.desktop.external[0]);
     expect(`${opened.origin}${opened.pathname}`).toBe(`${idp.authority}/oauth2/v2.0/authorize`);
     expect(opened.searchParams.get('code_challenge_method')).toBe('S256');
@@ -102,6 +114,43 @@ describe('signing in to Dataverse from the app', () => {
     const pulled = await pullEnvironment(new Connection({ url: double.url, token: () => a.services.dataverse.token(double.url) }));
     expect(pulled.state.systemusers.size).toBe(demoOrganization().systemusers.size);
     expect(a.desktop.external).toHaveLength(1);
+  });
+
+  it('says the organization requires signing in again when Entra demands multi-factor authentication, keeps the settings, and the next sign-in passes the claims on', async () => {
+    const a = await app();
+    a.desktop.onExternal = (url) => void finishInBrowser(url);
+    await a.call('dataverse:signIn', signInRequest());
+    expect((await a.call('dataverse:setSettings', { env: double.url, clientid: idp.clientId, authority: idp.authority })).ok).toBe(true);
+    expect(await pullToEnd(a)).toMatchObject({ state: 'done' });
+    const sales = [...a.services.session.current.roles.values()].find((r) => r.name === 'Salesperson')!;
+    expect((await a.call('staging:stage', { commands: [{ type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Local' }] })).ok).toBe(true);
+    // An hour later the access token has expired, and the tenant now demands a second factor.
+    expireAccessTokens(a.workspace.vaults.use());
+    idp.requireMfa(true);
+    try {
+      // A privilege change is planned from what the pull kept, without a request; sending it needs a token, and none is sent.
+      const requests = double.env.log.length;
+      const plan = await a.call('dataverse:pushPlan', {});
+      if (!plan.ok) throw new Error(plan.error.message);
+      const pushed = await a.call('dataverse:push', { planid: (plan.value as { planid: string }).planid });
+      expect(pushed).toMatchObject({ ok: true, value: { outcome: 'refused', sent: 0, staged: 1, changeSets: [{ state: 'refused', message: expect.stringMatching(/the organization requires signing in to .* again \(interaction_required: AADSTS50076.*; change set 1 of 1 \(commands 1–1\) applied nothing/) }] } });
+      expect(double.env.log.length).toBe(requests);
+      const audit = a.workspace.vaults.use().audit().length;
+      const failed = await pullToEnd(a);
+      expect(failed).toMatchObject({ state: 'failed', error: expect.stringMatching(new RegExp(`^pulling ${double.url.replace(/[.]/g, '\\.')}: the organization requires signing in to .* again \\(interaction_required: AADSTS50076: .*multi-factor authentication.*\\)\\. The vault is unchanged\\.$`)) });
+      expect(a.workspace.vaults.use().audit().length).toBe(audit);
+      const status = await a.call('dataverse:status', {});
+      expect(status).toMatchObject({ ok: true, value: { account: TEST_ACCOUNT.username, signInRequired: expect.stringMatching(/^the organization requires signing in/), settings: { env: double.url, clientid: idp.clientId, authority: idp.authority } } });
+
+      expect((await a.call('dataverse:signIn', signInRequest())).ok).toBe(true);
+      const claims = new URL(a.desktop.external[1]).searchParams.get('claims');
+      expect(JSON.parse(claims!)).toMatchObject(JSON.parse(idp.mfaClaims) as object);
+      expect(await a.call('dataverse:status', {})).toMatchObject({ ok: true, value: { signInRequired: null } });
+      expireAccessTokens(a.workspace.vaults.use());
+      expect(await pullToEnd(a)).toMatchObject({ state: 'done', error: null });
+    } finally {
+      idp.requireMfa(false);
+    }
   });
 
   it('refuses an answer on the loopback whose state was forged, and signs in with the real one', async () => {

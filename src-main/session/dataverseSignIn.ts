@@ -6,7 +6,7 @@
  */
 import type { DataverseAccountDto } from '../bridge/channels/dataverse';
 import { ok, refused, type Result } from '../core/result';
-import { EntraSignIn, type EntraSignInOptions } from '../dataverse/signIn/entraSignIn';
+import { claimsFor, EntraSignIn, type EntraSignInOptions } from '../dataverse/signIn/entraSignIn';
 import { signInSettings, SignInError, type SignInSettings } from '../dataverse/signIn/settings';
 import { vaultSignInStore, type SignInStore } from '../dataverse/signIn/vaultCache';
 import type { Vault } from '../vault/vault';
@@ -47,7 +47,7 @@ export class DataverseSignInService implements DataverseTokens {
   account(): DataverseAccountDto {
     if (!this.store) return { available: false, account: null };
     const r = this.store.read();
-    return { available: true, account: r ? { username: r.username, name: r.name, env: r.env, clientId: r.clientid, authority: r.authority } : null };
+    return { available: true, account: r ? { username: r.username, name: r.name, env: r.env, clientId: r.clientid, authority: r.authority, signInRequired: r.interaction?.reason ?? null } : null };
   }
 
   /** Signs in through the browser; resolves once the admin has finished there (or the identity provider refused). */
@@ -59,9 +59,10 @@ export class DataverseSignInService implements DataverseTokens {
     return this.attempt(async () => {
       const settings = signInSettings(request);
       // A locked vault is said before the admin goes to the browser, not after.
-      store.read();
+      const kept = store.read();
       // A sign-in to another environment or app registration replaces the one kept once it succeeds (the cache plugin writes it then).
-      const client = new EntraSignIn(settings, store, this.o);
+      // The claims the organization demanded of the last renewal go with it, so Entra asks the admin for what it wants.
+      const client = new EntraSignIn(settings, store, { ...this.o, claims: claimsFor(kept, settings) });
       this.waiting = client;
       await client.withBrowser(this.o.openBrowser);
       this.client = client;

@@ -56,8 +56,30 @@ export const dataverseLinkSchema = z
      * after a clean one sends without reading the environment twice.
      */
     pushing: z.object({ since: z.string().datetime(), requests: z.number().int().min(0) }).strict().optional(),
+    /**
+     * The last push refused for rows changed in the environment since the pull, per field, kept
+     * until a pull brings the vault in line (a pull writes the link without it) or the admin
+     * dismisses it. Not the sync server's conflicts: those carry versions and choices to push back,
+     * while this one is settled only by reading the environment again.
+     */
+    pushconflict: z
+      .object({
+        detectedat: z.string().datetime(),
+        /** The refusal as the push worded it, Dataverse's message included. */
+        message: z.string().max(20_000),
+        fields: z.array(z.object({ command: z.number().int().min(0), what: z.string().max(1000), field: z.string().max(200), environment: z.unknown(), vault: z.unknown() }).strict()).max(10_000),
+      })
+      .strict()
+      .optional(),
     /** Entity set -> row id -> @odata.etag at the pull (the version a push sends with If-Match); a row a push changed is left out. */
-    etags: z.object(Object.fromEntries(['businessunits', 'systemusers', 'teams', 'roles', 'fieldsecurityprofiles'].map((set) => [set, etagMap.optional()])) as Record<'businessunits' | 'systemusers' | 'teams' | 'roles' | 'fieldsecurityprofiles', z.ZodOptional<typeof etagMap>>).strict().optional(),
+    etags: z
+      .object({
+        ...(Object.fromEntries(['businessunits', 'systemusers', 'teams', 'roles', 'fieldsecurityprofiles'].map((set) => [set, etagMap.optional()])) as Record<'businessunits' | 'systemusers' | 'teams' | 'roles' | 'fieldsecurityprofiles', z.ZodOptional<typeof etagMap>>),
+        /** "profileid|entity.attribute" -> the field permission row's id and @odata.etag: the vault knows a field permission by its column only. */
+        fieldpermissions: z.record(z.string().max(400), z.object({ id: z.string().min(1).max(100), etag: z.string().max(200) }).strict()).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type DataverseLink = z.infer<typeof dataverseLinkSchema>;
@@ -78,6 +100,13 @@ export const dataverseSignInSchema = z
     /** msal's key of the account in the cache. */
     homeaccountid: z.string().min(1).max(1000),
     cache: z.string().min(2).max(1_000_000),
+    /**
+     * The identity provider refused to renew the tokens without the admin (Entra's
+     * interaction_required: the organization asks for multi-factor authentication, say): why, and
+     * the claims challenge the next interactive sign-in passes on. A new sign-in writes the record
+     * without it.
+     */
+    interaction: z.object({ reason: z.string().min(1).max(4000), claims: z.string().max(20_000).nullable() }).strict().optional(),
   })
   .strict();
 export type DataverseSignInRecord = z.infer<typeof dataverseSignInSchema>;

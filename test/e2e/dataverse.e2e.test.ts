@@ -20,6 +20,8 @@ import { Browser as SignInBrowser } from '../dataverse/double/browser';
 import { startIdentityProvider, TEST_ACCOUNT, type RunningIdentityProvider } from '../dataverse/double/identity';
 import { trustCertificate } from '../dataverse/double/trust';
 import { ScriptedDesktop } from '../../src-main/session/desktop';
+import type { Workspace } from '../../src-main/session/workspace';
+import { expireAccessTokens } from '../dataverse/double/expireTokens';
 import { buildRenderer, CHROMIUM, launchChromium, openApp, SCREENSHOTS, serveRenderer, createVaultOnFirstRun } from './harness';
 
 const hasChromium = existsSync(CHROMIUM);
@@ -166,6 +168,15 @@ describe.skipIf(!hasChromium)('the Dataverse screen in Chromium against the Data
     expect(double.env.data.teams.get(escalations.teamid)!.name).toBe('Escalations (Americas)');
     await results.getByRole('button', { name: 'Pull again' }).scrollIntoViewIfNeeded();
     await shots('dataverse-push-conflict');
+ 
+    // The window opened anew (as after a restart) shows the conflict the vault kept.
+    await page.reload();
+    await nav('Dataverse');
+    const kept = page.getByRole('region', { name: 'Push conflict' });
+    await kept.getByRole('heading', { name: 'The last push was refused: the environment changed since the pull' }).waitFor({ timeout: 30_000 });
+    expect(await kept.getByRole('table', { name: 'Conflicts per field' }).locator('tbody tr').first().textContent()).toBe('team Escalationsname"Escalations""Escalations (Americas)"');
+    await kept.getByRole('button', { name: 'Dismiss' }).scrollIntoViewIfNeeded();
+    await shots('dataverse-push-conflict-kept');
   });
 
   it('pushes a change applied with staging off, refuses a pull until then, and an undo after the push is pushed back', async () => {
@@ -255,7 +266,7 @@ describe.skipIf(!hasChromium)('signing in to Dataverse from the Dataverse screen
 
   it('signs in through the system browser with the saved client id and authority (after cancelling a first try), pulls with that sign-in, and signs out', async () => {
     const desktop = new ScriptedDesktop();
-    const { page, session } = await openApp(browser, renderer.url, null, { vaultDir: join(vaultDir, 'vault'), staging: true, desktop });
+    const { page, session, workspace } = await openApp(browser, renderer.url, null, { vaultDir: join(vaultDir, 'vault'), staging: true, desktop });
     await createVaultOnFirstRun(page);
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: /^Dataverse/ }).click();
     await page.getByText('nobody is signed in to this environment').waitFor();
@@ -294,6 +305,28 @@ describe.skipIf(!hasChromium)('signing in to Dataverse from the Dataverse screen
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.screenshot({ path: join(SCREENSHOTS, 'dataverse-signed-in-dark.png') });
     await page.emulateMedia({ colorScheme: 'light' });
+
+    // An hour later the tenant demands a second factor: the pull says so, and the screen asks to sign in again, keeping the settings.
+    expireAccessTokens((workspace as Workspace).vaults.use());
+    idp.requireMfa(true);
+    try {
+      await page.getByRole('button', { name: 'Pull', exact: true }).click();
+      await page.getByRole('status', { name: 'Pull progress' }).getByText(/the organization requires signing in to http:\/\/127\.0\.0\.1:\d+ again \(interaction_required: AADSTS50076: .*\)\. The vault is unchanged\./).waitFor({ timeout: 30_000 });
+      await page.getByLabel('Sign-in required').waitFor();
+      expect(await page.getByLabel('Environment URL').inputValue()).toBe(double.url);
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.screenshot({ path: join(SCREENSHOTS, 'dataverse-sign-in-required.png') });
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.screenshot({ path: join(SCREENSHOTS, 'dataverse-sign-in-required-dark.png') });
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.getByRole('button', { name: 'Sign in again' }).click();
+      await page.getByLabel('Sign-in required').waitFor({ state: 'detached', timeout: 30_000 });
+      expect(JSON.parse(new URL(desktop.external[2]).searchParams.get('claims')!)).toMatchObject(JSON.parse(idp.mfaClaims) as object);
+      await page.getByRole('button', { name: 'Pull', exact: true }).click();
+      await page.getByRole('status', { name: 'Pull progress' }).getByText(/^Pulled the changes of Dataverse environment/).waitFor({ timeout: 30_000 });
+    } finally {
+      idp.requireMfa(false);
+    }
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('nobody is signed in to this environment').waitFor();

@@ -45,6 +45,8 @@ export const dataverseAccountSchema = z.object({
       env: z.string(),
       clientId: z.string(),
       authority: z.string(),
+      /** Why the admin must sign in again before a pull or push (the organization demands multi-factor authentication); null when the sign-in renews itself. */
+      signInRequired: z.string().nullable(),
     })
     .nullable(),
 });

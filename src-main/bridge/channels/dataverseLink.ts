@@ -46,6 +46,23 @@ export const dataversePullJobSchema = z.object({
 });
 export type DataversePullJobDto = z.infer<typeof dataversePullJobSchema>;
 
+const conflictSchema = z.object({
+  /** "team Escalations". */
+  what: z.string(),
+  field: z.string(),
+  /** Each side as JSON text: "\"Escalations EMEA\"", "null". */
+  environment: z.string(),
+  vault: z.string(),
+});
+export type DataverseConflictDto = z.infer<typeof conflictSchema>;
+
+const keptConflictSchema = z.object({
+  detectedat: z.string(),
+  message: z.string(),
+  fields: z.array(conflictSchema),
+});
+export type DataverseKeptConflictDto = z.infer<typeof keptConflictSchema>;
+
 export const dataverseStatusSchema = z.object({
   /** false: the organization is held in memory, with no vault to pull into. */
   available: z.boolean(),
@@ -66,6 +83,10 @@ export const dataverseStatusSchema = z.object({
   account: z.string().nullable(),
   /** The pull under way, for a window opened while one runs. */
   job: dataversePullJobSchema.nullable(),
+  /** The last push refused for fields the environment changed since the pull, kept in the vault until a pull or a dismissal. */
+  conflict: keptConflictSchema.nullable(),
+  /** Why the sign-in must be made again before a pull or push (the organization asks for multi-factor authentication, say); null when it need not. */
+  signInRequired: z.string().nullable(),
 });
 export type DataverseStatusDto = z.infer<typeof dataverseStatusSchema>;
 
@@ -87,15 +108,6 @@ const requestSchema = z.object({
 });
 export type DataverseRequestDto = z.infer<typeof requestSchema>;
 
-const conflictSchema = z.object({
-  /** "team Escalations". */
-  what: z.string(),
-  field: z.string(),
-  /** Each side as JSON text: "\"Escalations EMEA\"", "null". */
-  environment: z.string(),
-  vault: z.string(),
-});
-export type DataverseConflictDto = z.infer<typeof conflictSchema>;
 
 export const dataversePlanSchema = z.object({
   env: z.string(),
@@ -159,4 +171,6 @@ export const dataverseLinkChannels = {
   'dataverse:pushPlan': channel(z.object({ limit: z.number().int().min(0).max(20000).default(5000) }).strict(), dataversePlanSchema),
   /** Sends the reviewed push (planid from dataverse:pushPlan) as change sets; answers per change set. */
   'dataverse:push': channel(z.object({ planid: z.string().trim().min(1, 'must not be empty').max(200) }).strict(), dataversePushSchema),
+  /** Forgets the push conflict kept in the vault; answers the status without it. */
+  'dataverse:dismissConflict': channel(z.object({}).strict(), dataverseStatusSchema),
 } as const;

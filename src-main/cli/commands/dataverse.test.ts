@@ -371,6 +371,56 @@ describe('roleatlas dataverse push', () => {
     expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string }).at(-1)).toEqual({ kind: 'conflict', env: env.url, fields: [{ change: 1, what: 'team Escalations', field: 'name', environment: 'Escalations (Americas)', vault: 'Escalations' }] });
   });
 
+  it('shows a conflict found by a dry run with --token-env and writes nothing, the vault being open for reading only', async () => {
+    const { path, env } = await stagedVault('dry-conflict', [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
+    // A vault pulled before versions were kept: the plan reads the team, and finds it renamed.
+    await opened(path, (v) => {
+      const { etags: _none, ...older } = v.getSyncState().dataverse!;
+      return v.setSyncState({ dataverse: older });
+    });
+    env.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/conflict: the name of team Escalations is "Escalations \(Americas\)" in the environment but "Escalations" in the vault .*nothing was sent/);
+    expect(JSON.parse((await roleatlas('status', ...vaultArgs(path), '--json')).stdout)).toMatchObject({ pushconflict: null, staged: 1 });
+  });
+
+  it('changes a field permission twice without a pull between: the second push reads its new version instead of sending the pulled one', async () => {
+    const twilio = [...org.fieldsecurityprofiles.values()].find((f) => f.name === 'WhatsApp4Dynamics Twilio credentials')!;
+    const permission = (canupdate: 0 | 4) => ({ type: 'setFieldPermission', fieldsecurityprofileid: twilio.fieldsecurityprofileid, entityname: 'ikl_whatsappconfiguration', attributelogicalname: 'ikl_twilioauthtoken', canread: 4, cancreate: 4, canupdate });
+    const { path, env } = await stagedVault('field-permission-twice', [permission(0)]);
+    const first = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--json');
+    expect(first.code).toBe(0);
+    expect((JSON.parse(first.stdout.split('\n')[0]) as { requests: { method: string; ifMatch?: string }[] }).requests).toMatchObject([{ method: 'PATCH', ifMatch: expect.stringMatching(/^W\/"\d+"$/) }]);
+    await opened(path, (v) => v.setStaged([permission(4)]));
+    const second = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    expect([...env.env.data.fieldpermissions.values()].find((f) => f.attributelogicalname === 'ikl_twilioauthtoken')).toMatchObject({ canread: 4, cancreate: 4, canupdate: 4 });
+  });
+
+  it('lists the kept push conflict in status until a pull brings the vault in line, and dismiss-conflict forgets it', async () => {
+    const { path, env } = await stagedVault('kept-conflict', [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
+    env.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
+    expect((await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(1);
+    const text = await roleatlas('status', ...vaultArgs(path));
+    expect(text.stdout).toMatch(/The push at \S+ was refused: the environment changed since the pull .*\n {2}change 1, team Escalations, name: "Escalations \(Americas\)" in the environment, "Escalations" in the vault/);
+    const json = JSON.parse((await roleatlas('status', ...vaultArgs(path), '--json')).stdout) as { pushconflict: unknown };
+    expect(json.pushconflict).toMatchObject({ message: expect.stringMatching(/^conflict: the name of team Escalations/), fields: [{ change: 1, what: 'team Escalations', field: 'name', environment: 'Escalations (Americas)', vault: 'Escalations' }] });
+
+    expect((await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(0);
+    expect((await roleatlas('status', ...vaultArgs(path))).stdout).not.toMatch(/was refused/);
+
+    expect((await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(0);
+    env.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (APAC)' }) });
+    await opened(path, (v) => v.setStaged([{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (Global)' }]));
+    expect((await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(1);
+    const dismissed = await roleatlas('dismiss-conflict', ...vaultArgs(path));
+    expect(dismissed.stdout).toMatch(/^Dismissed the push conflict kept in /);
+    expect(JSON.parse((await roleatlas('status', ...vaultArgs(path), '--json')).stdout)).toMatchObject({ pushconflict: null, staged: 1 });
+    expect((await roleatlas('dismiss-conflict', ...vaultArgs(path))).stdout).toMatch(/keeps no push conflict; nothing to dismiss/);
+  });
+
   it('moves a user to another business unit through SetBusinessSystemUser, listed on the dry run, then applied in the environment and the vault', async () => {
     const sam = userNamed('Sam Seattle');
     const boston = [...org.businessunits.values()].find((b) => b.name === 'Boston')!;

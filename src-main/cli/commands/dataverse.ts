@@ -8,9 +8,9 @@ import type { CliCommand } from '../command';
 import { Connection, DataverseError } from '../../dataverse/connection';
 import type { PullProgress } from '../../dataverse/pull';
 import { countTables, DEFAULT_COUNT_TABLES } from '../../dataverse/recordCounts';
-import { PushConflict, type PlannedRequest } from '../../dataverse/push';
+import { PushConflict, show, type PlannedRequest } from '../../dataverse/push';
 import { sincePullStatus } from '../../dataverse/sincePull';
-import { commandPart, planVaultPush, pullIntoVault, pushedWhat, pushVault, type PushPlan } from '../../dataverse/vaultLink';
+import { commandPart, dismissConflict, planVaultPush, pullIntoVault, pushedWhat, pushVault, type PushPlan } from '../../dataverse/vaultLink';
 import { groupsOf } from '../../session/staging';
 
 const OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, env: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, counts: { type: 'string' }, full: { type: 'boolean' } } as const;
@@ -21,6 +21,7 @@ const USAGE = [
   '       roleatlas dataverse pull --vault PATH --env URL [--token-env NAME] [--counts TABLE,...|none] [--full] [--passphrase-env NAME] [--json]',
   '       roleatlas dataverse push --vault PATH --env URL [--token-env NAME] [--dry-run] [--passphrase-env NAME] [--json]',
   '       roleatlas dataverse status --vault PATH [--passphrase-env NAME] [--json]',
+  '       roleatlas dataverse dismiss-conflict --vault PATH [--passphrase-env NAME]',
   '',
   'login signs in to the environment through Microsoft Entra ID with a device code: it prints a web',
   'page and a code to stderr; open the page in any browser, enter the code and sign in there. The',
@@ -67,12 +68,13 @@ const USAGE = [
   'environment has taken every change set, the staged set is applied to the vault (journaled and',
   'audited) and cleared. When Dataverse refuses a change set, its message is shown with the change set',
   'and how many before it were applied, and the vault keeps the staged set. Requests the environment',
-  'already holds (from a push whose answer was lost) are not sent again.',
+  'already holds (from a push whose answer was lost) are not sent again. A conflict is kept in the',
+  'vault, and status lists it, until a pull brings the vault in line or dismiss-conflict forgets it.',
 ].join('\n');
 
 export const dataverse: CliCommand = {
   name: 'dataverse',
-  summary: 'connect the vault to a Dataverse environment: dataverse login, logout, pull, push, status',
+  summary: 'connect the vault to a Dataverse environment: dataverse login, logout, pull, push, status, dismiss-conflict',
   usage: USAGE,
   async run(argv) {
     refuseTokenArgument(argv, 'dataverse');
@@ -82,7 +84,8 @@ export const dataverse: CliCommand = {
     if (sub === 'pull') return pull(rest);
     if (sub === 'push') return push(rest);
     if (sub === 'status') return status(rest);
-    throw usageError(`roleatlas dataverse: ${sub ? `unknown subcommand "${sub}"` : 'a subcommand is required'}. Subcommands: login, logout, pull, push, status`);
+    if (sub === 'dismiss-conflict') return dismiss(rest);
+    throw usageError(`roleatlas dataverse: ${sub ? `unknown subcommand "${sub}"` : 'a subcommand is required'}. Subcommands: login, logout, pull, push, status, dismiss-conflict`);
   },
 };
 
@@ -136,14 +139,34 @@ async function status(argv: string[]): Promise<void> {
   const since = sincePullStatus(vault, link ?? undefined);
   const kept = vaultSignInStore(() => vault).read();
   vault.lock();
-  const signedin = kept ? { env: kept.env, username: kept.username, name: kept.name, clientid: kept.clientid, authority: kept.authority } : null;
-  if (values.json) return print(JSON.stringify({ env: link?.env ?? null, pulledat: link?.pulledat ?? null, counts: link?.counts ?? {}, recordcounts: link?.recordcounts ?? {}, staged, applied: since.applied, kept: since.kept, sincepull: since.problem, signedin }));
-  const who = signedin ? `Signed in to ${signedin.env} as ${signedin.username}${signedin.name ? ` (${signedin.name})` : ''}, client id ${signedin.clientid}, through ${signedin.authority}` : 'Not signed in to Dataverse; roleatlas dataverse login --vault PATH --env URL signs in';
+  const signedin = kept ? { env: kept.env, username: kept.username, name: kept.name, clientid: kept.clientid, authority: kept.authority, signinrequired: kept.interaction?.reason ?? null } : null;
+  const conflict = link?.pushconflict;
+  if (values.json) return print(JSON.stringify({ env: link?.env ?? null, pulledat: link?.pulledat ?? null, counts: link?.counts ?? {}, recordcounts: link?.recordcounts ?? {}, staged, applied: since.applied, kept: since.kept, sincepull: since.problem, signedin, pushconflict: conflict ? { detectedat: conflict.detectedat, message: conflict.message, fields: conflict.fields.map((f) => ({ change: f.command + 1, what: f.what, field: f.field, environment: f.environment, vault: f.vault })) } : null }));
+  const who = signedin
+    ? `Signed in to ${signedin.env} as ${signedin.username}${signedin.name ? ` (${signedin.name})` : ''}, client id ${signedin.clientid}, through ${signedin.authority}${signedin.signinrequired ? `\nSign-in required: ${signedin.signinrequired}; run roleatlas dataverse login --vault PATH --env ${signedin.env}` : ''}`
+    : 'Not signed in to Dataverse; roleatlas dataverse login --vault PATH --env URL signs in';
   if (!link) return print(`${String(values.vault)} has not been pulled from a Dataverse environment; roleatlas dataverse pull --vault PATH --env URL does it\n${who}`);
   const counted = Object.entries(link.recordcounts ?? {});
   const records = counted.length ? `Records counted (per owner, for previews): ${counted.map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}` : 'No records counted; dataverse pull --counts TABLE,... counts them';
+  const conflicts = conflict
+    ? `\nThe push at ${conflict.detectedat} was refused: the environment changed since the pull (pull again to bring the vault in line, or dismiss-conflict to forget it):\n${conflict.fields.map((f) => `  change ${f.command + 1}, ${f.what}, ${f.field}: ${show(f.environment)} in the environment, ${show(f.vault)} in the vault`).join('\n') || `  ${conflict.message}`}`
+    : '';
   const applied = since.problem ?? `${since.applied} change(s) applied since the pull, not in the environment${since.kept ? ` (and ${since.kept} kept in the vault only: records, shares)` : ''}`;
-  print(`Pulled from ${link.env} at ${link.pulledat}: ${link.counts.systemusers ?? 0} user(s), ${link.counts.roles ?? 0} role(s), ${Object.keys(link.privileges).length} privileges; ${staged} staged change(s); ${applied}\n${records}\n${who}`);
+  print(`Pulled from ${link.env} at ${link.pulledat}: ${link.counts.systemusers ?? 0} user(s), ${link.counts.roles ?? 0} role(s), ${Object.keys(link.privileges).length} privileges; ${staged} staged change(s); ${applied}\n${records}\n${who}${conflicts}`);
+}
+
+async function dismiss(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, OPTIONS, 'dataverse dismiss-conflict');
+  if (positionals.length) throw usageError(`roleatlas dataverse dismiss-conflict: unexpected argument "${positionals[0]}"`);
+  required(values, 'vault', 'dataverse dismiss-conflict');
+  const vault = await openVault(values, 'dataverse dismiss-conflict', 'write');
+  try {
+    print(dismissConflict(vault) ? `Dismissed the push conflict kept in ${String(values.vault)}` : `${String(values.vault)} keeps no push conflict; nothing to dismiss`);
+  } catch (e) {
+    vaultFailure(e);
+  } finally {
+    vault.lock();
+  }
 }
 
 const requestText = (r: PlannedRequest) => `${r.method} ${r.path}${r.body ? ` ${JSON.stringify(r.body)}` : ''}`;

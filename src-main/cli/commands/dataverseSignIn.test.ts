@@ -126,7 +126,7 @@ describe('roleatlas dataverse login', () => {
     const status = await roleatlas('status', ...vaultArgs(path));
     expect(status.stdout).toContain(`Signed in to ${double.url} as ${TEST_ACCOUNT.username} (${TEST_ACCOUNT.name}), client id ${idp.clientId}, through ${idp.authority}`);
     const json = JSON.parse((await roleatlas('status', ...vaultArgs(path), '--json')).stdout);
-    expect(json.signedin).toEqual({ env: double.url, username: TEST_ACCOUNT.username, name: TEST_ACCOUNT.name, clientid: idp.clientId, authority: idp.authority });
+    expect(json.signedin).toEqual({ env: double.url, username: TEST_ACCOUNT.username, name: TEST_ACCOUNT.name, clientid: idp.clientId, authority: idp.authority, signinrequired: null });
   });
 
   it('pushes a staged change with the vault\'s sign-in, and the environment holds it', async () => {
@@ -206,6 +206,31 @@ describe('roleatlas dataverse login', () => {
     expect(r).toMatchObject({ code: 1, stderr: expect.stringMatching(new RegExp(`^roleatlas dataverse pull: the sign-in to ${double.url.replace(/[.]/g, '\\.')} has expired or was revoked \\(invalid_grant.*\\); sign in again; roleatlas dataverse login --vault .* signs in`)) });
     expect(double.env.log.length).toBe(requests);
   });
+
+  it('says the organization requires signing in again when Entra demands multi-factor authentication, reads nothing, and the next login passes the claims on', async () => {
+    const path = await newVault('mfa');
+    expect((await login(path)).code).toBe(0);
+    // The tenant turns on a Conditional Access policy demanding a second factor; access tokens last 60 s here, so the pull renews.
+    idp.requireMfa(true);
+    try {
+      const requests = double.env.log.length;
+      const r = await roleatlas('pull', ...vaultArgs(path), '--env', double.url);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^roleatlas dataverse pull: the organization requires signing in to ${double.url.replace(/[.]/g, '\\.')} again \\(interaction_required: AADSTS50076: .*multi-factor authentication.*\\); nothing was read or sent\\. Run roleatlas dataverse login --vault ${path.replace(/[.]/g, '\\.')} --env ${double.url.replace(/[.]/g, '\\.')} to sign in again`));
+      expect(double.env.log.length).toBe(requests);
+      const status = JSON.parse((await roleatlas('status', ...vaultArgs(path), '--json')).stdout) as { signedin: { username: string; signinrequired: string } };
+      expect(status.signedin).toMatchObject({ username: TEST_ACCOUNT.username, signinrequired: expect.stringMatching(/^the organization requires signing in/) });
+
+      const seen = idp.claimsRequested.length;
+      expect((await login(path)).code).toBe(0);
+      expect(idp.claimsRequested.slice(seen).map((c) => JSON.parse(c) as unknown)).toContainEqual(expect.objectContaining(JSON.parse(idp.mfaClaims)));
+      const again = await roleatlas('pull', ...vaultArgs(path), '--env', double.url, '--json');
+      expect(again.code).toBe(0);
+      expect(JSON.parse((await roleatlas('status', ...vaultArgs(path), '--json')).stdout)).toMatchObject({ signedin: { signinrequired: null } });
+    } finally {
+      idp.requireMfa(false);
+    }
+  }, 60_000);
 
   it('keeps the tokens only inside the encrypted vault: no file of the vault holds the refresh token in clear', async () => {
     const path = await newVault('sealed');

@@ -10,7 +10,7 @@ import { readPassphrase } from '../../vault/passphrase';
 import { Vault } from '../../vault/vault';
 import { CliError, usageError } from '../errors';
 import { environmentUrl } from '../../dataverse/connection';
-import { EntraSignIn } from '../../dataverse/signIn/entraSignIn';
+import { claimsFor, EntraSignIn } from '../../dataverse/signIn/entraSignIn';
 import { signInSettings, SignInError, type SignInSettings } from '../../dataverse/signIn/settings';
 import { heldSignIn, vaultSignInStore } from '../../dataverse/signIn/vaultCache';
 
@@ -40,11 +40,15 @@ export async function login(argv: string[]): Promise<void> {
   }
   const path = String(values.vault);
   let passphrase: string;
+  let claims: string | null = null;
   try {
     passphrase = await readPassphrase({ envName: values['passphrase-env'], prompt: `Passphrase for ${path}: ` });
     // Unlocked for reading first: a wrong passphrase is said before the admin goes to the browser,
     // and no writer lock keeps the app out of the vault while they are there.
-    (await Vault.open(path, { passphrase }, vaultOptions(values, command, 'read'))).lock();
+    const reading = await Vault.open(path, { passphrase }, vaultOptions(values, command, 'read'));
+    // What the organization demanded of the last renewal (a second factor) is asked for by this sign-in.
+    claims = claimsFor(reading.getSyncState().dataversesignin ?? null, settings);
+    reading.lock();
   } catch (e) {
     vaultFailure(e);
   }
@@ -52,7 +56,7 @@ export async function login(argv: string[]): Promise<void> {
   let who;
   try {
     // The code goes to stderr, so stdout stays the result alone.
-    who = await new EntraSignIn(settings, held).withDeviceCode((code) => process.stderr.write(`${code.message ?? `To sign in, open ${code.verificationUri} in a browser and enter the code ${code.userCode}.`}\n`));
+    who = await new EntraSignIn(settings, held, { claims }).withDeviceCode((code) => process.stderr.write(`${code.message ?? `To sign in, open ${code.verificationUri} in a browser and enter the code ${code.userCode}.`}\n`));
   } catch (e) {
     if (e instanceof SignInError) throw new CliError(`roleatlas ${command}: ${e.message}`);
     throw e;
@@ -114,6 +118,7 @@ export async function tokenSource(given: string | null, vault: Vault, vaultPath:
   try {
     await signIn.token();
   } catch (e) {
+    if (e instanceof SignInError && e.code === 'interaction-required') throw new CliError(`roleatlas ${command}: ${e.message}; nothing was read or sent. Run roleatlas dataverse login --vault ${vaultPath} --env ${env} to sign in again (it asks for what the organization requires)`);
     if (e instanceof SignInError) throw new CliError(`roleatlas ${command}: ${e.message}; ${how}`);
     throw e;
   }

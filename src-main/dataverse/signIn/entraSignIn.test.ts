@@ -7,7 +7,7 @@ import { startIdentityProvider, TEST_ACCOUNT, type RunningIdentityProvider } fro
 import { Browser } from '../../../test/dataverse/double/browser';
 import { trustCertificate } from '../../../test/dataverse/double/trust';
 import type { DataverseSignInRecord } from '../../vault/syncState';
-import { EntraSignIn, type DeviceCode } from './entraSignIn';
+import { claimsFor, EntraSignIn, type DeviceCode } from './entraSignIn';
 import { signInSettings } from './settings';
 import type { SignInStore } from './vaultCache';
 
@@ -89,6 +89,42 @@ describe('signing in to Dataverse', () => {
     } finally {
       back();
       await shortLived.close();
+    }
+  });
+
+  it('says the organization requires signing in again when Entra answers the renewal interaction_required, keeps the claims, and the next sign-in passes them on', async () => {
+    const strict = await startIdentityProvider({ audience: ENV, deviceInterval: 1, accessTokenTtl: 60 });
+    const back = trustCertificate(strict.certificate);
+    try {
+      const store = memoryStore();
+      const settings = signInSettings({ env: ENV, clientId: strict.clientId, authority: strict.authority });
+      let userDone = null as Promise<string> | null; // set by the device-code callback, which the checker cannot follow
+      await new EntraSignIn(settings, store).withDeviceCode((code) => {
+        userDone = enterDeviceCode(code);
+      });
+      await userDone;
+      const signedIn = store.record!;
+      // The tenant turns on a Conditional Access policy demanding multi-factor authentication.
+      strict.requireMfa(true);
+      await expect(new EntraSignIn(settings, store).token()).rejects.toMatchObject({ code: 'interaction-required', message: expect.stringMatching(new RegExp(`^the organization requires signing in to ${ENV.replace(/[.]/g, '\\.')} again \\(interaction_required: AADSTS50076: Due to a configuration change made by your administrator, .* you must use multi-factor authentication`)) });
+      expect(store.record).toMatchObject({ username: signedIn.username, cache: signedIn.cache, interaction: { claims: strict.mfaClaims } });
+      // Asked again, it says so without asking Entra: only the admin can settle it.
+      const grants = strict.claimsRequested.length;
+      await expect(new EntraSignIn(settings, store).token()).rejects.toMatchObject({ code: 'interaction-required' });
+      expect(strict.claimsRequested.length).toBe(grants);
+
+      await new EntraSignIn(settings, store, { claims: claimsFor(store.record, settings) }).withDeviceCode((code) => {
+        userDone = enterDeviceCode(code);
+      });
+      await userDone;
+      // msal sends the challenge as the claims parameter (merged with the ID token claims it asks for).
+      expect(strict.claimsRequested.map((c) => JSON.parse(c) as unknown)).toContainEqual(expect.objectContaining(JSON.parse(strict.mfaClaims)));
+      expect(store.record!.interaction).toBeUndefined();
+      const token = await new EntraSignIn(settings, store).token();
+      expect(await strict.verify(token)).toBe(true);
+    } finally {
+      back();
+      await strict.close();
     }
   });
 

@@ -6,6 +6,7 @@
 import { AuthError, InteractionRequiredAuthError, PublicClientApplication, ServerError, type AccountInfo, type AuthenticationResult } from '@azure/msal-node';
 import { isEntra, scopesFor, SignInError, type SignInSettings } from './settings';
 import { vaultCachePlugin, type SignInStore } from './vaultCache';
+import type { DataverseSignInRecord } from '../../vault/syncState';
 
 export interface SignedIn {
   readonly username: string;
@@ -23,6 +24,8 @@ export interface DeviceCode {
 export interface EntraSignInOptions {
   /** How long the browser sign-in may take before it is given up (5 minutes). */
   readonly browserTimeoutMs?: number;
+  /** The claims challenge a refused renewal answered with (claimsFor), passed on by the interactive sign-in so the admin is asked what the organization demands. */
+  readonly claims?: string | null;
 }
 
 const BROWSER_TIMEOUT_MS = 5 * 60_000;
@@ -34,6 +37,7 @@ export class EntraSignIn {
   private readonly app: PublicClientApplication;
   private readonly scopes: string[];
   private readonly browserTimeoutMs: number;
+  private readonly claims: { claims?: string };
 
   constructor(
     readonly settings: SignInSettings,
@@ -41,6 +45,7 @@ export class EntraSignIn {
     options: EntraSignInOptions = {},
   ) {
     this.browserTimeoutMs = options.browserTimeoutMs ?? BROWSER_TIMEOUT_MS;
+    this.claims = options.claims ? { claims: options.claims } : {};
     const authority = new URL(settings.authority);
     const entra = isEntra(settings.authority);
     this.app = new PublicClientApplication({
@@ -62,6 +67,7 @@ export class EntraSignIn {
     const r = await this.attempt(() =>
       this.app.acquireTokenByDeviceCode({
         scopes: this.scopes,
+        ...this.claims,
         deviceCodeCallback: (d) => {
           // msal calls back even when the device code endpoint refused (a client id it does not know): there is then nothing to show, and the refusal follows.
           if (d.userCode && d.verificationUri) show({ verificationUri: d.verificationUri, userCode: d.userCode, message: d.message || null });
@@ -91,6 +97,7 @@ export class EntraSignIn {
       const r = await this.attempt(() =>
         this.app.acquireTokenInteractive({
           scopes: this.scopes,
+          ...this.claims,
           openBrowser: (url) => {
             page = new URL(url);
             return openBrowser(url);
@@ -122,7 +129,16 @@ export class EntraSignIn {
     const record = this.store.read();
     const account = record ? await this.account(record.homeaccountid) : null;
     if (!record || !account) throw new SignInError('sign-in-required', `nobody is signed in to ${this.settings.env}; sign in first`);
-    const r = await this.attempt(() => this.app.acquireTokenSilent({ account, scopes: this.scopes }), 'silent');
+    // Once refused, every renewal is: the admin signs in again, and nothing is tried meanwhile.
+    if (record.interaction) throw new SignInError('interaction-required', record.interaction.reason);
+    const r = await this.attempt(() => this.app.acquireTokenSilent({ account, scopes: this.scopes }), 'silent').catch((e: unknown) => {
+      if (e instanceof InteractionDemanded) {
+        const now = this.store.read();
+        if (now) this.store.write({ ...now, interaction: { reason: e.message, claims: e.claims } });
+        throw new SignInError('interaction-required', e.message);
+      }
+      throw e;
+    });
     if (!r?.accessToken) throw new SignInError('sign-in-required', `the sign-in to ${this.settings.env} gave no access token; sign in again`);
     return r.accessToken;
   }
@@ -138,6 +154,9 @@ export class EntraSignIn {
       return await call();
     } catch (e) {
       if (e instanceof SignInError) throw e;
+      // The organization demands something only the admin can give (a second factor): Entra's interaction_required with a claims challenge
+      // (AADSTS50076, AADSTS50079; msal's InteractionRequiredAuthError, https://learn.microsoft.com/entra/identity-platform/claims-challenge).
+      if (how === 'silent' && e instanceof InteractionRequiredAuthError && (e.claims || e.errorCode === 'interaction_required')) throw new InteractionDemanded(`the organization requires signing in to ${env} again (${describe(e).replace(/\.$/, '')})`, e.claims || null);
       // A refresh token refused (expired after its 90 days, revoked by a password reset or an admin) is Entra's invalid_grant: only a new sign-in helps.
       const refusedRenewal = how === 'silent' && e instanceof AuthError && e.errorCode === 'invalid_grant';
       if (e instanceof InteractionRequiredAuthError || refusedRenewal) throw new SignInError('sign-in-required', `the sign-in to ${env} has expired or was revoked (${describe(e)}); sign in again`);
@@ -151,6 +170,22 @@ export class EntraSignIn {
       throw e;
     }
   }
+}
+
+/** A silent renewal the identity provider will let through only once the admin signs in again, with the claims it demands. */
+class InteractionDemanded extends Error {
+  constructor(
+    message: string,
+    readonly claims: string | null,
+  ) {
+    super(message);
+  }
+}
+
+/** The claims challenge kept with a sign-in made under these settings, for the next interactive sign-in. */
+export function claimsFor(record: DataverseSignInRecord | null, settings: SignInSettings): string | null {
+  if (!record?.interaction || record.env !== settings.env || record.clientid !== settings.clientId || record.authority !== settings.authority) return null;
+  return record.interaction.claims;
 }
 
 function describe(e: AuthError): string {

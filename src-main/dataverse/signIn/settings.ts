@@ -33,8 +33,9 @@ export class SignInError extends Error {
      * - unreachable: the identity provider could not be reached.
      * - locked: the vault holding the sign-in is locked.
      * - cancelled: the admin cancelled a browser sign-in before finishing it there.
+     * - interaction-required: the organization asks the admin to sign in again themselves (multi-factor authentication, another Conditional Access policy); the settings and the account are kept.
      */
-    readonly code: 'invalid-settings' | 'sign-in-required' | 'refused' | 'unreachable' | 'locked' | 'cancelled',
+    readonly code: 'invalid-settings' | 'sign-in-required' | 'refused' | 'unreachable' | 'locked' | 'cancelled' | 'interaction-required',
     message: string,
   ) {
     super(message);

@@ -49,6 +49,17 @@ async function start(): Promise<{ double: RunningDouble; session: OrgSession; ap
   return { double, session, api };
 }
 
+/** The window opened again over the same main (as after a restart): nothing of the last window's state is left. */
+async function reopen(api: RoleAtlasApi) {
+  cleanup();
+  useAppStore.setState(useAppStore.getInitialState(), true);
+  installApi(api, { staging: true });
+  await useAppStore.getState().loadVaultStatus();
+  render(<MainLayout />);
+  fireEvent.click(within(screen.getByRole('navigation', { name: 'Screens' })).getByRole('button', { name: /^Dataverse/ }));
+  await screen.findByRole('form', { name: 'Dataverse environment' });
+}
+
 async function pull(url: string) {
   fireEvent.change(screen.getByLabelText('Environment URL'), { target: { value: url } });
   fireEvent.click(screen.getByRole('button', { name: 'Save' }));
@@ -192,6 +203,42 @@ describe('the Dataverse screen', () => {
     fireEvent.click(within(unpushed).getByRole('button', { name: 'Discard 1 change(s) and pull' }));
     await within(screen.getByRole('status', { name: 'Pull progress' })).findByText(/^Imported Dataverse environment/, {}, { timeout: 20_000 });
     await waitFor(() => expect(screen.queryByRole('group', { name: 'Changes not pushed' })).toBeNull());
+    expect(session.current.teams.get(escalations.teamid)!.name).toBe('Escalations');
+  });
+
+  it('shows the last push conflict again when the window opens anew, until the admin pulls again', async () => {
+    const { double, session, api } = await start();
+    await pull(double.url);
+    const escalations = [...session.current.teams.values()].find((t) => t.name === 'Escalations')!;
+    await stage(api, [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
+    double.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
+    fireEvent.click(await screen.findByRole('button', { name: 'Review push' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Send 1 request(s) to Dataverse' }));
+    await screen.findByRole('status', { name: 'Push results' }, { timeout: 20_000 });
+
+    await reopen(api);
+    const kept = await screen.findByRole('region', { name: 'Push conflict' });
+    expect(within(kept).getByRole('heading').textContent).toBe('The last push was refused: the environment changed since the pull');
+    expect(within(within(kept).getByRole('table', { name: 'Conflicts per field' })).getAllByRole('row')[1].textContent).toBe('team Escalationsname"Escalations""Escalations (Americas)"');
+    fireEvent.click(within(kept).getByRole('button', { name: 'Pull again' }));
+    const progress = await screen.findByRole('status', { name: 'Pull progress' });
+    await within(progress).findByText(/^Pulled the changes of Dataverse environment/, {}, { timeout: 20_000 });
+    await waitFor(() => expect(screen.queryByRole('region', { name: 'Push conflict' })).toBeNull());
+    expect(screen.getByText(/^1 staged change\(s\) to send/)).toBeTruthy();
+  });
+
+  it('forgets the kept push conflict when the admin dismisses it', async () => {
+    const { double, session, api } = await start();
+    await pull(double.url);
+    const escalations = [...session.current.teams.values()].find((t) => t.name === 'Escalations')!;
+    await stage(api, [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
+    double.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
+    fireEvent.click(await screen.findByRole('button', { name: 'Review push' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Send 1 request(s) to Dataverse' }));
+    await screen.findByRole('status', { name: 'Push results' }, { timeout: 20_000 });
+    await reopen(api);
+    fireEvent.click(within(await screen.findByRole('region', { name: 'Push conflict' })).getByRole('button', { name: 'Dismiss' }));
+    await waitFor(() => expect(screen.queryByRole('region', { name: 'Push conflict' })).toBeNull());
     expect(session.current.teams.get(escalations.teamid)!.name).toBe('Escalations');
   });
 });

@@ -3,6 +3,7 @@ import { dataverseSelectors, heldText, pullProgressText, stagingSelectors, toPus
 import { ago } from '../../store/slices/sync/selectors';
 import { PushResults } from './PushResults';
 import { PushReview } from './PushReview';
+import { KeptConflict } from './KeptConflict';
 import '../sync/sync.css';
 import './dataverse.css';
 
@@ -115,14 +116,19 @@ function EnvironmentSettings() {
         <dt>Signed in</dt>
         <dd>{status.account ?? <span className="muted">nobody is signed in to this environment</span>}</dd>
       </dl>
+      {status.signInRequired && (
+        <p className="error" aria-label="Sign-in required">
+          {status.signInRequired}. Sign in again to pull or push; the settings are kept.
+        </p>
+      )}
       <div className="actions inline">
-        {status.account ? (
+        {status.account && !status.signInRequired ? (
           <button type="button" disabled={busy !== null} onClick={() => void useAppStore.getState().signOutDataverse()} title="Forget the sign-in kept in the vault">
             Sign out
           </button>
         ) : (
           <button type="button" className="primary" disabled={!status.settings.env || changed || busy !== null} onClick={() => void useAppStore.getState().signInDataverse()}>
-            {busy === 'signing-in' ? 'Signing in… finish in your browser' : 'Sign in'}
+            {busy === 'signing-in' ? 'Signing in… finish in your browser' : status.signInRequired ? 'Sign in again' : 'Sign in'}
           </button>
         )}
         {busy === 'signing-in' && (
@@ -243,6 +249,7 @@ function Push() {
           {error.message}
         </p>
       )}
+      {status.conflict && !plan?.conflicts.length && !result?.conflicts.length && <KeptConflict conflict={status.conflict} />}
       {plan && <PushReview plan={plan} />}
       {result && <PushResults result={result} />}
     </section>

@@ -6,6 +6,7 @@
  * flow, and issues access tokens as RS256 JWTs whose audience is the Dataverse environment.
  */
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -42,6 +43,17 @@ export interface RunningIdentityProvider {
   verify(token: string): Promise<boolean>;
   /** Access tokens issued so far (token endpoint answers carrying one). */
   readonly issued: { accessTokens: number; refreshGrants: number };
+  /**
+   * Turns on (or off) a Conditional Access policy demanding multi-factor authentication: a refresh
+   * token grant is then answered 400 interaction_required (AADSTS50076) with a claims challenge
+   * (`mfaClaims`), except for a refresh token issued to a sign-in whose requests carried that
+   * challenge as their `claims` parameter (the admin did the second factor there).
+   */
+  requireMfa(on: boolean): void;
+  /** The claims challenge the policy answers with. */
+  readonly mfaClaims: string;
+  /** The `claims` parameter of every authorization, device code and token request, in order. */
+  readonly claimsRequested: string[];
   close(): Promise<void>;
 }
 
@@ -76,6 +88,22 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
   const resourceScope = `${audience}/user_impersonation`;
   const tls = certificate();
   const issued = { accessTokens: 0, refreshGrants: 0 };
+  // The policy's id in the challenge, as Entra names the Conditional Access policies it wants satisfied (capolids).
+  const mfaClaims = JSON.stringify({ access_token: { capolids: { essential: true, values: [randomUUID()] } } });
+  const mfa = { required: false, satisfied: new Set<string>() };
+  const claimsRequested: string[] = [];
+  /** Notes a request's claims parameter; true when it carries the challenge (its sign-in went through the second factor). */
+  const passesChallenge = (claims: string | null) => {
+    if (claims === null) return false;
+    claimsRequested.push(claims);
+    try {
+      const wanted = (JSON.parse(mfaClaims) as { access_token: { capolids: { values: string[] } } }).access_token.capolids.values;
+      const given = (JSON.parse(claims) as { access_token?: { capolids?: { values?: unknown } } }).access_token?.capolids?.values;
+      return Array.isArray(given) && wanted.every((v) => given.includes(v));
+    } catch {
+      return false;
+    }
+  };
 
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
   const server: Server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => handler(req, res));
@@ -103,6 +131,10 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
     // The ID token carries the profile claims, as Entra's does (msal names the account from it).
     conformIdTokenClaims: false,
     scopes: ['openid', 'profile', 'offline_access'],
+    // Entra hands a public client a refresh token for offline_access from the authorization code flow too; OpenID Connect
+    // (and oidc-provider by default) only with prompt=consent, which msal does not send.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    expiresWithSession: async () => false,
     findAccount: async (_ctx, sub) => {
       const account = accounts.find((a) => a.username === sub);
       if (!account) return undefined;
@@ -170,6 +202,8 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
     if (ctx.path === '/oauth2/v2.0/token' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object' && 'access_token' in ctx.body) {
       issued.accessTokens++;
       if (ctx.oidc?.params?.grant_type === 'refresh_token') issued.refreshGrants++;
+      const refresh = (ctx.body as { refresh_token?: unknown }).refresh_token;
+      if ((ctx.req as IncomingMessage & { secondFactor?: boolean }).secondFactor && typeof refresh === 'string') mfa.satisfied.add(refresh);
     }
   });
 
@@ -204,10 +238,28 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
     return html(404, page('Not found', ''));
   };
   handler = (req, res) => {
+    const at = req.url ?? '';
+    if (req.method === 'GET' && at.startsWith('/oauth2/v2.0/authorize')) {
+      passesChallenge(new URL(at, issuer).searchParams.get('claims'));
+    }
     // msal asks with grant_type=device_code, Entra ID's name before RFC 8628's URN, which Entra still accepts.
-    if (req.method === 'POST' && req.url?.startsWith('/oauth2/v2.0/token')) {
+    if (req.method === 'POST' && (at.startsWith('/oauth2/v2.0/token') || at.startsWith('/oauth2/v2.0/devicecode'))) {
       void formBody(req).then((form) => {
-        if (form.get('grant_type') === 'device_code') form.set('grant_type', 'urn:ietf:params:oauth:grant-type:device_code');
+        const grant = form.get('grant_type');
+        if (at.startsWith('/oauth2/v2.0/devicecode')) {
+          passesChallenge(form.get('claims'));
+        } else if (grant === 'refresh_token') {
+          const token = form.get('refresh_token') ?? '';
+          if (mfa.required && !mfa.satisfied.has(token)) return refuseForMfa(req, res);
+          (req as IncomingMessage & { secondFactor?: boolean }).secondFactor = mfa.satisfied.has(token);
+          // oidc-provider keeps offline_access out of a browser sign-in's grant (OpenID Connect asks for prompt=consent) and would refuse it here; Entra renews all the same.
+          const scope = form.get('scope');
+          if (scope) form.set('scope', scope.split(' ').filter((x) => x !== 'offline_access').join(' '));
+        } else {
+          // msal sends the claims with the code's redemption too (and with each device code poll).
+          (req as IncomingMessage & { secondFactor?: boolean }).secondFactor = passesChallenge(form.get('claims'));
+        }
+        if (grant === 'device_code') form.set('grant_type', 'urn:ietf:params:oauth:grant-type:device_code');
         (req as IncomingMessage & { body?: string }).body = form.toString();
         void callback(req, res);
       });
@@ -222,6 +274,31 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
     void callback(req, res);
   };
 
+  /**
+   * Entra's answer to a token request the policy does not let through: the error response of
+   * "Microsoft Entra authentication and authorization error codes" (error, error_description
+   * starting with the AADSTS code, error_codes, timestamp, trace_id, correlation_id, error_uri)
+   * with the claims challenge to pass on to an interactive request ("Claims challenges, claims
+   * requests and client capabilities").
+   */
+  const refuseForMfa = (req: IncomingMessage, res: ServerResponse) => {
+    const timestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const trace = randomUUID();
+    const correlation = String(req.headers['client-request-id'] ?? randomUUID());
+    const body = {
+      error: 'interaction_required',
+      error_description: `AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${audience}'.\r\nTrace ID: ${trace}\r\nCorrelation ID: ${correlation}\r\nTimestamp: ${timestamp.replace('T', ' ')}`,
+      error_codes: [50076],
+      timestamp,
+      trace_id: trace,
+      correlation_id: correlation,
+      error_uri: `${issuer}/error?code=50076`,
+      suberror: 'basic_action',
+      claims: mfaClaims,
+    };
+    res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+  };
+
   // Dataverse checks a bearer token against the keys its tenant publishes: here, the provider's JWKS over TLS.
   const jwks = createRemoteJWKSet(new URL(`${issuer}/discovery/v2.0/keys`));
   return {
@@ -229,6 +306,11 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
     clientId,
     certificate: tls.cert,
     issued,
+    mfaClaims,
+    claimsRequested,
+    requireMfa(on) {
+      mfa.required = on;
+    },
     async verify(token) {
       try {
         await jwtVerify(token, jwks, { issuer, audience, algorithms: ['RS256'] });

@@ -7,7 +7,7 @@ import type { DataverseSignIn } from '../../../src-main/ipc/services';
  * refused, so a test cannot mistake this for the real sign-in (src-main/session/dataverseSignIn.ts).
  */
 export function standInSignIn(env: string, token: string, username = 'ada@contoso.onmicrosoft.com'): DataverseSignIn {
-  const account = { username, name: null, env, clientId: '51f81489-12ee-4a9e-aaae-a2591f45987d', authority: 'https://login.microsoftonline.com/organizations' };
+  const account = { username, name: null, env, clientId: '51f81489-12ee-4a9e-aaae-a2591f45987d', authority: 'https://login.microsoftonline.com/organizations', signInRequired: null };
   return {
     token: async () => token,
     account: () => ({ available: true, account }),

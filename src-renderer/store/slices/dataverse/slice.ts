@@ -25,6 +25,8 @@ export interface DataverseActions {
   sendPush: () => Promise<BridgeError | null>;
   /** Back from the review without sending. */
   closePushReview: () => void;
+  /** Forgets the push conflict kept in the vault (a pull forgets it too). */
+  dismissDataverseConflict: () => Promise<BridgeError | null>;
 }
 
 export interface DataverseSliceState {
@@ -192,6 +194,16 @@ export const createDataverseSlice: StateCreator<AppStore, [], [], DataverseSlice
 
     closePushReview() {
       set({ dataversePlan: null });
+    },
+
+    async dismissDataverseConflict() {
+      const r = await api()['dataverse:dismissConflict']({});
+      if (!r.ok) {
+        set({ dataverseError: r.error, dataverseErrorAt: 'push' });
+        return r.error;
+      }
+      set({ dataverseStatus: r.value, dataverseError: null, dataverseErrorAt: null });
+      return null;
     },
   };
 };
