@@ -228,6 +228,23 @@ describe('roleatlas dataverse push', () => {
     expect(await opened(path, (v) => v.state.roles.get(sales.roleid)!.privileges.prvDeleteAccount)).toBe('Global');
   });
 
+  it('lists a record and its share applied since the pull as kept in the vault only, and pushes the rest', async () => {
+    const { path, env } = await stagedVault('kept', []);
+    const recordid = '6f1d7c9e-0000-4000-8000-0000000000ee';
+    await applied(path, [
+      { type: 'createRecord', recordid, entity: 'account', name: 'Fourth Coffee', ownerid: kendall.systemuserid },
+      { type: 'shareRecord', recordid, principalid: userNamed('Rowan Help').systemuserid, accessrightsmask: 1 },
+    ], 'Share Fourth Coffee with Rowan');
+    const nothing = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run');
+    expect(nothing.stdout).toMatch(/has no changes applied since the pull and no staged changes; nothing to push\nKept in the vault only \(no Dataverse equivalent\): 2 change\(s\) applied since the pull\n {2}- .*Fourth Coffee.* \[Share Fourth Coffee with Rowan\]: records and shares are kept in the vault only/);
+    await applied(path, [{ type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Global' }]);
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Kept in the vault only \(no Dataverse equivalent\): 2 change\(s\)/);
+    expect(writes(env).map((l) => l.path.replace(/\(.*?\)/g, '()'))).toEqual(['roles()/Microsoft.Dynamics.CRM.AddPrivilegesRole']);
+    expect(await opened(path, (v) => v.state.records.has(recordid))).toBe(true);
+  });
+
   it('refuses a pull over changes not pushed, naming them, and --full discards them and says so in the audit log', async () => {
     const { path, env } = await stagedVault('unpushed', []);
     await applied(path, [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
