@@ -190,7 +190,7 @@ export function fieldPermissionReader(c: Connection): NonNullable<PushContext['f
 const FIELD_RIGHTS = ['canread', 'cancreate', 'canupdate'] as const;
 
 /** Why a staged command cannot be pushed: it has no Dataverse equivalent (or none this push sends). */
-const NOT_PUSHED: Partial<Record<CommandType, string>> = {
+export const NOT_PUSHED: Partial<Record<CommandType, string>> = {
   ...Object.fromEntries([...LOCAL_ONLY_COMMANDS].map((t) => [t, 'records and shares are kept in the vault only (they model who could see what), not written to the environment'])),
   setHierarchySecurity: "hierarchy security is a setting of the environment's organization row, which this push does not change; set it in the Power Platform admin center",
   addCustomEntity: "a table is created in a solution of the environment (its metadata), not by a push of security changes",

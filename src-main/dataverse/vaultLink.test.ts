@@ -11,7 +11,7 @@ import { demoOrganization } from '../core/generate/demo';
 import { Vault } from '../vault/vault';
 import { startDataverseDouble, type RunningDouble } from '../../test/dataverse/double/app';
 import { Connection } from './connection';
-import { planStagedPush, pullIntoVault, pushStaged } from './vaultLink';
+import { planVaultPush, pullIntoVault, pushVault } from './vaultLink';
 
 const ids = { unit: '7a2e8d0f-0000-4000-8000-000000000001', defaultTeam: '7a2e8d0f-0000-4000-8000-000000000002', user: '7a2e8d0f-0000-4000-8000-000000000003', profile: '7a2e8d0f-0000-4000-8000-000000000004' };
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -49,9 +49,9 @@ describe('pushing a vault that creates a business unit', () => {
       { type: 'assignFieldSecurityProfile', fieldsecurityprofileid: ids.profile, teamid: ids.defaultTeam },
     ];
     expect(vault.setStaged(staged).ok).toBe(true);
-    const plan = await planStagedPush(vault, c);
+    const plan = await planVaultPush(vault, c);
     expect(plan.changeSets).toBe(2);
-    await pushStaged(vault, c, plan);
+    await pushVault(vault, c, plan);
 
     const environmentTeam = [...double.env.data.teams.values()].find((t) => t.isdefault && t._businessunitid_value === ids.unit)!.teamid as string;
     expect(environmentTeam).not.toBe(ids.defaultTeam);
@@ -70,9 +70,9 @@ describe('pushing a vault that creates a business unit', () => {
 
     // A later push addresses the environment's team.
     expect(vault.setStaged([{ type: 'removeRole', teamid: environmentTeam, roleid: basic.roleid }]).ok).toBe(true);
-    const next = await planStagedPush(vault, c);
+    const next = await planVaultPush(vault, c);
     expect(next.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`DELETE teams(${environmentTeam})/teamroles_association(${double.env.roleCopyId(basic.roleid, ids.unit)})/$ref`]);
-    await pushStaged(vault, c, next);
+    await pushVault(vault, c, next);
     expect([...double.env.data.teamroles.rows.values()].filter((a) => a.teamid === environmentTeam)).toEqual([]);
   });
 
@@ -86,18 +86,18 @@ describe('pushing a vault that creates a business unit', () => {
       { type: 'assignRole', teamid: ids.defaultTeam, roleid: named(s.roles, 'Basic User').roleid },
     ];
     expect(vault.setStaged(staged).ok).toBe(true);
-    const plan = await planStagedPush(vault, c);
+    const plan = await planVaultPush(vault, c);
     double.faults.cutAfter = 1;
-    const err = (await pushStaged(vault, c, plan).catch((e: Error) => e)) as Error;
+    const err = (await pushVault(vault, c, plan).catch((e: Error) => e)) as Error;
     expect(err.message).toMatch(/change set 2 of 2 \(commands 3–4\) applied nothing, the 1 before it were applied; pushing again sends only what the environment does not hold yet$/);
     expect({ staged: vault.getStaged().length, unit: vault.state.businessunits.has(ids.unit), pushing: vault.getSyncState().dataverse!.pushing !== undefined }).toEqual({ staged: 4, unit: false, pushing: true });
     double.faults.cutAfter = null;
 
-    const again = await planStagedPush(vault, c);
+    const again = await planVaultPush(vault, c);
     expect(again.held).toEqual([true, true, false, false]);
     expect(again.changeSets).toBe(1);
     const before = double.env.log.filter((l) => l.method !== 'GET').length;
-    expect(await pushStaged(vault, c, again)).toMatchObject({ sent: 2, heldBefore: 2 });
+    expect(await pushVault(vault, c, again)).toMatchObject({ sent: 2, heldBefore: 2 });
     expect(double.env.log.filter((l) => l.method !== 'GET').slice(before).map((l) => `${l.method} ${l.path.replace(/\(.*?\)/g, '()')}`)).toEqual(['POST systemusers()/systemuserroles_association/$ref', 'POST teams()/teamroles_association/$ref']);
     const environmentTeam = [...double.env.data.teams.values()].find((t) => t.isdefault && t._businessunitid_value === ids.unit)!.teamid as string;
     expect({ staged: vault.getStaged().length, team: vault.state.teams.get(environmentTeam)?.isdefault, pushing: vault.getSyncState().dataverse!.pushing }).toEqual({ staged: 0, team: true, pushing: undefined });
@@ -108,7 +108,7 @@ describe('pushing a vault that creates a business unit', () => {
     const { vault, c } = await pulledVault();
     const s = vault.state;
     expect(vault.setStaged([{ type: 'createBusinessUnit', businessunitid: ids.unit, defaultteamid: ids.defaultTeam, name: 'Sales North', parentbusinessunitid: named(s.businessunits, 'Sales').businessunitid }]).ok).toBe(true);
-    await pushStaged(vault, c, await planStagedPush(vault, c));
+    await pushVault(vault, c, await planVaultPush(vault, c));
     expect(vault.state.teams.has(ids.defaultTeam)).toBe(false);
     expect(vault.undo().ok).toBe(true);
     expect(vault.state.businessunits.has(ids.unit)).toBe(false);

@@ -35,7 +35,7 @@ export function dataverseLinkHandlers(services: Services, dataverse: DataverseSe
     'dataverse:settings': () => answer(dataverse.settings()),
     'dataverse:setSettings': (settings) => answer(dataverse.setSettings(settings)),
     'dataverse:status': async () => value(await dataverse.status()),
-    'dataverse:pull': () => answer(dataverse.pull()),
+    'dataverse:pull': ({ discard }) => answer(dataverse.pull({ discard })),
     'dataverse:pullProgress': ({ jobid }) => answer(dataverse.pullProgress(jobid)),
     'dataverse:pushPlan': async ({ limit }) => answer(await dataverse.pushPlan(limit)),
     'dataverse:push': async ({ planid }) => answer(await dataverse.push(planid)),

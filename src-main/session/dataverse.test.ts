@@ -94,6 +94,7 @@ describe('the Dataverse screen in main', () => {
     expect(await api['dataverse:pullProgress']({ jobid: '' })).toMatchObject({ ok: false, error: { path: 'jobid', message: expect.stringMatching(/must not be empty/) } });
     expect(await api['dataverse:pullProgress']({ jobid: 'no-such-job' })).toMatchObject({ ok: false, error: { code: 'unknown-job', path: 'jobid' } });
     expect(await api['dataverse:push']({} as never)).toMatchObject({ ok: false, error: { path: 'planid' } });
+    expect(await api['dataverse:pull']({ discard: 'yes' } as never)).toMatchObject({ ok: false, error: { code: 'invalid-request', path: 'discard' } });
   });
 
   it('pulls the environment into the vault, telling the tables as it reads them, and the status says what it held', async () => {
@@ -165,7 +166,7 @@ describe('the Dataverse screen in main', () => {
     double.env.data.systemusers.delete(kendall.systemuserid); // deleted in the environment since the review
     const pushed = await value(api['dataverse:push']({ planid: plan.planid! }));
     expect(pushed).toMatchObject({ outcome: 'refused', sent: 0, staged: 1, changeSets: [{ index: 1, state: 'refused', message: expect.stringMatching(/systemuser With Id = [0-9a-f-]+ Does Not Exist; change set 1 of 1/) }] });
-    expect(pushed.message).toMatch(/The vault is unchanged and keeps its 1 staged change\(s\)/);
+    expect(pushed.message).toMatch(/The vault is unchanged and keeps 1 staged change\(s\) to push/);
     expect(session.staged()).toHaveLength(1);
   });
 
@@ -231,5 +232,132 @@ describe('the Dataverse screen in main', () => {
     await value(api['staging:stage']({ commands: [{ type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteContact', depth: 'Global' }] }));
     expect(await api['dataverse:push']({ planid: plan.planid! })).toMatchObject({ ok: false, error: { code: 'plan-changed', path: 'planid', message: expect.stringMatching(/review the push again/) } });
     expect(writes(double)).toEqual([]);
+  });
+});
+
+describe('changes applied to the vault since the pull', () => {
+  const depthIn = (double: RunningDouble, roleid: string, privilege: string) => {
+    const privilegeid = [...double.env.data.privileges.values()].find((p) => p.name === privilege)!.privilegeid;
+    return double.env.data.roles.get(roleid)!.privileges.get(privilegeid);
+  };
+  async function pullFails(api: RoleAtlasApi, o: { discard?: boolean } = {}) {
+    let job = await value(api['dataverse:pull'](o));
+    while (job.state === 'running') {
+      await new Promise((r) => setTimeout(r, 5));
+      job = await value(api['dataverse:pullProgress']({ jobid: job.jobid }));
+    }
+    return job;
+  }
+
+  it('a role change applied with staging off is pushed and the environment then holds it', async () => {
+    const { api, double, session } = await open();
+    await pulled(api, double.url);
+    const sales = roleNamed(session, 'Salesperson');
+    await value(api['org:apply']({ command: { type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Global' } }));
+    expect(await value(api['dataverse:status']({}))).toMatchObject({ staged: 0, applied: 1, kept: 0, sincePull: null });
+
+    const plan = await value(api['dataverse:pushPlan']({}));
+    expect(plan).toMatchObject({ staged: 0, applied: [{ step: expect.stringMatching(/Salesperson/), summary: expect.stringMatching(/Salesperson/) }], kept: [], planid: expect.any(String) });
+    expect(plan.requests.map((r) => `${r.part} ${r.change} ${r.method} ${r.path.replace(/\(.*?\)/g, '()')}`)).toEqual(['applied 1 POST roles()/Microsoft.Dynamics.CRM.AddPrivilegesRole']);
+    expect(plan.diff.groups.find((g) => g.entity === 'account' && g.right === 'Delete')?.gain).toBeGreaterThan(0);
+    expect(writes(double)).toEqual([]);
+
+    const pushed = await value(api['dataverse:push']({ planid: plan.planid! }));
+    expect(pushed).toMatchObject({ outcome: 'pushed', sent: 1, staged: 0, message: expect.stringMatching(/^Pushed 1 change\(s\) applied since the pull to /) });
+    // PrivilegeDepth 3 is Global.
+    expect(depthIn(double, sales.roleid, 'prvDeleteAccount')).toBe(3);
+    expect(await value(api['dataverse:status']({}))).toMatchObject({ applied: 0 });
+    // Nothing is left to push, and a pull now takes the environment's changes again.
+    expect((await value(api['dataverse:pushPlan']({}))).requests).toEqual([]);
+    expect((await pullFails(api)).state).toBe('done');
+    expect(session.current.roles.get(sales.roleid)!.privileges.prvDeleteAccount).toBe('Global');
+  });
+
+  it('undoing a pushed change and pushing again restores the environment', async () => {
+    const { api, double, session } = await open();
+    await pulled(api, double.url);
+    const sales = roleNamed(session, 'Salesperson');
+    const before = depthIn(double, sales.roleid, 'prvDeleteAccount');
+    await value(api['staging:stage']({ commands: [{ type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Global' }] }));
+    await value(api['dataverse:push']({ planid: (await value(api['dataverse:pushPlan']({}))).planid! }));
+    expect(depthIn(double, sales.roleid, 'prvDeleteAccount')).toBe(3);
+
+    await value(api['history:undo']({}));
+    expect(await value(api['dataverse:status']({}))).toMatchObject({ staged: 0, applied: 1 });
+    const plan = await value(api['dataverse:pushPlan']({}));
+    expect(plan.applied).toEqual([{ step: expect.stringMatching(/^Undo: .*Salesperson/), summary: expect.stringMatching(/Salesperson/) }]);
+    expect((await value(api['dataverse:push']({ planid: plan.planid! }))).outcome).toBe('pushed');
+    expect(depthIn(double, sales.roleid, 'prvDeleteAccount')).toBe(before);
+    expect(session.current.roles.get(sales.roleid)!.privileges.prvDeleteAccount).toBe(sales.privileges.prvDeleteAccount);
+  });
+
+  it('a change applied and undone since the pull cancels out: nothing is sent for it', async () => {
+    const { api, double, session } = await open();
+    await pulled(api, double.url);
+    const escalations = teamNamed(session, 'Escalations');
+    await value(api['org:apply']({ command: { type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' } }));
+    await value(api['history:undo']({}));
+    expect(await value(api['dataverse:status']({}))).toMatchObject({ applied: 0 });
+    const plan = await value(api['dataverse:pushPlan']({}));
+    expect(plan).toMatchObject({ applied: [], requests: [], planid: null });
+    expect((await pullFails(api)).state).toBe('done');
+  });
+
+  it('a pull with unpushed changes is refused and nothing is lost', async () => {
+    const { api, double, session } = await open();
+    await pulled(api, double.url);
+    const sales = roleNamed(session, 'Salesperson');
+    const escalations = teamNamed(session, 'Escalations');
+    await value(api['org:apply']({ command: { type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Global' } }));
+    await value(api['org:apply']({ command: { type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' } }));
+    const reads = double.env.log.length;
+    const job = await pullFails(api);
+    expect(job).toMatchObject({ state: 'failed', error: expect.stringMatching(/^pulling http:\/\/127\.0\.0\.1:\d+: 2 change\(s\) applied to the vault since the pull of .* are not in the environment \(".*Salesperson.*", ".*Escalations \(EMEA\).*"\); push them first, or discard them with a full pull .*Discard and pull.*\. The vault is unchanged\.$/) });
+    // Refused before reading the environment.
+    expect(double.env.log.length).toBe(reads);
+    expect(session.current.roles.get(sales.roleid)!.privileges.prvDeleteAccount).toBe('Global');
+    expect(session.current.teams.get(escalations.teamid)!.name).toBe('Escalations (EMEA)');
+    expect(await value(api['dataverse:status']({}))).toMatchObject({ applied: 2 });
+  });
+
+  it('discard and pull replaces the organization, and the audit log says what was discarded', async () => {
+    const { api, double, session } = await open();
+    await pulled(api, double.url);
+    const escalations = teamNamed(session, 'Escalations');
+    await value(api['org:apply']({ command: { type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' } }));
+    const job = await pullFails(api, { discard: true });
+    expect(job.state).toBe('done');
+    expect(session.current.teams.get(escalations.teamid)!.name).toBe('Escalations');
+    expect(await value(api['dataverse:status']({}))).toMatchObject({ applied: 0 });
+    const audit = await value(api['audit:list']({}));
+    expect(audit.rows.map((r) => r.summary)).toContainEqual(expect.stringMatching(/^Discarded 1 change\(s\) applied since the pull of .* and never pushed \(".*Escalations \(EMEA\).*"\): the organization was replaced with the environment's$/));
+    expect(double.env.data.teams.get(escalations.teamid)!.name).toBe('Escalations');
+  });
+
+  it('a record share applied since the pull stays in the vault and does not block the push', async () => {
+    const { api, double, session } = await open();
+    await pulled(api, double.url);
+    const sales = roleNamed(session, 'Salesperson');
+    const kendall = userNamed(session, 'Kendall Events');
+    const rowan = userNamed(session, 'Rowan Help');
+    const recordid = '6f1d7c9e-0000-4000-8000-0000000000aa';
+    await value(api['org:applyAll']({ commands: [
+      { type: 'createRecord', recordid, entity: 'account', name: 'Fourth Coffee', ownerid: kendall.systemuserid },
+      { type: 'shareRecord', recordid, principalid: rowan.systemuserid, accessrightsmask: 1 },
+    ] }));
+    await value(api['org:apply']({ command: { type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Global' } }));
+    expect(await value(api['dataverse:status']({}))).toMatchObject({ applied: 1, kept: 2 });
+
+    const plan = await value(api['dataverse:pushPlan']({}));
+    expect(plan.kept).toEqual([
+      { step: expect.any(String), summary: expect.stringMatching(/Fourth Coffee|record/i), why: expect.stringMatching(/kept in the vault only/) },
+      { step: expect.any(String), summary: expect.stringMatching(/share/i), why: expect.stringMatching(/kept in the vault only/) },
+    ]);
+    expect(plan.requests.map((r) => `${r.part} ${r.change} ${r.method}`)).toEqual(['applied 1 POST']);
+    expect((await value(api['dataverse:push']({ planid: plan.planid! }))).outcome).toBe('pushed');
+    expect(depthIn(double, sales.roleid, 'prvDeleteAccount')).toBe(3);
+    expect(session.current.shares.size).toBeGreaterThan(0);
+    expect(session.current.records.has(recordid)).toBe(true);
+    expect(await value(api['dataverse:status']({}))).toMatchObject({ applied: 0, kept: 0 });
   });
 });

@@ -99,6 +99,31 @@ export type Frame =
   | { readonly kind: 'staged'; readonly n: number; readonly commands: readonly Command[] }
   | { readonly kind: 'settings'; readonly n: number; readonly settings: VaultSettings };
 
+/**
+ * A change or an import written after some point of the audit log (Vault.changesSince): the
+ * change with its batch, so an undo can be matched with the batch it undoes.
+ */
+export type LoggedChange =
+  | {
+      readonly kind: 'change';
+      readonly seq: number;
+      readonly summary: string;
+      readonly command: Command;
+      readonly changes: readonly Change[];
+      readonly origin: 'local' | 'sync';
+      readonly batch: string;
+      /** The undo menu's name for the batch, on its first change when it was named. */
+      readonly label?: string;
+      readonly undoes?: string;
+      readonly redoes?: string;
+    }
+  | { readonly kind: 'baseline'; readonly seq: number; readonly summary: string };
+
+export function loggedChangeOf(f: ChangeFrame | BaselineFrame): LoggedChange {
+  if (f.kind === 'baseline') return { kind: 'baseline', seq: f.seq, summary: f.summary };
+  return { kind: 'change', seq: f.seq, summary: f.summary, command: f.command, changes: f.changes, origin: f.origin, batch: f.batch.id, ...(f.batch.label ? { label: f.batch.label } : {}), ...(f.undoes ? { undoes: f.undoes } : {}), ...(f.redoes ? { redoes: f.redoes } : {}) };
+}
+
 /** An undoable step: a batch of commands and the commands that undo it (or why there are none). */
 export interface UndoStep {
   readonly batch: string;

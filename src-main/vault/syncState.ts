@@ -43,7 +43,12 @@ export const dataverseLinkSchema = z
     recordcounts: z.record(z.string(), z.number().int().min(0)).optional(),
     /** Per change-tracked entity set, the @odata.deltaLink the next pull asks for changes with. */
     deltalinks: z.record(z.string(), z.string().url()).optional(),
-    /** Entity set -> row id -> @odata.etag at the pull (the version a push sends with If-Match); a row a push changed is left out. */
+    /**
+     * The vault's audit seq once the last pull (or push) was written: every change after it is in
+     * the vault and not in the environment, so the next push sends it and a pull first asks for
+     * it to be pushed. Absent in a link kept before RoleAtlas recorded it: pull again.
+     */
+    journalseq: z.number().int().min(0).optional(),
     /**
      * A push was started and not seen through (an answer lost, the program stopped, a change set
      * refused after others were taken): the environment may hold part of the staged set, so the
@@ -66,6 +71,7 @@ export const dataverseLinkSchema = z
       })
       .strict()
       .optional(),
+    /** Entity set -> row id -> @odata.etag at the pull (the version a push sends with If-Match); a row a push changed is left out. */
     etags: z
       .object({
         ...(Object.fromEntries(['businessunits', 'systemusers', 'teams', 'roles', 'fieldsecurityprofiles'].map((set) => [set, etagMap.optional()])) as Record<'businessunits' | 'systemusers' | 'teams' | 'roles' | 'fieldsecurityprofiles', z.ZodOptional<typeof etagMap>>),

@@ -297,6 +297,65 @@ describe('the audit log', () => {
     w.lock();
   });
 
+  it('lists the changes since an audit entry in order, with their batch, label and undo, without opening the archives before it', async () => {
+    const v = await demoVault();
+    for (let i = 0; i < 3; i++) {
+      v.apply({ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvReadAccount', depth: i % 2 ? 'Global' : 'Local' });
+      v.replaceState(demoOrganization(), `demo ${i}`);
+    }
+    const since = v.seq;
+    expect(v.changesSince(since)).toEqual([]);
+    const sales = role(v.state).roleid;
+    v.applyAll([{ type: 'setRolePrivilege', roleid: sales, privilege: 'prvDeleteAccount', depth: 'Deep' }], 'Let sales delete accounts');
+    v.applyAll([
+      { type: 'setRolePrivilege', roleid: sales, privilege: 'prvCreateLead', depth: 'Global' },
+      { type: 'setRolePrivilege', roleid: sales, privilege: 'prvWriteLead', depth: 'Global' },
+    ]);
+    v.note({ summary: 'a note changes nothing' });
+    expect(v.undo().ok).toBe(true);
+    v.lock();
+    // The history before the pull is archived; damaging it shows the read never opens it.
+    const archives = readdirSync(dir).filter((f) => f.startsWith('audit-'));
+    expect(archives.length).toBeGreaterThan(0);
+    for (const f of archives) writeFileSync(join(dir, f), Buffer.alloc(64, 7));
+    const w = await reopen();
+    const changes = w.changesSince(since);
+    expect(changes.map((c) => (c.kind === 'change' ? `${c.seq - since} ${c.command.type} ${(c.command as { privilege: string }).privilege} ${c.label ?? ''}${c.undoes ? 'undo' : ''}` : c.kind))).toEqual([
+      '1 setRolePrivilege prvDeleteAccount Let sales delete accounts',
+      '2 setRolePrivilege prvCreateLead ',
+      '3 setRolePrivilege prvWriteLead ',
+      '5 setRolePrivilege prvWriteLead undo',
+      '6 setRolePrivilege prvCreateLead undo',
+    ]);
+    const [first, second, third, undo] = changes as Extract<(typeof changes)[number], { kind: 'change' }>[];
+    expect(second.batch).toBe(third.batch);
+    expect(first.batch).not.toBe(second.batch);
+    expect(undo.undoes).toBe(second.batch);
+    expect(first.changes[0]).toMatchObject({ table: 'roles', key: sales });
+    expect(() => w.changesSince(0)).toThrow(VaultError);
+    w.lock();
+  });
+
+  it('writes a batch with its note, sync bookkeeping and staged set at once, the bookkeeping knowing the seq once written', async () => {
+    const v = await demoVault();
+    const seq = v.seq;
+    const r = v.applyAll([{ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvDeleteAccount', depth: 'Deep' }], 'Pushed', {
+      note: { summary: 'pushed it' },
+      sync: (after) => ({ lastsyncat: new Date(Date.UTC(2026, 0, 1, 0, 0, after)).toISOString() }),
+      staged: [],
+    });
+    expect(r.ok).toBe(true);
+    expect(v.seq).toBe(seq + 2);
+    expect(v.getSyncState().lastsyncat).toBe(new Date(Date.UTC(2026, 0, 1, 0, 0, seq + 2)).toISOString());
+    expect(v.audit().slice(-2).map((e) => e.summary)).toEqual([expect.stringMatching(/Salesperson/), 'pushed it']);
+    // Refused bookkeeping writes nothing, not even the change.
+    const bad = v.applyAll([{ type: 'setRolePrivilege', roleid: role(v.state).roleid, privilege: 'prvDeleteAccount', depth: 'Global' }], undefined, { sync: { deltatoken: -1 } });
+    expect(bad).toMatchObject({ ok: false, error: { path: expect.stringMatching(/^sync/) } });
+    expect(v.seq).toBe(seq + 2);
+    expect(role(v.state).privileges.prvDeleteAccount).toBe('Deep');
+    v.lock();
+  });
+
   it('reports reordered entries by position', async () => {
     const r = await verifyAfter((f) => [f[0], f[2], f[1], ...f.slice(3)]);
     expect(r.problems.map((p) => p.kind)).toContain('reordered');

@@ -16,15 +16,27 @@ import type { WriterLock } from './writerLock';
 import { hashOf, type AuditReport } from './audit';
 import { settingsSchema, stagedSchema, type VaultSettings } from './settings';
 import { DEFAULT_SYNC_STATE, syncStateSchema, type AuditNote, type VaultSyncState } from './syncState';
-import { auditEntryOf, baselineFrames, changeFrames, isAudited, journalEntryOf, linkFrames, noteFrame, parseFrame, type AuditEntry, type BatchContext, type ChangeFrame, type Frame, type JournalEntry, type NoteFrame, type SnapshotMeta } from './frames';
+import { auditEntryOf, baselineFrames, changeFrames, isAudited, journalEntryOf, linkFrames, noteFrame, parseFrame, type AuditEntry, type BatchContext, type ChangeFrame, type Frame, type JournalEntry, type LoggedChange, type NoteFrame, type SnapshotMeta } from './frames';
 import { copyIntoPlace, HEADER_COPY, HEADER_FILE, readHeader, snapshotStore, tidyFolder, vaultExists, writeHeaderFiles } from './files';
 import { Replay, type Loaded } from './replay';
 import { createFiles, readForOpen, unlockKey, type Unlock, type VaultOptions } from './open';
 import { salvage, type RestoreReport } from './restore';
 import { auditEntries, verifyVault } from './verify';
 import { archiveCoveredSegments } from './compaction';
+import { changesAfter } from './since';
 
-export type { AuditEntry, JournalEntry } from './frames';
+export type { AuditEntry, JournalEntry, LoggedChange } from './frames';
+
+/**
+ * What a batch writes with its changes, in the same write: an audit note saying why, the sync
+ * bookkeeping (given the audit seq once written, so it can record where the journal then ends),
+ * the staged set replaced.
+ */
+export interface BatchExtras {
+  readonly note?: AuditNote;
+  readonly sync?: Partial<VaultSyncState> | ((seq: number) => Partial<VaultSyncState>);
+  readonly staged?: readonly Command[];
+}
 export type { Unlock, VaultOptions } from './open';
 export type { RestoreReport } from './restore';
 export { readHeader, vaultFiles } from './files';
@@ -186,6 +198,17 @@ export class Vault {
   nextRedo(): string | null {
     return this.meta.redo.at(-1)?.summary ?? null;
   }
+  /** Audit entries written so far: the seq of the last one. */
+  get seq(): number {
+    this.key();
+    return this.meta.seq;
+  }
+  /** The changes and imports after audit entry `seq`, oldest first (reads only the journal files that can hold them). */
+  changesSince(seq: number): LoggedChange[] {
+    const key = this.key();
+    if (seq >= this.meta.seq) return [];
+    return changesAfter(this.dir, key, this.header.vaultid, seq);
+  }
   getStaged(): readonly Command[] {
     this.key();
     return this.meta.staged;
@@ -208,9 +231,11 @@ export class Vault {
     return r.ok ? ok(r.value[0]) : r;
   }
 
-  /** Applies commands in order, all or nothing, as one undoable step. A refusal names the position. */
-  applyAll(commands: readonly unknown[], label?: string): Result<JournalEntry[]> {
-    return this.commit(commands, { origin: 'local', label });
+  /** Applies commands in order, all or nothing, as one undoable step. A refusal names the position. `extras` are written with it. */
+  applyAll(commands: readonly unknown[], label?: string, extras: BatchExtras = {}): Result<JournalEntry[]> {
+    const after = this.extraFrames(extras, commands.length);
+    if (!after.ok) return after;
+    return this.commit(commands, { origin: 'local', label, after: after.value });
   }
 
   /** A change that came from the server: applied and audited, never sent back, not undoable. */
@@ -224,24 +249,41 @@ export class Vault {
    * nothing, with origin 'sync'. In the same write, `note` adds an audit entry saying why and
    * `sync` updates the sync bookkeeping. No commands and no extras: nothing is written.
    */
-  applyRemoteAll(commands: readonly unknown[], extra: { readonly note?: AuditNote; readonly sync?: Partial<VaultSyncState> } = {}): Result<JournalEntry[]> {
+  applyRemoteAll(commands: readonly unknown[], extra: BatchExtras = {}): Result<JournalEntry[]> {
     this.key();
-    let sync: VaultSyncState | undefined;
-    if (extra.sync) {
-      const parsed = syncStateSchema.safeParse({ ...this.meta.sync, ...extra.sync });
-      if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error, 'sync') };
-      sync = parsed.data;
-    }
-    const after = (n: number, seq: number): Frame[] => [
-      ...(extra.note ? [noteFrame(n, seq, this.now(), this.actor(), extra.note)] : []),
-      ...(sync ? [{ kind: 'sync' as const, n: n + (extra.note ? 1 : 0), sync }] : []),
-    ];
+    const after = this.extraFrames(extra, commands.length);
+    if (!after.ok) return after;
     if (!commands.length) {
-      const frames = after(this.meta.n + 1, this.meta.seq + 1);
+      const frames = after.value(this.meta.n + 1, this.meta.seq + 1);
       if (frames.length) this.write(frames);
       return ok([]);
     }
-    return this.commit(commands, { origin: 'sync', after });
+    return this.commit(commands, { origin: 'sync', after: after.value });
+  }
+
+  /** The frames `extras` add after `changes` change frames, numbered from the n and seq they start at; the sync state checked first. */
+  private extraFrames(extras: BatchExtras, changes: number): Result<(n: number, seq: number) => Frame[]> {
+    let sync: VaultSyncState | undefined;
+    if (extras.sync) {
+      // One change frame per command: the seq once written is known before writing.
+      const seq = this.meta.seq + changes + (extras.note ? 1 : 0);
+      const parsed = syncStateSchema.safeParse({ ...this.meta.sync, ...(typeof extras.sync === 'function' ? extras.sync(seq) : extras.sync) });
+      if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error, 'sync') };
+      sync = parsed.data;
+    }
+    let staged: Command[] | undefined;
+    if (extras.staged) {
+      const parsed = stagedSchema.safeParse(extras.staged);
+      if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error, 'staged') };
+      staged = parsed.data;
+    }
+    return ok((n: number, seq: number): Frame[] => {
+      const frames: Frame[] = [];
+      if (extras.note) frames.push(noteFrame(n + frames.length, seq, this.now(), this.actor(), extras.note));
+      if (sync) frames.push({ kind: 'sync', n: n + frames.length, sync });
+      if (staged) frames.push({ kind: 'staged', n: n + frames.length, commands: staged });
+      return frames;
+    });
   }
 
   /** Replaces parts of the sync bookkeeping; refused (nothing written) when the result is not valid. */

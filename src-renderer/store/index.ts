@@ -56,4 +56,4 @@ export { SCREENS, SCREEN_TITLES, type Screen, type Gate } from './slices/shell/s
 export { findingsSelectors, filterFindings, groupBySeverity, rulesOf, ruleLabel } from './slices/findings/selectors';
 export { reportsSelectors, progressText, REPORT_KIND_INFO, REPORT_FORMAT_INFO } from './slices/reports/selectors';
 export { auditSelectors, periodBounds, localTime } from './slices/audit/selectors';
-export { dataverseSelectors, pullProgressText, pushHeadline, heldText } from './slices/dataverse/selectors';
+export { dataverseSelectors, pullProgressText, pushHeadline, heldText, toPushText } from './slices/dataverse/selectors';

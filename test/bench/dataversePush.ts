@@ -90,7 +90,7 @@ export function withGuids(state: OrgState): OrgState {
 }
 
 /** What a pull of the double would keep: privilege ids by name and each row's version. */
-function pulledFrom(double: RunningDouble): { privileges: Record<string, string>; etags: Etags } {
+export function pulledFrom(double: RunningDouble): { privileges: Record<string, string>; etags: Etags } {
   const d = double.env.data;
   const versions = (m: Map<string, Record<string, unknown>>) => Object.fromEntries([...m].map(([id, r]) => [id, `W/"${String(r.versionnumber)}"`]));
   return {

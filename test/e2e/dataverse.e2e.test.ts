@@ -140,6 +140,8 @@ describe.skipIf(!hasChromium)('the Dataverse screen in Chromium against the Data
     await page.getByText(/^1 staged change\(s\) to send/).waitFor();
     expect(salesperson().privileges.prvDeleteAccount ?? null).toBe(before);
     await shots('dataverse-push-refused');
+    // Back in the environment, so that later pulls read a whole privilege table.
+    double.env.data.privileges.set(privilege.privilegeid, privilege);
   });
   it('shows a team renamed in the environment since the pull as a conflict per field when sending, and offers to pull again', async () => {
     const escalations = [...session.current.teams.values()].find((t) => t.name === 'Escalations')!;
@@ -175,6 +177,60 @@ describe.skipIf(!hasChromium)('the Dataverse screen in Chromium against the Data
     expect(await kept.getByRole('table', { name: 'Conflicts per field' }).locator('tbody tr').first().textContent()).toBe('team Escalationsname"Escalations""Escalations (Americas)"');
     await kept.getByRole('button', { name: 'Dismiss' }).scrollIntoViewIfNeeded();
     await shots('dataverse-push-conflict-kept');
+  });
+
+  it('pushes a change applied with staging off, refuses a pull until then, and an undo after the push is pushed back', async () => {
+    // The conflicting rename from before is discarded, and the vault pulled again: the environment's name wins.
+    await nav('Preview');
+    await page.getByRole('button', { name: 'Discard change 1' }).click();
+    await page.getByRole('button', { name: 'Preview: 0 staged' }).waitFor();
+    await nav('Dataverse');
+    await page.getByRole('button', { name: 'Pull', exact: true }).click();
+    await page.getByRole('status', { name: 'Pull progress' }).getByText(/^Pulled the changes of Dataverse environment/).waitFor({ timeout: 30_000 });
+
+    const roleid = salesperson().roleid;
+    const privilegeid = [...double.env.data.privileges.values()].find((p) => p.name === 'prvWriteAccount')!.privilegeid;
+    const inEnvironment = () => double.env.data.roles.get(roleid)!.privileges.get(privilegeid) ?? null;
+    const pulled = inEnvironment();
+    await page.getByLabel('Stage changes').uncheck();
+    await nav('Security roles');
+    await page.getByRole('listbox', { name: 'Roles' }).getByRole('option', { name: /^Salesperson/ }).click();
+    await page.getByRole('tab', { name: /^Core Records/ }).click();
+    await page.getByRole('button', { name: /^Write Account: / }).click();
+    await page.getByRole('button', { name: 'Preview: 0 staged' }).waitFor();
+
+    await nav('Dataverse');
+    await page.getByLabel('To push').getByText(/^1 change\(s\) applied since the pull, not in the environment\.$/).waitFor();
+    await page.getByRole('button', { name: 'Pull', exact: true }).click();
+    await page.getByRole('status', { name: 'Pull progress' }).getByText(/1 change\(s\) applied to the vault since the pull of .* are not in the environment \(".*Salesperson.*"\); push them first/).waitFor({ timeout: 30_000 });
+    const unpushed = page.getByRole('group', { name: 'Changes not pushed' });
+    await unpushed.getByRole('button', { name: 'Discard and pull' }).click();
+    await unpushed.getByRole('button', { name: 'Discard 1 change(s) and pull' }).waitFor();
+    await shots('dataverse-unpushed');
+    await unpushed.getByRole('button', { name: 'Keep them' }).click();
+    await unpushed.getByRole('button', { name: 'Discard and pull' }).waitFor();
+
+    await page.getByRole('button', { name: 'Review push' }).click();
+    await page.getByRole('list', { name: 'Applied since the pull' }).getByText(/Salesperson/).first().waitFor({ timeout: 30_000 });
+    const rows = page.getByRole('table', { name: 'Web API requests' }).locator('tbody tr');
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().locator('td').nth(4).textContent()).toMatch(/^applied1\. .*Salesperson/);
+    await shots('dataverse-push-review-applied');
+    await page.getByRole('button', { name: 'Send 1 request(s) to Dataverse' }).click();
+    await page.getByRole('status', { name: 'Push results' }).getByRole('heading', { name: 'Pushed: the environment took every change set' }).waitFor({ timeout: 30_000 });
+    await page.getByText(/^Nothing is staged, and nothing was applied since the pull/).waitFor();
+    const pushed = inEnvironment();
+    expect(pushed).not.toBe(pulled);
+
+    // Undo after the push changes the vault; the next push takes the environment back too.
+    await page.getByRole('button', { name: '↶ Undo' }).click();
+    await page.getByLabel('To push').getByText(/^1 change\(s\) applied since the pull/).waitFor();
+    await page.getByRole('button', { name: 'Review push' }).click();
+    await page.getByRole('list', { name: 'Applied since the pull' }).getByText(/^Undo: /).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Send 1 request(s) to Dataverse' }).click();
+    await page.getByRole('status', { name: 'Push results' }).getByRole('heading', { name: 'Pushed: the environment took every change set' }).waitFor({ timeout: 30_000 });
+    expect(inEnvironment()).toBe(pulled);
+    await page.getByLabel('Stage changes').check();
   });
 });
 

@@ -73,6 +73,12 @@ export const dataverseStatusSchema = z.object({
   link: z.object({ env: z.string(), pulledat: z.string(), counts: z.record(z.string(), z.number().int()), privileges: z.number().int() }).nullable(),
   /** Changes staged, which a push would send. */
   staged: z.number().int(),
+  /** Changes applied to the vault since the pull that the environment does not hold: a push sends them before the staged set. */
+  applied: z.number().int(),
+  /** Changes applied since the pull that Dataverse has no equivalent for (records, shares): kept in the vault only. */
+  kept: z.number().int(),
+  /** Why the changes since the pull cannot be told (a link kept before RoleAtlas recorded the pull's place: pull again), or null. */
+  sincePull: z.string().nullable(),
   /** Who is signed in to the settings' environment; null when nobody is (or the app cannot tell). */
   account: z.string().nullable(),
   /** The pull under way, for a window opened while one runs. */
@@ -85,7 +91,9 @@ export const dataverseStatusSchema = z.object({
 export type DataverseStatusDto = z.infer<typeof dataverseStatusSchema>;
 
 const requestSchema = z.object({
-  /** The staged change it comes from, 1-based, and that change in words. */
+  /** What it comes from: a change applied since the pull, or a staged one. */
+  part: z.enum(['applied', 'staged']),
+  /** The change it comes from, 1-based within its part, and that change in words. */
   change: z.number().int(),
   summary: z.string(),
   method: z.enum(['POST', 'DELETE', 'PATCH']),
@@ -103,9 +111,13 @@ export type DataverseRequestDto = z.infer<typeof requestSchema>;
 
 export const dataversePlanSchema = z.object({
   env: z.string(),
-  /** Names this staged set as reviewed; dataverse:push sends it only while the staged set is still this one. */
+  /** Names this push as reviewed; dataverse:push sends it only while the changes since the pull and the staged set are still these. */
   planid: z.string().nullable(),
   staged: z.number().int(),
+  /** The changes applied since the pull that the push sends first, each with the undo step it was applied in. */
+  applied: z.array(z.object({ step: z.string(), summary: z.string() })),
+  /** Changes applied since the pull that stay in the vault only (no Dataverse equivalent), and why. */
+  kept: z.array(z.object({ step: z.string(), summary: z.string(), why: z.string() })),
   changeSets: z.number().int(),
   requests: z.array(requestSchema),
   /** Fields the environment changed since the pull that the push would change: nothing can be sent until the vault is pulled again. */
@@ -124,7 +136,7 @@ export const dataversePushSchema = z.object({
   message: z.string(),
   changeSets: z.array(
     z.object({
-      /** 1-based, and the staged changes it carries. */
+      /** 1-based, and the changes it carries (positions among the applied changes, then the staged ones). */
       index: z.number().int(),
       firstChange: z.number().int(),
       lastChange: z.number().int(),
@@ -148,12 +160,16 @@ export const dataverseLinkChannels = {
   /** Keeps the environment URL and client id in the vault's settings. */
   'dataverse:setSettings': channel(z.object({ env: environment, clientid: clientId.transform((s) => s.toLowerCase()).nullable().default(null), authority: authority.nullable().default(null) }).strict(), dataverseSettingsSchema),
   'dataverse:status': channel(z.object({}).strict(), dataverseStatusSchema),
-  /** Starts pulling the settings' environment into the vault; poll dataverse:pullProgress. A second start answers the running job. */
-  'dataverse:pull': channel(z.object({}).strict(), dataversePullJobSchema),
+  /**
+   * Starts pulling the settings' environment into the vault; poll dataverse:pullProgress. A second
+   * start answers the running job. `discard`: the changes applied since the pull and not pushed are
+   * discarded, the organization replaced with the environment's (a full pull); otherwise they stop the pull.
+   */
+  'dataverse:pull': channel(z.object({ discard: z.boolean().default(false) }).strict(), dataversePullJobSchema),
   'dataverse:pullProgress': channel(z.object({ jobid: z.string().trim().min(1, 'must not be empty').max(200) }).strict(), dataversePullJobSchema),
-  /** Every Web API request of the staged set in order, and its access diff; nothing is sent. */
+  /** Every Web API request of the changes since the pull and the staged set in order, and the access diff; nothing is sent. */
   'dataverse:pushPlan': channel(z.object({ limit: z.number().int().min(0).max(20000).default(5000) }).strict(), dataversePlanSchema),
-  /** Sends the reviewed staged set (planid from dataverse:pushPlan) as change sets; answers per change set. */
+  /** Sends the reviewed push (planid from dataverse:pushPlan) as change sets; answers per change set. */
   'dataverse:push': channel(z.object({ planid: z.string().trim().min(1, 'must not be empty').max(200) }).strict(), dataversePushSchema),
   /** Forgets the push conflict kept in the vault; answers the status without it. */
   'dataverse:dismissConflict': channel(z.object({}).strict(), dataverseStatusSchema),

@@ -194,6 +194,74 @@ describe('roleatlas dataverse push', () => {
   }
   const writes = (env: RunningDouble) => env.env.log.filter((l) => l.method !== 'GET');
 
+  /** Applies commands to the vault as one step, as an edit with staging off does. */
+  async function applied(path: string, commands: unknown[], label?: string): Promise<void> {
+    const v = await Vault.open(path, { passphrase: PASS }, { actor: 'test' });
+    try {
+      const r = v.applyAll(commands, label);
+      if (!r.ok) throw new Error(r.error.message);
+    } finally {
+      v.lock();
+    }
+  }
+
+  it('pushes a role change applied with staging off, listed on the dry run by its undo step, and status counts it until then', async () => {
+    const { path, env } = await stagedVault('applied', []);
+    await applied(path, [{ type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Global' }], 'Let sales delete every account');
+    const status = await roleatlas('status', ...vaultArgs(path));
+    expect(status.stdout).toMatch(/; 0 staged change\(s\); 1 change\(s\) applied since the pull, not in the environment\n/);
+    expect(JSON.parse((await roleatlas('status', ...vaultArgs(path), '--json')).stdout)).toMatchObject({ staged: 0, applied: 1, kept: 0, sincepull: null });
+
+    const dry = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^Would push 1 change\(s\) applied since the pull to .*: 1 Web API request\(s\) in 1 change set\(s\)\nApplied since the pull, not in the environment \(1\):\n {2}Let sales delete every account\n {4}1\. .*Salesperson.*\n {2}1\. POST roles\([0-9a-f-]+\)\/Microsoft\.Dynamics\.CRM\.AddPrivilegesRole .*\[applied change 1: .*Salesperson.*\]\n/);
+    const json = JSON.parse((await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run', '--json')).stdout) as { applied: unknown[]; requests: { part: string; change: number }[] };
+    expect(json).toMatchObject({ staged: 0, applied: [{ step: 'Let sales delete every account', summary: expect.stringMatching(/Salesperson/) }], requests: [{ part: 'applied', change: 1, method: 'POST' }] });
+    expect(writes(env)).toEqual([]);
+
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Pushed: 1 request\(s\) in 1 change set\(s\)/);
+    expect((await roleatlas('status', ...vaultArgs(path))).stdout).toMatch(/; 0 change\(s\) applied since the pull, not in the environment\n/);
+    // The environment holds it: a pull now goes ahead and keeps the depth.
+    expect((await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(0);
+    expect(await opened(path, (v) => v.state.roles.get(sales.roleid)!.privileges.prvDeleteAccount)).toBe('Global');
+  });
+
+  it('lists a record and its share applied since the pull as kept in the vault only, and pushes the rest', async () => {
+    const { path, env } = await stagedVault('kept', []);
+    const recordid = '6f1d7c9e-0000-4000-8000-0000000000ee';
+    await applied(path, [
+      { type: 'createRecord', recordid, entity: 'account', name: 'Fourth Coffee', ownerid: kendall.systemuserid },
+      { type: 'shareRecord', recordid, principalid: userNamed('Rowan Help').systemuserid, accessrightsmask: 1 },
+    ], 'Share Fourth Coffee with Rowan');
+    const nothing = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run');
+    expect(nothing.stdout).toMatch(/has no changes applied since the pull and no staged changes; nothing to push\nKept in the vault only \(no Dataverse equivalent\): 2 change\(s\) applied since the pull\n {2}- .*Fourth Coffee.* \[Share Fourth Coffee with Rowan\]: records and shares are kept in the vault only/);
+    await applied(path, [{ type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Global' }]);
+    const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Kept in the vault only \(no Dataverse equivalent\): 2 change\(s\)/);
+    expect(writes(env).map((l) => l.path.replace(/\(.*?\)/g, '()'))).toEqual(['roles()/Microsoft.Dynamics.CRM.AddPrivilegesRole']);
+    expect(await opened(path, (v) => v.state.records.has(recordid))).toBe(true);
+  });
+
+  it('refuses a pull over changes not pushed, naming them, and --full discards them and says so in the audit log', async () => {
+    const { path, env } = await stagedVault('unpushed', []);
+    await applied(path, [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
+    await applied(path, [{ type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Global' }]);
+    const before = await opened(path, (v) => v.audit().length);
+    const r = await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/pulling .*: 2 change\(s\) applied to the vault since the pull of .* are not in the environment \("Updated team Escalations \(EMEA\)", ".*Salesperson.*"\); push them first, or discard them with a full pull \(roleatlas dataverse pull --full, the app.s Discard and pull\), which replaces the organization with the environment.s\. The vault is unchanged\./);
+    expect(await opened(path, (v) => ({ audit: v.audit().length, name: v.state.teams.get(escalations.teamid)!.name }))).toEqual({ audit: before, name: 'Escalations (EMEA)' });
+
+    expect((await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--full')).code).toBe(0);
+    const after = await opened(path, (v) => ({ name: v.state.teams.get(escalations.teamid)!.name, audit: v.audit().slice(-2).map((e) => e.summary) }));
+    expect(after.name).toBe('Escalations');
+    expect(after.audit).toEqual([expect.stringMatching(/^Imported Dataverse environment /), expect.stringMatching(/^Discarded 2 change\(s\) applied since the pull of .* and never pushed \("Updated team Escalations \(EMEA\)", .*\): the organization was replaced with the environment's$/)]);
+    expect((await roleatlas('status', ...vaultArgs(path))).stdout).toMatch(/0 change\(s\) applied since the pull/);
+  });
+
   it('lists every request and the access diff on a dry run, and sends nothing', async () => {
     const { path, env } = await stagedVault('dry');
     const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--dry-run', '--json');
@@ -239,7 +307,7 @@ describe('roleatlas dataverse push', () => {
     const privilegesBefore = new Map(env.env.data.roles.get(sales.roleid)!.privileges);
     const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/systemuser With Id = [0-9a-f-]+ Does Not Exist; change set 1 of 1 \(commands 1–3\) applied nothing, and no change set before it\. The vault is unchanged; its 3 staged change\(s\) are kept, and pushing again sends only what the environment does not hold yet\./);
+    expect(r.stderr).toMatch(/systemuser With Id = [0-9a-f-]+ Does Not Exist; change set 1 of 1 \(commands 1–3\) applied nothing, and no change set before it\. The vault is unchanged and keeps 3 staged change\(s\) to push; pushing again sends only what the environment does not hold yet\./);
     expect(await opened(path, (v) => ({ staged: v.getStaged().length, depth: v.state.roles.get(sales.roleid)!.privileges.prvDeleteAccount ?? null, member: v.state.teammembership.has(`${escalations.teamid}|${kendall.systemuserid}`) }))).toEqual({ staged: 3, depth: before.roles.get(sales.roleid)!.privileges.prvDeleteAccount ?? null, member: false });
     // The environment holds what it held: the privilege change in the same change set was rolled back.
     expect(env.env.data.roles.get(sales.roleid)!.privileges).toEqual(privilegesBefore);

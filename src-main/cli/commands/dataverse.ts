@@ -9,7 +9,8 @@ import { Connection, DataverseError } from '../../dataverse/connection';
 import type { PullProgress } from '../../dataverse/pull';
 import { countTables, DEFAULT_COUNT_TABLES } from '../../dataverse/recordCounts';
 import { PushConflict, show, type PlannedRequest } from '../../dataverse/push';
-import { dismissConflict, planStagedPush, pullIntoVault, pushStaged, type PushPlan } from '../../dataverse/vaultLink';
+import { sincePullStatus } from '../../dataverse/sincePull';
+import { commandPart, dismissConflict, planVaultPush, pullIntoVault, pushedWhat, pushVault, type PushPlan } from '../../dataverse/vaultLink';
 import { groupsOf } from '../../session/staging';
 
 const OPTIONS = { vault: { type: 'string' }, 'passphrase-env': { type: 'string' }, actor: { type: 'string' }, env: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, counts: { type: 'string' }, full: { type: 'boolean' } } as const;
@@ -42,17 +43,23 @@ const USAGE = [
   'A second pull of the same environment asks the tables it tracks changes of (Prefer:',
   'odata.track-changes) only for rows added, changed or deleted since, reads the others in full, and',
   'applies only the differences, as journaled changes; --full replaces the whole organization instead.',
+  'Changes applied to the vault since the last pull and not pushed stop a pull (it would revert them),',
+  'naming how many and the first few: push them first, or pull with --full, which discards them and',
+  'says so in the audit log.',
   'The access token comes from the sign-in kept in the vault (dataverse login), or from the',
   'environment variable named by --token-env; never from an argument. status says which environment',
   'the vault was pulled from, when, what it held, the records counted, and who is signed in where.',
   '',
-  "push sends the vault's staged change set to the environment it was pulled from: privileges",
+  "push sends what the environment lacks to the environment the vault was pulled from: first the",
+  'changes applied to the vault since the last pull (with staging off, or undone after a push; a change',
+  'undone before the push cancels out), then the staged change set: privileges',
   '(AddPrivilegesRole, RemovePrivilegeRole, ReplacePrivilegesRole), role assignments and team members,',
   'business units, users, teams, roles and field security profiles created (under the ids the vault',
   'holds), changed or deleted, managers and team administrators, a unit moved under another, a user',
   'moved to another unit (SetBusinessSystemUser), units and users disabled or enabled, field',
   'permissions and profile members. Records, shares, hierarchy security and custom tables have no',
-  'push: a staged set holding them is refused, naming each, and nothing is sent. A PATCH carries',
+  'push: a staged set holding them is refused, naming each, and nothing is sent; applied since the',
+  'pull, they stay in the vault only and are listed as such. A PATCH carries',
   "If-Match with the row's version from the pull: a row changed in the environment since then is",
   "shown as a conflict per field (the environment's value beside the vault's). Requests go as $batch",
   'change sets of at most 1,000 requests (each applies whole or not at all). Before sending it prints',
@@ -129,11 +136,12 @@ async function status(argv: string[]): Promise<void> {
   const vault = await openVault(values, 'dataverse status', 'read');
   const link = vault.getSyncState().dataverse ?? null;
   const staged = vault.getStaged().length;
+  const since = sincePullStatus(vault, link ?? undefined);
   const kept = vaultSignInStore(() => vault).read();
   vault.lock();
   const signedin = kept ? { env: kept.env, username: kept.username, name: kept.name, clientid: kept.clientid, authority: kept.authority, signinrequired: kept.interaction?.reason ?? null } : null;
   const conflict = link?.pushconflict;
-  if (values.json) return print(JSON.stringify({ env: link?.env ?? null, pulledat: link?.pulledat ?? null, counts: link?.counts ?? {}, recordcounts: link?.recordcounts ?? {}, staged, signedin, pushconflict: conflict ? { detectedat: conflict.detectedat, message: conflict.message, fields: conflict.fields.map((f) => ({ change: f.command + 1, what: f.what, field: f.field, environment: f.environment, vault: f.vault })) } : null }));
+  if (values.json) return print(JSON.stringify({ env: link?.env ?? null, pulledat: link?.pulledat ?? null, counts: link?.counts ?? {}, recordcounts: link?.recordcounts ?? {}, staged, applied: since.applied, kept: since.kept, sincepull: since.problem, signedin, pushconflict: conflict ? { detectedat: conflict.detectedat, message: conflict.message, fields: conflict.fields.map((f) => ({ change: f.command + 1, what: f.what, field: f.field, environment: f.environment, vault: f.vault })) } : null }));
   const who = signedin
     ? `Signed in to ${signedin.env} as ${signedin.username}${signedin.name ? ` (${signedin.name})` : ''}, client id ${signedin.clientid}, through ${signedin.authority}${signedin.signinrequired ? `\nSign-in required: ${signedin.signinrequired}; run roleatlas dataverse login --vault PATH --env ${signedin.env}` : ''}`
     : 'Not signed in to Dataverse; roleatlas dataverse login --vault PATH --env URL signs in';
@@ -143,7 +151,8 @@ async function status(argv: string[]): Promise<void> {
   const conflicts = conflict
     ? `\nThe push at ${conflict.detectedat} was refused: the environment changed since the pull (pull again to bring the vault in line, or dismiss-conflict to forget it):\n${conflict.fields.map((f) => `  change ${f.command + 1}, ${f.what}, ${f.field}: ${show(f.environment)} in the environment, ${show(f.vault)} in the vault`).join('\n') || `  ${conflict.message}`}`
     : '';
-  print(`Pulled from ${link.env} at ${link.pulledat}: ${link.counts.systemusers ?? 0} user(s), ${link.counts.roles ?? 0} role(s), ${Object.keys(link.privileges).length} privileges; ${staged} staged change(s)\n${records}\n${who}${conflicts}`);
+  const applied = since.problem ?? `${since.applied} change(s) applied since the pull, not in the environment${since.kept ? ` (and ${since.kept} kept in the vault only: records, shares)` : ''}`;
+  print(`Pulled from ${link.env} at ${link.pulledat}: ${link.counts.systemusers ?? 0} user(s), ${link.counts.roles ?? 0} role(s), ${Object.keys(link.privileges).length} privileges; ${staged} staged change(s); ${applied}\n${records}\n${who}${conflicts}`);
 }
 
 async function dismiss(argv: string[]): Promise<void> {
@@ -177,14 +186,24 @@ async function push(argv: string[]): Promise<void> {
     const connection = new Connection({ url: env, token: await tokenSource(given, vault, String(values.vault), env, 'dataverse push') });
     let plan: PushPlan;
     try {
-      plan = await planStagedPush(vault, connection);
+      plan = await planVaultPush(vault, connection);
     } catch (e) {
       if (e instanceof Error) throw new CliError(`pushing to ${env}: ${e.message}`);
       throw e;
     }
-    const { staged, requests, held, pending, changeSets, changes, summaries } = plan;
-    if (!staged.length) {
-      print(values.json ? JSON.stringify({ kind: 'plan', env, dryRun, staged: 0, changeSets: 0, requests: [], diff: { total: 0, gain: 0, lose: 0, change: 0, groups: [], changes: [] } }) : `${String(values.vault)} has no staged changes; nothing to push`);
+    const { staged, applied, kept, commands, requests, held, pending, changeSets, changes, summaries } = plan;
+    const keptJson = kept.map((k) => ({ step: k.step, summary: k.summary, why: k.why }));
+    const keptText = () => {
+      if (!kept.length) return;
+      print(`Kept in the vault only (no Dataverse equivalent): ${kept.length} change(s) applied since the pull`);
+      kept.forEach((k) => print(`  - ${k.summary}  [${k.step}]: ${k.why}`));
+    };
+    if (!commands.length) {
+      if (values.json) print(JSON.stringify({ kind: 'plan', env, dryRun, staged: 0, applied: [], kept: keptJson, changeSets: 0, requests: [], diff: { total: 0, gain: 0, lose: 0, change: 0, groups: [], changes: [] } }));
+      else {
+        print(`${String(values.vault)} has no changes applied since the pull and no staged changes; nothing to push`);
+        keptText();
+      }
       return;
     }
     const count = { gain: 0, lose: 0, change: 0 };
@@ -196,15 +215,28 @@ async function push(argv: string[]): Promise<void> {
       env,
       dryRun,
       staged: staged.length,
+      applied: applied.map((a) => ({ step: a.step, summary: a.summary })),
+      kept: keptJson,
       changeSets,
-      requests: requests.map((r, i) => ({ change: r.command + 1, method: r.method, path: r.path, ...(r.body ? { body: r.body } : {}), ...(r.ifMatch ? { ifMatch: r.ifMatch.etag } : {}), inEffect: held[i] })),
+      requests: requests.map((r, i) => ({ ...commandPart(plan, r.command), method: r.method, path: r.path, ...(r.body ? { body: r.body } : {}), ...(r.ifMatch ? { ifMatch: r.ifMatch.etag } : {}), inEffect: held[i] })),
       diff: { total: changes.length, ...count, groups, changes },
     };
     // With --json, one line (JSON Lines): the plan before anything is sent, then what the push did.
     if (values.json) print(JSON.stringify(planned));
     else {
-      print(`${dryRun ? 'Would push' : 'Pushing'} ${staged.length} staged change(s) to ${env}: ${pending.length} Web API request(s) in ${changeSets} change set(s)${pending.length < requests.length ? `; ${requests.length - pending.length} already in effect in the environment, not sent` : ''}`);
-      requests.forEach((r, i) => print(`  ${i + 1}. ${requestText(r)}  [change ${r.command + 1}: ${summaries[r.command]}]${held[i] ? ' (already in effect; not sent)' : ''}`));
+      print(`${dryRun ? 'Would push' : 'Pushing'} ${pushedWhat(plan)} to ${env}: ${pending.length} Web API request(s) in ${changeSets} change set(s)${pending.length < requests.length ? `; ${requests.length - pending.length} already in effect in the environment, not sent` : ''}`);
+      if (applied.length) {
+        print(`Applied since the pull, not in the environment (${applied.length}):`);
+        applied.forEach((a, i) => {
+          if (a.step !== applied[i - 1]?.step) print(`  ${a.step}`);
+          print(`    ${i + 1}. ${a.summary}`);
+        });
+      }
+      keptText();
+      requests.forEach((r, i) => {
+        const at = commandPart(plan, r.command);
+        print(`  ${i + 1}. ${requestText(r)}  [${at.part === 'applied' ? 'applied' : 'staged'} change ${at.change}: ${summaries[r.command]}]${held[i] ? ' (already in effect; not sent)' : ''}`);
+      });
       print(`Access diff: ${changes.length} user × entity × right change(s): ${count.gain} gain, ${count.lose} lose, ${count.change} change`);
       for (const g of groups) print(`  ${g.entity ? `${g.right} ${g.entity}` : g.privilege}: ${g.gain} user(s) gain, ${g.lose} lose${g.change ? `, ${g.change} change` : ''}`);
     }
@@ -215,15 +247,16 @@ async function push(argv: string[]): Promise<void> {
 
     let report;
     try {
-      report = await pushStaged(vault, connection, plan, { onBatch: (done, of) => process.stderr.write(`change set ${done} of ${of} applied\n`) });
+      report = await pushVault(vault, connection, plan, { onBatch: (done, of) => process.stderr.write(`change set ${done} of ${of} applied\n`) });
     } catch (e) {
       if (e instanceof PushConflict && values.json) print(JSON.stringify({ kind: 'conflict', env, fields: e.fields.map((f) => ({ change: f.command + 1, what: f.what, field: f.field, environment: f.environment, vault: f.vault })) }));
-      if (e instanceof DataverseError) throw new CliError(`pushing to ${env}: ${e.message}. The vault is unchanged; its ${staged.length} staged change(s) are kept, and pushing again sends only what the environment does not hold yet.`);
+      if (e instanceof DataverseError) throw new CliError(`pushing to ${env}: ${e.message}. The vault is unchanged and keeps ${pushedWhat(plan)} to push; pushing again sends only what the environment does not hold yet.`);
       if (e instanceof Error) throw new CliError(e.message);
       throw e;
     }
-    if (values.json) print(JSON.stringify({ kind: 'pushed', env, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + report.heldBefore, retried: report.retried, staged: 0 }));
+    if (values.json) print(JSON.stringify({ kind: 'pushed', env, applied: applied.length, sent: report.sent, changeSets: report.batches, alreadyInEffect: report.alreadyInEffect + report.heldBefore, retried: report.retried, staged: 0 }));
     else print(`Pushed: ${report.sent} request(s) in ${report.batches} change set(s)${report.retried ? `, ${report.retried} sent again after a lost answer (${report.alreadyInEffect} already in effect, not sent twice)` : ''}; the vault now matches ${env} and has no staged changes`);
+    if (report.meanwhile) print(`${report.meanwhile} change(s) were applied to the vault while the push was sending: they are not in ${env} yet; push again to send them`);
   } catch (e) {
     vaultFailure(e);
   } finally {

@@ -162,6 +162,50 @@ describe('the Dataverse screen', () => {
     expect(screen.getByText(/^1 staged change\(s\) to send/)).toBeTruthy();
   });
 
+  it('counts a change applied with staging off beside the staged ones, reviews it first, and pushes it', async () => {
+    const { double, session, api } = await start();
+    await pull(double.url);
+    const sales = roleNamed(session, 'Salesperson');
+    const escalations = [...session.current.teams.values()].find((t) => t.name === 'Escalations')!;
+    const r = await api['org:apply']({ command: { type: 'setRolePrivilege', roleid: sales.roleid, privilege: 'prvDeleteAccount', depth: 'Global' } });
+    if (!r.ok) throw new Error(r.error.message);
+    await stage(api, [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
+    expect((await screen.findByLabelText('To push')).textContent).toMatch(/^1 change\(s\) applied since the pull, not in the environment; 1 staged change\(s\) to send to http/);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Review push' }));
+    const applied = await screen.findByRole('list', { name: 'Applied since the pull' });
+    expect(applied.textContent).toMatch(/Salesperson/);
+    const rows = within(screen.getByRole('table', { name: 'Web API requests' })).getAllByRole('row').slice(1);
+    expect(rows.map((row) => within(row).getAllByRole('cell')[4].textContent)).toEqual([expect.stringMatching(/^applied1\. .*Salesperson/), expect.stringMatching(/^staged1\. .*Escalations \(EMEA\)/)]);
+    fireEvent.click(screen.getByRole('button', { name: 'Send 2 request(s) to Dataverse' }));
+    const results = await screen.findByRole('status', { name: 'Push results' }, { timeout: 20_000 });
+    expect(within(results).getByRole('heading').textContent).toBe('Pushed: the environment took every change set');
+    await screen.findByText(/^Nothing is staged/);
+    expect(double.env.data.teams.get(escalations.teamid)!.name).toBe('Escalations (EMEA)');
+  });
+
+  it('refuses a pull over changes not pushed, and Discard and pull replaces the organization with the environment’s', async () => {
+    const { double, session, api } = await start();
+    await pull(double.url);
+    const escalations = [...session.current.teams.values()].find((t) => t.name === 'Escalations')!;
+    const r = await api['org:apply']({ command: { type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' } });
+    if (!r.ok) throw new Error(r.error.message);
+    await useAppStore.getState().loadDataverse();
+    const unpushed = await screen.findByRole('group', { name: 'Changes not pushed' });
+    expect(unpushed.textContent).toMatch(/^1 change\(s\) applied since the pull are not in the environment/);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Pull' }));
+    const progress = await screen.findByRole('status', { name: 'Pull progress' });
+    await within(progress).findByText(/^pulling .*: 1 change\(s\) applied to the vault since the pull of .* are not in the environment \("Updated team Escalations \(EMEA\)"\); push them first, or discard them .*The vault is unchanged\.$/, {}, { timeout: 20_000 });
+    expect(session.current.teams.get(escalations.teamid)!.name).toBe('Escalations (EMEA)');
+
+    fireEvent.click(within(unpushed).getByRole('button', { name: 'Discard and pull' }));
+    fireEvent.click(within(unpushed).getByRole('button', { name: 'Discard 1 change(s) and pull' }));
+    await within(screen.getByRole('status', { name: 'Pull progress' })).findByText(/^Imported Dataverse environment/, {}, { timeout: 20_000 });
+    await waitFor(() => expect(screen.queryByRole('group', { name: 'Changes not pushed' })).toBeNull());
+    expect(session.current.teams.get(escalations.teamid)!.name).toBe('Escalations');
+  });
+
   it('shows the last push conflict again when the window opens anew, until the admin pulls again', async () => {
     const { double, session, api } = await start();
     await pull(double.url);

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import { dataverseSelectors, heldText, pullProgressText, stagingSelectors, useAppStore } from '../../store';
+import { dataverseSelectors, heldText, pullProgressText, stagingSelectors, toPushText, useAppStore } from '../../store';
 import { ago } from '../../store/slices/sync/selectors';
 import { PushResults } from './PushResults';
 import { PushReview } from './PushReview';
@@ -7,7 +7,7 @@ import { KeptConflict } from './KeptConflict';
 import '../sync/sync.css';
 import './dataverse.css';
 
-/** The vault's link to a Dataverse environment: where it is, pulling it in, and pushing the staged changes back after a review. */
+/** The vault's link to a Dataverse environment: where it is, pulling it in, and pushing back what it lacks (changes applied since the pull, then the staged ones) after a review. */
 export function DataverseScreen() {
   const status = useAppStore(dataverseSelectors.status);
   const revision = useAppStore((s) => s.history.revision);
@@ -151,6 +151,8 @@ function Pull() {
   const errorAt = useAppStore(dataverseSelectors.errorAt);
   const link = status.link;
   const env = status.settings.env;
+  const [confirming, setConfirming] = useState(false);
+  const { pullDataverse } = useAppStore.getState();
   return (
     <section className="panel" aria-labelledby="dv-pull-title">
       <h2 id="dv-pull-title">Pull</h2>
@@ -169,11 +171,35 @@ function Pull() {
         <p className="muted">This vault has not been pulled from a Dataverse environment yet.</p>
       )}
       <div className="sync-state">
-        <button type="button" className="primary" disabled={!env || pulling || busy === 'pushing'} onClick={() => void useAppStore.getState().pullDataverse()}>
+        <button type="button" className="primary" disabled={!env || pulling || busy === 'pushing'} onClick={() => void pullDataverse()}>
           {pulling ? 'Pulling…' : 'Pull'}
         </button>
         <span className="muted">{!env ? 'Set the environment URL first.' : `Reads every security table of ${env} and replaces this vault's organization with it (audited; staged changes are kept).`}</span>
       </div>
+      {status.applied > 0 && (
+        <div className="dv-unpushed" role="group" aria-label="Changes not pushed">
+          <p className="warn">
+            {status.applied} change(s) applied since the pull are not in the environment: a pull waits until they are pushed, so that it does not revert them.
+          </p>
+          {confirming ? (
+            <div className="actions inline">
+              <button type="button" className="danger" disabled={pulling || busy !== null} onClick={() => (setConfirming(false), void pullDataverse({ discard: true }))}>
+                Discard {status.applied} change(s) and pull
+              </button>
+              <button type="button" onClick={() => setConfirming(false)}>
+                Keep them
+              </button>
+              <span className="muted">The organization is replaced with the environment's; the audit log records what was discarded.</span>
+            </div>
+          ) : (
+            <div className="actions inline">
+              <button type="button" disabled={!env || pulling || busy !== null} onClick={() => setConfirming(true)}>
+                Discard and pull
+              </button>
+            </div>
+          )}
+        </div>
+      )}
       {job && (
         <div className="sync-progress" role="status" aria-label="Pull progress">
           {job.state === 'running' && <progress max={Math.max(1, job.of)} value={job.done} />}
@@ -199,17 +225,20 @@ function Push() {
   const error = useAppStore(dataverseSelectors.error);
   const errorAt = useAppStore(dataverseSelectors.errorAt);
   const staged = status.staged;
+  const toPush = toPushText(status, status.link?.env ?? 'the environment');
   return (
     <section className="panel" aria-labelledby="dv-push-title">
       <div className="panel-head">
         <h2 id="dv-push-title">Push</h2>
-        <span className="muted">
-          {staged ? `${staged} staged change(s) to send to ${status.link?.env ?? 'the environment'}.` : stagingOn ? 'Nothing is staged: edits on any screen wait in the change set, then come here to be pushed.' : 'Nothing is staged. Turn “Stage changes” on to collect edits for a push.'}
+        <span className="muted" aria-label="To push">
+          {toPush ?? (stagingOn ? 'Nothing is staged: edits on any screen wait in the change set, then come here to be pushed.' : 'Nothing is staged, and nothing was applied since the pull. Edits applied with “Stage changes” off come here too.')}
         </span>
       </div>
+      {status.kept > 0 && <p className="muted">{status.kept} change(s) applied since the pull (records, shares) have no Dataverse equivalent: they stay in this vault only.</p>}
+      {status.sincePull && <p className="warn">{status.sincePull}</p>}
       {!plan && (
         <div className="actions inline">
-          <button type="button" className="primary" disabled={!staged || !status.link || pulling || busy !== null} onClick={() => void useAppStore.getState().reviewPush()}>
+          <button type="button" className="primary" disabled={!(staged || status.applied) || !status.link || pulling || busy !== null} onClick={() => void useAppStore.getState().reviewPush()}>
             {busy === 'planning' ? 'Reading the environment…' : 'Review push'}
           </button>
           {!status.link && staged > 0 && <span className="muted">Pull first: a push addresses rows by the ids the pull read.</span>}

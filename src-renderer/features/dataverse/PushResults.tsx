@@ -20,7 +20,9 @@ export function PushResults({ result }: { result: DataversePushDto }) {
           <thead>
             <tr>
               <th scope="col">Change set</th>
-              <th scope="col">Staged changes</th>
+              <th scope="col" title="Numbered in the order sent: the changes applied since the pull, then the staged ones">
+                Changes
+              </th>
               <th scope="col">Requests</th>
               <th scope="col">Result</th>
               <th scope="col">Dataverse said</th>

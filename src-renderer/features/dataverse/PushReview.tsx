@@ -3,7 +3,11 @@ import { dataverseSelectors, useAppStore } from '../../store';
 import type { DataversePlanDto } from '../../../src-main/bridge/channels/dataverseLink';
 import { FieldConflicts } from './FieldConflicts';
 
-/** Every Web API request the push would send, in order, and the access diff of the staged set; nothing is sent until Send. */
+/**
+ * What the push sends: the changes applied since the pull (by the undo step they were applied in),
+ * then the staged ones; every Web API request in order, and the access diff from the organization
+ * as pulled. Nothing is sent until Send.
+ */
 export function PushReview({ plan }: { plan: DataversePlanDto }) {
   const busy = useAppStore(dataverseSelectors.busy);
   const { sendPush, closePushReview, pullDataverse } = useAppStore.getState();
@@ -32,6 +36,21 @@ export function PushReview({ plan }: { plan: DataversePlanDto }) {
         {toSend} Web API request(s) in {plan.changeSets} change set(s) to {plan.env}
         {toSend < plan.requests.length && <span className="muted"> — {plan.requests.length - toSend} already in effect there, not sent again</span>}
       </h3>
+      {plan.applied.length > 0 && <AppliedSincePull applied={plan.applied} />}
+      {plan.kept.length > 0 && (
+        <>
+          <h3>
+            Kept in the vault only <span className="muted">{plan.kept.length} change(s) applied since the pull with no Dataverse equivalent; they block nothing</span>
+          </h3>
+          <ul className="dv-kept" aria-label="Kept in the vault only">
+            {plan.kept.map((k, i) => (
+              <li key={i} title={k.why}>
+                {k.summary} <span className="muted">({k.step})</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <table className="dv-requests" aria-label="Web API requests">
         <thead>
           <tr>
@@ -39,7 +58,7 @@ export function PushReview({ plan }: { plan: DataversePlanDto }) {
             <th scope="col">Method</th>
             <th scope="col">Path (under /api/data/v9.2/)</th>
             <th scope="col">Body</th>
-            <th scope="col">Staged change</th>
+            <th scope="col">Change</th>
           </tr>
         </thead>
         <tbody>
@@ -55,6 +74,7 @@ export function PushReview({ plan }: { plan: DataversePlanDto }) {
               </td>
               <td className="mono body">{r.body ?? ''}</td>
               <td>
+                <span className={`badge part part-${r.part}`}>{r.part}</span>
                 {r.change}. {r.summary}
                 {r.inEffect && <span className="badge neutral">already in effect</span>}
               </td>
@@ -76,5 +96,38 @@ export function PushReview({ plan }: { plan: DataversePlanDto }) {
         </button>
       </div>
     </div>
+  );
+}
+
+/** The changes applied since the pull, under the undo step each was applied in. */
+function AppliedSincePull({ applied }: { applied: DataversePlanDto['applied'] }) {
+  const steps: { step: string; changes: { n: number; summary: string }[] }[] = [];
+  applied.forEach((a, i) => {
+    const last = steps.at(-1);
+    if (last && last.step === a.step) last.changes.push({ n: i + 1, summary: a.summary });
+    else steps.push({ step: a.step, changes: [{ n: i + 1, summary: a.summary }] });
+  });
+  return (
+    <>
+      <h3>
+        Applied since the pull <span className="muted">{applied.length} change(s) in the vault and not in the environment, sent first</span>
+      </h3>
+      <ol className="dv-applied" aria-label="Applied since the pull">
+        {steps.map((s, i) => (
+          <li key={i}>
+            {s.step}
+            {(s.changes.length > 1 || s.changes[0].summary !== s.step) && (
+              <ul>
+                {s.changes.map((c) => (
+                  <li key={c.n} className="muted">
+                    {c.n}. {c.summary}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ol>
+    </>
   );
 }

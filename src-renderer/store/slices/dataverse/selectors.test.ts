@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DataversePullJobDto, DataversePushDto } from '../../../../src-main/bridge/channels/dataverseLink';
-import { heldText, pullProgressText, pushHeadline } from './selectors';
+import { heldText, pullProgressText, pushHeadline, toPushText } from './selectors';
 
 const job: DataversePullJobDto = { jobid: 'j', env: 'https://contoso.crm.dynamics.com', state: 'running', table: null, done: 0, of: 13, rows: 0, error: null, result: null };
 
@@ -25,5 +25,13 @@ describe('the Dataverse screen’s words', () => {
     expect(pushHeadline({ ...base, outcome: 'pushed' })).toBe('Pushed: the environment took every change set');
     expect(pushHeadline({ ...base, outcome: 'refused' })).toBe('Dataverse refused a change set');
     expect(pushHeadline({ ...base, outcome: 'conflict' })).toBe('Conflict: the environment changed since the pull');
+  });
+
+  it('says what a push would send: the changes applied since the pull beside the staged ones, or nothing', () => {
+    const env = 'https://contoso.crm.dynamics.com';
+    expect(toPushText({ applied: 2, staged: 1 }, env)).toBe('2 change(s) applied since the pull, not in the environment; 1 staged change(s) to send to https://contoso.crm.dynamics.com.');
+    expect(toPushText({ applied: 0, staged: 3 }, env)).toBe('3 staged change(s) to send to https://contoso.crm.dynamics.com.');
+    expect(toPushText({ applied: 1, staged: 0 }, env)).toBe('1 change(s) applied since the pull, not in the environment.');
+    expect(toPushText({ applied: 0, staged: 0 }, env)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { DataversePullJobDto, DataversePushDto } from '../../../../src-main/bridge/channels/dataverseLink';
+import type { DataversePullJobDto, DataversePushDto, DataverseStatusDto } from '../../../../src-main/bridge/channels/dataverseLink';
 import type { AppStore } from '../../index';
 
 export const dataverseSelectors = {
@@ -42,4 +42,10 @@ const LABEL: Record<(typeof COUNTED)[number], string> = { businessunits: 'busine
 export function heldText(counts: Readonly<Record<string, number>>, privileges: number): string {
   const parts = COUNTED.filter((k) => counts[k] !== undefined).map((k) => `${counts[k].toLocaleString()} ${LABEL[k]}`);
   return [...parts, `${privileges.toLocaleString()} privileges`].join(', ');
+}
+
+/** What a push would send, beside each other: "2 change(s) applied since the pull, not in the environment; 1 staged change(s) to send". Null when nothing. */
+export function toPushText(status: Pick<DataverseStatusDto, 'applied' | 'staged'>, env: string): string | null {
+  const parts = [...(status.applied ? [`${status.applied} change(s) applied since the pull, not in the environment`] : []), ...(status.staged ? [`${status.staged} staged change(s) to send to ${env}`] : [])];
+  return parts.length ? `${parts.join('; ')}.` : null;
 }

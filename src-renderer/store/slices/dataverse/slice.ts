@@ -8,8 +8,11 @@ export interface DataverseActions {
   loadDataverse: () => Promise<void>;
   /** Keeps the environment URL and client id in the vault; a refusal names the field. */
   saveDataverseSettings: (settings: { env: string; clientid: string | null; authority: string | null }) => Promise<BridgeError | null>;
-  /** Pulls the environment into the vault and polls the job until it ends, then reloads what it replaced. */
-  pullDataverse: () => Promise<BridgeError | null>;
+  /**
+   * Pulls the environment into the vault and polls the job until it ends, then reloads what it
+   * replaced. `discard`: the changes applied since the pull and not pushed are discarded (a full pull).
+   */
+  pullDataverse: (o?: { discard?: boolean }) => Promise<BridgeError | null>;
   /** Signs in to the settings' environment with their client id, through the system browser (main opens it); resolves when the admin is done there. */
   signInDataverse: () => Promise<BridgeError | null>;
   /** Gives up the sign-in waiting in the browser; signInDataverse then ends without an error. */
@@ -110,8 +113,8 @@ export const createDataverseSlice: StateCreator<AppStore, [], [], DataverseSlice
       }
     },
 
-    async pullDataverse() {
-      const r = await api()['dataverse:pull']({});
+    async pullDataverse(o = {}) {
+      const r = await api()['dataverse:pull']({ discard: o.discard === true });
       if (!r.ok) {
         set({ dataverseError: r.error, dataverseErrorAt: r.error.path === 'env' ? 'settings' : 'pull' });
         return r.error;
