@@ -5,7 +5,7 @@
  * and applied change ids in one transaction. The memory copy changes only after the commit.
  */
 import { randomUUID } from 'node:crypto';
-import { applyAll, withIds, type Applied } from '../src-main/core/commands/apply';
+import { applyAll, withIds, type AppliedStep } from '../src-main/core/commands/apply';
 import { AccessEngine } from '../src-main/core/access/engine';
 import { emptyOrg, type OrgState } from '../src-main/core/model/org';
 import type { Refusal } from '../src-main/core/result';
@@ -61,7 +61,7 @@ export type CommitFailure =
   | { readonly ok: false; readonly kind: 'conflict'; readonly error: Refusal; readonly conflicts: readonly ObjectConflict[] };
 
 export type CommitResult =
-  | { readonly ok: true; readonly version: number; readonly applied: readonly string[]; readonly duplicates: readonly string[]; readonly results: readonly Applied[]; readonly state: OrgState }
+  | { readonly ok: true; readonly version: number; readonly applied: readonly string[]; readonly duplicates: readonly string[]; readonly results: readonly AppliedStep[]; readonly state: OrgState }
   | CommitFailure;
 
 export interface PublishInput {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { apply as applyCommand, batchRefusal, withIds } from '../core/commands/apply';
+import { applyAll, batchRefusal, withIds } from '../core/commands/apply';
 import type { Change } from '../core/commands/draft';
 import type { Command } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
@@ -186,31 +186,33 @@ export interface BatchContext {
 export function changeFrames(state: OrgState, inputs: readonly unknown[], c: BatchContext): Result<{ frames: ChangeFrame[]; state: OrgState }> {
   const batch = randomUUID();
   const frames: ChangeFrame[] = [];
-  for (let i = 0; i < inputs.length; i++) {
-    const r = applyCommand(state, withIds(inputs[i], randomUUID));
-    if (!r.ok) return { ok: false, error: batchRefusal(inputs, i, r.error) };
-    const inv = inverseOf(state, r.value);
-    frames.push({
-      kind: 'change',
-      n: c.n + i,
-      seq: c.seq + i,
-      clientchangeid: i === 0 && c.clientchangeid ? c.clientchangeid : randomUUID(),
-      at: c.at,
-      actor: c.actor,
-      origin: c.origin,
-      command: r.value.command,
-      prev: '',
-      summary: r.value.summary,
-      changes: r.value.changes,
-      inverse: inv.ok ? inv.value : null,
-      ...(inv.ok ? {} : { noinverse: inv.error.message }),
-      batch: { id: batch, index: i, size: inputs.length, ...(i === 0 && c.label ? { label: c.label } : {}) },
-      ...(c.undoes ? { undoes: c.undoes } : {}),
-      ...(c.redoes ? { redoes: c.redoes } : {}),
-    });
-    state = r.value.state;
-  }
-  return ok({ frames, state });
+  const r = applyAll(
+    state,
+    inputs.map((input) => withIds(input, randomUUID)),
+    (step, i, before) => {
+      const inv = inverseOf(before(), step);
+      frames.push({
+        kind: 'change',
+        n: c.n + i,
+        seq: c.seq + i,
+        clientchangeid: i === 0 && c.clientchangeid ? c.clientchangeid : randomUUID(),
+        at: c.at,
+        actor: c.actor,
+        origin: c.origin,
+        command: step.command,
+        prev: '',
+        summary: step.summary,
+        changes: step.changes,
+        inverse: inv.ok ? inv.value : null,
+        ...(inv.ok ? {} : { noinverse: inv.error.message }),
+        batch: { id: batch, index: i, size: inputs.length, ...(i === 0 && c.label ? { label: c.label } : {}) },
+        ...(c.undoes ? { undoes: c.undoes } : {}),
+        ...(c.redoes ? { redoes: c.redoes } : {}),
+      });
+    },
+  );
+  if (!r.ok) return { ok: false, error: batchRefusal(inputs, r.index, r.error) };
+  return ok({ frames, state: r.state });
 }
 
 /** Frames as the bytes sealed into the journal, each audited one linked to the audit head before it. */

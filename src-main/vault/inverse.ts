@@ -1,4 +1,4 @@
-import type { Applied } from '../core/commands/apply';
+import type { AppliedStep } from '../core/commands/apply';
 import { catalogFor } from '../core/catalog/catalog';
 import type { Change } from '../core/commands/draft';
 import type { Command, CommandOf } from '../core/commands/schema';
@@ -11,7 +11,7 @@ import { ok, refused, type Result } from '../core/result';
  * Two commands have no inverse in Dataverse's vocabulary (a user or a custom table cannot be
  * deleted there); undoing them is refused with the reason.
  */
-export function inverseOf(before: OrgState, applied: Applied): Result<Command[]> {
+export function inverseOf(before: OrgState, applied: AppliedStep): Result<Command[]> {
   const { command: c, changes } = applied;
   if (!changes.length) return ok([]);
   const rows = (table: Change['table']) => changes.filter((x) => x.table === table);

@@ -1,4 +1,4 @@
-import { applyAll, type Applied } from '../commands/apply';
+import { applyAll, type AppliedStep } from '../commands/apply';
 import type { PrivilegeDef } from '../catalog/catalog';
 import { depthLevel, depthOfLevel, type Depth } from '../model/depth';
 import type { AccessRight } from '../model/accessRights';
@@ -32,7 +32,7 @@ export function directionOf(levelBefore: number, recordsBefore: number, levelAft
 }
 
 export type DiffResult =
-  | { readonly ok: true; readonly changes: readonly AccessChange[]; readonly applied: readonly Applied[]; readonly after: OrgState }
+  | { readonly ok: true; readonly changes: readonly AccessChange[]; readonly applied: readonly AppliedStep[]; readonly after: OrgState }
   | { readonly ok: false; readonly index: number; readonly error: Refusal };
 
 /** Which users and privileges a command can change access for; 'all' is the safe answer. */
@@ -74,17 +74,27 @@ function privilegesOfRole(states: OrgState[], roleId: Id): Set<string> {
   return out;
 }
 
-function privilegesOfEntity(e: AccessEngine, entity: string | undefined): Set<string> | 'all' {
+function privilegesOfEntity(engines: AccessEngine[], entity: string | undefined): Set<string> | 'all' {
   if (!entity) return 'all';
   const out = new Set<string>();
-  for (const def of e.catalog.privileges) if (def.entities.includes(entity)) out.add(def.name);
+  for (const e of engines) for (const def of e.catalog.privileges) if (def.entities.includes(entity)) out.add(def.name);
   return out;
 }
 
-function impactOf(a: Applied, before: OrgState): Impact[] {
+/**
+ * Who a command can change access for, asked of the engines of the set's first and last states
+ * only: the diff compares those two, and a holder or member of an intermediate state alone holds
+ * or belongs to nothing in either (an engine per intermediate state cost seconds per command on a
+ * 50,000-user organization). Roles' privileges and records' tables are read from those two states
+ * as well, and from the rows the command wrote for a record neither holds.
+ */
+function impactOf(a: AppliedStep, engines: AccessEngine[]): Impact[] {
   const c = a.command;
-  const engines = [AccessEngine.of(before), AccessEngine.of(a.state)];
-  const states = [before, a.state];
+  const states = [engines[0].state, engines[1].state];
+  /** A record's table, as the first or last state holds it or as the command wrote it (a record created and deleted within the set). */
+  const entityOf = (id: Id): string | undefined =>
+    states.map((s) => s.records.get(id)?.entity).find((e) => e !== undefined) ??
+    a.changes.filter((ch) => ch.table === 'records' && ch.key === id).map((ch) => ((ch.before ?? ch.after) as { entity?: string } | null)?.entity).find((e) => e !== undefined);
   switch (c.type) {
     case 'setRolePrivilege':
       return [{ users: holdersOf(engines, c.roleid), privileges: new Set([c.privilege]) }];
@@ -103,20 +113,20 @@ function impactOf(a: Applied, before: OrgState): Impact[] {
       return [{ users: usersOfPrincipal(engines, c.teamid), privileges: 'all' }];
     case 'shareRecord':
     case 'unshareRecord':
-      return [{ users: usersOfPrincipal(engines, c.principalid), privileges: privilegesOfEntity(engines[0], before.records.get(c.recordid)?.entity) }];
+      return [{ users: usersOfPrincipal(engines, c.principalid), privileges: privilegesOfEntity(engines, entityOf(c.recordid)) }];
     case 'createRecord':
     case 'assignRecord':
     case 'deleteRecord': {
-      const id = c.type === 'createRecord' ? c.recordid! : c.recordid;
-      const entity = before.records.get(id)?.entity ?? a.state.records.get(id)?.entity;
-      return [{ users: 'all', privileges: privilegesOfEntity(engines[0], entity) }];
+      const entity = c.type === 'createRecord' ? c.entity : entityOf(c.recordid);
+      return [{ users: 'all', privileges: privilegesOfEntity(engines, entity) }];
     }
     case 'moveUser': {
       // The user's roles go, and the user's records move to the new unit.
       const owned = new Set<string>();
-      for (const r of before.records.values()) if (r.ownerid === c.systemuserid) owned.add(r.entity);
+      for (const st of states) for (const r of st.records.values()) if (r.ownerid === c.systemuserid) owned.add(r.entity);
+      for (const ch of a.changes) if (ch.table === 'records') owned.add(((ch.before ?? ch.after) as { entity: string }).entity);
       const privileges = new Set<string>();
-      for (const ent of owned) for (const p of privilegesOfEntity(engines[0], ent) as Set<string>) privileges.add(p);
+      for (const ent of owned) for (const p of privilegesOfEntity(engines, ent) as Set<string>) privileges.add(p);
       return [
         { users: new Set([c.systemuserid]), privileges: 'all' },
         { users: 'all', privileges },
@@ -126,7 +136,7 @@ function impactOf(a: Applied, before: OrgState): Impact[] {
       // A new user joins the unit's default team at once, and with it that team's roles.
       return [{ users: new Set([c.systemuserid!]), privileges: 'all' }];
     case 'updateUser':
-      return before.organization.hierarchysecurity.enabled ? [{ users: 'all', privileges: 'all' }] : [];
+      return states.some((st) => st.organization.hierarchysecurity.enabled) ? [{ users: 'all', privileges: 'all' }] : [];
     case 'moveBusinessUnit':
     case 'setBusinessUnitDisabled':
     case 'setHierarchySecurity':
@@ -193,7 +203,6 @@ function compareUser(before: AccessEngine, after: AccessEngine, userId: Id, priv
 export function diff(state: OrgState, commands: readonly unknown[]): DiffResult {
   const result = applyAll(state, commands);
   if (!result.ok) return result;
-  let prev = state;
   const users = new Map<Id, Set<string> | 'all'>();
   let everyone: Set<string> | 'all' | null = null;
   const merge = (into: Set<string> | 'all' | null | undefined, add: Set<string> | 'all'): Set<string> | 'all' => {
@@ -202,15 +211,14 @@ export function diff(state: OrgState, commands: readonly unknown[]): DiffResult 
     for (const x of add) s.add(x);
     return s;
   };
+  const before = AccessEngine.of(state);
+  const after = AccessEngine.of(result.state);
   for (const a of result.applied) {
-    for (const imp of impactOf(a, prev)) {
+    for (const imp of impactOf(a, [before, after])) {
       if (imp.users === 'all') everyone = merge(everyone, imp.privileges);
       else for (const u of imp.users) users.set(u, merge(users.get(u), imp.privileges));
     }
-    prev = a.state;
   }
-  const before = AccessEngine.of(state);
-  const after = AccessEngine.of(result.state);
   const changes: AccessChange[] = [];
   if (everyone !== null) {
     const all = new Set<Id>([...state.systemusers.keys(), ...result.state.systemusers.keys()]);

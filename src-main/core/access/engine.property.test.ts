@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AccessEngine } from './engine';
 import { preview } from './preview';
-import { diff } from './diff';
-import { apply } from '../commands/apply';
+import { diff, type AccessChange } from './diff';
+import { apply, applyAll } from '../commands/apply';
 import type { Command } from '../commands/schema';
 import { catalogFor } from '../catalog/catalog';
 import { ACCESS_RIGHT_MASK, DIRECT_REPORT_RIGHTS, RIGHTS, type AccessRight } from '../model/accessRights';
@@ -286,75 +286,106 @@ describe('the access engine over random small organizations', () => {
   });
 
   it('diffs a command exactly as comparing depths and reachable record sets before and after for every user', () => {
-    const commandArb = fc.tuple(fc.nat(40), ix, ix, ix, fc.constantFrom(...PRIVILEGES), fc.option(depthArb, { nil: null }), fc.subarray(SHARE_BITS, { minLength: 1 }));
     fc.assert(
-      fc.property(orgArb, commandArb, (s, [kind, a, b, c, privilege, depth, bits]) => {
-        const users = [...s.systemusers.keys()];
-        const teams = [...s.teams.keys()];
-        const units = [...s.businessunits.keys()];
-        const roles = [...s.roles.keys()];
-        const records = [...s.records.keys()];
-        const principals = [...users, ...teams];
-        const mask = bits.reduce((x, y) => x | y, 0);
-        const commands: Command[] = [
-          { type: 'setRolePrivilege', roleid: pick(roles, a), privilege, depth },
-          { type: 'assignRole', systemuserid: pick(users, a), roleid: pick(roles, b) },
-          { type: 'assignRole', teamid: pick(teams, a), roleid: pick(roles, b), businessunitid: pick(units, c) },
-          { type: 'removeRole', systemuserid: pick(users, a), roleid: pick(roles, b) },
-          { type: 'addTeamMember', teamid: pick(teams, a), systemuserid: pick(users, b) },
-          { type: 'removeTeamMember', teamid: pick(teams, a), systemuserid: pick(users, b) },
-          { type: 'moveUser', systemuserid: pick(users, a), businessunitid: pick(units, b) },
-          { type: 'setUserDisabled', systemuserid: pick(users, a), isdisabled: b % 2 === 0 },
-          { type: 'updateRole', roleid: pick(roles, a), isinherited: (b % 2) as 0 | 1 },
-          { type: 'setHierarchySecurity', enabled: b % 2 === 0, depth: 1 + (c % 3) },
-          { type: 'updateUser', systemuserid: pick(users, a), parentsystemuserid: b % 3 === 0 ? null : pick(users, b) },
-          { type: 'createUser', systemuserid: 'u-new', fullname: 'New User', domainname: 'new@example.com', businessunitid: pick(units, a) },
-          { type: 'setBusinessUnitDisabled', businessunitid: pick(units, a), isdisabled: b % 2 === 0 },
-          { type: 'moveBusinessUnit', businessunitid: pick(units, a), parentbusinessunitid: pick(units, b) },
-          { type: 'deleteTeam', teamid: pick(teams, a) },
-          { type: 'createRecord', recordid: 'rec-new', entity: ENTITIES[c % 2], ownerid: pick(principals, b) },
-          ...(records.length
-            ? ([
-                { type: 'shareRecord', recordid: pick(records, a), principalid: pick(principals, b), accessrightsmask: mask },
-                { type: 'assignRecord', recordid: pick(records, a), ownerid: pick(principals, b) },
-                { type: 'deleteRecord', recordid: pick(records, a) },
-                { type: 'unshareRecord', recordid: pick(records, a), principalid: pick(principals, b) },
-              ] as Command[])
-            : []),
-        ];
-        const cmd = pick(commands, kind);
+      fc.property(orgArb, commandArb, (s, pick) => {
+        const cmd = commandFor(s, pick);
         const d = diff(s, [cmd]);
         const applied = apply(s, cmd);
         expect(d.ok).toBe(applied.ok);
         if (!d.ok || !applied.ok) return;
-        const after = applied.value.state;
-        const expected: string[] = [];
-        const everyone = new Set([...s.systemusers.keys(), ...after.systemusers.keys()]);
-        // The reference: the depth from preview, and the exact set of records check() allows.
-        const look = (st: OrgState, u: Id, entity: string, right: AccessRight) => {
-          const p = preview(st, u, entity, right);
-          const set = st.systemusers.has(u) ? reachable(st, u, entity, right).join(',') : '';
-          return { depth: p.ok ? p.value.depth : null, records: set ? set.split(',').length : 0, set };
-        };
-        for (const u of everyone) {
-          for (const entity of ENTITIES) {
-            for (const right of RIGHTS) {
-              const x = look(s, u, entity, right);
-              const y = look(after, u, entity, right);
-              if (x.depth !== y.depth || x.set !== y.set) expected.push(`${u}|${entity}|${right}|${x.depth}>${y.depth}|${x.records}>${y.records}`);
-            }
-          }
+        expectExactDiff(s, applied.value.state, d.changes, JSON.stringify(cmd));
+      }),
+      RUNS,
+    );
+  });
+
+  it('diffs a sequence of commands exactly as comparing the first state with the last, whatever happened between', () => {
+    fc.assert(
+      fc.property(orgArb, fc.array(commandArb, { minLength: 2, maxLength: 5 }), (s, picks) => {
+        // Each command is picked from the state the ones before it leave; a refused one is left out.
+        const commands: Command[] = [];
+        let state = s;
+        for (const pick of picks) {
+          const cmd = commandFor(state, pick);
+          const r = apply(state, cmd);
+          if (!r.ok) continue;
+          commands.push(cmd);
+          state = r.value.state;
         }
-        const got = d.changes.map((ch) => `${ch.systemuserid}|${ch.entity}|${ch.right}|${ch.depthBefore}>${ch.depthAfter}|${ch.recordsBefore}>${ch.recordsAfter}`);
-        expect(got.sort(), JSON.stringify(cmd)).toEqual(expected.sort());
-        // Most affected first.
-        const deltas = d.changes.map((ch) => Math.abs(ch.recordsAfter - ch.recordsBefore));
-        for (let i = 1; i < deltas.length; i++) expect(deltas[i - 1]).toBeGreaterThanOrEqual(deltas[i]);
+        const d = diff(s, commands);
+        expect(d.ok).toBe(true);
+        if (!d.ok) return;
+        expectExactDiff(s, state, d.changes, JSON.stringify(commands));
       }),
       RUNS,
     );
   });
 });
+
+const commandArb = fc.tuple(fc.nat(40), ix, ix, ix, fc.constantFrom(...PRIVILEGES), fc.option(depthArb, { nil: null }), fc.subarray(SHARE_BITS, { minLength: 1 }));
+type CommandPick = typeof commandArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** One command of every kind that changes access, its targets picked from the organization. */
+function commandFor(s: OrgState, [kind, a, b, c, privilege, depth, bits]: CommandPick): Command {
+  const users = [...s.systemusers.keys()];
+  const teams = [...s.teams.keys()];
+  const units = [...s.businessunits.keys()];
+  const roles = [...s.roles.keys()];
+  const records = [...s.records.keys()];
+  const principals = [...users, ...teams];
+  const mask = bits.reduce((x, y) => x | y, 0);
+  const commands: Command[] = [
+    { type: 'setRolePrivilege', roleid: pick(roles, a), privilege, depth },
+    { type: 'assignRole', systemuserid: pick(users, a), roleid: pick(roles, b) },
+    { type: 'assignRole', teamid: pick(teams, a), roleid: pick(roles, b), businessunitid: pick(units, c) },
+    { type: 'removeRole', systemuserid: pick(users, a), roleid: pick(roles, b) },
+    { type: 'addTeamMember', teamid: pick(teams, a), systemuserid: pick(users, b) },
+    { type: 'removeTeamMember', teamid: pick(teams, a), systemuserid: pick(users, b) },
+    { type: 'moveUser', systemuserid: pick(users, a), businessunitid: pick(units, b) },
+    { type: 'setUserDisabled', systemuserid: pick(users, a), isdisabled: b % 2 === 0 },
+    { type: 'updateRole', roleid: pick(roles, a), isinherited: (b % 2) as 0 | 1 },
+    { type: 'setHierarchySecurity', enabled: b % 2 === 0, depth: 1 + (c % 3) },
+    { type: 'updateUser', systemuserid: pick(users, a), parentsystemuserid: b % 3 === 0 ? null : pick(users, b) },
+    { type: 'createUser', systemuserid: 'u-new', fullname: 'New User', domainname: 'new@example.com', businessunitid: pick(units, a) },
+    { type: 'setBusinessUnitDisabled', businessunitid: pick(units, a), isdisabled: b % 2 === 0 },
+    { type: 'moveBusinessUnit', businessunitid: pick(units, a), parentbusinessunitid: pick(units, b) },
+    { type: 'deleteTeam', teamid: pick(teams, a) },
+    { type: 'createRecord', recordid: 'rec-new', entity: ENTITIES[c % 2], ownerid: pick(principals, b) },
+    ...(records.length
+      ? ([
+          { type: 'shareRecord', recordid: pick(records, a), principalid: pick(principals, b), accessrightsmask: mask },
+          { type: 'assignRecord', recordid: pick(records, a), ownerid: pick(principals, b) },
+          { type: 'deleteRecord', recordid: pick(records, a) },
+          { type: 'unshareRecord', recordid: pick(records, a), principalid: pick(principals, b) },
+        ] as Command[])
+      : []),
+  ];
+  return pick(commands, kind);
+}
+
+/** The diff's rows are exactly the users × tables × rights whose depth (preview) or record set (check) differs, most affected first. */
+function expectExactDiff(s: OrgState, after: OrgState, changes: readonly AccessChange[], what: string): void {
+  const expected: string[] = [];
+  const everyone = new Set([...s.systemusers.keys(), ...after.systemusers.keys()]);
+  const look = (st: OrgState, u: Id, entity: string, right: AccessRight) => {
+    const p = preview(st, u, entity, right);
+    const set = st.systemusers.has(u) ? reachable(st, u, entity, right).join(',') : '';
+    return { depth: p.ok ? p.value.depth : null, records: set ? set.split(',').length : 0, set };
+  };
+  for (const u of everyone) {
+    for (const entity of ENTITIES) {
+      for (const right of RIGHTS) {
+        const x = look(s, u, entity, right);
+        const y = look(after, u, entity, right);
+        if (x.depth !== y.depth || x.set !== y.set) expected.push(`${u}|${entity}|${right}|${x.depth}>${y.depth}|${x.records}>${y.records}`);
+      }
+    }
+  }
+  const got = changes.map((ch) => `${ch.systemuserid}|${ch.entity}|${ch.right}|${ch.depthBefore}>${ch.depthAfter}|${ch.recordsBefore}>${ch.recordsAfter}`);
+  expect(got.sort(), what).toEqual(expected.sort());
+  const deltas = changes.map((ch) => Math.abs(ch.recordsAfter - ch.recordsBefore));
+  for (let i = 1; i < deltas.length; i++) expect(deltas[i - 1]).toBeGreaterThanOrEqual(deltas[i]);
+}
 
 describe('commands over random small organizations', () => {
   const anyCommand = fc.tuple(fc.nat(12), ix, ix, fc.constantFrom(...PRIVILEGES), depthArb).map(([k, a, b, privilege, depth]) => ({ k, a, b, privilege, depth }));
@@ -399,6 +430,43 @@ describe('commands over random small organizations', () => {
           expect(r1.error).toEqual(r2.error);
           expect(r1.error.message.length).toBeGreaterThan(0);
         }
+      }),
+      RUNS,
+    );
+  });
+
+  it('applies a batch exactly as its commands one by one: the same organization, the same rows written, and each command sees the organization just before it', () => {
+    fc.assert(
+      fc.property(orgArb, fc.array(anyCommand, { minLength: 1, maxLength: 6 }), (s0, xs) => {
+        const snapshot = structuredClone(s0);
+        // One by one, each command picked from the state the ones before leave; refused ones left out.
+        const commands: Command[] = [];
+        const befores: OrgState[] = [];
+        const steps: { changes: unknown; summary: string }[] = [];
+        let s = s0;
+        for (const x of xs) {
+          const cmd = commandFor(s, x);
+          const r = apply(s, cmd);
+          if (!r.ok) continue;
+          commands.push(cmd);
+          befores.push(s);
+          steps.push({ changes: r.value.changes, summary: r.value.summary });
+          s = r.value.state;
+        }
+        const isTable = (v: unknown): v is ReadonlyMap<string, unknown> => typeof v === 'object' && v !== null && typeof (v as ReadonlyMap<string, unknown>).get === 'function';
+        const tables = (st: OrgState) => Object.fromEntries(Object.entries(st).map(([k, v]) => [k, isTable(v) ? [...v.entries()].sort(([a], [b]) => (a < b ? -1 : 1)) : v]));
+        const seen: unknown[] = [];
+        const batch = applyAll(s0, commands, (step, i, before) => {
+          // Read at once: the view is valid only until the next command writes.
+          seen.push(tables(before()));
+          expect(tables(before()), `before command ${i + 1}`).toEqual(tables(befores[i]));
+        });
+        expect(batch.ok).toBe(true);
+        if (!batch.ok) return;
+        expect(batch.applied.map((a) => ({ changes: a.changes, summary: a.summary }))).toEqual(steps);
+        expect(tables(batch.state)).toEqual(tables(s));
+        expect(seen).toHaveLength(commands.length);
+        expect(s0).toEqual(snapshot);
       }),
       RUNS,
     );

@@ -1,5 +1,5 @@
 import { commandSchema, type Command, type CommandOf, type CommandType } from './schema';
-import { Draft, type Change } from './draft';
+import { Draft, stateBefore, type Change } from './draft';
 import { isRefusal, type HandlerContext, type Outcome } from './context';
 import { catalogFor } from '../catalog/catalog';
 import { refusalFromZod, type Refusal, type Result } from '../result';
@@ -77,21 +77,35 @@ export function apply(state: OrgState, input: unknown): ApplyResult {
   return { ok: true, value: { command, state: draft.changes.length ? draft.finish() : state, changes: draft.changes, summary: outcome } };
 }
 
+/** One command of a batch as applied: what it wrote and how it reads; the batch gives its state only at the end. */
+export type AppliedStep = Omit<Applied, 'state'>;
+
 export type ApplyAllResult =
-  | { readonly ok: true; readonly state: OrgState; readonly applied: readonly Applied[] }
+  | { readonly ok: true; readonly state: OrgState; readonly applied: readonly AppliedStep[] }
   | { readonly ok: false; readonly index: number; readonly error: Refusal };
 
-/** Applies commands in order, all or nothing: the first refusal is reported with its position. */
-export function applyAll(state: OrgState, inputs: readonly unknown[]): ApplyAllResult {
-  const applied: Applied[] = [];
-  let current = state;
+/**
+ * Applies commands in order, all or nothing: the first refusal is reported with its position.
+ * The commands share one draft (each table copied once for the batch); `each` sees every command
+ * as applied with the state just before it (stateBefore), valid only during the call.
+ */
+export function applyAll(state: OrgState, inputs: readonly unknown[], each?: (step: AppliedStep, index: number, before: () => OrgState) => void): ApplyAllResult {
+  const applied: AppliedStep[] = [];
+  const draft = new Draft(state);
   for (let i = 0; i < inputs.length; i++) {
-    const r = apply(current, inputs[i]);
-    if (!r.ok) return { ok: false, index: i, error: r.error };
-    applied.push(r.value);
-    current = r.value.state;
+    const parsed = commandSchema.safeParse(inputs[i]);
+    if (!parsed.success) return { ok: false, index: i, error: refusalFromZod(parsed.error) };
+    const command = parsed.data;
+    const start = draft.begin();
+    const handler = handlers[command.type] as Handler<CommandType>;
+    const outcome = handler(draft, command, { catalog: catalogFor(draft.view()) });
+    // A refused command may have written rows before refusing: the whole draft is dropped with it.
+    if (isRefusal(outcome)) return { ok: false, index: i, error: outcome };
+    const step: AppliedStep = { command, changes: draft.changes.slice(start), summary: outcome };
+    applied.push(step);
+    each?.(step, i, () => stateBefore(draft.view(), step.changes));
   }
-  return { ok: true, state: current, applied };
+  return { ok: true, state: draft.changes.length ? draft.finish() : state, applied };
 }
 
 /** Fields that a create command may leave out and that are filled with fresh ids before applying. */

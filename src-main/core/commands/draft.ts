@@ -12,11 +12,21 @@ export interface Change {
 }
 
 /**
- * A copy-on-write view of a state for one command: a table is copied the first time the command
- * writes to it, so a command on roles never copies the million records.
+ * Tables copied again by each command of a batch that writes them: the catalog is memoised on the
+ * custom-table map, so a map the catalog was built from must never change under it.
+ */
+const COPIED_PER_COMMAND: ReadonlySet<TableName> = new Set(['entities']);
+
+/**
+ * A copy-on-write view of a state: a table is copied the first time it is written, so a command
+ * on roles never copies the million records. A batch (applyAll) runs all its commands over one
+ * draft, each table copied once for the whole batch rather than once per command: 2,000 role
+ * assignments on a 50,000-user organization copied the 100,000 assignments 2,000 times.
  */
 export class Draft {
-  private readonly copied = new Map<TableName, Map<string, unknown>>();
+  /** The tables as the commands so far leave them: the base's, or a copy this draft owns. */
+  private readonly tables = new Map<TableName, Map<string, unknown>>();
+  private readonly owned = new Set<TableName>();
   private organization: Organization;
   readonly changes: Change[] = [];
 
@@ -29,7 +39,7 @@ export class Draft {
   }
 
   table<T extends TableName>(name: T): ReadonlyMap<string, RowOf<T>> {
-    return (this.copied.get(name) ?? this.base[name]) as ReadonlyMap<string, RowOf<T>>;
+    return (this.tables.get(name) ?? this.base[name]) as ReadonlyMap<string, RowOf<T>>;
   }
 
   get<T extends TableName>(name: T, key: string): RowOf<T> | undefined {
@@ -55,18 +65,91 @@ export class Draft {
     this.organization = next;
   }
 
-  finish(): OrgState {
+  /** The next command of a batch starts: where its changes begin. */
+  begin(): number {
+    for (const t of COPIED_PER_COMMAND) this.owned.delete(t);
+    return this.changes.length;
+  }
+
+  /** The state as the commands so far leave it, over the draft's live tables: read it before the next command writes. */
+  view(): OrgState {
     const next: Record<string, unknown> = { ...this.base, organization: this.organization };
-    for (const [name, map] of this.copied) next[name] = map;
+    for (const [name, map] of this.tables) next[name] = map;
     return next as unknown as OrgState;
   }
 
+  /** The state the commands lead to; the draft is not written after this. */
+  finish(): OrgState {
+    return this.view();
+  }
+
   private writable(name: TableName): Map<string, unknown> {
-    let map = this.copied.get(name);
-    if (!map) {
-      map = new Map(this.base[name] as ReadonlyMap<string, unknown>);
-      this.copied.set(name, map);
-    }
+    const current = this.tables.get(name);
+    if (current && this.owned.has(name)) return current;
+    const map = new Map(current ?? (this.base[name] as ReadonlyMap<string, unknown>));
+    this.tables.set(name, map);
+    this.owned.add(name);
     return map;
+  }
+}
+
+/**
+ * The state before a command, read through the state right after it and the rows it wrote (each
+ * row's first `before`): what undoing it needs, without a copy of the tables per command. Valid
+ * only until the next command writes.
+ */
+export function stateBefore(after: OrgState, changes: readonly Change[]): OrgState {
+  if (!changes.length) return after;
+  const written = new Map<string, Map<string, unknown>>();
+  let organization: unknown;
+  for (const c of changes) {
+    if (c.table === 'organization') {
+      organization ??= c.before;
+      continue;
+    }
+    let rows = written.get(c.table);
+    if (!rows) written.set(c.table, (rows = new Map<string, unknown>()));
+    if (!rows.has(c.key)) rows.set(c.key, c.before);
+  }
+  const out: Record<string, unknown> = { ...after, ...(organization === undefined ? {} : { organization }) };
+  for (const [table, rows] of written) out[table] = new RowsBefore<unknown>(after[table as TableName], rows);
+  return out as unknown as OrgState;
+}
+
+/** A table as it was: the rows now, except those a command wrote, which read as they were (null: not there). */
+class RowsBefore<V> implements ReadonlyMap<string, V> {
+  constructor(
+    private readonly now: ReadonlyMap<string, V>,
+    private readonly was: ReadonlyMap<string, unknown>,
+  ) {}
+  get(key: string): V | undefined {
+    return this.was.has(key) ? ((this.was.get(key) ?? undefined) as V | undefined) : this.now.get(key);
+  }
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+  get size(): number {
+    let n = 0;
+    for (const _ of this.entries()) n++;
+    return n;
+  }
+  *entries(): MapIterator<[string, V]> {
+    for (const [k, v] of this.now) {
+      if (!this.was.has(k)) yield [k, v];
+      else if (this.was.get(k) !== null) yield [k, this.was.get(k) as V];
+    }
+    for (const [k, v] of this.was) if (v !== null && !this.now.has(k)) yield [k, v as V];
+  }
+  *keys(): MapIterator<string> {
+    for (const [k] of this.entries()) yield k;
+  }
+  *values(): MapIterator<V> {
+    for (const [, v] of this.entries()) yield v;
+  }
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.entries();
+  }
+  forEach(fn: (value: V, key: string, map: ReadonlyMap<string, V>) => void): void {
+    for (const [k, v] of this.entries()) fn(v, k, this);
   }
 }
