@@ -20,6 +20,7 @@ import { benchCliStart, benchOrgFileLoad } from './cliStart';
 import { benchServerStart, SERVER_START_TARGETS } from './serverStart';
 import { benchDataversePull, DATAVERSE_PULL_TARGETS } from './dataversePull';
 import { benchDataversePush, DATAVERSE_PUSH_TARGETS } from './dataversePush';
+import { benchDataverseJournal, DATAVERSE_JOURNAL_TARGETS } from './dataverseJournal';
 
 const json = process.argv.includes('--json');
 const log = (s: string) => {
@@ -51,6 +52,7 @@ const TARGETS: Record<string, number> = {
   ...SERVER_START_TARGETS,
   ...DATAVERSE_PULL_TARGETS,
   ...DATAVERSE_PUSH_TARGETS,
+  ...DATAVERSE_JOURNAL_TARGETS,
 };
 
 log('generating the benchmark organization…');
@@ -123,6 +125,8 @@ log('reports…');
 const reportFigures = await benchReports(state);
 log('Dataverse push (10,000 staged changes to the double)…');
 const dataversePushFigures = await benchDataversePush({ ...state, records: new Map(), shares: new Map() });
+log('Dataverse push of 10,000 changes applied since the pull (planned with its access diff)…');
+const dataverseJournalFigures = await benchDataverseJournal({ ...state, records: new Map(), shares: new Map() });
 
 const figures = {
   baseline_ms: round(baseline),
@@ -141,6 +145,7 @@ const figures = {
   ...serverStartFigures,
   ...reportFigures,
   ...dataversePushFigures,
+  ...dataverseJournalFigures,
 };
 const context = { organization: BENCH_ORG, diff_role_direct_holders: holders, diff_rows: rows, node: process.version };
 
