@@ -8,6 +8,7 @@
 import { diff as accessDiff, type AccessChange } from '../core/access/diff';
 import { batchRefusal } from '../core/commands/apply';
 import type { Command } from '../core/commands/schema';
+import { appliedLabel, type StagedGroup } from '../core/commands/stagedLabels';
 import type { Vault } from '../vault/vault';
 import { VaultError } from '../vault/errors';
 import type { DataverseLink } from '../vault/syncState';
@@ -22,7 +23,7 @@ import { changeSetsOf, sendPush, type PushReport } from './pushSend';
 import { firstFew, sincePull, type AppliedChange } from './sincePull';
 
 /** What the pull and the push use of a vault. */
-export type LinkedVault = Pick<Vault, 'state' | 'seq' | 'changesSince' | 'getStaged' | 'getSyncState' | 'setSyncState' | 'replaceState' | 'applyAll' | 'applyRemoteAll'>;
+export type LinkedVault = Pick<Vault, 'state' | 'seq' | 'changesSince' | 'getStaged' | 'getStagedGroups' | 'getSyncState' | 'setSyncState' | 'replaceState' | 'applyAll' | 'applyRemoteAll'>;
 
 export interface PulledReport {
   readonly env: string;
@@ -148,6 +149,8 @@ export interface PushPlan {
   /** Changes applied since the pull that Dataverse has no equivalent for: they stay in the vault only, and block nothing. */
   readonly kept: readonly (AppliedChange & { readonly why: string })[];
   readonly staged: readonly Command[];
+  /** Per staged command, the named group the screen staged it in: the push's undo step is named after them. */
+  readonly stagedGroups: readonly (StagedGroup | null)[];
   /** What the requests are planned from: the applied changes, then the staged set. */
   readonly commands: readonly Command[];
   /** Each command in the words of its audit entry. */
@@ -173,8 +176,9 @@ export async function planVaultPush(vault: LinkedVault, connection: Connection):
   const link = linkFor(vault, env);
   const since = sincePull(vault, link);
   const staged = vault.getStaged();
+  const stagedGroups = vault.getStagedGroups();
   const commands = [...since.applied.map((a) => a.command), ...staged];
-  const empty = { env, applied: since.applied, kept: since.kept, staged, commands, summaries: [], requests: [], held: [], pending: [], changeSets: 0, changes: [], seq: vault.seq };
+  const empty = { env, applied: since.applied, kept: since.kept, staged, stagedGroups, commands, summaries: [], requests: [], held: [], pending: [], changeSets: 0, changes: [], seq: vault.seq };
   if (!commands.length) return empty;
   // The changes since the pull (those kept in the vault too: they change who sees what) and the staged set, over the organization as pulled.
   const pulled = since.pulled();
@@ -265,7 +269,7 @@ export async function pushVault(vault: LinkedVault, connection: Connection, plan
     if (!kept.ok) throw new Error(`the changes were pushed, but the vault could not record it: ${kept.error.message}; pushing again reads back what the environment holds and sends nothing twice`);
     return { ...report, heldBefore, label: null, meanwhile };
   }
-  const label = `${n === 1 ? plan.summaries[plan.applied.length] : `Applied ${n} staged changes`} (pushed to ${plan.env})`;
+  const label = `${appliedLabel(plan.summaries.slice(plan.applied.length), plan.stagedGroups)} (pushed to ${plan.env})`;
   const applied = vault.applyAll([...plan.staged, ...named], label, { note, sync, staged });
   if (!applied.ok) throw new Error(`the environment took every change, but the vault refused them: ${applied.error.message}. Pull ${plan.env} again to bring the vault in line`);
   return { ...report, heldBefore, label, meanwhile };

@@ -80,6 +80,17 @@ describe.each(STORES)('the organization %s', (_, open) => {
     expect(s.staged()).toEqual([readGlobal]);
   });
 
+  it('keeps the names a staged set was staged under, and refuses names that do not match its changes', async () => {
+    const s = await store();
+    const named = { id: 0, label: 'Open accounts and rename Sales', size: 2 };
+    expect(s.setStaged([readGlobal, renameSales], [named, named]).ok).toBe(true);
+    expect(s.stagedGroups()).toEqual([named, named]);
+    expect(s.setStaged([readGlobal], [named, null])).toMatchObject({ ok: false, error: { path: 'groups', message: expect.stringMatching(/for each of the 1 staged change/) } });
+    expect(s.stagedGroups()).toEqual([named, named]);
+    expect(s.setStaged([readGlobal]).ok).toBe(true);
+    expect(s.stagedGroups()).toEqual([null]);
+  });
+
   it('moves the revision once for each applied change, undo, redo and staged set, and not for a refusal', async () => {
     const s = await session();
     const start = s.history().revision;

@@ -1,6 +1,7 @@
 import type { HistoryDto } from '../bridge/contract';
 import { applyAll, batchLabel, batchRefusal } from '../core/commands/apply';
 import { commandListSchema, type Command } from '../core/commands/schema';
+import { stagedGroupsFor, type StagedGroup } from '../core/commands/stagedLabels';
 import type { OrgState } from '../core/model/org';
 import { refusalFromZod, type Result } from '../core/result';
 
@@ -25,7 +26,10 @@ export interface ModelStore {
   undoState(): UndoState;
   /** The staged change set: commands reviewed before they are applied (kept across restarts by the vault). */
   staged(): readonly Command[];
-  setStaged(commands: readonly unknown[]): Result<readonly Command[]>;
+  /** Per staged command, the named group it was staged in (kept with the set). */
+  stagedGroups(): readonly (StagedGroup | null)[];
+  /** Replaces the staged set; `groups` (one per command) name what the screen staged, absent: none named. */
+  setStaged(commands: readonly unknown[], groups?: readonly (StagedGroup | null)[]): Result<readonly Command[]>;
 }
 
 export interface Committed {
@@ -56,6 +60,7 @@ export class MemoryStore implements ModelStore {
   private readonly undoStack: Step[] = [];
   private readonly redoStack: Step[] = [];
   private stagedCommands: readonly Command[] = [];
+  private groups: readonly (StagedGroup | null)[] = [];
 
   constructor(
     initial: OrgState,
@@ -107,10 +112,17 @@ export class MemoryStore implements ModelStore {
     return this.stagedCommands;
   }
 
-  setStaged(commands: readonly unknown[]): Result<readonly Command[]> {
+  stagedGroups(): readonly (StagedGroup | null)[] {
+    return this.groups;
+  }
+
+  setStaged(commands: readonly unknown[], groups?: readonly (StagedGroup | null)[]): Result<readonly Command[]> {
     const parsed = commandListSchema.safeParse(commands);
     if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error, 'staged') };
+    const named = stagedGroupsFor(parsed.data.length, groups);
+    if (!named.ok) return named;
     this.stagedCommands = parsed.data;
+    this.groups = named.value;
     return { ok: true, value: this.stagedCommands };
   }
 }
@@ -134,6 +146,9 @@ export class UnavailableStore implements ModelStore {
     return { canUndo: false, canRedo: false, undoLabel: null, redoLabel: null };
   }
   staged(): never {
+    throw this.why;
+  }
+  stagedGroups(): never {
     throw this.why;
   }
   setStaged(): never {

@@ -1,6 +1,7 @@
 import { applyAll, batchRefusal, isBatchRefusal, withIds } from '../core/commands/apply';
 import type { ChangedDto, HistoryDto, OrgSummaryDto } from '../bridge/contract';
 import type { Command } from '../core/commands/schema';
+import type { StagedGroup } from '../core/commands/stagedLabels';
 import { MemoryStore, type ModelStore } from './modelStore';
 import type { OrgState } from '../core/model/org';
 import type { Refusal, Result } from '../core/result';
@@ -70,8 +71,13 @@ export class OrgSession {
     return this.store.staged();
   }
 
-  setStaged(commands: readonly unknown[]): Result<readonly Command[]> {
-    const r = this.store.setStaged(commands.map((c) => this.filled(c)));
+  /** Per staged command, the named group the screen staged it in (null: none). */
+  stagedGroups(): readonly (StagedGroup | null)[] {
+    return this.store.stagedGroups();
+  }
+
+  setStaged(commands: readonly unknown[], groups?: readonly (StagedGroup | null)[]): Result<readonly Command[]> {
+    const r = this.store.setStaged(commands.map((c) => this.filled(c)), groups);
     if (r.ok) this.revision++;
     return r;
   }

@@ -1,4 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createVaultWith } from '../vault/testing/vaultWith';
+import { VaultSession } from '../vault/session';
+import { VaultModelStore } from './vaultModelStore';
 import { diff } from '../core/access/diff';
 import { FABRIKAM as F, fabrikam } from './fabrikam.fixture';
 import { OrgSession } from './orgSession';
@@ -97,6 +103,29 @@ describe('the staged change set', () => {
     expect(first.ok && first.value.changed.message).toMatch(/^Salesperson: prvReadAccount Local → Global$/);
     const rest = staging.apply();
     expect(rest.ok && rest.value.changed.message).toMatch(/^Salesperson: prvWriteAccount None → Basic$/);
+  });
+
+  it('names the applied undo step by the screen\'s label after the app was closed and the vault opened again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roleatlas-staged-names-'));
+    try {
+      await createVaultWith(join(dir, 'vault'), 'a passphrase for staged names', fabrikam());
+      const open = async () => {
+        const vaults = new VaultSession(join(dir, 'vault'), { actor: 'tester' });
+        await vaults.unlock({ passphrase: 'a passphrase for staged names' });
+        const session = new OrgSession(new VaultModelStore(vaults));
+        return { vaults, session, staging: new Staging(session) };
+      };
+      const first = await open();
+      first.staging.stage([readGlobal, { type: 'setRolePrivilege', roleid: F.salesperson, privilege: 'prvWriteAccount', depth: 'Basic' }], 'Set every right on Account in Salesperson');
+      first.staging.stage([newUnit]);
+      first.vaults.lock();
+      const again = await open();
+      const r = again.staging.apply();
+      expect(r.ok && r.value.changed.message).toBe('Set every right on Account in Salesperson; Created business unit Marketing under Fabrikam (3 changes)');
+      again.vaults.lock();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to apply a command when what stays staged would then no longer apply', () => {

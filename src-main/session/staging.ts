@@ -1,6 +1,7 @@
 import { diff, type AccessChange } from '../core/access/diff';
 import { applyAll } from '../core/commands/apply';
 import type { Command } from '../core/commands/schema';
+import { appliedLabel, type StagedGroup } from '../core/commands/stagedLabels';
 import type { OrgState } from '../core/model/org';
 import type { Refusal, Result } from '../core/result';
 import type { OrgSession } from './orgSession';
@@ -26,7 +27,7 @@ export type { Direction } from '../core/access/diff';
  */
 export class Staging {
   private memo: { state: OrgState; staged: readonly Command[]; result: ReturnType<typeof applyAll> } | null = null;
-  private labels: { staged: readonly Command[]; groups: readonly (Group | null)[] } | null = null;
+  private labels: { staged: readonly Command[]; groups: readonly (StagedGroup | null)[] } | null = null;
 
   constructor(private readonly session: OrgSession) {}
 
@@ -76,7 +77,8 @@ export class Staging {
       if (checked.index < kept.length) return refusal('staged-invalid', `The staged changes no longer apply (change ${checked.index + 1}): discard or fix them first.`);
       return refusal(checked.cause.code, checked.cause.message, checked.cause.path);
     }
-    const group = { label: label?.trim() || null, size: added.length };
+    const name = label?.trim();
+    const group: StagedGroup | null = name ? { id: Math.max(-1, ...labels.map((g) => g?.id ?? -1)) + 1, label: name, size: added.length } : null;
     return this.store([...kept, ...added], [...labels.filter((_, i) => keep[i]), ...added.map(() => group)]);
   }
 
@@ -133,20 +135,21 @@ export class Staging {
     return { ok: true, value: { rows: r.changes.length > limit ? r.changes.slice(0, limit) : r.changes, totalRows: r.changes.length, groups: groupsOf(r.changes) } };
   }
 
-  private store(commands: readonly unknown[], labels: readonly (Group | null)[]): Result<StagedView> {
-    const r = this.session.setStaged(commands);
+  private store(commands: readonly unknown[], labels: readonly (StagedGroup | null)[]): Result<StagedView> {
+    const r = this.session.setStaged(commands, labels);
     if (!r.ok) return r;
     this.labels = { staged: this.session.staged(), groups: labels };
     return { ok: true, value: this.view() };
   }
 
   /**
-   * The group each staged command was staged in, by position. Groups are kept in this session
-   * only: a set staged elsewhere (another window, sync, a restart) has none, and its changes are
-   * then named by their own summaries.
+   * The group each staged command was staged in, by position: kept with the staged set (the vault
+   * keeps it across restarts); a set replaced elsewhere without them (sync) is named by its changes.
    */
-  private labelsOf(staged: readonly Command[]): readonly (Group | null)[] {
-    return this.labels?.staged === staged ? this.labels.groups : staged.map(() => null);
+  private labelsOf(staged: readonly Command[]): readonly (StagedGroup | null)[] {
+    if (this.labels?.staged === staged) return this.labels.groups;
+    const kept = this.session.stagedGroups();
+    return kept.length === staged.length ? kept : staged.map(() => null);
   }
 }
 
@@ -166,37 +169,6 @@ export function groupsOf(changes: readonly AccessChange[]): DiffGroup[] {
 }
 
 /** One stage() call: the label the screen gave it, and how many changes it staged. */
-interface Group {
-  readonly label: string | null;
-  readonly size: number;
-}
-
-/** The groups shown in the undo menu and audit before the rest are counted. */
-const LABELS_SHOWN = 3;
-
-/**
- * The undo step's label for the applied changes: each whole labelled group by its label
- * ("Deactivated 2 user(s)"), any other change by its own summary, and the count when more than one
- * thing was applied.
- */
-export function appliedLabel(summaries: readonly string[], groups: readonly (Group | null)[]): string {
-  const parts: string[] = [];
-  const counted = new Map<Group, number>();
-  for (const g of groups) if (g) counted.set(g, (counted.get(g) ?? 0) + 1);
-  const named = new Set<Group>();
-  summaries.forEach((summary, i) => {
-    const g = groups[i];
-    if (g?.label && counted.get(g) === g.size) {
-      if (!named.has(g)) parts.push(g.label);
-      named.add(g);
-    } else parts.push(summary);
-  });
-  if (parts.length === 1) return parts[0];
-  const shown = parts.length > LABELS_SHOWN ? [...parts.slice(0, LABELS_SHOWN), `and ${parts.length - LABELS_SHOWN} more`] : parts;
-  return `${shown.join('; ')} (${summaries.length} changes)`;
-}
-
-/** The role and privilege a setRolePrivilege changes (privilege names are case-insensitive in the catalog). */
 function cellOf(command: unknown): string | null {
   const c = command as { type?: unknown; roleid?: unknown; privilege?: unknown };
   if (c?.type !== 'setRolePrivilege' || typeof c.roleid !== 'string' || typeof c.privilege !== 'string') return null;

@@ -1,5 +1,6 @@
 import type { Result } from '../core/result';
 import type { Command } from '../core/commands/schema';
+import type { StagedGroup } from '../core/commands/stagedLabels';
 import type { OrgState } from '../core/model/org';
 import type { VaultSession } from '../vault/session';
 import type { Vault } from '../vault/vault';
@@ -52,9 +53,13 @@ export class VaultModelStore implements ModelStore {
     return this.vault.getStaged();
   }
 
-  setStaged(commands: readonly unknown[]): Result<readonly Command[]> {
+  stagedGroups(): readonly (StagedGroup | null)[] {
+    return this.vault.getStagedGroups();
+  }
+
+  setStaged(commands: readonly unknown[], groups?: readonly (StagedGroup | null)[]): Result<readonly Command[]> {
     const v = this.vault;
-    const r = v.setStaged(commands);
+    const r = v.setStaged(commands, groups);
     return r.ok ? { ok: true, value: v.getStaged() } : r;
   }
 }

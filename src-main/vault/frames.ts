@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { applyAll, batchRefusal, withIds } from '../core/commands/apply';
 import type { Change } from '../core/commands/draft';
 import type { Command } from '../core/commands/schema';
+import type { StagedGroup } from '../core/commands/stagedLabels';
 import type { OrgState } from '../core/model/org';
 import { ok, type Result } from '../core/result';
 import { hashOf } from './audit';
@@ -96,7 +97,8 @@ export type Frame =
   | BaselineStateFrame
   | { readonly kind: 'sync'; readonly n: number; readonly sync: VaultSyncState }
   | { readonly kind: 'synced'; readonly n: number; readonly ids: readonly string[] }
-  | { readonly kind: 'staged'; readonly n: number; readonly commands: readonly Command[] }
+  /** `groups`: per command, the named group the screen staged it in (absent in older vaults: none named). */
+  | { readonly kind: 'staged'; readonly n: number; readonly commands: readonly Command[]; readonly groups?: readonly (StagedGroup | null)[] }
   | { readonly kind: 'settings'; readonly n: number; readonly settings: VaultSettings };
 
 /**
@@ -143,6 +145,8 @@ export interface SnapshotMeta {
   redo: UndoStep[];
   pending: JournalEntry[];
   staged: Command[];
+  /** Absent in snapshots written before staged sets kept their names. */
+  stagedgroups?: (StagedGroup | null)[];
   settings: VaultSettings;
   /** Absent in snapshots written before sync. */
   sync?: VaultSyncState;

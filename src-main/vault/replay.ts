@@ -196,6 +196,7 @@ export class Replay {
       }
       case 'staged':
         this.meta.staged = [...f.commands];
+        this.meta.stagedgroups = f.groups ? [...f.groups] : undefined;
         break;
       case 'settings':
         this.meta.settings = f.settings;

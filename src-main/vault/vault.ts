@@ -15,6 +15,7 @@ import { JournalEnd } from './journal';
 import type { WriterLock } from './writerLock';
 import { hashOf, type AuditReport } from './audit';
 import { settingsSchema, stagedSchema, type VaultSettings } from './settings';
+import { stagedGroupsFor, type StagedGroup } from '../core/commands/stagedLabels';
 import { DEFAULT_SYNC_STATE, syncStateSchema, type AuditNote, type VaultSyncState } from './syncState';
 import { auditEntryOf, baselineFrames, changeFrames, isAudited, journalEntryOf, linkFrames, noteFrame, parseFrame, type AuditEntry, type BatchContext, type ChangeFrame, type Frame, type JournalEntry, type LoggedChange, type NoteFrame, type SnapshotMeta } from './frames';
 import { copyIntoPlace, HEADER_COPY, HEADER_FILE, readHeader, snapshotStore, tidyFolder, vaultExists, writeHeaderFiles } from './files';
@@ -213,6 +214,11 @@ export class Vault {
     this.key();
     return this.meta.staged;
   }
+  /** Per staged command, the named group it was staged in (null: none named). */
+  getStagedGroups(): readonly (StagedGroup | null)[] {
+    this.key();
+    return this.meta.stagedgroups?.length === this.meta.staged.length ? this.meta.stagedgroups : this.meta.staged.map(() => null);
+  }
   getSettings(): VaultSettings {
     this.key();
     return this.meta.settings;
@@ -320,10 +326,13 @@ export class Vault {
     this.write([{ kind: 'synced', n: this.meta.n + 1, ids: hits }]);
   }
 
-  setStaged(commands: unknown): Result<readonly Command[]> {
+  setStaged(commands: unknown, groups?: unknown): Result<readonly Command[]> {
     const parsed = stagedSchema.safeParse(commands);
     if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error, 'staged') };
-    this.write([{ kind: 'staged', n: this.meta.n + 1, commands: parsed.data }]);
+    const named = stagedGroupsFor(parsed.data.length, groups);
+    if (!named.ok) return named;
+    const kept = named.value.some((g) => g !== null) ? { groups: [...named.value] } : {};
+    this.write([{ kind: 'staged', n: this.meta.n + 1, commands: parsed.data, ...kept }]);
     return ok(this.meta.staged);
   }
 

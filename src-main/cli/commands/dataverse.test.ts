@@ -178,14 +178,14 @@ describe('roleatlas dataverse push', () => {
   });
 
   /** A vault pulled from its own environment, with the three changes above staged. */
-  async function stagedVault(name: string, commands: unknown[] = staged): Promise<{ path: string; env: RunningDouble }> {
+  async function stagedVault(name: string, commands: unknown[] = staged, groups?: unknown[]): Promise<{ path: string; env: RunningDouble }> {
     const env = await startDataverseDouble(org);
     own.push(env);
     const path = await newVault(name);
     expect((await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(0);
     const v = await Vault.open(path, { passphrase: PASS }, { actor: 'test' });
     try {
-      const r = v.setStaged(commands);
+      const r = v.setStaged(commands, groups);
       if (!r.ok) throw new Error(r.error.message);
     } finally {
       v.lock();
@@ -288,12 +288,19 @@ describe('roleatlas dataverse push', () => {
     expect(await opened(path, (v) => v.getStaged().length)).toBe(3);
   });
 
+  it('names the undo step of a push after what the app staged, as the app would have named it', async () => {
+    const group = { id: 0, label: 'Set three rights for the pilot', size: staged.length };
+    const { path, env } = await stagedVault('named', staged, staged.map(() => group));
+    expect((await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(0);
+    expect(await opened(path, (v) => v.nextUndo())).toBe(`Set three rights for the pilot (pushed to ${env.url})`);
+  });
+
   it('applies the staged changes in the environment and the vault, and the next pull shows them', async () => {
     const { path, env } = await stagedVault('pushed');
     const r = await roleatlas('push', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN', '--json');
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; sent?: number })).toMatchObject([{ kind: 'plan', changeSets: 1 }, { kind: 'pushed', sent: 3, changeSets: 1, staged: 0 }]);
-    expect(await opened(path, (v) => ({ staged: v.getStaged().length, depth: v.state.roles.get(sales.roleid)!.privileges.prvDeleteAccount, undo: v.nextUndo(), audited: v.audit().some((a) => /^Pushed 3 staged change\(s\) to the Dataverse environment http:\/\/127\.0\.0\.1:\d+: 3 request\(s\) in 1 change set\(s\)$/.test(a.summary)) }))).toEqual({ staged: 0, depth: 'Local', undo: `Applied 3 staged changes (pushed to ${env.url})`, audited: true });
+    expect(await opened(path, (v) => ({ staged: v.getStaged().length, depth: v.state.roles.get(sales.roleid)!.privileges.prvDeleteAccount, undo: v.nextUndo(), audited: v.audit().some((a) => /^Pushed 3 staged change\(s\) to the Dataverse environment http:\/\/127\.0\.0\.1:\d+: 3 request\(s\) in 1 change set\(s\)$/.test(a.summary)) }))).toEqual({ staged: 0, depth: 'Local', undo: expect.stringMatching(/^Salesperson: prvDeleteAccount .+ \(3 changes\) \(pushed to http:\/\/127\.0\.0\.1:\d+\)$/), audited: true });
 
     expect((await roleatlas('pull', ...vaultArgs(path), '--env', env.url, '--token-env', 'DV_TOKEN')).code).toBe(0);
     const after = await opened(path, (v) => ({ depth: v.state.roles.get(sales.roleid)!.privileges.prvDeleteAccount, member: v.state.teammembership.has(`${escalations.teamid}|${kendall.systemuserid}`), roles: [...v.state.systemuserroles.values()].filter((a) => a.systemuserid === kendall.systemuserid).length }));
