@@ -51,7 +51,10 @@ async function conflictOf(c: Connection, slice: readonly PlannedRequest[], error
 const clause = (message: string) => message.replace(/\.\s*$/, '');
 
 /** An answer that says nothing of what was done: no answer at all, or a server fault (not a request never sent for want of a token). */
-export const unanswered = (e: DataverseError) => !(e instanceof NoToken) && (e.status === null || e.status >= 500);
+export const unanswered = (e: DataverseError) => !(e instanceof NoToken) && !(e instanceof NotSent) && (e.status === null || e.status >= 500);
+
+/** A change set stopped before it was sent: a read it needed (the rows Dataverse named) failed or found nothing. */
+export class NotSent extends DataverseError {}
 
 /** The change sets sendPush makes of the requests: phase by phase, at most MAX_BATCH each, in order. */
 export function changeSetsOf<T extends { readonly phase: number }>(requests: readonly T[]): T[][] {
@@ -96,10 +99,10 @@ export async function sendPush(c: Connection, requests: readonly PlannedRequest[
       const named = await withNames(planned, read).catch((e: unknown) => {
         const d = asDataverseError(e);
         if (d instanceof NoToken) throw new NoToken(d, `${clause(d.message)}; ${nothing}`);
-        throw new DataverseError(`reading the rows Dataverse named for ${where} failed: ${clause(d.message)}; ${nothing}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
+        throw new NotSent(`reading the rows Dataverse named for ${where} failed: ${clause(d.message)}; ${nothing}; pushing again sends only what the environment does not hold yet`, d.status, d.code);
       });
       const missing = planned.filter((_, k) => named[k] === null);
-      if (missing.length) throw new DataverseError(`the environment holds no ${[...new Set(missing.flatMap((r) => r.awaits!.map(namedInWords)))].join(', ')} for command(s) ${[...new Set(missing.map((r) => r.command + 1))].join(', ')}; ${nothing}; pull to see what the environment holds`, null, null);
+      if (missing.length) throw new NotSent(`the environment holds no ${[...new Set(missing.flatMap((r) => r.awaits!.map(namedInWords)))].join(', ')} for command(s) ${[...new Set(missing.map((r) => r.command + 1))].join(', ')}; ${nothing}; pull to see what the environment holds`, null, null);
       whole = named as ReadyRequest[];
     } else whole = planned as readonly ReadyRequest[];
     let slice = whole;

@@ -170,6 +170,21 @@ describe('the Dataverse screen in main', () => {
     expect(session.staged()).toHaveLength(1);
   });
 
+  it('marks the change set waiting for a row Dataverse should have named as not sent when the environment holds none', async () => {
+    const { api, double, session } = await open();
+    await pulled(api, double.url);
+    const kendall = userNamed(session, 'Kendall Events');
+    const roleid = '6f1d3f2a-5b7c-4e8d-9a0b-1c2d3e4f5a6c';
+    await value(api['staging:stage']({ commands: [{ type: 'createRole', roleid, name: 'Pilot reviewer' }, { type: 'assignRole', systemuserid: kendall.systemuserid, roleid }] }));
+    const plan = await value(api['dataverse:pushPlan']({}));
+    expect(plan.changeSets).toBe(2);
+    // Kendall's unit gone from the environment since the review: the new role gets no copy there.
+    double.env.data.businessunits.delete(kendall.businessunitid);
+    const pushed = await value(api['dataverse:push']({ planid: plan.planid! }));
+    expect(pushed).toMatchObject({ outcome: 'refused', staged: 2, changeSets: [{ index: 1, state: 'applied' }, { index: 2, state: 'not-sent', message: expect.stringMatching(/holds no \{the copy of role .* applied nothing/) }] });
+    expect(session.staged()).toHaveLength(2);
+  });
+
   it('shows each field the environment changed since the pull as a conflict when sending, and both sides keep their values', async () => {
     const { api, double, session } = await open();
     await pulled(api, double.url);

@@ -11,7 +11,7 @@ import type { DataverseConflictDto, DataversePlanDto, DataversePullJobDto, Datav
 import { ok, refused, type Result } from '../core/result';
 import { Connection, DataverseError, NoToken, type ConnectionOptions } from '../dataverse/connection';
 import { PushConflict, show, type PlannedRequest } from '../dataverse/push';
-import { changeSetsOf, unanswered } from '../dataverse/pushSend';
+import { changeSetsOf, NotSent, unanswered } from '../dataverse/pushSend';
 import { sincePullStatus } from '../dataverse/sincePull';
 import { commandPart, dismissConflict, planVaultPush, pullIntoVault, pushedWhat, pushVault, type PushPlan } from '../dataverse/vaultLink';
 import type { Vault } from '../vault/vault';
@@ -183,10 +183,10 @@ export class DataverseService {
         if (!(e instanceof DataverseError)) return refused('push-failed', e instanceof Error ? e.message : String(e));
         // sendPush sends the change sets in order and stops at the first it cannot finish: the one after those applied.
         const at = applied;
-        const state = e instanceof PushConflict ? ('refused' as const) : unanswered(e) ? ('unknown' as const) : ('refused' as const);
+        const state = e instanceof NotSent ? ('not-sent' as const) : e instanceof PushConflict ? ('refused' as const) : unanswered(e) ? ('unknown' as const) : ('refused' as const);
         return ok({
           ...base,
-          outcome: e instanceof PushConflict ? 'conflict' : state,
+          outcome: e instanceof PushConflict ? 'conflict' : state === 'not-sent' ? 'refused' : state,
           message: `${e.message}. The vault is unchanged and keeps ${pushedWhat(plan)} to push; pushing again sends only what the environment does not hold yet.`,
           changeSets: sets.map((s, i) => ({ ...s, state: i < at ? ('applied' as const) : i === at ? state : ('not-sent' as const), message: i === at ? e.message : null })),
           conflicts: e instanceof PushConflict ? e.fields.map(conflictDto) : [],
