@@ -262,7 +262,7 @@ export async function pushVault(vault: LinkedVault, connection: Connection, plan
   // The rows the push changed have versions newer than the pull's: their next push reads them first.
   const etags = link.etags ? { etags: withoutRows(link.etags, changedRows(plan.requests)) } : {};
   const sync = (journalseq: number) => ({ dataverse: raced ? link : { ...rest, journalseq, ...etags } });
-  const staged = remainder(vault.getStaged(), plan.staged);
+  const left = remainder(vault.getStaged(), vault.getStagedGroups(), plan.staged);
   if (!n) {
     // The default teams' ids come from the environment, as a pull would bring them: not an undo step.
     const kept = vault.applyRemoteAll(named, { note, sync });
@@ -270,20 +270,21 @@ export async function pushVault(vault: LinkedVault, connection: Connection, plan
     return { ...report, heldBefore, label: null, meanwhile };
   }
   const label = `${appliedLabel(plan.summaries.slice(plan.applied.length), plan.stagedGroups)} (pushed to ${plan.env})`;
-  const applied = vault.applyAll([...plan.staged, ...named], label, { note, sync, staged });
+  const applied = vault.applyAll([...plan.staged, ...named], label, { note, sync, staged: left.commands, stagedGroups: left.groups });
   if (!applied.ok) throw new Error(`the environment took every change, but the vault refused them: ${applied.error.message}. Pull ${plan.env} again to bring the vault in line`);
   return { ...report, heldBefore, label, meanwhile };
 }
 
 /** The staged set less the commands a push applied (each once): what was staged while it was sending stays staged. */
-function remainder(current: readonly Command[], pushed: readonly Command[]): Command[] {
+function remainder(current: readonly Command[], groups: readonly (StagedGroup | null)[], pushed: readonly Command[]): { commands: Command[]; groups: (StagedGroup | null)[] } {
   const left = [...pushed.map((c) => JSON.stringify(c))];
-  return current.filter((c) => {
+  const keep = current.map((c) => {
     const at = left.indexOf(JSON.stringify(c));
     if (at < 0) return true;
     left.splice(at, 1);
     return false;
   });
+  return { commands: current.filter((_, i) => keep[i]), groups: current.map((_, i) => groups[i] ?? null).filter((_, i) => keep[i]) };
 }
 
 /**

@@ -356,6 +356,21 @@ describe('the audit log', () => {
     v.lock();
   });
 
+  it('keeps the names of what stays staged when a batch replaces the staged set, across a reopen', async () => {
+    const v = await demoVault();
+    const sales = role(v.state).roleid;
+    const left = { type: 'setRolePrivilege', roleid: sales, privilege: 'prvWriteLead', depth: 'Basic' } as const;
+    const named = { id: 3, label: 'Let Salesperson write leads', size: 1 };
+    expect(v.applyAll([{ type: 'setRolePrivilege', roleid: sales, privilege: 'prvDeleteAccount', depth: 'Deep' }], 'Pushed', { staged: [left], stagedGroups: [named] }).ok).toBe(true);
+    expect(v.getStagedGroups()).toEqual([named]);
+    expect(v.applyAll([{ type: 'setRolePrivilege', roleid: sales, privilege: 'prvDeleteAccount', depth: 'Global' }], undefined, { staged: [left], stagedGroups: [named, named] })).toMatchObject({ ok: false, error: { path: 'groups' } });
+    v.lock();
+    const again = await reopen();
+    expect(again.getStaged()).toEqual([left]);
+    expect(again.getStagedGroups()).toEqual([named]);
+    again.lock();
+  });
+
   it('reports reordered entries by position', async () => {
     const r = await verifyAfter((f) => [f[0], f[2], f[1], ...f.slice(3)]);
     expect(r.problems.map((p) => p.kind)).toContain('reordered');

@@ -37,6 +37,8 @@ export interface BatchExtras {
   readonly note?: AuditNote;
   readonly sync?: Partial<VaultSyncState> | ((seq: number) => Partial<VaultSyncState>);
   readonly staged?: readonly Command[];
+  /** With `staged`: per command, the named group it was staged in. */
+  readonly stagedGroups?: readonly (StagedGroup | null)[];
 }
 export type { Unlock, VaultOptions } from './open';
 export type { RestoreReport } from './restore';
@@ -277,17 +279,19 @@ export class Vault {
       if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error, 'sync') };
       sync = parsed.data;
     }
-    let staged: Command[] | undefined;
+    let staged: { commands: Command[]; groups?: (StagedGroup | null)[] } | undefined;
     if (extras.staged) {
       const parsed = stagedSchema.safeParse(extras.staged);
       if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error, 'staged') };
-      staged = parsed.data;
+      const named = stagedGroupsFor(parsed.data.length, extras.stagedGroups);
+      if (!named.ok) return named;
+      staged = { commands: parsed.data, ...(named.value.some((g) => g !== null) ? { groups: [...named.value] } : {}) };
     }
     return ok((n: number, seq: number): Frame[] => {
       const frames: Frame[] = [];
       if (extras.note) frames.push(noteFrame(n + frames.length, seq, this.now(), this.actor(), extras.note));
       if (sync) frames.push({ kind: 'sync', n: n + frames.length, sync });
-      if (staged) frames.push({ kind: 'staged', n: n + frames.length, commands: staged });
+      if (staged) frames.push({ kind: 'staged', n: n + frames.length, ...staged });
       return frames;
     });
   }
