@@ -313,6 +313,7 @@ describe.skipIf(!hasChromium)('signing in to Dataverse from the Dataverse screen
       await page.getByRole('button', { name: 'Pull', exact: true }).click();
       await page.getByRole('status', { name: 'Pull progress' }).getByText(/the organization requires signing in to http:\/\/127\.0\.0\.1:\d+ again \(interaction_required: AADSTS50076: .*\)\. The vault is unchanged\./).waitFor({ timeout: 30_000 });
       await page.getByLabel('Sign-in required').waitFor();
+      await page.getByText('sign-in expired').waitFor();
       expect(await page.getByLabel('Environment URL').inputValue()).toBe(double.url);
       await page.emulateMedia({ colorScheme: 'light' });
       await page.screenshot({ path: join(SCREENSHOTS, 'dataverse-sign-in-required.png') });
@@ -321,6 +322,7 @@ describe.skipIf(!hasChromium)('signing in to Dataverse from the Dataverse screen
       await page.emulateMedia({ colorScheme: 'light' });
       await page.getByRole('button', { name: 'Sign in again' }).click();
       await page.getByLabel('Sign-in required').waitFor({ state: 'detached', timeout: 30_000 });
+      expect(await page.getByText('sign-in expired').count()).toBe(0);
       expect(JSON.parse(new URL(desktop.external[2]).searchParams.get('claims')!)).toMatchObject(JSON.parse(idp.mfaClaims) as object);
       await page.getByRole('button', { name: 'Pull', exact: true }).click();
       await page.getByRole('status', { name: 'Pull progress' }).getByText(/^Pulled the changes of Dataverse environment/).waitFor({ timeout: 30_000 });

@@ -114,7 +114,10 @@ function EnvironmentSettings() {
       </form>
       <dl className="facts">
         <dt>Signed in</dt>
-        <dd>{status.account ?? <span className="muted">nobody is signed in to this environment</span>}</dd>
+        <dd>
+          {status.account ?? <span className="muted">nobody is signed in to this environment</span>}
+          {status.account && status.signInRequired && <span className="badge">sign-in expired</span>}
+        </dd>
       </dl>
       {status.signInRequired && (
         <p className="error" aria-label="Sign-in required">
