@@ -140,54 +140,72 @@ function DepthText({ depth }: { depth: Depth | null }) {
   );
 }
 
-function RoleGroup({ title, list, chosen }: { title: string; list: readonly RolePreviewDto[]; chosen: readonly string[] | null }) {
-  const toggle = useAppStore((s) => s.toggleImportRole);
-  if (!list.length) return null;
+/** A heading with its count over the list of a kind of change (new, changed, unchanged); nothing when empty. */
+function ImportGroup({ title, count, children }: { title: string; count: number; children: ReactNode }) {
+  if (!count) return null;
   return (
     <>
       <h3>
-        {title} <span className="count-pill">{list.length}</span>
+        {title} <span className="count-pill">{count}</span>
       </h3>
       <ul className="import-list" aria-label={title}>
-        {list.map((r) => (
-          <li key={r.sourceroleid}>
-            <div className="import-item">
-              {chosen ? (
-                <label className="check">
-                  <input type="checkbox" checked={chosen.includes(r.sourceroleid)} onChange={() => toggle(r.sourceroleid)} />
-                  <span className="strong">{r.name}</span>
-                </label>
-              ) : (
-                <span className="strong unchanged">{r.name}</span>
-              )}
-              {r.matchedby === 'name' && <span className="badge neutral">matched by name</span>}
-              <span className="muted push-right" aria-label={`${r.name}: privileges`}>
-                {r.privileges.toLocaleString()} privileges: {r.counts.known.toLocaleString()} known, {r.counts.inferred.toLocaleString()} inferred,{' '}
-                <span className={r.counts.unverified ? 'unverified-count' : undefined} title={r.counts.unverified ? 'Kept as the file holds them; the catalog cannot vouch for the depths they allow' : undefined}>
-                  {r.counts.unverified.toLocaleString()} unverified
-                </span>{' '}
-                · {r.file}
-              </span>
-            </div>
-            <ImportDiff name={r.name} what="Privilege" counted={`${r.changes.length} privilege ${r.changes.length === 1 ? 'change' : 'changes'}`} fields={r.fields} changes={r.changes.length}>
-              {r.changes.map((c) => (
-                <tr key={c.privilege}>
-                  <th scope="row" title={c.privilege}>
-                    {c.displayname}
-                  </th>
-                  <td>
-                    <DepthText depth={c.before} />
-                  </td>
-                  <td>
-                    <DepthText depth={c.after} />
-                  </td>
-                </tr>
-              ))}
-            </ImportDiff>
-          </li>
-        ))}
+        {children}
       </ul>
     </>
+  );
+}
+
+/** A role or profile of the files: a box to tick when it is new or changed (`chosen` given), its name alone when unchanged, and how it was matched. */
+function ImportChoice({ id, name, matchedby, chosen, toggle }: { id: string; name: string; matchedby: RolePreviewDto['matchedby']; chosen: readonly string[] | null; toggle: (id: string) => void }) {
+  return (
+    <>
+      {chosen ? (
+        <label className="check">
+          <input type="checkbox" checked={chosen.includes(id)} onChange={() => toggle(id)} />
+          <span className="strong">{name}</span>
+        </label>
+      ) : (
+        <span className="strong unchanged">{name}</span>
+      )}
+      {matchedby === 'name' && <span className="badge neutral">matched by name</span>}
+    </>
+  );
+}
+
+function RoleGroup({ title, list, chosen }: { title: string; list: readonly RolePreviewDto[]; chosen: readonly string[] | null }) {
+  const toggle = useAppStore((s) => s.toggleImportRole);
+  return (
+    <ImportGroup title={title} count={list.length}>
+      {list.map((r) => (
+        <li key={r.sourceroleid}>
+          <div className="import-item">
+            <ImportChoice id={r.sourceroleid} name={r.name} matchedby={r.matchedby} chosen={chosen} toggle={toggle} />
+            <span className="muted push-right" aria-label={`${r.name}: privileges`}>
+              {r.privileges.toLocaleString()} privileges: {r.counts.known.toLocaleString()} known, {r.counts.inferred.toLocaleString()} inferred,{' '}
+              <span className={r.counts.unverified ? 'unverified-count' : undefined} title={r.counts.unverified ? 'Kept as the file holds them; the catalog cannot vouch for the depths they allow' : undefined}>
+                {r.counts.unverified.toLocaleString()} unverified
+              </span>{' '}
+              · {r.file}
+            </span>
+          </div>
+          <ImportDiff name={r.name} what="Privilege" counted={`${r.changes.length} privilege ${r.changes.length === 1 ? 'change' : 'changes'}`} fields={r.fields} changes={r.changes.length}>
+            {r.changes.map((c) => (
+              <tr key={c.privilege}>
+                <th scope="row" title={c.privilege}>
+                  {c.displayname}
+                </th>
+                <td>
+                  <DepthText depth={c.before} />
+                </td>
+                <td>
+                  <DepthText depth={c.after} />
+                </td>
+              </tr>
+            ))}
+          </ImportDiff>
+        </li>
+      ))}
+    </ImportGroup>
   );
 }
 
@@ -228,44 +246,30 @@ const flagsText = (f: Flags) => (f ? [f.canread && 'Read', f.cancreate && 'Creat
 
 function ProfileGroup({ title, list, chosen }: { title: string; list: readonly ProfilePreviewDto[]; chosen: readonly string[] | null }) {
   const toggle = useAppStore((s) => s.toggleImportProfile);
-  if (!list.length) return null;
   return (
-    <>
-      <h3>
-        {title} <span className="count-pill">{list.length}</span>
-      </h3>
-      <ul className="import-list" aria-label={title}>
-        {list.map((x) => (
-          <li key={x.sourceprofileid}>
-            <div className="import-item">
-              {chosen ? (
-                <label className="check">
-                  <input type="checkbox" checked={chosen.includes(x.sourceprofileid)} onChange={() => toggle(x.sourceprofileid)} />
-                  <span className="strong">{x.name}</span>
-                </label>
-              ) : (
-                <span className="strong unchanged">{x.name}</span>
-              )}
-              {x.matchedby === 'name' && <span className="badge neutral">matched by name</span>}
-              <span className="muted push-right">{x.file}</span>
-            </div>
-            <ImportDiff name={x.name} what="Column" counted={`${x.changes.length} column ${x.changes.length === 1 ? 'permission' : 'permissions'}`} fields={x.fields} changes={x.changes.length}>
-              {x.changes.map((c) => (
-                <tr key={`${c.entityname}.${c.attributelogicalname}`}>
-                  <th scope="row">
-                    <code>
-                      {c.entityname}.{c.attributelogicalname}
-                    </code>
-                  </th>
-                  <td>{flagsText(c.before)}</td>
-                  <td>{flagsText(c.after)}</td>
-                </tr>
-              ))}
-            </ImportDiff>
-          </li>
-        ))}
-      </ul>
-    </>
+    <ImportGroup title={title} count={list.length}>
+      {list.map((x) => (
+        <li key={x.sourceprofileid}>
+          <div className="import-item">
+            <ImportChoice id={x.sourceprofileid} name={x.name} matchedby={x.matchedby} chosen={chosen} toggle={toggle} />
+            <span className="muted push-right">{x.file}</span>
+          </div>
+          <ImportDiff name={x.name} what="Column" counted={`${x.changes.length} column ${x.changes.length === 1 ? 'permission' : 'permissions'}`} fields={x.fields} changes={x.changes.length}>
+            {x.changes.map((c) => (
+              <tr key={`${c.entityname}.${c.attributelogicalname}`}>
+                <th scope="row">
+                  <code>
+                    {c.entityname}.{c.attributelogicalname}
+                  </code>
+                </th>
+                <td>{flagsText(c.before)}</td>
+                <td>{flagsText(c.after)}</td>
+              </tr>
+            ))}
+          </ImportDiff>
+        </li>
+      ))}
+    </ImportGroup>
   );
 }
 
