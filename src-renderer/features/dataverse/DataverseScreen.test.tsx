@@ -206,7 +206,8 @@ describe('the Dataverse screen', () => {
     expect(session.current.teams.get(escalations.teamid)!.name).toBe('Escalations');
   });
 
-  it('shows the last push conflict again when the window opens anew, until the admin pulls again', async () => {
+  /** Escalations renamed in the vault (staged) and in the environment since the pull, and the push sent into that conflict. */
+  async function pushIntoConflict() {
     const { double, session, api } = await start();
     await pull(double.url);
     const escalations = [...session.current.teams.values()].find((t) => t.name === 'Escalations')!;
@@ -215,6 +216,11 @@ describe('the Dataverse screen', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Review push' }));
     fireEvent.click(await screen.findByRole('button', { name: 'Send 1 request(s) to Dataverse' }));
     await screen.findByRole('status', { name: 'Push results' }, { timeout: 20_000 });
+    return { double, session, api, escalations };
+  }
+
+  it('shows the last push conflict again when the window opens anew, until the admin pulls again', async () => {
+    const { api } = await pushIntoConflict();
 
     await reopen(api);
     const kept = await screen.findByRole('region', { name: 'Push conflict' });
@@ -228,14 +234,7 @@ describe('the Dataverse screen', () => {
   });
 
   it('forgets the kept push conflict when the admin dismisses it', async () => {
-    const { double, session, api } = await start();
-    await pull(double.url);
-    const escalations = [...session.current.teams.values()].find((t) => t.name === 'Escalations')!;
-    await stage(api, [{ type: 'updateTeam', teamid: escalations.teamid, name: 'Escalations (EMEA)' }]);
-    double.env.handle({ method: 'PATCH', path: `teams(${escalations.teamid})`, headers: {}, body: JSON.stringify({ name: 'Escalations (Americas)' }) });
-    fireEvent.click(await screen.findByRole('button', { name: 'Review push' }));
-    fireEvent.click(await screen.findByRole('button', { name: 'Send 1 request(s) to Dataverse' }));
-    await screen.findByRole('status', { name: 'Push results' }, { timeout: 20_000 });
+    const { session, api, escalations } = await pushIntoConflict();
     await reopen(api);
     fireEvent.click(within(await screen.findByRole('region', { name: 'Push conflict' })).getByRole('button', { name: 'Dismiss' }));
     await waitFor(() => expect(screen.queryByRole('region', { name: 'Push conflict' })).toBeNull());
