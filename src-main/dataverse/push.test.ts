@@ -8,6 +8,8 @@ import { pullEnvironment } from './pull';
 import { planPush, pushContext, PushConflict, type PlannedRequest } from './push';
 import { inEffect } from './pushReadBack';
 import { sendPush } from './pushSend';
+import type { OrgState } from '../core/model/org';
+import { namedIn } from '../../test/fixtures/named';
 
 let double: RunningDouble | null = null;
 afterEach(async () => {
@@ -34,12 +36,12 @@ async function read(set: string, id: string, select: string[]): Promise<Record<s
 const pullAgain = () => pullEnvironment(new Connection({ url: double!.url, token: async () => 'token' }));
 const writes = () => double!.env.log.filter((l) => l.method !== 'GET').length;
 const ids = { unit: '6f1d7c9e-0000-4000-8000-000000000001', team: '6f1d7c9e-0000-4000-8000-000000000002', role: '6f1d7c9e-0000-4000-8000-000000000003', user: '6f1d7c9e-0000-4000-8000-000000000004', profile: '6f1d7c9e-0000-4000-8000-000000000005', defaultTeam: '6f1d7c9e-0000-4000-8000-000000000006' };
-const unitNamed = (s: ReturnType<typeof demoOrganization>, name: string) => [...s.businessunits.values()].find((u) => u.name === name)!;
+const unitNamed = (s: OrgState, name: string) => namedIn(s).unit(name);
 const lines = (plan: PlannedRequest[]) => plan.map((r) => `${r.method} ${r.path}`);
 
-const roleNamed = (s: ReturnType<typeof demoOrganization>, name: string) => [...s.roles.values()].find((r) => r.name === name)!;
-const userNamed = (s: ReturnType<typeof demoOrganization>, name: string) => [...s.systemusers.values()].find((u) => u.fullname === name)!;
-const teamNamed = (s: ReturnType<typeof demoOrganization>, name: string) => [...s.teams.values()].find((t) => t.name === name)!;
+const roleNamed = (s: OrgState, name: string) => namedIn(s).role(name);
+const userNamed = (s: OrgState, name: string) => namedIn(s).user(name);
+const teamNamed = (s: OrgState, name: string) => namedIn(s).team(name);
 
 describe('pushing a staged change set to the environment', () => {
   it('lists every request of a dry run in order: privilege actions with privilege ids and depths, $ref for roles and members', async () => {

@@ -13,6 +13,7 @@ import { Vault } from '../vault/vault';
 import { Connection } from './connection';
 import { sincePullStatus } from './sincePull';
 import { planVaultPush, pullIntoVault, pushVault } from './vaultLink';
+import { namedIn } from '../../test/fixtures/named';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -20,9 +21,7 @@ afterEach(async () => {
 });
 
 const org = demoOrganization();
-const roleNamed = (name: string) => [...org.roles.values()].find((r) => r.name === name)!;
-const userNamed = (name: string) => [...org.systemusers.values()].find((u) => u.fullname === name)!;
-const teamNamed = (name: string) => [...org.teams.values()].find((t) => t.name === name)!;
+const { role: roleNamed, user: userNamed, team: teamNamed } = namedIn(org);
 const sales = roleNamed('Salesperson');
 const kendall = userNamed('Kendall Events');
 const escalations = teamNamed('Escalations');

@@ -16,6 +16,7 @@ import { standInSignIn } from '../../test/dataverse/double/standInSignIn';
 import { ScriptedDesktop } from './desktop';
 import { OrgSession } from './orgSession';
 import { Workspace } from './workspace';
+import { namedIn } from '../../test/fixtures/named';
 
 const TOKEN = 'a token the double accepts';
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -63,9 +64,9 @@ async function pulled(api: RoleAtlasApi, env: string) {
   return { job, seen };
 }
 
-const roleNamed = (session: OrgSession, name: string) => [...session.current.roles.values()].find((r) => r.name === name)!;
-const userNamed = (session: OrgSession, name: string) => [...session.current.systemusers.values()].find((u) => u.fullname === name)!;
-const teamNamed = (session: OrgSession, name: string) => [...session.current.teams.values()].find((t) => t.name === name)!;
+const roleNamed = (session: OrgSession, name: string) => namedIn(session.current).role(name);
+const userNamed = (session: OrgSession, name: string) => namedIn(session.current).user(name);
+const teamNamed = (session: OrgSession, name: string) => namedIn(session.current).team(name);
 const writes = (double: RunningDouble) => double.env.log.filter((l) => l.method !== 'GET');
 
 describe('the Dataverse screen in main', () => {

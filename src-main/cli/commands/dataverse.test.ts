@@ -10,6 +10,7 @@ import { startDataverseDouble, type RunningDouble } from '../../../test/datavers
 import { Vault } from '../../vault/vault';
 import { dataverse } from './dataverse';
 import { runCommand } from '../testing/runCommand';
+import { namedIn } from '../../../test/fixtures/named';
 
 const PASS = 'a long vault passphrase';
 let dir: string;
@@ -161,9 +162,7 @@ describe('roleatlas dataverse', () => {
 });
 
 describe('roleatlas dataverse push', () => {
-  const roleNamed = (name: string) => [...org.roles.values()].find((r) => r.name === name)!;
-  const userNamed = (name: string) => [...org.systemusers.values()].find((u) => u.fullname === name)!;
-  const teamNamed = (name: string) => [...org.teams.values()].find((t) => t.name === name)!;
+  const { role: roleNamed, user: userNamed, team: teamNamed } = namedIn(org);
   const sales = roleNamed('Salesperson');
   const kendall = userNamed('Kendall Events');
   const escalations = teamNamed('Escalations');

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamicsWebApi } from 'dynamics-web-api';
 import { demoOrganization } from '../../../src-main/core/generate/demo';
 import { startDataverseDouble, type RunningDouble } from './app';
+import { namedIn } from '../../../test/fixtures/named';
 
 const org = demoOrganization();
 let double: RunningDouble;
@@ -17,9 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => double.close());
 
-const unitNamed = (name: string) => [...org.businessunits.values()].find((u) => u.name === name)!;
-const userNamed = (name: string) => [...org.systemusers.values()].find((u) => u.fullname === name)!;
-const teamNamed = (name: string) => [...org.teams.values()].find((t) => t.name === name)!;
+const { unit: unitNamed, user: userNamed, team: teamNamed } = namedIn(org);
 
 async function failure(p: Promise<unknown>): Promise<{ status: number; message: string }> {
   try {
