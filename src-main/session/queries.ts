@@ -211,7 +211,7 @@ export function roleUsage(s: OrgState, id: Id, saved?: OrgState): ResponseOf<'ro
   });
   const now = holders(s);
   const before = saved ? holders(saved) : now;
-  const staged = (id: Id, kind: 'users' | 'teams') => (now[kind].has(id) ? (before[kind].has(id) ? {} : { staged: 'added' as const }) : { staged: 'removed' as const });
+  const staged = (holder: Id, kind: 'users' | 'teams') => (now[kind].has(holder) ? (before[kind].has(holder) ? {} : { staged: 'added' as const }) : { staged: 'removed' as const });
   // Holders the staged set removes are still listed (from the applied organization), marked.
   const userIds = [...new Set([...now.users, ...before.users])];
   const teamIds = [...new Set([...now.teams, ...before.teams])];

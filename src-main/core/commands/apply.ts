@@ -67,14 +67,8 @@ export type ApplyResult = Result<Applied>;
 
 /** Validates an untrusted command, then applies it completely or refuses it and changes nothing. */
 export function apply(state: OrgState, input: unknown): ApplyResult {
-  const parsed = commandSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, error: refusalFromZod(parsed.error) };
-  const command = parsed.data;
-  const draft = new Draft(state);
-  const handler = handlers[command.type] as Handler<CommandType>;
-  const outcome = handler(draft, command, { catalog: catalogFor(state) });
-  if (isRefusal(outcome)) return { ok: false, error: outcome };
-  return { ok: true, value: { command, state: draft.changes.length ? draft.finish() : state, changes: draft.changes, summary: outcome } };
+  const r = applyAll(state, [input]);
+  return r.ok ? { ok: true, value: { ...r.applied[0], state: r.state } } : { ok: false, error: r.error };
 }
 
 /** One command of a batch as applied: what it wrote and how it reads; the batch gives its state only at the end. */
