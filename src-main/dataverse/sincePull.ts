@@ -5,7 +5,7 @@
  * after the link's `journalseq`.
  */
 import { batchLabel } from '../core/commands/apply';
-import type { Change } from '../core/commands/draft';
+import { takenBack } from '../core/commands/draft';
 import type { Command } from '../core/commands/schema';
 import type { OrgState } from '../core/model/org';
 import type { LoggedChange, Vault } from '../vault/vault';
@@ -90,28 +90,6 @@ function withoutUndone(changes: readonly LoggedCommand[]): { entry: LoggedComman
       const step = b[0].undoes ? `Undo: ${named}` : named;
       return b.map((entry) => ({ entry, step }));
     });
-}
-
-/** The state before `changes`: each row put back to what it was, last change first. */
-function takenBack(state: OrgState, changes: readonly Change[]): OrgState {
-  if (!changes.length) return state;
-  const out = { ...state } as unknown as Record<string, unknown>;
-  const copied = new Set<string>();
-  for (let i = changes.length - 1; i >= 0; i--) {
-    const c = changes[i];
-    if (c.table === 'organization') {
-      out.organization = c.before;
-      continue;
-    }
-    if (!copied.has(c.table)) {
-      out[c.table] = new Map(out[c.table] as Map<string, unknown>);
-      copied.add(c.table);
-    }
-    const rows = out[c.table] as Map<string, unknown>;
-    if (c.before === null || c.before === undefined) rows.delete(c.key);
-    else rows.set(c.key, c.before);
-  }
-  return out as unknown as OrgState;
 }
 
 /** "3 change(s) … : "A", "B", "C" and 4 more": the first few named. */

@@ -153,3 +153,29 @@ class RowsBefore<V> implements ReadonlyMap<string, V> {
     for (const [k, v] of this.entries()) fn(v, k, this);
   }
 }
+
+/**
+ * The state before `changes`, as a state of its own: each row put back to what it was, last change
+ * first, each table written copied once. stateBefore reads the same without copying, but only for
+ * the moment before the next command writes; this one lasts (the organization as last pulled).
+ */
+export function takenBack(state: OrgState, changes: readonly Change[]): OrgState {
+  if (!changes.length) return state;
+  const out = { ...state } as unknown as Record<string, unknown>;
+  const copied = new Set<string>();
+  for (let i = changes.length - 1; i >= 0; i--) {
+    const c = changes[i];
+    if (c.table === 'organization') {
+      out.organization = c.before;
+      continue;
+    }
+    if (!copied.has(c.table)) {
+      out[c.table] = new Map(out[c.table] as Map<string, unknown>);
+      copied.add(c.table);
+    }
+    const rows = out[c.table] as Map<string, unknown>;
+    if (c.before === null || c.before === undefined) rows.delete(c.key);
+    else rows.set(c.key, c.before);
+  }
+  return out as unknown as OrgState;
+}
