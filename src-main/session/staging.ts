@@ -78,7 +78,7 @@ export class Staging {
       return refusal(checked.cause.code, checked.cause.message, checked.cause.path);
     }
     const name = label?.trim();
-    const group: StagedGroup | null = name ? { id: Math.max(-1, ...labels.map((g) => g?.id ?? -1)) + 1, label: name, size: added.length } : null;
+    const group: StagedGroup | null = name ? { id: labels.reduce((top, g) => Math.max(top, g?.id ?? -1), -1) + 1, label: name, size: added.length } : null;
     return this.store([...kept, ...added], [...labels.filter((_, i) => keep[i]), ...added.map(() => group)]);
   }
 
